@@ -1,0 +1,58 @@
+// The services Imago speaks and where their models come from. Versions are pinned in
+// package.json (devDependencies); `npm run codegen` is reproducible from them.
+import type { Protocol } from '../../src/protocol/model.js';
+
+export interface ServiceSource {
+  /** our id, the folder under src/api/ */
+  id: string;
+  /** the SigV4 signing name (credential scope service) */
+  signingName: string;
+  sdkPackage: string;
+  protocol: Protocol;
+  apiVersion: string;
+  xmlNamespace?: string;
+  targetPrefix?: string;
+}
+
+export const SERVICES: ServiceSource[] = [
+  {
+    id: 'ec2',
+    signingName: 'ec2',
+    sdkPackage: '@aws-sdk/client-ec2',
+    protocol: 'ec2',
+    apiVersion: '2016-11-15',
+    // AWS sends the namespace with a trailing slash (the model's lacks it).
+    xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
+  },
+  {
+    id: 'autoscaling',
+    signingName: 'autoscaling',
+    sdkPackage: '@aws-sdk/client-auto-scaling',
+    protocol: 'query',
+    apiVersion: '2011-01-01',
+    xmlNamespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
+  },
+  {
+    id: 'kms',
+    signingName: 'kms',
+    sdkPackage: '@aws-sdk/client-kms',
+    protocol: 'json',
+    apiVersion: '2014-11-01',
+    targetPrefix: 'TrentService',
+  },
+  {
+    id: 'ebs',
+    signingName: 'ebs',
+    sdkPackage: '@aws-sdk/client-ebs',
+    protocol: 'rest-json',
+    apiVersion: '2019-11-02',
+  },
+  {
+    id: 'ssm',
+    signingName: 'ssm',
+    sdkPackage: '@aws-sdk/client-ssm',
+    protocol: 'json',
+    apiVersion: '2014-11-06',
+    targetPrefix: 'AmazonSSM',
+  },
+];

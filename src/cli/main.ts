@@ -1,0 +1,115 @@
+// The `imago` command. `imago serve` is what `npm start` runs.
+import { parseArgs } from 'node:util';
+import { DEFAULTS, type ImagoConfig, type LogLevel } from '../config/config.js';
+import { CredentialsError } from '../config/credentials.js';
+import { Logger } from '../logger.js';
+import { StartupError, startServer } from '../server.js';
+
+const USAGE = `usage: imago <command> [options]
+
+commands:
+  serve     run the service
+            --port N            (default 4566; 0 picks a free port)
+            --host ADDR         (default 127.0.0.1)
+            --data-dir DIR      (default ./.imago-data)
+            --credentials FILE  AWS INI file; every signature is then verified
+            --log-level LEVEL   debug | info | warn | error | silent (default info)
+            --default-account ID  dev mode: account for non-12-digit access keys
+            --durability MODE   full (default) | normal
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`imago: ${message}\n`);
+  process.exit(code);
+}
+
+function serveConfig(args: string[]): ImagoConfig {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      credentials: { type: 'string' },
+      'log-level': { type: 'string' },
+      'default-account': { type: 'string' },
+      durability: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = values.port === undefined ? DEFAULTS.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+  const logLevel = (values['log-level'] ?? DEFAULTS.logLevel) as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new UsageError(`unknown --log-level ${logLevel}`);
+  const durability = (values.durability ?? DEFAULTS.durability) as ImagoConfig['durability'];
+  if (durability !== 'full' && durability !== 'normal') throw new UsageError(`--durability must be full or normal`);
+  const defaultAccount = values['default-account'];
+  if (defaultAccount !== undefined && !/^\d{12}$/.test(defaultAccount)) throw new UsageError('--default-account must be 12 digits');
+  return {
+    port,
+    host: values.host ?? DEFAULTS.host,
+    dataDir: values['data-dir'] ?? DEFAULTS.dataDir,
+    credentialsFile: values.credentials,
+    logLevel,
+    defaultAccount,
+    durability,
+  };
+}
+
+async function serve(args: string[]): Promise<void> {
+  const config = serveConfig(args);
+  const log = new Logger(config.logLevel);
+  const server = await startServer(config, log);
+  log.log('info', 'listening', {
+    url: server.url,
+    port: server.port,
+    dataDir: config.dataDir,
+    auth: config.credentialsFile ? 'verify' : 'dev',
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    server
+      .close()
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      })
+      .catch((e: unknown) => {
+        log.error('shutdown failed', { err: String(e) });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        break;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        break;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      fail(`${e.message}\n\n${USAGE}`);
+    }
+    if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
+    if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
+    throw e;
+  }
+}

@@ -1,0 +1,30 @@
+// Typed configuration for `imago serve` and its defaults.
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface ImagoConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** AWS INI credentials file; when set every signature is verified */
+  credentialsFile?: string;
+  logLevel: LogLevel;
+  /** dev mode only: account for access keys that are not 12 digits (default DEV_ACCOUNT) */
+  defaultAccount?: string;
+  /** SQLite synchronous mode: 'full' survives power loss, 'normal' only process crashes */
+  durability: 'full' | 'normal';
+}
+
+/** LocalStack's habit; suites written for moto pass --default-account 123456789012 */
+export const DEV_ACCOUNT = '000000000000';
+
+export const DEFAULTS: ImagoConfig = {
+  host: '127.0.0.1',
+  port: 4566,
+  dataDir: './.imago-data',
+  logLevel: 'info',
+  durability: 'full',
+};
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

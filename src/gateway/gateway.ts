@@ -1,0 +1,185 @@
+// The HTTP front door: request id, body limit, authentication, routing to a service, one log
+// line per request. No stack trace or internal detail ever reaches a client.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { dispatch, type ServiceDefinition } from '../protocol/dispatch.js';
+import type { RawRequest, RawResponse } from '../protocol/protocol.js';
+import { ServiceError } from '../protocol/service-error.js';
+import { SigV4Failure, parseSignature, type ParsedSignature, type SigV4Request } from '../protocol/sigv4.js';
+import { parseFormString } from '../protocol/form.js';
+import type { Logger } from '../logger.js';
+import type { Authenticator } from './auth.js';
+import { authError } from './auth-errors.js';
+import { BodyTooLarge, readBody } from './body.js';
+import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
+import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
+
+const EMPTY = Buffer.alloc(0);
+
+export interface GatewayDeps {
+  services: Map<string, ServiceDefinition>;
+  auth: Authenticator;
+  admin: AdminDeps;
+  log: Logger;
+  now?: () => number;
+}
+
+interface LogFields {
+  requestId: string;
+  service?: string;
+  action?: string;
+  account?: string;
+  region?: string;
+  status?: number;
+  error?: string;
+}
+
+export class Gateway {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const fields: LogFields = { requestId: randomUUID() };
+    this.process(req, fields)
+      .catch((e: unknown) => {
+        // last resort: something outside dispatch failed; never leak it
+        this.deps.log.error('unhandled gateway failure', { requestId: fields.requestId, err: describe(e) });
+        return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal error' } satisfies RawResponse;
+      })
+      .then((response) => {
+        fields.status = response.status;
+        send(res, response, fields.requestId);
+        const ms = Math.round((performance.now() - started) * 100) / 100;
+        if (this.deps.log.enabled('info')) this.deps.log.info('request', { ...fields, ms });
+      });
+  };
+
+  private async process(req: IncomingMessage, fields: LogFields): Promise<RawResponse> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    if (isAdminPath(path)) {
+      fields.service = 'admin';
+      fields.action = path;
+      await readBody(req, 64 * 1024).catch(() => EMPTY);
+      return handleAdmin(req, path, this.deps.admin);
+    }
+
+    const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders: req.rawHeaders, body: EMPTY };
+    let sig: ParsedSignature | undefined;
+    let sigFailure: SigV4Failure | undefined;
+    try {
+      sig = parseSignature(sigReq);
+    } catch (e) {
+      if (!(e instanceof SigV4Failure)) throw e;
+      sigFailure = e;
+    }
+
+    const scoped = sig ? this.deps.services.get(sig.credential.service) : undefined;
+    let def = scoped ?? this.deps.services.get(guessService(path, req.headers))!;
+    let body: Buffer;
+    try {
+      body = await readBody(req, scoped ? BODY_LIMITS[def.model.protocol] : MAX_BODY);
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      fields.service = def.id;
+      const err = new ServiceError(
+        'RequestEntityTooLarge',
+        `The request body${e.size ? ` (${e.size} bytes)` : ''} exceeds the limit of ${e.limit} bytes for this service.`,
+        413,
+      );
+      const response = def.protocol.encodeError(err, fields.requestId);
+      response.headers.connection = 'close';
+      fields.error = err.code;
+      return response;
+    }
+    if (!scoped) def = this.deps.services.get(guessService(path, req.headers, body))!;
+    fields.service = def.id;
+    sigReq.body = body;
+
+    const raw: RawRequest = {
+      method,
+      path,
+      query: rawQuery ? safeQuery(rawQuery) : [],
+      headers: lowerHeaders(req),
+      body,
+    };
+
+    const fail = (err: ServiceError): RawResponse => {
+      fields.error = err.code;
+      return def.protocol.encodeError(err, fields.requestId);
+    };
+
+    if (sigFailure) return fail(authError(def.model.protocol, sigFailure.kind, sigFailure.message));
+    if (!sig) return fail(authError(def.model.protocol, 'missing', 'Request is missing Authentication Token'));
+    if (!scoped) {
+      return fail(authError(def.model.protocol, 'bad-signature', `Credential should be scoped to correct service: '${def.id}'.`));
+    }
+    let caller;
+    try {
+      caller = this.deps.auth.authenticate(sigReq, sig, this.now());
+    } catch (e) {
+      if (!(e instanceof SigV4Failure)) throw e;
+      return fail(authError(def.model.protocol, e.kind, e.message));
+    }
+    fields.account = caller.accountId;
+    fields.region = caller.region;
+
+    let result;
+    try {
+      result = await dispatch(def, raw, {
+        requestId: fields.requestId,
+        accountId: caller.accountId,
+        region: caller.region,
+        accessKeyId: caller.accessKeyId,
+      });
+    } catch (e) {
+      if (e instanceof ServiceError) return fail(e);
+      throw e;
+    }
+    fields.action = result.operation;
+    if (result.error) fields.error = result.error.code;
+    if (result.internal !== undefined) {
+      this.deps.log.error('internal error', { requestId: fields.requestId, service: def.id, action: result.operation, err: describe(result.internal) });
+    }
+    return result.response;
+  }
+}
+
+function safeQuery(rawQuery: string): [string, string][] {
+  try {
+    return parseFormString(rawQuery);
+  } catch {
+    return [];
+  }
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return out;
+}
+
+function send(res: ServerResponse, response: RawResponse, requestId: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  res.writeHead(response.status, {
+    'x-amzn-requestid': requestId,
+    ...response.headers,
+    'content-length': body.length,
+  });
+  res.end(body);
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}

@@ -1,0 +1,72 @@
+// From a decoded request to a response: find the handler, call it with the request context,
+// and render the result — or the error — in the service's protocol.
+import type { ServiceModel } from './model.js';
+import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
+import { ServiceError, isServiceError } from './service-error.js';
+
+export interface RequestContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  /** the access key the request was signed with */
+  accessKeyId: string;
+  service: string;
+  operation: string;
+  /** EC2 `DryRun=true`: check permissions, then answer DryRunOperation without side effects */
+  dryRun: boolean;
+}
+
+// Handlers are typed against the generated operation map; `any` here only erases that typing
+// at the registry boundary, where inputs arrive already validated against the same model.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler<I = any, O = any> = (ctx: RequestContext, input: I) => Promise<O> | O;
+
+export type HandlerMap<Ops> = {
+  [K in keyof Ops]?: Ops[K] extends { input: infer I; output: infer O } ? Handler<I, O> : never;
+};
+
+export interface ServiceDefinition {
+  /** the SigV4 signing name, e.g. `ec2` */
+  id: string;
+  model: ServiceModel;
+  protocol: ProtocolAdapter;
+  handlers: Record<string, Handler | undefined>;
+  /** error code this service uses for unexpected failures (500) */
+  internalErrorCode: string;
+  /** wraps every handler call (e.g. EC2's DryRun rule) */
+  around?: (ctx: RequestContext, input: Record<string, unknown>, next: () => Promise<unknown>) => Promise<unknown>;
+}
+
+export interface DispatchResult {
+  response: RawResponse;
+  operation?: string;
+  error?: ServiceError;
+  /** set when the failure was not a ServiceError: log it, never send it */
+  internal?: unknown;
+}
+
+export type ContextBase = Omit<RequestContext, 'operation' | 'dryRun' | 'service'>;
+
+export async function dispatch(def: ServiceDefinition, req: RawRequest, base: ContextBase): Promise<DispatchResult> {
+  let operation: string | undefined;
+  try {
+    operation = def.protocol.operationOf(req);
+    const handler = def.handlers[operation];
+    if (!handler) {
+      throw new ServiceError(
+        'NotImplemented',
+        `The operation ${operation} of ${def.model.service} is in the AWS model but not implemented by Imago yet.`,
+        501,
+      );
+    }
+    const input = def.protocol.decode(operation, req);
+    const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };
+    const call = async () => handler(ctx, input);
+    const output = def.around ? await def.around(ctx, input, call) : await call();
+    return { response: def.protocol.encode(operation, output, base.requestId), operation };
+  } catch (e) {
+    if (isServiceError(e)) return { response: def.protocol.encodeError(e, base.requestId), operation, error: e };
+    const err = new ServiceError(def.internalErrorCode, 'We encountered an internal error. Please try again.', 500);
+    return { response: def.protocol.encodeError(err, base.requestId), operation, error: err, internal: e };
+  }
+}

@@ -1,0 +1,161 @@
+// Form-encoded request parsing for awsQuery (Auto Scaling) and its EC2 variant, by walking
+// the operation's input shape. The two differ only in how members are named and how lists
+// are flattened:
+//   awsQuery: name = xmlName ?? member name; lists `Name.member.N` (or `Name.N` if flattened);
+//             an empty list is sent as `Name=`.
+//   EC2:      name = ec2QueryName ?? capitalised xmlName ?? member name; lists always `Name.N`.
+// Unknown parameters are ignored (newer SDKs may send members this model lacks).
+import { isScalar, type MemberRef, type ServiceModel } from './model.js';
+import { ValidationFailure, lowerFirst, type WireNamer } from './validate.js';
+
+export type QueryVariant = 'ec2' | 'query';
+
+interface Node {
+  value?: string;
+  children?: Map<string, Node>;
+}
+
+function capitalise(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+export const ec2WireName: WireNamer = (name, ref) =>
+  ref.ec2QueryName ?? (ref.xmlName !== undefined ? capitalise(ref.xmlName) : name);
+export const queryWireName: WireNamer = (name, ref) => ref.xmlName ?? name;
+
+/** Builds the trie of dotted parameter names: `Filter.1.Value.2=x`. */
+export function buildParamTree(params: Iterable<[string, string]>): Node {
+  const root: Node = { children: new Map() };
+  for (const [key, value] of params) {
+    let node = root;
+    for (const part of key.split('.')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (!next) {
+        next = {};
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    node.value = value;
+  }
+  return root;
+}
+
+export class QueryParser {
+  private readonly namer: WireNamer;
+
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly variant: QueryVariant,
+  ) {
+    this.namer = variant === 'ec2' ? ec2WireName : queryWireName;
+  }
+
+  parse(shapeName: string | undefined, params: Iterable<[string, string]>): Record<string, unknown> {
+    if (!shapeName) return {};
+    return this.structure(shapeName, buildParamTree(params), '', '');
+  }
+
+  private structure(shapeName: string, node: Node, wire: string, path: string): Record<string, unknown> {
+    const shape = this.model.shapes[shapeName];
+    const out: Record<string, unknown> = {};
+    if (shape?.type !== 'structure' || !node.children) return out;
+    for (const [name, ref] of Object.entries(shape.members)) {
+      const wireName = this.namer(name, ref);
+      const child = node.children.get(wireName);
+      if (!child) continue;
+      const w = wire ? `${wire}.${wireName}` : wireName;
+      const p = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
+      const v = this.value(ref, child, w, p);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  }
+
+  private value(ref: MemberRef, node: Node, wire: string, path: string): unknown {
+    if (isScalar(ref.target)) {
+      if (node.value === undefined) return undefined;
+      return parseScalar(ref, node.value, wire, path);
+    }
+    const shape = this.model.shapes[ref.target];
+    if (shape.type === 'structure') return this.structure(ref.target, node, wire, path);
+    if (shape.type === 'list') {
+      let itemsNode: Node | undefined = node;
+      let itemWire = wire;
+      if (this.variant === 'query' && !ref.flattened) {
+        const memberName = shape.member.xmlName ?? 'member';
+        itemsNode = node.children?.get(memberName);
+        itemWire = `${wire}.${memberName}`;
+        if (!itemsNode) return node.value !== undefined ? [] : undefined; // `Name=` is an empty list
+      }
+      return this.indexed(itemsNode).map(([i, item]) => this.value(shape.member, item, `${itemWire}.${i}`, `${path}.${i}.member`));
+    }
+    // map: `Name.entry.N.key` / `.value` (flattened: `Name.N.key`)
+    const entriesNode = ref.flattened ? node : node.children?.get('entry');
+    if (!entriesNode) return node.value !== undefined ? {} : undefined;
+    const keyName = shape.key.xmlName ?? 'key';
+    const valueName = shape.value.xmlName ?? 'value';
+    const out: Record<string, unknown> = {};
+    for (const [i, entry] of this.indexed(entriesNode)) {
+      const k = entry.children?.get(keyName)?.value;
+      const v = entry.children?.get(valueName);
+      if (k === undefined || !v) continue;
+      out[k] = this.value(shape.value, v, `${wire}.entry.${i}.${valueName}`, `${path}.${k}`);
+    }
+    return out;
+  }
+
+  /** Children named by positive integers, in numeric order. */
+  private indexed(node: Node): [number, Node][] {
+    const items: [number, Node][] = [];
+    if (!node.children) return items;
+    for (const [k, child] of node.children) {
+      if (/^[1-9]\d{0,8}$/.test(k)) items.push([Number(k), child]);
+    }
+    return items.sort((a, b) => a[0] - b[0]);
+  }
+}
+
+const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;
+
+/** Converts one wire string to its JS type, or throws a type Violation. */
+export function parseScalar(ref: MemberRef, text: string, wire: string, path: string): unknown {
+  switch (ref.target) {
+    case 'string':
+      return text;
+    case 'number': {
+      const t = text.trim();
+      if (!NUMBER.test(t)) throw new ValidationFailure({ kind: 'type', wirePath: wire, memberPath: path, value: text, expected: 'number' });
+      return Number(t);
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      if (t !== 'true' && t !== 'false')
+        throw new ValidationFailure({ kind: 'type', wirePath: wire, memberPath: path, value: text, expected: 'boolean' });
+      return t === 'true';
+    }
+    case 'timestamp': {
+      const d = parseTimestamp(text);
+      if (!d) throw new ValidationFailure({ kind: 'type', wirePath: wire, memberPath: path, value: text, expected: 'timestamp' });
+      return d;
+    }
+    case 'blob':
+      if (!BASE64.test(text)) throw new ValidationFailure({ kind: 'type', wirePath: wire, memberPath: path, value: text, expected: 'base64' });
+      return Buffer.from(text, 'base64');
+    default:
+      return text;
+  }
+}
+
+/** ISO 8601 / RFC 3339 (what SDKs send), or epoch seconds. */
+export function parseTimestamp(text: string): Date | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return new Date(Number(t) * 1000);
+  if (!/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(t)) return undefined;
+  // no zone designator means UTC (never the server's local time)
+  const hasZone = /([Zz]|[+-]\d{2}:?\d{2})$/.test(t) || !/[Tt ]/.test(t);
+  const ms = Date.parse(hasZone ? t : `${t}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}

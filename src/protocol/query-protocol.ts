@@ -1,0 +1,101 @@
+// The EC2 query protocol and awsQuery (Auto Scaling) as one adapter with a variant switch:
+// form-encoded `Action=…&Version=…` requests in, XML out.
+import type { ServiceModel } from './model.js';
+import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
+import { QueryParser, ec2WireName, queryWireName, type QueryVariant } from './query-parser.js';
+import { XmlSerializer } from './xml-serializer.js';
+import { ServiceError } from './service-error.js';
+import { ValidationFailure, validateInput, type Violation } from './validate.js';
+import { formParams } from './form.js';
+
+const XML_HEADERS = { 'content-type': 'text/xml;charset=UTF-8' };
+
+export class QueryProtocol implements ProtocolAdapter {
+  private readonly parser: QueryParser;
+  private readonly serializer: XmlSerializer;
+  private readonly known: Set<string>;
+
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly variant: QueryVariant,
+  ) {
+    this.parser = new QueryParser(model, variant);
+    this.serializer = new XmlSerializer(model, variant);
+    this.known = new Set(model.allOperations);
+  }
+
+  private params(req: RawRequest): [string, string][] {
+    // GET puts the parameters in the query string; POST in the form body (EC2 accepts both).
+    return req.body.length > 0 ? formParams(req.body) : req.query;
+  }
+
+  operationOf(req: RawRequest): string {
+    const params = this.params(req);
+    const action = params.find(([k]) => k === 'Action')?.[1];
+    if (!action) throw new ServiceError('MissingAction', 'The request must contain the parameter Action.', 400);
+    const version = params.find(([k]) => k === 'Version')?.[1];
+    if (!version) throw new ServiceError('MissingParameter', 'The request must contain the parameter Version.', 400);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version > this.model.apiVersion)
+      throw new ServiceError('NoSuchVersion', `The requested version (${version}) of service ${this.serviceLabel()} does not exist`, 400);
+    if (!this.known.has(action)) throw new ServiceError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+    return action;
+  }
+
+  decode(operation: string, req: RawRequest): Record<string, unknown> {
+    const shape = this.model.operations[operation]?.input;
+    try {
+      const input = this.parser.parse(shape, this.params(req));
+      if (shape) validateInput(this.model, shape, input, this.variant === 'ec2' ? ec2WireName : queryWireName);
+      return input;
+    } catch (e) {
+      if (e instanceof ValidationFailure) throw this.violationError(e.violation);
+      throw e;
+    }
+  }
+
+  encode(operation: string, output: unknown, requestId: string): RawResponse {
+    return {
+      status: 200,
+      headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId },
+      body: this.serializer.response(operation, output, requestId),
+    };
+  }
+
+  encodeError(err: ServiceError, requestId: string): RawResponse {
+    return {
+      status: err.httpStatus,
+      headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId, ...(err.headers ?? {}) },
+      body: this.serializer.error(err, requestId),
+    };
+  }
+
+  violationError(v: Violation): ServiceError {
+    if (this.variant === 'ec2') {
+      if (v.kind === 'missing') return new ServiceError('MissingParameter', `The request must contain the parameter ${v.wirePath}`);
+      const shown = typeof v.value === 'string' ? v.value : JSON.stringify(v.value);
+      if (v.kind === 'enum') return new ServiceError('InvalidParameterValue', `Invalid value '${shown}' for ${v.wirePath}. Valid values: ${v.expected}`);
+      return new ServiceError('InvalidParameterValue', `Invalid value '${shown}' for parameter ${v.wirePath}: expected ${v.expected}`);
+    }
+    return new ServiceError('ValidationError', smithyValidationMessage(v));
+  }
+
+  private serviceLabel(): string {
+    return this.variant === 'ec2' ? 'AmazonEC2' : this.model.service;
+  }
+}
+
+/** The message AWS's Coral-based services use for model violations. */
+export function smithyValidationMessage(v: Violation): string {
+  const value = v.value === undefined ? 'null' : `'${typeof v.value === 'string' ? v.value : JSON.stringify(v.value)}'`;
+  const constraint =
+    v.kind === 'missing'
+      ? 'Member must not be null'
+      : v.kind === 'enum'
+        ? `Member must satisfy enum value set: [${v.expected}]`
+        : v.kind === 'type'
+          ? `Member must be of type ${v.expected}`
+          : v.kind === 'pattern'
+            ? `Member must satisfy regular expression pattern: ${v.expected}`
+            : `Member must have ${v.kind === 'length' ? '' : 'value '}${v.expected}`;
+  return `1 validation error detected: Value ${value} at '${v.memberPath}' failed to satisfy constraint: ${constraint}`;
+}

@@ -1,0 +1,114 @@
+// Model-driven input validation shared by every protocol: required members, enum values and
+// the constraints model/patches add (min/max/pattern). Type errors are found by the parsers
+// while converting wire text; both kinds are reported as a Violation that each protocol
+// renders as its own error (EC2 MissingParameter/InvalidParameterValue, awsQuery
+// ValidationError, JSON ValidationException).
+import { isScalar, type MemberRef, type ServiceModel } from './model.js';
+
+export type ViolationKind = 'missing' | 'type' | 'enum' | 'range' | 'length' | 'pattern';
+
+export interface Violation {
+  kind: ViolationKind;
+  /** the parameter as the protocol names it on the wire, e.g. `LaunchPermission.Add.1.UserId` */
+  wirePath: string;
+  /** Smithy-style member path, e.g. `tags.1.member.key` (used by awsQuery/JSON messages) */
+  memberPath: string;
+  value?: unknown;
+  /** what was expected: a type, the enum values, or the bound */
+  expected?: string;
+}
+
+export class ValidationFailure extends Error {
+  constructor(readonly violation: Violation) {
+    super(`${violation.kind} ${violation.wirePath}`);
+  }
+}
+
+/** How a protocol names members on the wire, for messages. */
+export type WireNamer = (memberName: string, ref: MemberRef) => string;
+
+export function lowerFirst(s: string): string {
+  return s ? s[0].toLowerCase() + s.slice(1) : s;
+}
+
+/**
+ * Checks `value` (already converted to JS types) against `shapeName`.
+ * Throws ValidationFailure on the first violation, as AWS reports one at a time.
+ */
+export function validateInput(model: ServiceModel, shapeName: string, value: unknown, namer: WireNamer): void {
+  checkStructure(model, shapeName, value as Record<string, unknown>, namer, '', '');
+}
+
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+function checkStructure(
+  model: ServiceModel,
+  shapeName: string,
+  value: Record<string, unknown>,
+  namer: WireNamer,
+  wire: string,
+  path: string,
+): void {
+  const shape = model.shapes[shapeName];
+  if (shape?.type !== 'structure') return;
+  for (const [name, ref] of Object.entries(shape.members)) {
+    const v = value[name];
+    const w = join(wire, namer(name, ref));
+    const p = join(path, lowerFirst(name));
+    if (v === undefined || v === null) {
+      if (ref.required) throw new ValidationFailure({ kind: 'missing', wirePath: w, memberPath: p });
+      continue;
+    }
+    checkValue(model, ref, v, namer, w, p);
+  }
+}
+
+function checkValue(model: ServiceModel, ref: MemberRef, v: unknown, namer: WireNamer, wire: string, path: string): void {
+  if (isScalar(ref.target)) {
+    checkScalar(model, ref, v, wire, path);
+    return;
+  }
+  const shape = model.shapes[ref.target];
+  if (shape.type === 'structure') {
+    checkStructure(model, ref.target, v as Record<string, unknown>, namer, wire, path);
+  } else if (shape.type === 'list') {
+    const items = v as unknown[];
+    checkLength(ref, items.length, wire, path, v);
+    items.forEach((item, i) => checkValue(model, shape.member, item, namer, `${wire}.${i + 1}`, `${path}.${i + 1}.member`));
+  } else {
+    const entries = Object.entries(v as Record<string, unknown>);
+    checkLength(ref, entries.length, wire, path, v);
+    for (const [k, item] of entries) {
+      checkScalar(model, shape.key, k, `${wire}.${k}`, `${path}.${k}`);
+      checkValue(model, shape.value, item, namer, `${wire}.${k}`, `${path}.${k}`);
+    }
+  }
+}
+
+function checkLength(ref: MemberRef, n: number, wire: string, path: string, value: unknown): void {
+  if (ref.min !== undefined && n < ref.min)
+    throw new ValidationFailure({ kind: 'length', wirePath: wire, memberPath: path, value, expected: `length >= ${ref.min}` });
+  if (ref.max !== undefined && n > ref.max)
+    throw new ValidationFailure({ kind: 'length', wirePath: wire, memberPath: path, value, expected: `length <= ${ref.max}` });
+}
+
+function checkScalar(model: ServiceModel, ref: MemberRef, v: unknown, wire: string, path: string): void {
+  if (ref.enum && typeof v === 'string') {
+    const values = model.enums[ref.enum];
+    if (values && !values.includes(v))
+      throw new ValidationFailure({ kind: 'enum', wirePath: wire, memberPath: path, value: v, expected: values.join(', ') });
+  }
+  if (typeof v === 'number') {
+    if (ref.min !== undefined && v < ref.min)
+      throw new ValidationFailure({ kind: 'range', wirePath: wire, memberPath: path, value: v, expected: `>= ${ref.min}` });
+    if (ref.max !== undefined && v > ref.max)
+      throw new ValidationFailure({ kind: 'range', wirePath: wire, memberPath: path, value: v, expected: `<= ${ref.max}` });
+  }
+  if (typeof v === 'string') {
+    checkLength(ref, [...v].length, wire, path, v);
+    if (ref.pattern !== undefined && !new RegExp(ref.pattern, 'u').test(v))
+      throw new ValidationFailure({ kind: 'pattern', wirePath: wire, memberPath: path, value: v, expected: ref.pattern });
+  }
+}

@@ -1,0 +1,21 @@
+// AWS-style resource ids: a prefix and 17 lower-case hex digits (`ami-0123456789abcdef0`).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Scope } from '../../store/scope.js';
+
+export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol';
+
+export function newId(prefix: IdPrefix): string {
+  // 17 hex digits = 68 bits; the first nibble carries 4 of them
+  const hex = randomBytes(9).toString('hex').slice(0, 17);
+  return `${prefix}-${hex}`;
+}
+
+/** A stable id derived from a name (for per-account defaults such as the default VPC). */
+export function derivedId(prefix: IdPrefix, scope: Scope, name: string): string {
+  const hex = createHash('sha256').update(`${scope.accountId}/${scope.region}/${name}`).digest('hex').slice(0, 17);
+  return `${prefix}-${hex}`;
+}
+
+export function isId(prefix: IdPrefix, id: string): boolean {
+  return new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(id);
+}

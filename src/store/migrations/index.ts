@@ -1,0 +1,12 @@
+// Versioned migrations, applied in name order by Kysely's Migrator. Never edit a migration
+// that has shipped: add a new one.
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,53 @@
+// The metadata store: one Kysely handle, migrated on open, with the repos services use.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+import { openSqlite } from './dialects/sqlite.js';
+import { AccountAttributesRepo } from './repos/account-attributes.js';
+import { IdempotencyRepo } from './repos/idempotency.js';
+
+export interface StoreOptions {
+  dataDir: string;
+  durability: 'full' | 'normal';
+}
+
+export class Store {
+  readonly accountAttributes: AccountAttributesRepo;
+  readonly idempotency: IdempotencyRepo;
+
+  private constructor(readonly db: Kysely<Database>) {
+    this.accountAttributes = new AccountAttributesRepo(db);
+    this.idempotency = new IdempotencyRepo(db);
+  }
+
+  static async open(options: StoreOptions): Promise<Store> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const db = openSqlite(join(options.dataDir, 'metadata.sqlite'), { synchronous: options.durability });
+    const store = new Store(db);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) throw new Error(`metadata migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+
+  /** Deletes every row of every table (the admin reset); the schema stays. */
+  async wipe(): Promise<void> {
+    const tables = await this.db.introspection.getTables();
+    await this.db.transaction().execute(async (trx) => {
+      for (const t of tables) {
+        if (t.isView || t.name.startsWith('kysely_')) continue;
+        await trx.deleteFrom(t.name as keyof Database).execute();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy(); // closes the underlying connection
+  }
+}
