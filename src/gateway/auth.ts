@@ -32,7 +32,8 @@ export class Authenticator {
     const principal = this.mode.principals.get(accessKeyId);
     if (!principal) throw new SigV4Failure('unknown-key', 'The security token included in the request is invalid.');
     checkTime(sig, nowMs);
-    verifySignature(req, sig, principal.secretAccessKey);
+    // only the EBS direct APIs sign their (block) payloads as UNSIGNED-PAYLOAD
+    verifySignature(req, sig, principal.secretAccessKey, service === 'ebs');
     return { accountId: principal.accountId, accessKeyId, region, service };
   }
 }

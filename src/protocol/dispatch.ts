@@ -51,6 +51,7 @@ export async function dispatch(def: ServiceDefinition, req: RawRequest, base: Co
   let operation: string | undefined;
   try {
     operation = def.protocol.operationOf(req);
+    const input = def.protocol.decode(operation, req);
     const handler = def.handlers[operation];
     if (!handler) {
       throw new ServiceError(
@@ -59,7 +60,6 @@ export async function dispatch(def: ServiceDefinition, req: RawRequest, base: Co
         501,
       );
     }
-    const input = def.protocol.decode(operation, req);
     const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };
     const call = async () => handler(ctx, input);
     const output = def.around ? await def.around(ctx, input, call) : await call();

@@ -200,14 +200,23 @@ export function sha256Hex(data: string | Buffer): string {
 
 const EMPTY_SHA256 = sha256Hex('');
 
-function payloadHash(req: SigV4Request, sig: ParsedSignature): string {
-  const declared = header(req, 'x-amz-content-sha256');
-  if (declared) return declared;
-  if (sig.presigned) {
-    const q = queryPairs(req.rawQuery).find(([k]) => k === 'X-Amz-Content-Sha256');
-    if (q) return q[1];
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+/**
+ * The payload hash that was signed. A declared `x-amz-content-sha256` must match the body
+ * actually received (else the signature covers bytes we did not get); `UNSIGNED-PAYLOAD` is
+ * honoured only where the service allows it (the EBS direct APIs).
+ */
+function payloadHash(req: SigV4Request, sig: ParsedSignature, allowUnsigned: boolean): string {
+  let declared = header(req, 'x-amz-content-sha256');
+  if (!declared && sig.presigned) declared = queryPairs(req.rawQuery).find(([k]) => k === 'X-Amz-Content-Sha256')?.[1];
+  const actual = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
+  if (declared === undefined) return actual;
+  if (declared === UNSIGNED_PAYLOAD && allowUnsigned) return declared;
+  if (declared.toLowerCase() !== actual) {
+    throw new SigV4Failure('bad-signature', 'The provided x-amz-content-sha256 header does not match what was computed.');
   }
-  return req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
+  return declared;
 }
 
 const keyCache = new Map<string, Buffer>();
@@ -226,7 +235,7 @@ function signingKey(secret: string, c: Credential): Buffer {
   return key;
 }
 
-export function stringToSign(req: SigV4Request, sig: ParsedSignature): string {
+export function stringToSign(req: SigV4Request, sig: ParsedSignature, allowUnsigned = false): string {
   const headers = sig.signedHeaders.map((name) => {
     const value = (header(req, name) ?? '').trim().replace(/\s+/g, ' ');
     return `${name}:${value}\n`;
@@ -237,22 +246,22 @@ export function stringToSign(req: SigV4Request, sig: ParsedSignature): string {
     canonicalQuery(req.rawQuery, sig.presigned),
     headers.join(''),
     sig.signedHeaders.join(';'),
-    payloadHash(req, sig),
+    payloadHash(req, sig, allowUnsigned),
   ].join('\n');
   const c = sig.credential;
   return [ALGORITHM, sig.amzDate, `${c.date}/${c.region}/${c.service}/aws4_request`, sha256Hex(canonical)].join('\n');
 }
 
-export function computeSignature(req: SigV4Request, sig: ParsedSignature, secret: string): string {
-  return createHmac('sha256', signingKey(secret, sig.credential)).update(stringToSign(req, sig)).digest('hex');
+export function computeSignature(req: SigV4Request, sig: ParsedSignature, secret: string, allowUnsigned = false): string {
+  return createHmac('sha256', signingKey(secret, sig.credential)).update(stringToSign(req, sig, allowUnsigned)).digest('hex');
 }
 
 /** Throws SigV4Failure('bad-signature') unless the signature matches `secret`. */
-export function verifySignature(req: SigV4Request, sig: ParsedSignature, secret: string): void {
+export function verifySignature(req: SigV4Request, sig: ParsedSignature, secret: string, allowUnsigned = false): void {
   if (!sig.signedHeaders.includes('host')) {
     throw new SigV4Failure('incomplete', "'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  const expected = Buffer.from(computeSignature(req, sig, secret), 'utf8');
+  const expected = Buffer.from(computeSignature(req, sig, secret, allowUnsigned), 'utf8');
   const given = Buffer.from(sig.signature, 'utf8');
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw new SigV4Failure(

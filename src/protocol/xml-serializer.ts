@@ -1,8 +1,8 @@
 // XML responses for awsQuery (Auto Scaling) and its EC2 variant, by walking the output shape.
 //   awsQuery: <OpResponse xmlns><OpResult>…</OpResult><ResponseMetadata><RequestId>…
 //             lists as <member> (or the list member's xmlName), errors in <ErrorResponse>.
-//   EC2:      <OpResponse xmlns><requestId>…</requestId>…</OpResponse>; lists always <item>
-//             (JS SDK v3 reads nothing else); errors in <Response><Errors><Error>.
+//   EC2:      <OpResponse xmlns><requestId>…</requestId>…</OpResponse>; list items named by the
+//             list member's xmlName (`item`); errors in <Response><Errors><Error>.
 // Elements are named by xmlName, else the member name. Timestamps are RFC 3339 with
 // milliseconds, booleans lower-case, blobs base64. Top-level lists always get their wrapper,
 // even empty (`<imagesSet/>`): clients index into them.
@@ -86,7 +86,9 @@ export class XmlSerializer {
         out.push(`<${tag}/>`);
         return;
       }
-      const itemTag = this.variant === 'ec2' ? 'item' : (shape.member.xmlName ?? 'member');
+      // the list member's xmlName names the items (almost always `item` in EC2); JS SDK v3
+      // reads only that element, so `<member>` in an EC2 answer silently yields []
+      const itemTag = shape.member.xmlName ?? (this.variant === 'ec2' ? 'item' : 'member');
       out.push(`<${tag}>`);
       for (const item of items) this.element(itemTag, shape.member, item, out);
       out.push(`</${tag}>`);
