@@ -7,6 +7,10 @@ import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { AccountAttributesRepo } from './repos/account-attributes.js';
 import { IdempotencyRepo } from './repos/idempotency.js';
+import { KmsKeysRepo } from './repos/kms-keys.js';
+import { KmsAliasesRepo } from './repos/kms-aliases.js';
+import { KmsGrantsRepo } from './repos/kms-grants.js';
+import { KmsTagsRepo } from './repos/kms-tags.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -16,10 +20,18 @@ export interface StoreOptions {
 export class Store {
   readonly accountAttributes: AccountAttributesRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly kmsKeys: KmsKeysRepo;
+  readonly kmsAliases: KmsAliasesRepo;
+  readonly kmsGrants: KmsGrantsRepo;
+  readonly kmsTags: KmsTagsRepo;
 
   private constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
     this.idempotency = new IdempotencyRepo(db);
+    this.kmsKeys = new KmsKeysRepo(db);
+    this.kmsAliases = new KmsAliasesRepo(db);
+    this.kmsGrants = new KmsGrantsRepo(db);
+    this.kmsTags = new KmsTagsRepo(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

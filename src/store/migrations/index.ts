@@ -2,9 +2,11 @@
 // that has shipped: add a new one.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-kms.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-kms': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {
