@@ -37,7 +37,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
 
   const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store }), autoscalingService(), kmsService(), ebsService(), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store }), autoscalingService(), kmsService({ store, dataDir: config.dataDir }), ebsService(), ssmService()]) services.set(def.id, def);
 
   const gateway = new Gateway({
     services,

@@ -1,9 +1,35 @@
-// KMS over awsJson1.1.
+// KMS over awsJson1.1. `kmsService(deps)` builds the wire definition and the KmsService domain
+// instance behind it; other services take `.service` (see kms-service.ts for its API).
 import { loadServiceModel } from '../../protocol/model.js';
 import { JsonProtocol } from '../../protocol/json-protocol.js';
 import type { ServiceDefinition } from '../../protocol/dispatch.js';
+import type { Store } from '../../store/store.js';
+import { KmsService } from './kms-service.js';
+import { kmsHandlers } from './handlers.js';
+import { loadMasterKey } from './master-key.js';
 
-export function kmsService(): ServiceDefinition {
+export { KmsService } from './kms-service.js';
+
+export interface KmsDeps {
+  store: Store;
+  /** where master.key lives when IMAGO_MASTER_KEY is not set */
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface KmsServiceDefinition extends ServiceDefinition {
+  service: KmsService;
+}
+
+export function kmsService(deps: KmsDeps): KmsServiceDefinition {
   const model = loadServiceModel('kms');
-  return { id: 'kms', model, protocol: new JsonProtocol(model), handlers: {}, internalErrorCode: 'KMSInternalException' };
+  const service = new KmsService(deps.store, loadMasterKey(deps.dataDir, deps.env));
+  return {
+    id: 'kms',
+    model,
+    protocol: new JsonProtocol(model),
+    handlers: kmsHandlers(service) as ServiceDefinition['handlers'],
+    internalErrorCode: 'KMSInternalException',
+    service,
+  };
 }

@@ -11,6 +11,7 @@ export const invalidKeyId = (ref: string) => kmsError('NotFoundException', `Inva
 export const invalidArn = (what: string) => kmsError('NotFoundException', `Invalid arn ${what}`.trimEnd());
 export const keyNotFound = (arn: string) => kmsError('NotFoundException', `Key '${arn}' does not exist`);
 export const aliasNotFound = (aliasArn: string) => kmsError('NotFoundException', `Alias ${aliasArn} is not found.`);
+export const policyNotFound = (name: string) => kmsError('NotFoundException', `No key policy named ${name}: the only key policy is default.`);
 export const grantNotFound = (grantId: string) => kmsError('NotFoundException', `Grant ID ${grantId} not found`);
 
 export const disabled = (arn: string) => kmsError('DisabledException', `${arn} is disabled.`);

@@ -45,6 +45,19 @@ export class KmsKeysRepo {
     return q.orderBy('key_id').limit(opts.limit).execute();
   }
 
+  /** Ids of keys whose deletion date has passed (deleted lazily by the service). */
+  async expired(scope: Scope, nowIso: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('kms_keys')
+      .select('key_id')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('state', '=', 'PendingDeletion')
+      .where('deletion_date', '<=', nowIso)
+      .execute();
+    return rows.map((r) => r.key_id);
+  }
+
   /** Inserts the key (with tags and an alias) atomically; false if the alias already exists. */
   async create(row: KmsKeyRow, extras: NewKeyExtras = {}): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
