@@ -13,7 +13,7 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { ListKeysCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { startServer, removeDir, tempDir, type TestServer } from '../helpers/server.js';
@@ -112,7 +112,7 @@ describe('foundation (dev mode)', () => {
   test('every other protocol renders its errors so the SDK parses them', async () => {
     for (const [send, op] of [
       [() => autoscaling(server.url).send(new DescribeAutoScalingGroupsCommand({})), 'DescribeAutoScalingGroups'],
-      [() => kms(server.url).send(new ListKeysCommand({})), 'ListKeys'],
+      [() => kms(server.url).send(new DescribeKeyCommand({ KeyId: 'alias/does-not-exist' })), 'DescribeKey'],
       [() => ebs(server.url).send(new ListSnapshotBlocksCommand({ SnapshotId: 'snap-0123456789abcdef0' })), 'ListSnapshotBlocks'],
       [() => ssm(server.url).send(new GetParameterCommand({ Name: '/x' })), 'GetParameter'],
     ] as const) {
