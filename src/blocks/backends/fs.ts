@@ -1,0 +1,575 @@
+// The durable local backend: chunks are appended to pack files (32 MiB by default) and located
+// through a SQLite index (fs/pack-index.ts). Millions of chunks stay a few thousand files, and a
+// batch of puts costs one fsync per pack plus one index commit (docs/blocks.md has the figures).
+//
+// Order of writes: a record is appended (positional write at an offset reserved in memory, so
+// concurrent puts never wait on each other), `flush()` fsyncs the packs, and only then commits
+// their index entries. A crash can leave unindexed bytes at a pack's tail, never an entry without
+// its data; opening re-indexes complete records found past the committed length and cuts a torn
+// tail off. Compaction copies live records to new packs, fsyncs them, switches the index in one
+// transaction, and only then removes the old packs.
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { mkdir, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { assertChunkId } from '../chunk-id.js';
+import {
+  ChunkNotFoundError,
+  ChunkPermanentError,
+  type ChunkId,
+  type ChunkStat,
+  type ChunkStore,
+  type ChunkStoreCapabilities,
+} from '../chunk-store.js';
+import { PackIndex, type IndexedChunk, type Location, type Move, type PackRow } from './fs/pack-index.js';
+import { fsyncDirSync, listPackFiles, openForWrite, packDir, packPath, readFully, writeFully } from './fs/pack-files.js';
+import { PackReaders } from './fs/pack-readers.js';
+import {
+  MAX_RECORD_DATA,
+  RECORD_HEADER_SIZE,
+  encodeRecordHeader,
+  parseRecordHeader,
+  recordChecksumOk,
+} from './fs/pack-record.js';
+
+export interface FsChunkStoreOptions {
+  /** a pack is sealed once the next record would take it past this size (default 32 MiB) */
+  packBytes?: number;
+  /** compaction rewrites a pack once at least this share of it is dead (default 0.25) */
+  compactDeadRatio?: number;
+  /** read handles kept open (default 64) */
+  maxOpenPacks?: number;
+}
+
+interface PendingChunk extends IndexedChunk {
+  key: ChunkId;
+}
+
+interface Writer {
+  fh: Promise<FileHandle>;
+  inflight: number;
+}
+
+const LIST_PAGE = 1000;
+
+export class FsChunkStore implements ChunkStore {
+  readonly name = 'fs';
+  readonly capabilities: ChunkStoreCapabilities = { durable: true, listable: true, deferredReclaim: true };
+  readonly dir: string;
+  readonly #packBytes: number;
+  readonly #deadRatio: number;
+  readonly #index: PackIndex;
+  readonly #readers: PackReaders;
+  #nextPack = 1;
+  /** the pack puts append to, and the end of the space reserved in it */
+  #active = { pack: 0, end: 0 };
+  readonly #writers = new Map<number, Writer>();
+  /** written to a pack, not yet in the index: found by get/list/hasMany, committed by flush */
+  readonly #pending = new Map<ChunkId, PendingChunk>();
+  /** puts being written, so a concurrent put of the same id waits instead of writing twice */
+  readonly #inflight = new Map<ChunkId, Promise<void>>();
+  /** dedup hits on indexed chunks: their refreshed write times, committed by flush */
+  readonly #touches = new Map<ChunkId, number>();
+  /** per pack: records reserved that may still enter the index (such a pack is not compacted) */
+  readonly #unindexed = new Map<number, number>();
+  /** per pack: end of records deleted before they were indexed, so a crash scan skips them */
+  readonly #deadEnds = new Map<number, number>();
+  readonly #dirtyPacks = new Set<number>();
+  readonly #dirtyDirs = new Set<string>();
+  #flushing: Promise<void> | undefined;
+  #flushQueued: Promise<void> | undefined;
+  #compacting: Promise<unknown> | undefined;
+  #closed = false;
+
+  constructor(dir: string, options: FsChunkStoreOptions = {}) {
+    this.dir = dir;
+    this.#packBytes = options.packBytes ?? 32 * 1024 * 1024;
+    this.#deadRatio = options.compactDeadRatio ?? 0.25;
+    mkdirSync(join(dir, 'packs'), { recursive: true });
+    this.#index = new PackIndex(join(dir, 'index.sqlite'));
+    this.#readers = new PackReaders((pack) => packPath(dir, pack), options.maxOpenPacks);
+    try {
+      this.#recover();
+    } catch (err) {
+      this.#index.close();
+      throw err;
+    }
+  }
+
+  async put(id: ChunkId, data: Buffer): Promise<void> {
+    this.#assertOpen();
+    assertChunkId(id);
+    if (data.length > MAX_RECORD_DATA) throw new RangeError(`chunk of ${data.length} bytes exceeds ${MAX_RECORD_DATA}`);
+    const inflight = this.#inflight.get(id);
+    if (inflight) {
+      await inflight.catch(() => undefined);
+      return this.put(id, data); // now stored (a dedup hit) or failed (write it ourselves)
+    }
+    const pending = this.#pending.get(id);
+    if (pending) {
+      pending.writtenAt = Date.now();
+      return;
+    }
+    const idBytes = Buffer.from(id, 'hex');
+    if (this.#index.lookup(idBytes)) {
+      this.#touches.set(id, Date.now());
+      return;
+    }
+    const write = this.#append(id, idBytes, data);
+    this.#inflight.set(id, write);
+    try {
+      await write;
+    } finally {
+      this.#inflight.delete(id);
+    }
+  }
+
+  async get(id: ChunkId): Promise<Buffer> {
+    this.#assertOpen();
+    assertChunkId(id);
+    await this.#inflight.get(id)?.catch(() => undefined);
+    const idBytes = Buffer.from(id, 'hex');
+    const loc = this.#pending.get(id) ?? this.#index.lookup(idBytes);
+    if (!loc) throw new ChunkNotFoundError(id);
+    // Same tick as the lookup: the reader is counted before compaction could retire the pack.
+    return this.#readers.with(loc.pack, (fh) => readRecord(fh, id, idBytes, loc)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ChunkPermanentError(id, `pack ${loc.pack} is missing`);
+      throw err;
+    });
+  }
+
+  async hasMany(ids: readonly ChunkId[]): Promise<boolean[]> {
+    this.#assertOpen();
+    ids.forEach((id) => assertChunkId(id));
+    await Promise.all(ids.map((id) => this.#inflight.get(id)?.catch(() => undefined)));
+    return ids.map((id) => this.#pending.has(id) || this.#index.lookup(Buffer.from(id, 'hex')) !== undefined);
+  }
+
+  async delete(ids: readonly ChunkId[]): Promise<void> {
+    this.#assertOpen();
+    ids.forEach((id) => assertChunkId(id));
+    await Promise.all(ids.map((id) => this.#inflight.get(id)?.catch(() => undefined)));
+    for (const id of ids) {
+      const pending = this.#pending.get(id);
+      if (pending) {
+        this.#pending.delete(id);
+        this.#settled(pending.pack);
+        const end = pending.offset + RECORD_HEADER_SIZE + pending.size;
+        this.#deadEnds.set(pending.pack, Math.max(end, this.#deadEnds.get(pending.pack) ?? 0));
+      }
+      this.#touches.delete(id);
+    }
+    this.#index.deleteMany(ids.map((id) => Buffer.from(id, 'hex')));
+  }
+
+  async *list(): AsyncIterable<ChunkStat> {
+    this.#assertOpen();
+    // Pending chunks first (a snapshot), then the index page by page: no statement stays open
+    // across a yield, so the caller may put and delete while iterating.
+    const yielded = new Set<ChunkId>();
+    for (const p of [...this.#pending.values()]) {
+      if (this.#pending.get(p.key) !== p) continue;
+      yielded.add(p.key);
+      yield { id: p.key, size: p.size, writtenAt: p.writtenAt };
+    }
+    let after: Buffer = Buffer.alloc(0);
+    for (;;) {
+      this.#assertOpen();
+      const page = this.#index.page(after, LIST_PAGE);
+      for (const row of page) {
+        const id = row.id.toString('hex');
+        if (yielded.has(id)) continue;
+        yield { id, size: row.size, writtenAt: Math.max(row.writtenAt, this.#touches.get(id) ?? 0) };
+      }
+      if (page.length < LIST_PAGE) return;
+      after = page[page.length - 1].id;
+    }
+  }
+
+  /** Group commit: callers arriving during a flush share the next one. */
+  flush(): Promise<void> {
+    this.#assertOpen();
+    return this.#flush();
+  }
+
+  compact(): Promise<{ reclaimedBytes: number }> {
+    this.#assertOpen();
+    // One compaction at a time; a caller arriving during one gets a fresh pass after it.
+    const run = (this.#compacting ?? Promise.resolve()).catch(() => undefined).then(() => this.#compactOnce());
+    this.#compacting = run;
+    run.then(
+      () => this.#compactionDone(run),
+      () => this.#compactionDone(run),
+    );
+    return run;
+  }
+
+  #compactionDone(run: Promise<unknown>): void {
+    if (this.#compacting === run) this.#compacting = undefined;
+  }
+
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    await this.#quiesce();
+    await this.#closeHandles();
+    this.#index.clear();
+    for (const m of [this.#pending, this.#touches, this.#unindexed, this.#deadEnds]) m.clear();
+    this.#dirtyPacks.clear();
+    this.#dirtyDirs.clear();
+    await rm(join(this.dir, 'packs'), { recursive: true, force: true });
+    await mkdir(join(this.dir, 'packs'));
+    fsyncDirSync(this.dir);
+    this.#activateNewPack();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#quiesce();
+    await this.#flush();
+    this.#closed = true;
+    await this.#closeHandles();
+    this.#index.close();
+  }
+
+  // --- writing ---
+
+  async #append(id: ChunkId, idBytes: Buffer, data: Buffer): Promise<void> {
+    const writtenAt = Date.now();
+    const header = encodeRecordHeader(idBytes, data, writtenAt);
+    const length = RECORD_HEADER_SIZE + data.length;
+    if (this.#active.end > 0 && this.#active.end + length > this.#packBytes) this.#activateNewPack();
+    const { pack } = this.#active;
+    const offset = this.#active.end;
+    this.#active.end += length;
+    this.#unindexed.set(pack, (this.#unindexed.get(pack) ?? 0) + 1);
+    const writer = this.#writer(pack);
+    writer.inflight++;
+    try {
+      await writeFully(await writer.fh, [header, data], offset);
+    } catch (err) {
+      this.#settled(pack);
+      throw err;
+    } finally {
+      writer.inflight--;
+    }
+    this.#dirtyPacks.add(pack);
+    this.#pending.set(id, { key: id, id: idBytes, pack, offset, size: data.length, writtenAt });
+  }
+
+  #writer(pack: number): Writer {
+    let writer = this.#writers.get(pack);
+    if (!writer) {
+      const fh = (async () => {
+        const dir = packDir(this.dir, pack);
+        if (await mkdir(dir, { recursive: true })) this.#dirtyDirs.add(join(this.dir, 'packs'));
+        this.#dirtyDirs.add(dir); // the new file's directory entry
+        return openForWrite(packPath(this.dir, pack));
+      })();
+      fh.catch(() => undefined); // awaited by every write
+      writer = { fh, inflight: 0 };
+      this.#writers.set(pack, writer);
+    }
+    return writer;
+  }
+
+  /** Seals the active pack (its writer closes once its writes are flushed) and starts another. */
+  #activateNewPack(): void {
+    const pack = this.#nextPack++;
+    this.#index.activate(pack); // the row comes before the file: a file without a row is debris
+    this.#active = { pack, end: 0 };
+  }
+
+  #settled(pack: number): void {
+    const n = (this.#unindexed.get(pack) ?? 0) - 1;
+    if (n > 0) this.#unindexed.set(pack, n);
+    else this.#unindexed.delete(pack);
+  }
+
+  #flush(): Promise<void> {
+    if (!this.#flushing) {
+      const run = this.#flushOnce().finally(() => {
+        this.#flushing = undefined;
+      });
+      this.#flushing = run;
+      return run;
+    }
+    // A put that resolved after the running flush took its snapshot needs the next one.
+    this.#flushQueued ??= this.#flushing.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#flushQueued;
+  }
+
+  #startQueued(): Promise<void> {
+    this.#flushQueued = undefined;
+    return this.#flush();
+  }
+
+  async #flushOnce(): Promise<void> {
+    const entries = [...this.#pending.values()];
+    const touches = [...this.#touches];
+    const deadEnds = [...this.#deadEnds];
+    const packs = [...this.#dirtyPacks];
+    const dirs = [...this.#dirtyDirs];
+    if (!entries.length && !touches.length && !deadEnds.length && !packs.length && !dirs.length) return;
+    this.#dirtyPacks.clear();
+    this.#dirtyDirs.clear();
+    try {
+      for (const pack of packs) {
+        const writer = this.#writers.get(pack);
+        if (writer) await (await writer.fh).sync();
+      }
+      for (const dir of dirs) await fsyncDir(dir);
+    } catch (err) {
+      packs.forEach((p) => this.#dirtyPacks.add(p));
+      dirs.forEach((d) => this.#dirtyDirs.add(d));
+      throw err;
+    }
+    // Data is on disk; now the index. A delete since the snapshot wins over its entry.
+    const live = entries.filter((e) => this.#pending.get(e.key) === e);
+    const ends = new Map<number, number>(deadEnds);
+    for (const e of live) ends.set(e.pack, Math.max(ends.get(e.pack) ?? 0, e.offset + RECORD_HEADER_SIZE + e.size));
+    this.#index.commit(
+      live,
+      ends,
+      touches.map(([id, at]): [Buffer, number] => [Buffer.from(id, 'hex'), at]),
+    );
+    for (const e of live) {
+      this.#pending.delete(e.key);
+      this.#settled(e.pack);
+    }
+    for (const [id, at] of touches) if (this.#touches.get(id) === at) this.#touches.delete(id);
+    for (const [pack, end] of deadEnds) if (this.#deadEnds.get(pack) === end) this.#deadEnds.delete(pack);
+    // Writers of sealed packs with nothing left to write or sync are closed.
+    for (const [pack, writer] of this.#writers) {
+      if (pack === this.#active.pack || writer.inflight > 0 || this.#dirtyPacks.has(pack)) continue;
+      this.#writers.delete(pack);
+      await closeQuietly(writer.fh);
+    }
+  }
+
+  // --- compaction ---
+
+  async #compactOnce(): Promise<{ reclaimedBytes: number }> {
+    // The active pack takes part once it is dead enough: seal it so nothing appends to it.
+    const active = this.#active;
+    if (active.end > 0) {
+      let live = this.#index.liveBytes(active.pack, RECORD_HEADER_SIZE);
+      for (const p of this.#pending.values()) if (p.pack === active.pack) live += RECORD_HEADER_SIZE + p.size;
+      if ((active.end - live) / active.end >= this.#deadRatio) this.#activateNewPack();
+    }
+    await this.#flush();
+
+    const victims: { pack: number; bytes: number }[] = [];
+    for (const row of this.#index.packs()) {
+      if (!this.#compactable(row)) continue;
+      const bytes = await stat(packPath(this.dir, row.id)).then(
+        (s) => s.size,
+        () => 0,
+      );
+      const live = this.#index.liveBytes(row.id, RECORD_HEADER_SIZE);
+      if (bytes === 0 || (bytes - live) / bytes >= this.#deadRatio) victims.push({ pack: row.id, bytes });
+    }
+    if (!victims.length) return { reclaimedBytes: 0 };
+
+    const moves: Move[] = [];
+    const outputs: { id: number; length: number }[] = [];
+    let out: { pack: number; fh: FileHandle; end: number } | undefined;
+    const finish = async () => {
+      if (!out) return;
+      await out.fh.sync();
+      await out.fh.close();
+      outputs.push({ id: out.pack, length: out.end });
+      out = undefined;
+    };
+    try {
+      for (const victim of victims) {
+        for (let from = 0; ; ) {
+          const batch = this.#index.packChunks(victim.pack, from, 256);
+          if (!batch.length) break;
+          for (const chunk of batch) {
+            const length = RECORD_HEADER_SIZE + chunk.size;
+            // Copied as stored (header, write time and crc included): corruption stays detectable.
+            const record = await this.#readers.with(victim.pack, (fh) => readFully(fh, length, chunk.offset));
+            if (record.length < length) continue; // lost already: left pointing at the old pack, reads report it
+            if (out && out.end > 0 && out.end + length > this.#packBytes) await finish();
+            if (!out) {
+              const pack = this.#nextPack++;
+              await mkdir(packDir(this.dir, pack), { recursive: true });
+              out = { pack, fh: await openForWrite(packPath(this.dir, pack)), end: 0 };
+            }
+            await writeFully(out.fh, [record], out.end);
+            moves.push({ id: chunk.id, fromPack: victim.pack, fromOffset: chunk.offset, toPack: out.pack, toOffset: out.end });
+            out.end += length;
+          }
+          from = batch[batch.length - 1].offset + 1;
+        }
+      }
+      await finish();
+    } catch (err) {
+      // Outputs without a row are debris: remove them now (or at the next open).
+      const debris = [...outputs.map((o) => o.id), ...(out ? [out.pack] : [])];
+      await out?.fh.close().catch(() => undefined);
+      await Promise.all(debris.map((pack) => unlink(packPath(this.dir, pack)).catch(() => undefined)));
+      throw err;
+    }
+    for (const dir of new Set(outputs.flatMap((o) => [packDir(this.dir, o.id), join(this.dir, 'packs')]))) {
+      await fsyncDir(dir);
+    }
+
+    this.#index.switchPacks(moves, outputs, victims.map((v) => v.pack));
+
+    for (const { pack } of victims) {
+      await this.#readers.retire(pack);
+      const writer = this.#writers.get(pack);
+      if (writer) {
+        this.#writers.delete(pack);
+        await closeQuietly(writer.fh);
+      }
+      await unlink(packPath(this.dir, pack)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+    for (const dir of new Set(victims.map((v) => packDir(this.dir, v.pack)))) await fsyncDir(dir);
+    for (const { pack } of victims) this.#index.dropPack(pack);
+
+    const written = outputs.reduce((n, o) => n + o.length, 0);
+    return { reclaimedBytes: Math.max(0, victims.reduce((n, v) => n + v.bytes, 0) - written) };
+  }
+
+  #compactable(row: PackRow): boolean {
+    return (
+      row.state === 'sealed' &&
+      row.id !== this.#active.pack &&
+      !this.#unindexed.has(row.id) &&
+      !this.#dirtyPacks.has(row.id) &&
+      (this.#writers.get(row.id)?.inflight ?? 0) === 0
+    );
+  }
+
+  // --- opening ---
+
+  /** Brings the directory to a consistent state after whatever stopped the last process. */
+  #recover(): void {
+    const files = listPackFiles(this.dir);
+    const rows = this.#index.packs();
+    const known = new Set(rows.map((r) => r.id));
+    const touchedDirs = new Set<string>();
+    let maxPack = 0;
+    for (const id of [...files.keys(), ...known]) maxPack = Math.max(maxPack, id);
+    this.#nextPack = maxPack + 1;
+
+    // Compaction committed its switch but did not finish removing the old packs.
+    for (const row of rows.filter((r) => r.state === 'retired')) {
+      const path = files.get(row.id);
+      if (path) {
+        unlinkSync(path);
+        touchedDirs.add(dirname(path));
+      }
+      this.#index.dropPack(row.id);
+    }
+    // Files no row knows: a compaction's output from before its switch.
+    for (const [id, path] of files) {
+      if (known.has(id)) continue;
+      unlinkSync(path);
+      touchedDirs.add(dirname(path));
+    }
+    touchedDirs.forEach(fsyncDirSync);
+
+    let activeRow: PackRow | undefined;
+    for (const row of rows) {
+      if (row.state === 'retired') continue;
+      const end = this.#recoverTail(row);
+      if (row.state === 'active') activeRow = { ...row, length: end };
+    }
+    if (activeRow) this.#active = { pack: activeRow.id, end: activeRow.length };
+    else this.#activateNewPack();
+  }
+
+  /**
+   * Re-indexes complete records past the pack's committed length (written, never flushed) and
+   * truncates at the first torn or garbage one. Returns where the next append may go.
+   */
+  #recoverTail(row: PackRow): number {
+    const path = packPath(this.dir, row.id);
+    if (!existsSync(path)) return row.length;
+    const fd = openSync(path, 'r+');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= row.length) return row.length; // shorter than committed: reads will report the loss
+      const entries: IndexedChunk[] = [];
+      const header = Buffer.alloc(RECORD_HEADER_SIZE);
+      let pos = row.length;
+      while (pos + RECORD_HEADER_SIZE <= size) {
+        if (readSync(fd, header, 0, RECORD_HEADER_SIZE, pos) < RECORD_HEADER_SIZE) break;
+        const parsed = parseRecordHeader(header);
+        if (!parsed || pos + RECORD_HEADER_SIZE + parsed.size > size) break;
+        const data = Buffer.alloc(parsed.size);
+        if (readSync(fd, data, 0, parsed.size, pos + RECORD_HEADER_SIZE) < parsed.size) break;
+        if (!recordChecksumOk(header, data)) break;
+        entries.push({ id: Buffer.from(parsed.id), pack: row.id, offset: pos, size: parsed.size, writtenAt: parsed.writtenAt });
+        pos += RECORD_HEADER_SIZE + parsed.size;
+      }
+      if (pos < size) ftruncateSync(fd, pos);
+      fsyncSync(fd); // the recovered records are on disk before the index names them
+      this.#index.recover(row.id, entries, pos);
+      return pos;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  // --- lifecycle ---
+
+  async #quiesce(): Promise<void> {
+    // Loop: a wait can let new work start.
+    for (;;) {
+      const work = [...this.#inflight.values(), this.#flushing, this.#flushQueued, this.#compacting].filter(
+        (p): p is Promise<never> => p !== undefined,
+      );
+      if (!work.length) return;
+      await Promise.allSettled(work);
+    }
+  }
+
+  async #closeHandles(): Promise<void> {
+    await this.#readers.closeAll();
+    const writers = [...this.#writers.values()];
+    this.#writers.clear();
+    await Promise.all(writers.map((w) => closeQuietly(w.fh)));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('chunk store is closed');
+  }
+}
+
+async function readRecord(fh: FileHandle, id: ChunkId, idBytes: Buffer, loc: Location): Promise<Buffer> {
+  const record = await readFully(fh, RECORD_HEADER_SIZE + loc.size, loc.offset);
+  if (record.length < RECORD_HEADER_SIZE + loc.size) throw new ChunkPermanentError(id, `record truncated in pack ${loc.pack}`);
+  const header = record.subarray(0, RECORD_HEADER_SIZE);
+  const parsed = parseRecordHeader(header);
+  if (!parsed || parsed.size !== loc.size || !parsed.id.equals(idBytes)) {
+    throw new ChunkPermanentError(id, `record header in pack ${loc.pack} at ${loc.offset} does not match the index`);
+  }
+  const data = record.subarray(RECORD_HEADER_SIZE);
+  if (!recordChecksumOk(header, data)) throw new ChunkPermanentError(id, `checksum mismatch in pack ${loc.pack}`);
+  return data;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function closeQuietly(fh: Promise<FileHandle>): Promise<void> {
+  try {
+    await (await fh).close();
+  } catch {
+    // never opened: nothing to close
+  }
+}

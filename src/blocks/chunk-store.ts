@@ -1,0 +1,72 @@
+// The narrow interface every chunk backend implements (memory, fs, later s3). A chunk is an
+// opaque byte string addressed by a 32-byte id chosen by the caller (the block codec: SHA-256
+// of plaintext, or a keyed MAC for encrypted lineages). Backends know nothing of compression,
+// encryption or snapshots. Cross-cutting behaviour (hash-on-read, retries, metrics) is a
+// wrapper around a backend, never an `if` inside one.
+
+/** 32 bytes; shown as 64 lower-case hex characters. */
+export type ChunkId = string;
+
+export interface ChunkStoreCapabilities {
+  /** data survives a process crash once `flush()` resolved */
+  durable: boolean;
+  /** `list()` is supported (required by garbage collection and fsck) */
+  listable: boolean;
+  /** deletes reclaim space only after `compact()` */
+  deferredReclaim: boolean;
+}
+
+export interface ChunkStat {
+  id: ChunkId;
+  /** stored (encoded) size in bytes */
+  size: number;
+  /**
+   * when the chunk was last put (ms since epoch), if the backend knows. A put of an id that
+   * exists refreshes it: garbage collection's grace window must also cover a dedup hit whose
+   * reference is not committed yet.
+   */
+  writtenAt?: number;
+}
+
+export class ChunkNotFoundError extends Error {
+  readonly kind = 'not-found' as const;
+  constructor(readonly id: ChunkId) {
+    super(`chunk ${id} not found`);
+  }
+}
+
+/** Corrupt or unreadable data: retrying will not help. */
+export class ChunkPermanentError extends Error {
+  readonly kind = 'permanent' as const;
+  constructor(
+    readonly id: ChunkId,
+    message: string,
+  ) {
+    super(`chunk ${id}: ${message}`);
+  }
+}
+
+export interface ChunkStore {
+  readonly name: string;
+  readonly capabilities: ChunkStoreCapabilities;
+  /**
+   * Stores a chunk; storing an id that exists keeps the stored bytes (only its `writtenAt` is
+   * refreshed). Durable only after `flush()`. Throws TypeError for a malformed id.
+   */
+  put(id: ChunkId, data: Buffer): Promise<void>;
+  /** Throws ChunkNotFoundError / ChunkPermanentError. */
+  get(id: ChunkId): Promise<Buffer>;
+  /** For each id, whether it is stored. */
+  hasMany(ids: readonly ChunkId[]): Promise<boolean[]>;
+  /** Deletes chunks; missing ids are ignored. */
+  delete(ids: readonly ChunkId[]): Promise<void>;
+  /** Every stored chunk. */
+  list(): AsyncIterable<ChunkStat>;
+  /** Durability barrier: every put that resolved before this call is on stable storage. */
+  flush(): Promise<void>;
+  /** Reclaims space left by deletes (no-op where deletes reclaim at once). */
+  compact?(): Promise<{ reclaimedBytes: number }>;
+  /** Removes everything (admin reset). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
