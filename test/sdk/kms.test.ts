@@ -87,7 +87,7 @@ describe('KMS', () => {
     test('CreateKey answers AWS\'s KeyMetadata for a symmetric key', async () => {
       const before = Date.now();
       const k = await newKey(ALICE, 'us-east-1', { Description: 'disk key', Tags: [{ TagKey: 'team', TagValue: 'storage' }] });
-      assert.match(k.KeyId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      assert.match(k.KeyId!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       assert.equal(k.Arn, `arn:aws:kms:us-east-1:${A}:key/${k.KeyId}`);
       assert.equal(k.AWSAccountId, A);
       assert.ok(k.CreationDate!.getTime() >= before - 2000 && k.CreationDate!.getTime() <= Date.now() + 2000);
@@ -388,7 +388,8 @@ describe('KMS', () => {
       // the context's order does not matter, its content does
       const back = await c.send(new DecryptCommand({ CiphertextBlob: withCtx, EncryptionContext: { purpose: 'test', volume: 'vol-1' } }));
       assert.deepEqual(Buffer.from(back.Plaintext!), plaintext);
-      for (const wrong of [undefined, {}, { volume: 'vol-2', purpose: 'test' }, { volume: 'vol-1' }, { ...ctx, extra: 'x' }]) {
+      const wrongs: (Record<string, string> | undefined)[] = [undefined, {}, { volume: 'vol-2', purpose: 'test' }, { volume: 'vol-1' }, { ...ctx, extra: 'x' }];
+      for (const wrong of wrongs) {
         await expectError(c.send(new DecryptCommand({ CiphertextBlob: withCtx, EncryptionContext: wrong })), 'InvalidCiphertextException');
       }
       await expectError(c.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: ctx })), 'InvalidCiphertextException');

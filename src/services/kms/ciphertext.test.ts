@@ -24,7 +24,8 @@ test('the context is authenticated: missing, different or extra context fails', 
   const material = randomBytes(32);
   const blob = seal(material, randomUUID(), Buffer.from('x'), { a: '1', b: '2' });
   assert.deepEqual(open(material, blob, { b: '2', a: '1' }), Buffer.from('x'));
-  for (const ctx of [undefined, {}, { a: '1' }, { a: '1', b: '3' }, { a: '1', b: '2', c: '' }]) invalid(() => open(material, blob, ctx));
+  const wrong: (Record<string, string> | undefined)[] = [undefined, {}, { a: '1' }, { a: '1', b: '3' }, { a: '1', b: '2', c: '' }];
+  for (const ctx of wrong) invalid(() => open(material, blob, ctx));
   // no context and an empty context are the same thing
   const plain = seal(material, randomUUID(), Buffer.from('y'));
   assert.deepEqual(open(material, plain, {}), Buffer.from('y'));
