@@ -121,7 +121,8 @@ export class GrantOps {
       const id = grantIdOfToken(this.wrapper, input.grantToken);
       if (!id) throw invalidGrantToken();
       grant = await this.store.kmsGrants.find(id);
-      if (!grant) throw grantNotFound(id);
+      // grants, like their keys, are regional
+      if (!grant || grant.region !== caller.region) throw grantNotFound(id);
       arn = keyArn({ accountId: grant.account_id, region: grant.region }, grant.key_id);
     } else {
       if (input.keyRef === undefined || input.grantId === undefined) throw validation('Specify either GrantToken, or both KeyId and GrantId.');
