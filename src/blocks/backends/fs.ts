@@ -8,9 +8,9 @@
 // its data; opening re-indexes complete records found past the committed length and cuts a torn
 // tail off. Compaction copies live records to new packs, fsyncs them, switches the index in one
 // transaction, and only then removes the old packs.
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { mkdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { assertChunkId } from '../chunk-id.js';
 import {
   ChunkNotFoundError,
@@ -20,16 +20,12 @@ import {
   type ChunkStore,
   type ChunkStoreCapabilities,
 } from '../chunk-store.js';
-import { PackIndex, type IndexedChunk, type Location, type Move, type PackRow } from './fs/pack-index.js';
-import { fsyncDirSync, listPackFiles, openForWrite, packDir, packPath, readFully, writeFully } from './fs/pack-files.js';
+import { copyLiveRecords } from './fs/pack-compaction.js';
+import { fsyncDir, fsyncDirSync, openForWrite, packDir, packPath, readFully, writeFully } from './fs/pack-files.js';
+import { PackIndex, type IndexedChunk, type Location, type PackRow } from './fs/pack-index.js';
 import { PackReaders } from './fs/pack-readers.js';
-import {
-  MAX_RECORD_DATA,
-  RECORD_HEADER_SIZE,
-  encodeRecordHeader,
-  parseRecordHeader,
-  recordChecksumOk,
-} from './fs/pack-record.js';
+import { MAX_RECORD_DATA, RECORD_HEADER_SIZE, encodeRecordHeader, parseRecordHeader, recordChecksumOk } from './fs/pack-record.js';
+import { recoverPacks } from './fs/pack-recovery.js';
 
 export interface FsChunkStoreOptions {
   /** a pack is sealed once the next record would take it past this size (default 32 MiB) */
@@ -88,7 +84,10 @@ export class FsChunkStore implements ChunkStore {
     this.#index = new PackIndex(join(dir, 'index.sqlite'));
     this.#readers = new PackReaders((pack) => packPath(dir, pack), options.maxOpenPacks);
     try {
-      this.#recover();
+      const { active, maxPack } = recoverPacks(dir, this.#index);
+      this.#nextPack = maxPack + 1;
+      if (active) this.#active = active;
+      else this.#activateNewPack();
     } catch (err) {
       this.#index.close();
       throw err;
@@ -372,51 +371,10 @@ export class FsChunkStore implements ChunkStore {
     }
     if (!victims.length) return { reclaimedBytes: 0 };
 
-    const moves: Move[] = [];
-    const outputs: { id: number; length: number }[] = [];
-    let out: { pack: number; fh: FileHandle; end: number } | undefined;
-    const finish = async () => {
-      if (!out) return;
-      await out.fh.sync();
-      await out.fh.close();
-      outputs.push({ id: out.pack, length: out.end });
-      out = undefined;
-    };
-    try {
-      for (const victim of victims) {
-        for (let from = 0; ; ) {
-          const batch = this.#index.packChunks(victim.pack, from, 256);
-          if (!batch.length) break;
-          for (const chunk of batch) {
-            const length = RECORD_HEADER_SIZE + chunk.size;
-            // Copied as stored (header, write time and crc included): corruption stays detectable.
-            const record = await this.#readers.with(victim.pack, (fh) => readFully(fh, length, chunk.offset));
-            if (record.length < length) continue; // lost already: left pointing at the old pack, reads report it
-            if (out && out.end > 0 && out.end + length > this.#packBytes) await finish();
-            if (!out) {
-              const pack = this.#nextPack++;
-              await mkdir(packDir(this.dir, pack), { recursive: true });
-              out = { pack, fh: await openForWrite(packPath(this.dir, pack)), end: 0 };
-            }
-            await writeFully(out.fh, [record], out.end);
-            moves.push({ id: chunk.id, fromPack: victim.pack, fromOffset: chunk.offset, toPack: out.pack, toOffset: out.end });
-            out.end += length;
-          }
-          from = batch[batch.length - 1].offset + 1;
-        }
-      }
-      await finish();
-    } catch (err) {
-      // Outputs without a row are debris: remove them now (or at the next open).
-      const debris = [...outputs.map((o) => o.id), ...(out ? [out.pack] : [])];
-      await out?.fh.close().catch(() => undefined);
-      await Promise.all(debris.map((pack) => unlink(packPath(this.dir, pack)).catch(() => undefined)));
-      throw err;
-    }
-    for (const dir of new Set(outputs.flatMap((o) => [packDir(this.dir, o.id), join(this.dir, 'packs')]))) {
-      await fsyncDir(dir);
-    }
-
+    const { moves, outputs } = await copyLiveRecords(
+      { dir: this.dir, index: this.#index, readers: this.#readers, packBytes: this.#packBytes, newPack: () => this.#nextPack++ },
+      victims.map((v) => v.pack),
+    );
     this.#index.switchPacks(moves, outputs, victims.map((v) => v.pack));
 
     for (const { pack } of victims) {
@@ -445,78 +403,6 @@ export class FsChunkStore implements ChunkStore {
       !this.#dirtyPacks.has(row.id) &&
       (this.#writers.get(row.id)?.inflight ?? 0) === 0
     );
-  }
-
-  // --- opening ---
-
-  /** Brings the directory to a consistent state after whatever stopped the last process. */
-  #recover(): void {
-    const files = listPackFiles(this.dir);
-    const rows = this.#index.packs();
-    const known = new Set(rows.map((r) => r.id));
-    const touchedDirs = new Set<string>();
-    let maxPack = 0;
-    for (const id of [...files.keys(), ...known]) maxPack = Math.max(maxPack, id);
-    this.#nextPack = maxPack + 1;
-
-    // Compaction committed its switch but did not finish removing the old packs.
-    for (const row of rows.filter((r) => r.state === 'retired')) {
-      const path = files.get(row.id);
-      if (path) {
-        unlinkSync(path);
-        touchedDirs.add(dirname(path));
-      }
-      this.#index.dropPack(row.id);
-    }
-    // Files no row knows: a compaction's output from before its switch.
-    for (const [id, path] of files) {
-      if (known.has(id)) continue;
-      unlinkSync(path);
-      touchedDirs.add(dirname(path));
-    }
-    touchedDirs.forEach(fsyncDirSync);
-
-    let activeRow: PackRow | undefined;
-    for (const row of rows) {
-      if (row.state === 'retired') continue;
-      const end = this.#recoverTail(row);
-      if (row.state === 'active') activeRow = { ...row, length: end };
-    }
-    if (activeRow) this.#active = { pack: activeRow.id, end: activeRow.length };
-    else this.#activateNewPack();
-  }
-
-  /**
-   * Re-indexes complete records past the pack's committed length (written, never flushed) and
-   * truncates at the first torn or garbage one. Returns where the next append may go.
-   */
-  #recoverTail(row: PackRow): number {
-    const path = packPath(this.dir, row.id);
-    if (!existsSync(path)) return row.length;
-    const fd = openSync(path, 'r+');
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= row.length) return row.length; // shorter than committed: reads will report the loss
-      const entries: IndexedChunk[] = [];
-      const header = Buffer.alloc(RECORD_HEADER_SIZE);
-      let pos = row.length;
-      while (pos + RECORD_HEADER_SIZE <= size) {
-        if (readSync(fd, header, 0, RECORD_HEADER_SIZE, pos) < RECORD_HEADER_SIZE) break;
-        const parsed = parseRecordHeader(header);
-        if (!parsed || pos + RECORD_HEADER_SIZE + parsed.size > size) break;
-        const data = Buffer.alloc(parsed.size);
-        if (readSync(fd, data, 0, parsed.size, pos + RECORD_HEADER_SIZE) < parsed.size) break;
-        if (!recordChecksumOk(header, data)) break;
-        entries.push({ id: Buffer.from(parsed.id), pack: row.id, offset: pos, size: parsed.size, writtenAt: parsed.writtenAt });
-        pos += RECORD_HEADER_SIZE + parsed.size;
-      }
-      if (pos < size) ftruncateSync(fd, pos);
-      fsyncSync(fd); // the recovered records are on disk before the index names them
-      this.#index.recover(row.id, entries, pos);
-      return pos;
-    } finally {
-      closeSync(fd);
-    }
   }
 
   // --- lifecycle ---
@@ -555,15 +441,6 @@ async function readRecord(fh: FileHandle, id: ChunkId, idBytes: Buffer, loc: Loc
   const data = record.subarray(RECORD_HEADER_SIZE);
   if (!recordChecksumOk(header, data)) throw new ChunkPermanentError(id, `checksum mismatch in pack ${loc.pack}`);
   return data;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function closeQuietly(fh: Promise<FileHandle>): Promise<void> {

@@ -68,3 +68,12 @@ export async function readFully(fh: FileHandle, length: number, position: number
   }
   return done === length ? buf : buf.subarray(0, done);
 }
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
