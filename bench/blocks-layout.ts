@@ -145,6 +145,10 @@ const scenarios: { name: string; run: (rep: number) => Promise<number> }[] = [
     run: (rep) => withStore(join(root, 'each'), {}, (s) => writePacks(s, `b${rep}`, 8, 'each')),
   },
   {
+    name: 'packs 32 MiB, flush per block, 32 writers',
+    run: (rep) => withStore(join(root, 'each32'), {}, (s) => writePacks(s, `e${rep}`, 32, 'each')),
+  },
+  {
     name: 'packs 8 MiB, flush per 64 blocks, 4 writers',
     run: (rep) => withStore(join(root, 'p8'), { packBytes: 8 * 2 ** 20 }, (s) => writePacks(s, `c${rep}`, 4, 64)),
   },
@@ -153,7 +157,14 @@ const scenarios: { name: string; run: (rep: number) => Promise<number> }[] = [
     run: (rep) => withStore(join(root, 'p128'), { packBytes: 128 * 2 ** 20 }, (s) => writePacks(s, `d${rep}`, 4, 64)),
   },
   {
-    name: 'one file per chunk, fsync each, 8 writers',
+    name: 'one file per chunk, fsync each, 32 writers',
+    run: async (rep) => {
+      await rm(filesDir, { recursive: true, force: true });
+      return writeFiles(`g${rep}`, 32);
+    },
+  },
+  {
+    name: 'one file per chunk, fsync each, 8 writers', // last: its files are read below
     run: async (rep) => {
       await rm(filesDir, { recursive: true, force: true });
       return writeFiles(`f${rep}`, 8);
