@@ -241,6 +241,15 @@ describe('FsChunkStore: files, crashes and recovery', () => {
     assert.equal(dirname(packPath(dir, 1)), dirname(packPath(dir, 4095)));
   });
 
+  test('a directory is owned by one open store at a time', async () => {
+    const dir = await freshDir();
+    const store = new FsChunkStore(dir);
+    assert.throws(() => new FsChunkStore(dir), /in use/);
+    await store.close();
+    const again = new FsChunkStore(dir);
+    await again.close();
+  });
+
   test('clear empties the directory of packs and the index', async () => {
     const dir = await freshDir();
     let store = new FsChunkStore(dir, { packBytes: 10_000 });

@@ -1,5 +1,5 @@
 // Where each chunk lives: a small SQLite database beside the packs (better-sqlite3, WAL,
-// synchronous=FULL so a commit is on disk when it returns). Only records already fsynced in their
+// synchronous=FULL so a commit is on disk when it returns, locked exclusively while open). Only records already fsynced in their
 // pack are ever inserted, so an entry never points at missing or partial data.
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -64,8 +64,18 @@ export class PackIndex {
   readonly #move: BetterSqlite3.Statement<[number, number, Buffer, number, number]>;
 
   constructor(path: string) {
-    this.#db = new BetterSqlite3(path);
-    this.#db.pragma('journal_mode = WAL');
+    this.#db = new BetterSqlite3(path, { timeout: 1000 });
+    try {
+      // One process owns a pack directory: two appending to the same pack would interleave
+      // records. The exclusive lock is taken now and held until close (or process death).
+      this.#db.pragma('locking_mode = EXCLUSIVE');
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (err) {
+      this.#db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`chunk store ${path} is in use by another store or process`);
+      throw err;
+    }
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
     this.#lookup = this.#db.prepare('SELECT pack, offset, size, written_at FROM chunks WHERE id = ?');
