@@ -14,11 +14,27 @@ const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
+const NEEDS_ESCAPE = /[&<>"'\r]/;
+
 export function escapeXml(text: string): string {
-  return /[&<>"'\r]/.test(text) ? text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]) : text;
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]) : text;
+}
+
+type Writer = (v: unknown) => string;
+
+interface CompiledMember {
+  name: string;
+  tag: string;
+  write: Writer;
+  /** top-level lists are always emitted, empty ones as `<tag/>` */
+  isList: boolean;
 }
 
 export class XmlSerializer {
+  // one compiled writer per structure shape: member order, tags and value writers resolved
+  // once, so a response is a straight walk of the value with string concatenation
+  private readonly structures = new Map<string, CompiledMember[]>();
+
   constructor(
     private readonly model: ServiceModel,
     private readonly variant: QueryVariant,
@@ -27,19 +43,17 @@ export class XmlSerializer {
   response(operation: string, output: unknown, requestId: string): string {
     const outputShape = this.model.operations[operation]?.output;
     const ns = this.model.xmlNamespace ?? '';
-    const parts: string[] = [XML_DECL, `<${operation}Response xmlns="${ns}">`];
-    const body: string[] = [];
-    if (outputShape) this.members(outputShape, (output ?? {}) as Record<string, unknown>, body, true);
+    let body = '';
+    if (outputShape) body = this.members(outputShape, (output ?? {}) as Record<string, unknown>, true);
+    let xml = `${XML_DECL}<${operation}Response xmlns="${ns}">`;
     if (this.variant === 'ec2') {
-      parts.push(`<requestId>${requestId}</requestId>`);
       // operations without an output shape still answer <return>true</return>, as AWS does
-      parts.push(outputShape ? body.join('') : '<return>true</return>');
+      xml += `<requestId>${requestId}</requestId>${outputShape ? body : '<return>true</return>'}`;
     } else {
-      if (outputShape) parts.push(`<${operation}Result>`, body.join(''), `</${operation}Result>`);
-      parts.push(`<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`);
+      if (outputShape) xml += `<${operation}Result>${body}</${operation}Result>`;
+      xml += `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`;
     }
-    parts.push(`</${operation}Response>`);
-    return parts.join('');
+    return `${xml}</${operation}Response>`;
   }
 
   error(err: ServiceError, requestId: string): string {
@@ -53,57 +67,82 @@ export class XmlSerializer {
     return `${XML_DECL}<ErrorResponse xmlns="${ns}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
   }
 
-  private members(shapeName: string, value: Record<string, unknown>, out: string[], topLevel = false): void {
-    const shape = this.model.shapes[shapeName];
-    if (shape?.type !== 'structure') return;
-    for (const [name, ref] of Object.entries(shape.members)) {
-      let v = value[name];
-      if (v === undefined || v === null) {
-        if (!topLevel || this.model.shapes[ref.target]?.type !== 'list') continue;
-        v = [];
+  private compiled(shapeName: string): CompiledMember[] {
+    let members = this.structures.get(shapeName);
+    if (!members) {
+      members = [];
+      this.structures.set(shapeName, members); // before compiling members: shapes can be recursive
+      const shape = this.model.shapes[shapeName];
+      if (shape?.type === 'structure') {
+        for (const [name, ref] of Object.entries(shape.members)) {
+          const tag = ref.xmlName ?? name;
+          members.push({ name, tag, write: this.writer(tag, ref), isList: this.model.shapes[ref.target]?.type === 'list' });
+        }
       }
-      this.element(ref.xmlName ?? name, ref, v, out);
     }
+    return members;
   }
 
-  private element(tag: string, ref: MemberRef, v: unknown, out: string[]): void {
+  private members(shapeName: string, value: Record<string, unknown>, topLevel = false): string {
+    let out = '';
+    for (const m of this.compiled(shapeName)) {
+      const v = value[m.name];
+      if (v === undefined || v === null) {
+        if (topLevel && m.isList) out += m.write([]);
+        continue;
+      }
+      out += m.write(v);
+    }
+    return out;
+  }
+
+  /** A function writing one element named `tag` holding a value of `ref`'s type. */
+  private writer(tag: string, ref: MemberRef): Writer {
+    const open = `<${tag}>`;
+    const close = `</${tag}>`;
     if (isScalar(ref.target)) {
-      out.push(`<${tag}>`, scalarText(ref, v), `</${tag}>`);
-      return;
+      if (ref.target === 'string') return (v) => open + escapeXml(String(v)) + close;
+      return (v) => open + scalarText(ref, v) + close;
     }
     const shape = this.model.shapes[ref.target];
     if (shape.type === 'structure') {
-      out.push(`<${tag}>`);
-      this.members(ref.target, v as Record<string, unknown>, out);
-      out.push(`</${tag}>`);
-    } else if (shape.type === 'list') {
-      const items = v as unknown[];
-      if (ref.flattened) {
-        for (const item of items) this.element(tag, shape.member, item, out);
-        return;
-      }
-      if (items.length === 0) {
-        out.push(`<${tag}/>`);
-        return;
-      }
+      const target = ref.target;
+      return (v) => open + this.members(target, v as Record<string, unknown>) + close;
+    }
+    if (shape.type === 'list') {
       // the list member's xmlName names the items (almost always `item` in EC2); JS SDK v3
       // reads only that element, so `<member>` in an EC2 answer silently yields []
       const itemTag = shape.member.xmlName ?? (this.variant === 'ec2' ? 'item' : 'member');
-      out.push(`<${tag}>`);
-      for (const item of items) this.element(itemTag, shape.member, item, out);
-      out.push(`</${tag}>`);
-    } else {
-      const keyTag = shape.key.xmlName ?? 'key';
-      const valueTag = shape.value.xmlName ?? 'value';
-      const entries = Object.entries(v as Record<string, unknown>);
-      if (!ref.flattened) out.push(`<${tag}>`);
-      for (const [k, item] of entries) {
-        out.push(ref.flattened ? `<${tag}>` : '<entry>', `<${keyTag}>${escapeXml(k)}</${keyTag}>`);
-        this.element(valueTag, shape.value, item, out);
-        out.push(ref.flattened ? `</${tag}>` : '</entry>');
+      let item: Writer | undefined;
+      const itemWriter = () => (item ??= this.writer(ref.flattened ? tag : itemTag, shape.member));
+      if (ref.flattened) {
+        return (v) => {
+          let out = '';
+          for (const x of v as unknown[]) out += itemWriter()(x);
+          return out;
+        };
       }
-      if (!ref.flattened) out.push(`</${tag}>`);
+      const empty = `<${tag}/>`;
+      return (v) => {
+        const items = v as unknown[];
+        if (items.length === 0) return empty;
+        let out = open;
+        const w = itemWriter();
+        for (const x of items) out += w(x);
+        return out + close;
+      };
     }
+    const keyTag = shape.key.xmlName ?? 'key';
+    const valueTag = shape.value.xmlName ?? 'value';
+    let value: Writer | undefined;
+    return (v) => {
+      const w = (value ??= this.writer(valueTag, shape.value));
+      let out = ref.flattened ? '' : open;
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        out += `${ref.flattened ? open : '<entry>'}<${keyTag}>${escapeXml(k)}</${keyTag}>${w(x)}${ref.flattened ? close : '</entry>'}`;
+      }
+      return ref.flattened ? out : out + close;
+    };
   }
 }
 

@@ -1,0 +1,21 @@
+// `npm run bench [-- workload ...] [--seconds N]`: runs benchmarks and prints their figures
+// (with ratios against peers measured in the same run). Never asserts.
+import { parseArgs } from 'node:util';
+import { describeRegions } from './workloads/describe-regions.js';
+
+const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
+  'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
+};
+
+const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
+const seconds = Number(values.seconds ?? 5);
+const names = positionals.length ? positionals : Object.keys(WORKLOADS);
+for (const name of names) {
+  const run = WORKLOADS[name];
+  if (!run) {
+    console.error(`unknown workload ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name}`);
+  await run({ seconds });
+}
