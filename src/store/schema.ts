@@ -21,6 +21,15 @@ export interface IdempotencyTable {
 }
 
 export interface Database {
+  data_keys: DataKeysTable;
+  block_maps: BlockMapsTable;
+  block_map_entries: BlockMapEntriesTable;
+  snapshots: SnapshotsTable;
+  snapshot_permissions: SnapshotPermissionsTable;
+  volumes: VolumesTable;
+  volume_blocks: VolumeBlocksTable;
+  tags: TagsTable;
+  jobs: JobsTable;
   account_attributes: AccountAttributesTable;
   idempotency: IdempotencyTable;
   kms_keys: KmsKeysTable;
@@ -84,4 +93,118 @@ export interface KmsTagsTable {
   key_id: string;
   tag_key: string;
   tag_value: string;
+}
+
+/** One wrapping (under a KMS key) of an encrypted lineage's plaintext data key. */
+export interface DataKeysTable {
+  data_key_id: string;
+  account_id: string;
+  region: string;
+  lineage_id: string;
+  kms_key_arn: string;
+  wrapped_key: Buffer;
+  created_at: string;
+}
+
+export interface BlockMapsTable {
+  map_id: string;
+  parent_map_id: string | null;
+  depth: number;
+  size_bytes: number;
+  lineage_id: string | null;
+  sealed: number;
+  /** unsealed maps (uploads in flight) are kept by GC until this time */
+  lease_until: string | null;
+  created_at: string;
+}
+
+export interface BlockMapEntriesTable {
+  map_id: string;
+  block_index: number;
+  /** null: a zero block hiding the parent's entry */
+  chunk_id: string | null;
+}
+
+export interface SnapshotsTable {
+  snapshot_id: string;
+  account_id: string;
+  region: string;
+  volume_id: string;
+  volume_size: number;
+  state: string;
+  progress: number;
+  state_message: string | null;
+  start_time: string;
+  completion_time: string | null;
+  description: string;
+  encrypted: number;
+  kms_key_arn: string | null;
+  data_key_id: string | null;
+  map_id: string;
+  owner_alias: string | null;
+  storage_tier: string;
+  /** volume | ebs-direct | copy | import | catalog */
+  source: string;
+  parent_snapshot_id: string | null;
+  timeout_minutes: number | null;
+  last_write_at: string | null;
+  client_token: string | null;
+  /** 1 when createVolumePermission includes group `all` */
+  public: number;
+}
+
+export interface SnapshotPermissionsTable {
+  snapshot_id: string;
+  /** an account id, or `all` */
+  principal: string;
+}
+
+export interface VolumesTable {
+  volume_id: string;
+  account_id: string;
+  region: string;
+  availability_zone: string;
+  size_gib: number;
+  volume_type: string;
+  iops: number | null;
+  throughput: number | null;
+  state: string;
+  encrypted: number;
+  kms_key_arn: string | null;
+  data_key_id: string | null;
+  snapshot_id: string | null;
+  base_map_id: string | null;
+  multi_attach: number;
+  create_time: string;
+  client_token: string | null;
+  /** JSON of the latest ModifyVolume, if any */
+  modification: string | null;
+}
+
+/** A volume's writes since its base map (its copy-on-write overlay). */
+export interface VolumeBlocksTable {
+  volume_id: string;
+  block_index: number;
+  chunk_id: string | null;
+}
+
+/** Tags are per account: on a shared resource each account sees and sets its own. */
+export interface TagsTable {
+  account_id: string;
+  region: string;
+  resource_id: string;
+  resource_type: string;
+  key: string;
+  value: string;
+}
+
+export interface JobsTable {
+  job_id: string;
+  kind: string;
+  /** JSON */
+  payload: string;
+  run_at: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
 }

@@ -11,6 +11,12 @@ import { KmsKeysRepo } from './repos/kms-keys.js';
 import { KmsAliasesRepo } from './repos/kms-aliases.js';
 import { KmsGrantsRepo } from './repos/kms-grants.js';
 import { KmsTagsRepo } from './repos/kms-tags.js';
+import { BlockMapsRepo } from './repos/block-maps.js';
+import { DataKeysRepo } from './repos/data-keys.js';
+import { SnapshotsRepo } from './repos/snapshots.js';
+import { VolumesRepo } from './repos/volumes.js';
+import { TagsRepo } from './repos/tags.js';
+import { JobsRepo } from './repos/jobs.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -24,6 +30,12 @@ export class Store {
   readonly kmsAliases: KmsAliasesRepo;
   readonly kmsGrants: KmsGrantsRepo;
   readonly kmsTags: KmsTagsRepo;
+  readonly blockMaps: BlockMapsRepo;
+  readonly dataKeys: DataKeysRepo;
+  readonly snapshots: SnapshotsRepo;
+  readonly volumes: VolumesRepo;
+  readonly tags: TagsRepo;
+  readonly jobs: JobsRepo;
 
   private constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -32,6 +44,12 @@ export class Store {
     this.kmsAliases = new KmsAliasesRepo(db);
     this.kmsGrants = new KmsGrantsRepo(db);
     this.kmsTags = new KmsTagsRepo(db);
+    this.blockMaps = new BlockMapsRepo(db);
+    this.dataKeys = new DataKeysRepo(db);
+    this.snapshots = new SnapshotsRepo(db);
+    this.volumes = new VolumesRepo(db);
+    this.tags = new TagsRepo(db);
+    this.jobs = new JobsRepo(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

@@ -3,10 +3,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-kms.js';
+import * as m0003 from './0003-block-storage.js';
+import * as m0004 from './0004-jobs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-kms': m0002,
+  '0003-block-storage': m0003,
+  '0004-jobs': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
