@@ -1,6 +1,7 @@
 // The composition root: config -> store -> services -> gateway -> listen.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { DEV_ACCOUNT, isLoopback, type ImagoConfig } from './config/config.js';
 import { loadCredentials } from './config/credentials.js';
 import { Logger } from './logger.js';
@@ -13,6 +14,11 @@ import { autoscalingService } from './services/autoscaling/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ebsService } from './services/ebs/index.js';
 import { ssmService } from './services/ssm/index.js';
+import { FsChunkStore } from './blocks/backends/fs.js';
+import { BlockStorage } from './blocks/block-storage.js';
+import { VolumeDevices } from './blocks/volume-devices.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { createStorageDomain } from './services/ec2/storage-domain.js';
 
 export class StartupError extends Error {}
 
@@ -36,14 +42,31 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT });
 
   const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
+  const chunks = new FsChunkStore(join(config.dataDir, 'blocks'));
+  const blocks = new BlockStorage(chunks, store.blockMaps);
+  const devices = new VolumeDevices(blocks, { load: (id) => store.volumes.overlay(id), put: (id, e) => store.volumes.putOverlay(id, e) });
+  const jobs = new JobRunner(store.jobs, log);
+  const kms = kmsService({ store, dataDir: config.dataDir });
+  const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
+
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store }), autoscalingService(), kmsService({ store, dataDir: config.dataDir }), ebsService(), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage }), autoscalingService(), kms, ebsService({ storage, blocks }), ssmService()]) services.set(def.id, def);
+  jobs.start();
+
+  const reset = async () => {
+    await jobs.stop();
+    devices.reset();
+    blocks.clearCache();
+    await store.wipe();
+    await chunks.clear();
+    jobs.start();
+  };
 
   const gateway = new Gateway({
     services,
     auth,
     log,
-    admin: { devMode: !principals, reset: () => store.wipe() },
+    admin: { devMode: !principals, reset },
   });
 
   // in-flight accounting, so a graceful shutdown waits for running requests and no longer
@@ -75,6 +98,9 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       }
       server.closeAllConnections();
       await done;
+      await jobs.stop();
+      await devices.flushAll();
+      await chunks.close();
       await store.close();
     })());
 

@@ -16,6 +16,7 @@ commands:
             --log-level LEVEL   debug | info | warn | error | silent (default info)
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
+            --settle-ms N       how long pending resources take to become ready (default 1000)
 `;
 
 class UsageError extends Error {}
@@ -36,6 +37,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'log-level': { type: 'string' },
       'default-account': { type: 'string' },
       durability: { type: 'string' },
+      'settle-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -45,6 +47,8 @@ function serveConfig(args: string[]): ImagoConfig {
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new UsageError(`unknown --log-level ${logLevel}`);
   const durability = (values.durability ?? DEFAULTS.durability) as ImagoConfig['durability'];
   if (durability !== 'full' && durability !== 'normal') throw new UsageError(`--durability must be full or normal`);
+  const settleMs = values['settle-ms'] === undefined ? DEFAULTS.settleMs : Number(values['settle-ms']);
+  if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms must be a whole number of milliseconds');
   const defaultAccount = values['default-account'];
   if (defaultAccount !== undefined && !/^\d{12}$/.test(defaultAccount)) throw new UsageError('--default-account must be 12 digits');
   return {
@@ -55,6 +59,7 @@ function serveConfig(args: string[]): ImagoConfig {
     logLevel,
     defaultAccount,
     durability,
+    settleMs,
   };
 }
 

@@ -12,6 +12,8 @@ export interface ImagoConfig {
   defaultAccount?: string;
   /** SQLite synchronous mode: 'full' survives power loss, 'normal' only process crashes */
   durability: 'full' | 'normal';
+  /** how long pending -> ready transitions take (snapshots, volumes, images), in ms */
+  settleMs: number;
 }
 
 /** LocalStack's habit; suites written for moto pass --default-account 123456789012 */
@@ -23,6 +25,7 @@ export const DEFAULTS: ImagoConfig = {
   dataDir: './.imago-data',
   logLevel: 'info',
   durability: 'full',
+  settleMs: 1000,
 };
 
 export function isLoopback(host: string): boolean {

@@ -48,6 +48,14 @@ export class VolumesRepo {
       .executeTakeFirst();
   }
 
+  /** After a snapshot took the overlay into `mapId`: the volume continues from that map. */
+  async rebase(volumeId: string, mapId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('volumes').set({ base_map_id: mapId }).where('volume_id', '=', volumeId).execute();
+      await trx.deleteFrom('volume_blocks').where('volume_id', '=', volumeId).execute();
+    });
+  }
+
   async overlay(volumeId: string): Promise<MapEntry[]> {
     const rows = await this.db
       .selectFrom('volume_blocks')

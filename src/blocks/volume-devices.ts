@@ -1,0 +1,55 @@
+// One open VolumeDevice per volume in the process, shared by everything that reads or writes
+// it (NBD exports, CreateSnapshot, CreateImage), so their views never diverge.
+import type { BlockStorage } from './block-storage.js';
+import { VolumeDevice, type OverlayStore, type VolumeBacking } from './volume-device.js';
+
+interface Entry {
+  device: Promise<VolumeDevice>;
+  users: number;
+}
+
+export class VolumeDevices {
+  private readonly open = new Map<string, Entry>();
+
+  constructor(
+    private readonly storage: BlockStorage,
+    private readonly overlays: OverlayStore,
+  ) {}
+
+  /** Opens (or shares) the device of a volume; call `release` when done. */
+  async acquire(backing: VolumeBacking): Promise<{ device: VolumeDevice; release: () => Promise<void> }> {
+    let entry = this.open.get(backing.volumeId);
+    if (!entry) {
+      entry = { device: VolumeDevice.open(this.storage, this.overlays, backing), users: 0 };
+      this.open.set(backing.volumeId, entry);
+      entry.device.catch(() => this.open.delete(backing.volumeId));
+    }
+    entry.users++;
+    const device = await entry.device;
+    let released = false;
+    return {
+      device,
+      release: async () => {
+        if (released) return;
+        released = true;
+        await device.flush();
+        if (--entry.users === 0 && this.open.get(backing.volumeId) === entry) this.open.delete(backing.volumeId);
+      },
+    };
+  }
+
+  /** The open device of a volume, if any. */
+  async get(volumeId: string): Promise<VolumeDevice | undefined> {
+    return this.open.get(volumeId)?.device;
+  }
+
+  /** Flushes every open device (shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.open.values()].map(async (e) => (await e.device).flush()));
+  }
+
+  /** Forgets every device without flushing (admin reset). */
+  reset(): void {
+    this.open.clear();
+  }
+}

@@ -1,0 +1,344 @@
+// Snapshots: immutable block maps with EC2's ownership, sharing and life cycle. Used by the
+// EC2 handlers (CreateSnapshot, CopySnapshot, …), the EBS direct APIs (StartSnapshot, …), images
+// and the CLI. Knows nothing of XML or Filter.N.
+//
+//   pending --(job snapshot.complete after settleMs)--> completed
+//   copy:    pending --(job snapshot.copy: by reference, or a re-encrypting rewrite)--> completed | error
+import type { BlockStorage, LineageKey } from '../../../blocks/block-storage.js';
+import { MAX_MAP_DEPTH } from '../../../blocks/block-storage.js';
+import { BLOCK_SIZE } from '../../../blocks/block-size.js';
+import type { VolumeDevices } from '../../../blocks/volume-devices.js';
+import type { JobRunner } from '../../../jobs/job-runner.js';
+import type { Store } from '../../../store/store.js';
+import type { Scope } from '../../../store/scope.js';
+import type { SnapshotRow } from '../../../store/repos/snapshots.js';
+import type { VolumeRow } from '../../../store/repos/volumes.js';
+import { isServiceError } from '../../../protocol/service-error.js';
+import { ec2Error } from '../ec2-errors.js';
+import { isId, newId } from '../resource-ids.js';
+import type { LineageKeys } from '../encryption/lineage-keys.js';
+import type { EbsDefaults } from '../encryption/ebs-defaults.js';
+
+export const GIB = 1024 ** 3;
+
+export interface SnapshotDeps {
+  store: Store;
+  blocks: BlockStorage;
+  devices: VolumeDevices;
+  keys: LineageKeys;
+  defaults: EbsDefaults;
+  jobs: JobRunner;
+  /** how long pending snapshots take to complete */
+  settleMs: number;
+}
+
+/** Something that may hold a snapshot (an image): returns the holder's id, or undefined. */
+export type SnapshotUser = (snapshotId: string) => Promise<string | undefined>;
+
+export interface CopyOptions {
+  description?: string;
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  /** AWS's volume id for copies */
+  volumeId?: string;
+}
+
+export class SnapshotService {
+  private readonly users: SnapshotUser[] = [];
+
+  constructor(private readonly deps: SnapshotDeps) {
+    deps.jobs.register('snapshot.complete', async (payload) => {
+      const { snapshotId } = payload as { snapshotId: string };
+      const row = await deps.store.snapshots.get(snapshotId);
+      if (row?.state === 'pending') {
+        await deps.store.snapshots.update(snapshotId, { state: 'completed', progress: 100, completion_time: new Date().toISOString() });
+      }
+      return 'done';
+    });
+    deps.jobs.register('snapshot.copy', (payload) => this.runCopy(payload as CopyJob));
+  }
+
+  /** Lets images (and others) protect the snapshots they use from deletion. */
+  registerUser(user: SnapshotUser): void {
+    this.users.push(user);
+  }
+
+  // ---- lookups -------------------------------------------------------------------------
+
+  static assertId(snapshotId: string): void {
+    if (!isId('snap', snapshotId)) throw ec2Error('InvalidSnapshotID.Malformed', `Invalid id: "${snapshotId}" (expecting "snap-...")`);
+  }
+
+  static notFound(snapshotId: string) {
+    return ec2Error('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
+  }
+
+  /** Whether `caller` may see (and restore) a snapshot: owner, shared with it, or public. */
+  async canUse(caller: Scope, row: SnapshotRow): Promise<boolean> {
+    if (row.region !== caller.region) return false;
+    if (row.account_id === caller.accountId || row.public) return true;
+    return (await this.deps.store.snapshots.permissions(row.snapshot_id)).includes(caller.accountId);
+  }
+
+  /** A snapshot the caller can see; others' private snapshots are indistinguishable from missing. */
+  async getVisible(caller: Scope, snapshotId: string): Promise<SnapshotRow> {
+    SnapshotService.assertId(snapshotId);
+    const row = await this.deps.store.snapshots.get(snapshotId);
+    if (!row || !(await this.canUse(caller, row))) throw SnapshotService.notFound(snapshotId);
+    return row;
+  }
+
+  /** A snapshot the caller owns (mutations). Visible-but-foreign snapshots are not authorised. */
+  async getOwned(caller: Scope, snapshotId: string): Promise<SnapshotRow> {
+    const row = await this.getVisible(caller, snapshotId);
+    if (row.account_id !== caller.accountId) {
+      throw ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation on snapshot ${snapshotId}.`, 403);
+    }
+    return row;
+  }
+
+  /** The lineage key to read a snapshot's data as `caller` (undefined when unencrypted). */
+  async keyFor(caller: Scope, row: SnapshotRow): Promise<LineageKey | undefined> {
+    if (!row.data_key_id) return undefined;
+    return (await this.deps.keys.open(caller, row.data_key_id)).lineage;
+  }
+
+  async readBlock(caller: Scope, row: SnapshotRow, index: number): Promise<Buffer> {
+    return this.deps.blocks.readBlock(row.map_id, index, await this.keyFor(caller, row));
+  }
+
+  // ---- creation ------------------------------------------------------------------------
+
+  private async insert(caller: Scope, fields: Partial<SnapshotRow> & Pick<SnapshotRow, 'map_id' | 'volume_id' | 'volume_size' | 'source'>): Promise<SnapshotRow> {
+    const row: SnapshotRow = {
+      snapshot_id: newId('snap'),
+      account_id: caller.accountId,
+      region: caller.region,
+      state: 'pending',
+      progress: 0,
+      state_message: null,
+      start_time: new Date().toISOString(),
+      completion_time: null,
+      description: '',
+      encrypted: 0,
+      kms_key_arn: null,
+      data_key_id: null,
+      owner_alias: null,
+      storage_tier: 'standard',
+      parent_snapshot_id: null,
+      timeout_minutes: null,
+      last_write_at: null,
+      client_token: null,
+      public: 0,
+      ...fields,
+    };
+    await this.deps.store.snapshots.insert(row);
+    return row;
+  }
+
+  /**
+   * Point-in-time snapshot of a volume: the volume's writes since its base become a new map on
+   * top of the base (O(changed blocks)); the volume continues from the new map.
+   */
+  async createFromVolume(caller: Scope, volume: VolumeRow, description = ''): Promise<SnapshotRow> {
+    const { store, blocks, devices } = this.deps;
+    const take = async (): Promise<string> => {
+      const overlay = await store.volumes.overlay(volume.volume_id);
+      const base = volume.base_map_id ? await store.blockMaps.get(volume.base_map_id) : undefined;
+      if (base && overlay.length === 0) return base.map_id; // nothing changed: share the base
+      const flat = base && base.depth >= MAX_MAP_DEPTH;
+      const mapId = await blocks.createMap({
+        parentMapId: flat ? null : (base?.map_id ?? null),
+        sizeBytes: volume.size_gib * GIB,
+        lineageId: base?.lineage_id ?? (volume.data_key_id ? (await store.dataKeys.get(volume.data_key_id))!.lineage_id : null),
+        sealed: false,
+      });
+      const entries = flat ? [...(await blocks.resolve(base.map_id)).entries] : [];
+      await blocks.putEntries(mapId, [...entries, ...overlay]);
+      await store.volumes.rebase(volume.volume_id, mapId);
+      await blocks.seal(mapId);
+      return mapId;
+    };
+    const device = await devices.get(volume.volume_id);
+    const mapId = device
+      ? await device.exclusive(async () => {
+          await device.flushLocked();
+          const id = await take();
+          await device.rebaseLocked(id);
+          return id;
+        })
+      : await take();
+    const row = await this.insert(caller, {
+      map_id: mapId,
+      volume_id: volume.volume_id,
+      volume_size: volume.size_gib,
+      source: 'volume',
+      description,
+      encrypted: volume.encrypted,
+      kms_key_arn: volume.kms_key_arn,
+      data_key_id: volume.data_key_id,
+    });
+    await this.deps.jobs.schedule('snapshot.complete', { snapshotId: row.snapshot_id }, this.deps.settleMs);
+    return row;
+  }
+
+  /** A snapshot whose map is written by the caller (EBS direct APIs, imports): state pending. */
+  async createWritable(
+    caller: Scope,
+    opts: { sizeGib: number; parent?: SnapshotRow; key?: { dataKeyId: string; kmsKeyArn: string; lineageId: string }; description?: string; source: string; timeoutMinutes?: number; clientToken?: string },
+  ): Promise<SnapshotRow> {
+    const mapId = await this.deps.blocks.createMap({
+      parentMapId: opts.parent?.map_id ?? null,
+      sizeBytes: opts.sizeGib * GIB,
+      lineageId: opts.key?.lineageId ?? null,
+      sealed: false,
+    });
+    return this.insert(caller, {
+      map_id: mapId,
+      volume_id: 'vol-ffffffff',
+      volume_size: opts.sizeGib,
+      source: opts.source,
+      description: opts.description ?? '',
+      encrypted: opts.key ? 1 : 0,
+      kms_key_arn: opts.key?.kmsKeyArn ?? null,
+      data_key_id: opts.key?.dataKeyId ?? null,
+      parent_snapshot_id: opts.parent?.snapshot_id ?? null,
+      timeout_minutes: opts.timeoutMinutes ?? null,
+      last_write_at: new Date().toISOString(),
+      client_token: opts.clientToken ?? null,
+    });
+  }
+
+  /** Seals a writable snapshot's map and completes it (after its data was flushed). */
+  async seal(row: SnapshotRow, immediately = false): Promise<void> {
+    await this.deps.blocks.flush();
+    await this.deps.blocks.seal(row.map_id);
+    if (immediately) {
+      await this.deps.store.snapshots.update(row.snapshot_id, { state: 'completed', progress: 100, completion_time: new Date().toISOString() });
+    } else {
+      await this.deps.jobs.schedule('snapshot.complete', { snapshotId: row.snapshot_id }, this.deps.settleMs);
+    }
+  }
+
+  /**
+   * CopySnapshot, called in the destination region. The copy is pending at once; the job does
+   * the work: by reference when the encryption stays the same, else a rewrite of every block.
+   */
+  async copy(caller: Scope, source: SnapshotRow, opts: CopyOptions): Promise<SnapshotRow> {
+    if (source.state !== 'completed') {
+      throw ec2Error('IncorrectState', `Snapshot ${source.snapshot_id} is in state ${source.state} and cannot be copied.`);
+    }
+    const row = await this.insert(caller, {
+      map_id: source.map_id, // provisional: the job sets the final map
+      volume_id: opts.volumeId ?? 'vol-ffffffff',
+      volume_size: source.volume_size,
+      source: 'copy',
+      description: opts.description ?? '',
+      encrypted: source.encrypted || opts.encrypted ? 1 : 0,
+    });
+    await this.deps.jobs.schedule(
+      'snapshot.copy',
+      { snapshotId: row.snapshot_id, sourceSnapshotId: source.snapshot_id, caller, encrypted: Boolean(opts.encrypted), kmsKeyId: opts.kmsKeyId } satisfies CopyJob,
+      0,
+    );
+    return row;
+  }
+
+  private async runCopy(job: CopyJob): Promise<'done'> {
+    const { store, blocks, keys, defaults } = this.deps;
+    const row = await store.snapshots.get(job.snapshotId);
+    const source = await store.snapshots.get(job.sourceSnapshotId);
+    if (!row || row.state !== 'pending') return 'done';
+    const fail = async (message: string) => {
+      await store.snapshots.update(row.snapshot_id, { state: 'error', state_message: message });
+    };
+    if (!source) {
+      await fail(`The source snapshot ${job.sourceSnapshotId} no longer exists.`);
+      return 'done';
+    }
+    try {
+      const caller = job.caller;
+      const wantsEncryption = Boolean(source.encrypted || job.encrypted || (await defaults.encryptionByDefault(caller)));
+      let mapId = source.map_id;
+      let dataKeyId: string | null = null;
+      let kmsKeyArn: string | null = null;
+      if (wantsEncryption) {
+        // the copy's key: the one asked for; else the source's (same account and region); else the default
+        const sameKey = !job.kmsKeyId && source.encrypted && source.account_id === caller.accountId && source.region === caller.region;
+        const targetRef = job.kmsKeyId ?? (sameKey ? source.kms_key_arn! : await defaults.defaultKmsKeyArn(caller));
+        const from = source.data_key_id ? await keys.open(caller, source.data_key_id) : undefined;
+        const target = await this.deps.keys.create(caller, targetRef).catch(async (e: unknown) => {
+          throw new CopyFailure(kmsMessage(e));
+        });
+        if (from && from.kmsKeyArn === target.kmsKeyArn && sameKey) {
+          // same key, same owner: the copy shares the source's data and wrapping
+          dataKeyId = source.data_key_id;
+          kmsKeyArn = source.kms_key_arn;
+        } else {
+          // a different key (or encrypting plaintext data): rewrite every block
+          mapId = await blocks.rewriteMap(source.map_id, from?.lineage, target.lineage, undefined, (f) => {
+            void store.snapshots.update(row.snapshot_id, { progress: Math.floor(f * 99) });
+          });
+          dataKeyId = target.dataKeyId;
+          kmsKeyArn = target.kmsKeyArn;
+        }
+      }
+      await store.snapshots.update(row.snapshot_id, {
+        map_id: mapId,
+        encrypted: wantsEncryption ? 1 : 0,
+        data_key_id: dataKeyId,
+        kms_key_arn: kmsKeyArn,
+        state: 'completed',
+        progress: 100,
+        completion_time: new Date().toISOString(),
+      });
+    } catch (e) {
+      if (e instanceof CopyFailure || isServiceError(e)) await fail(kmsMessage(e));
+      else throw e;
+    }
+    return 'done';
+  }
+
+  // ---- deletion ------------------------------------------------------------------------
+
+  /** Which image (or other holder) uses the snapshot, if any. */
+  async usedBy(snapshotId: string): Promise<string | undefined> {
+    for (const user of this.users) {
+      const holder = await user(snapshotId);
+      if (holder) return holder;
+    }
+    return undefined;
+  }
+
+  async delete(caller: Scope, snapshotId: string, checkpoint?: () => void): Promise<void> {
+    const row = await this.getOwned(caller, snapshotId);
+    const holder = await this.usedBy(snapshotId);
+    if (holder) throw ec2Error('InvalidSnapshot.InUse', `The snapshot ${snapshotId} is currently in use by ${holder}`);
+    checkpoint?.();
+    await this.deps.store.snapshots.delete(row.snapshot_id);
+    await this.deps.store.tags.deleteResource(row.snapshot_id);
+    // the map and its chunks are released by garbage collection (`imago gc`)
+  }
+
+  // ---- sizes ---------------------------------------------------------------------------
+
+  /** Bytes of data a snapshot holds (non-zero blocks × block size). */
+  async logicalDataBytes(row: SnapshotRow): Promise<number> {
+    return (await this.deps.blocks.resolve(row.map_id)).entries.size * BLOCK_SIZE;
+  }
+}
+
+interface CopyJob {
+  snapshotId: string;
+  sourceSnapshotId: string;
+  caller: Scope;
+  encrypted: boolean;
+  kmsKeyId?: string;
+}
+
+class CopyFailure extends Error {}
+
+function kmsMessage(e: unknown): string {
+  if (isServiceError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
