@@ -19,6 +19,7 @@ import { BlockStorage } from './blocks/block-storage.js';
 import { VolumeDevices } from './blocks/volume-devices.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { createStorageDomain } from './services/ec2/storage-domain.js';
+import { Maintenance } from './services/maintenance.js';
 
 export class StartupError extends Error {}
 
@@ -49,6 +50,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const kms = kmsService({ store, dataDir: config.dataDir });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
+  const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
   for (const def of [ec2Service({ store, kms: kms.service, storage }), autoscalingService(), kms, ebsService({ storage, blocks }), ssmService()]) services.set(def.id, def);
   jobs.start();
@@ -66,7 +68,12 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     services,
     auth,
     log,
-    admin: { devMode: !principals, reset },
+    admin: {
+      devMode: !principals,
+      reset,
+      gc: (o) => maintenance.gc(o),
+      fsck: (o) => maintenance.fsck(o),
+    },
   });
 
   // in-flight accounting, so a graceful shutdown waits for running requests and no longer

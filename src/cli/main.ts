@@ -4,6 +4,8 @@ import { DEFAULTS, type ImagoConfig, type LogLevel } from '../config/config.js';
 import { CredentialsError } from '../config/credentials.js';
 import { Logger } from '../logger.js';
 import { StartupError, startServer } from '../server.js';
+import { callAdmin } from './admin-client.js';
+import { openOffline } from './offline.js';
 
 const USAGE = `usage: imago <command> [options]
 
@@ -17,6 +19,13 @@ commands:
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
             --settle-ms N       how long pending resources take to become ready (default 1000)
+  gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
+            --dry-run           print the plan only
+            --grace-seconds N   keep chunks written in the last N seconds (default 3600)
+  fsck      check that every snapshot's and volume's data is present and intact
+            --no-verify-data    check presence only (do not decode and re-hash)
+  (gc and fsck work on a stopped server's --data-dir DIR, or on a running one with
+   --endpoint URL, signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)
 `;
 
 class UsageError extends Error {}
@@ -93,12 +102,70 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** gc / fsck: in-process on a data dir, or through a running server. */
+async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      endpoint: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'grace-seconds': { type: 'string' },
+      'no-verify-data': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const grace = values['grace-seconds'];
+  if (grace !== undefined && !/^\d+$/.test(grace)) throw new UsageError('--grace-seconds must be a whole number');
+  let result: unknown;
+  if (values.endpoint) {
+    const target = { endpoint: values.endpoint, accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY };
+    result =
+      command === 'gc'
+        ? await callAdmin(target, 'POST', '/_imago/gc', { dryRun: values['dry-run'] ? 'true' : undefined, graceSeconds: grace })
+        : await callAdmin(target, 'POST', '/_imago/fsck', { verifyData: values['no-verify-data'] ? 'false' : undefined });
+  } else {
+    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir);
+    try {
+      result =
+        command === 'gc'
+          ? await ctx.maintenance.gc({ dryRun: values['dry-run'], graceMs: grace === undefined ? undefined : Number(grace) * 1000 })
+          : await ctx.maintenance.fsck({ verifyData: !values['no-verify-data'] });
+    } finally {
+      await ctx.close();
+    }
+  }
+  printReport(command, result);
+  if (command === 'fsck' && !(result as { ok?: boolean }).ok) process.exitCode = 1;
+}
+
+function printReport(command: string, result: unknown): void {
+  const r = result as Record<string, unknown>;
+  if (command === 'gc') {
+    const dead = (r.deadChunks as unknown[]).length;
+    const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+    process.stdout.write(
+      `${r.dryRun ? 'plan (dry run)' : 'collected'}: ${(r.deadMaps as unknown[]).length} unreferenced block maps, ${dead} unreferenced chunks (${mib(r.reclaimableBytes as number)}); ` +
+        `live: ${r.liveMaps} maps, ${r.liveChunks} chunks; chunks written after ${r.cutoff} kept` +
+        (r.dryRun ? '\n' : `; deleted ${r.deletedMaps} maps, ${r.deletedChunks} chunks, reclaimed ${mib(r.reclaimedBytes as number)}\n`),
+    );
+  } else {
+    const issues = r.issues as { kind: string; detail: string }[];
+    for (const i of issues) process.stdout.write(`${i.kind}: ${i.detail}\n`);
+    process.stdout.write(`${r.ok ? 'clean' : `${issues.length} problem(s)`}: ${r.maps} block maps, ${r.chunks} chunks, ${r.bytesVerified} bytes verified\n`);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
         await serve(rest);
+        break;
+      case 'gc':
+      case 'fsck':
+        await operator(command, rest);
         break;
       case undefined:
       case 'help':
@@ -114,6 +181,7 @@ export async function main(argv: string[]): Promise<void> {
       fail(`${e.message}\n\n${USAGE}`);
     }
     if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
+    if ((command === 'gc' || command === 'fsck') && e instanceof Error) fail(e.message, 1);
     if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
     throw e;
   }

@@ -12,6 +12,8 @@ export interface Principal {
   accessKeyId: string;
   secretAccessKey: string;
   accountId: string;
+  /** `imago_admin = true`: may call the operator endpoints (gc, fsck, storage) */
+  admin: boolean;
 }
 
 export class CredentialsError extends Error {}
@@ -51,7 +53,8 @@ export function loadCredentials(path: string): Map<string, Principal> {
     if (!accessKeyId || !secretAccessKey) throw new CredentialsError(`${path}: profile [${profile}] needs both aws_access_key_id and aws_secret_access_key`);
     if (!accountId || !/^\d{12}$/.test(accountId)) throw new CredentialsError(`${path}: profile [${profile}] needs aws_account_id (12 digits)`);
     if (byKey.has(accessKeyId)) throw new CredentialsError(`${path}: access key ${accessKeyId} appears in two profiles`);
-    byKey.set(accessKeyId, { profile, accessKeyId, secretAccessKey, accountId });
+    const admin = /^(true|1|yes)$/i.test(values.get('imago_admin') ?? '');
+    byKey.set(accessKeyId, { profile, accessKeyId, secretAccessKey, accountId, admin });
   }
   if (byKey.size === 0) throw new CredentialsError(`${path}: no profile with aws_access_key_id/aws_secret_access_key`);
   return byKey;

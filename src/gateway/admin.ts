@@ -1,11 +1,28 @@
 // Operator and test-suite endpoints under /_imago/ (and moto's reset path, so suites written
-// for moto run unchanged). Reset exists only in dev mode.
-import type { IncomingMessage } from 'node:http';
+// for moto run unchanged).
+//   GET  /_imago/health                 readiness (open)
+//   POST /_imago/reset, /moto-api/reset wipe all state (dev mode only)
+//   POST /_imago/gc?dryRun=&graceSeconds=   garbage collection (admin)
+//   POST /_imago/fsck?verifyData=       consistency check (admin)
+// Admin endpoints are open in dev mode (loopback only); with a credentials file they need a
+// SigV4-signed request from a profile marked `imago_admin = true`.
 import type { RawResponse } from '../protocol/protocol.js';
 
 export interface AdminDeps {
   devMode: boolean;
   reset: () => Promise<void>;
+  gc: (options: { dryRun: boolean; graceMs?: number }) => Promise<unknown>;
+  fsck: (options: { verifyData: boolean }) => Promise<unknown>;
+}
+
+export interface AdminRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** whether the caller proved it is an admin (always true in dev mode) */
+  admin: boolean;
+  /** why it is not, for the 403 */
+  authError?: string;
 }
 
 function json(status: number, body: unknown): RawResponse {
@@ -16,12 +33,20 @@ export function isAdminPath(path: string): boolean {
   return path.startsWith('/_imago/') || path.startsWith('/moto-api/');
 }
 
-export async function handleAdmin(req: IncomingMessage, path: string, deps: AdminDeps): Promise<RawResponse> {
-  if (path === '/_imago/health' && req.method === 'GET') return json(200, { status: 'ok' });
-  if ((path === '/_imago/reset' || path === '/moto-api/reset') && req.method === 'POST') {
+export async function handleAdmin(req: AdminRequest, deps: AdminDeps): Promise<RawResponse> {
+  const { method, path, query } = req;
+  if (path === '/_imago/health' && method === 'GET') return json(200, { status: 'ok' });
+  if ((path === '/_imago/reset' || path === '/moto-api/reset') && method === 'POST') {
     if (!deps.devMode) return json(403, { error: 'reset is disabled when a credentials file is set' });
     await deps.reset();
     return json(200, { status: 'ok' });
   }
-  return json(404, { error: `no admin endpoint ${req.method} ${path}` });
+  const operator = async (run: () => Promise<unknown>) => (req.admin ? json(200, await run()) : json(403, { error: req.authError ?? 'admin credentials required' }));
+  if (path === '/_imago/gc' && method === 'POST') {
+    const grace = query.get('graceSeconds');
+    if (grace !== null && !/^\d+$/.test(grace)) return json(400, { error: 'graceSeconds must be a whole number' });
+    return operator(() => deps.gc({ dryRun: query.get('dryRun') === 'true', graceMs: grace === null ? undefined : Number(grace) * 1000 }));
+  }
+  if (path === '/_imago/fsck' && method === 'POST') return operator(() => deps.fsck({ verifyData: query.get('verifyData') !== 'false' }));
+  return json(404, { error: `no admin endpoint ${method} ${path}` });
 }

@@ -9,6 +9,8 @@ export interface Caller {
   accessKeyId: string;
   region: string;
   service: string;
+  /** may call the operator endpoints */
+  admin: boolean;
 }
 
 export type AuthMode = { kind: 'verify'; principals: Map<string, Principal> } | { kind: 'dev'; defaultAccount: string };
@@ -27,13 +29,13 @@ export class Authenticator {
     }
     if (this.mode.kind === 'dev') {
       const accountId = /^\d{12}$/.test(accessKeyId) ? accessKeyId : this.mode.defaultAccount;
-      return { accountId, accessKeyId, region, service };
+      return { accountId, accessKeyId, region, service, admin: true };
     }
     const principal = this.mode.principals.get(accessKeyId);
     if (!principal) throw new SigV4Failure('unknown-key', 'The security token included in the request is invalid.');
     checkTime(sig, nowMs);
     // only the EBS direct APIs sign their (block) payloads as UNSIGNED-PAYLOAD
     verifySignature(req, sig, principal.secretAccessKey, service === 'ebs');
-    return { accountId: principal.accountId, accessKeyId, region, service };
+    return { accountId: principal.accountId, accessKeyId, region, service, admin: principal.admin };
   }
 }

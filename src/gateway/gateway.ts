@@ -59,6 +59,20 @@ export class Gateway {
       });
   };
 
+  /** Admin endpoints: anyone in dev mode; with a credentials file, a signed admin principal. */
+  private adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): { admin: boolean; authError?: string } {
+    if (!this.deps.auth.verifying) return { admin: true };
+    const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders, body };
+    try {
+      const sig = parseSignature(sigReq);
+      if (!sig) return { admin: false, authError: 'the request is not signed' };
+      const caller = this.deps.auth.authenticate(sigReq, sig, this.now());
+      return caller.admin ? { admin: true } : { admin: false, authError: `access key ${caller.accessKeyId} is not an Imago admin (imago_admin = true)` };
+    } catch (e) {
+      return { admin: false, authError: e instanceof SigV4Failure ? e.message : 'authentication failed' };
+    }
+  }
+
   private async process(req: IncomingMessage, fields: LogFields): Promise<RawResponse> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -68,8 +82,8 @@ export class Gateway {
     if (isAdminPath(path)) {
       fields.service = 'admin';
       fields.action = path;
-      await readBody(req, 64 * 1024).catch(() => EMPTY);
-      return handleAdmin(req, path, this.deps.admin);
+      const body = await readBody(req, 64 * 1024).catch(() => EMPTY);
+      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), ...this.adminCaller(method, path, rawQuery, req.rawHeaders, body) }, this.deps.admin);
     }
 
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders: req.rawHeaders, body: EMPTY };

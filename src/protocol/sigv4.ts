@@ -270,3 +270,31 @@ export function verifySignature(req: SigV4Request, sig: ParsedSignature, secret:
     );
   }
 }
+
+/**
+ * Signs a request (header form) with the same canonicalisation the verifier uses: for Imago's
+ * own tools (the CLI talking to a running server). Returns the headers to add.
+ */
+export function signRequest(
+  req: { method: string; path: string; rawQuery: string; headers: Record<string, string>; body: Buffer },
+  credential: { accessKeyId: string; secretAccessKey: string; region: string; service: string },
+  now = new Date(),
+): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const headers: Record<string, string> = { ...req.headers, 'x-amz-date': amzDate, 'x-amz-content-sha256': sha256Hex(req.body) };
+  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const rawHeaders = Object.entries(headers).flatMap(([k, v]) => [k, v]);
+  const sig: ParsedSignature = {
+    credential: { accessKeyId: credential.accessKeyId, date: amzDate.slice(0, 8), region: credential.region, service: credential.service },
+    signedHeaders: names,
+    signature: '',
+    amzDate,
+    presigned: false,
+  };
+  const signature = computeSignature({ method: req.method, path: req.path, rawQuery: req.rawQuery, rawHeaders, body: req.body }, sig, credential.secretAccessKey);
+  const c = sig.credential;
+  return {
+    ...headers,
+    authorization: `${ALGORITHM} Credential=${c.accessKeyId}/${c.date}/${c.region}/${c.service}/aws4_request, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}

@@ -11,6 +11,11 @@ export class DataKeysRepo {
     await this.db.insertInto('data_keys').values({ ...row, created_at: new Date().toISOString() }).execute();
   }
 
+  /** Any wrapping of a lineage's key (to open it as that wrapping's owner). */
+  async anyForLineage(lineageId: string): Promise<DataKeyRow | undefined> {
+    return this.db.selectFrom('data_keys').selectAll().where('lineage_id', '=', lineageId).orderBy('created_at').executeTakeFirst();
+  }
+
   async get(dataKeyId: string): Promise<DataKeyRow | undefined> {
     return this.db.selectFrom('data_keys').selectAll().where('data_key_id', '=', dataKeyId).executeTakeFirst();
   }

@@ -56,6 +56,12 @@ export class VolumesRepo {
     });
   }
 
+  /** Every chunk any volume overlay names, with its volume (GC roots, fsck). */
+  async allOverlayChunks(): Promise<{ volume_id: string; chunk_id: string }[]> {
+    const rows = await this.db.selectFrom('volume_blocks').select(['volume_id', 'chunk_id']).where('chunk_id', 'is not', null).execute();
+    return rows as { volume_id: string; chunk_id: string }[];
+  }
+
   async overlay(volumeId: string): Promise<MapEntry[]> {
     const rows = await this.db
       .selectFrom('volume_blocks')

@@ -1,0 +1,118 @@
+// Garbage collection, plan-then-execute, safe while uploads and writes are in flight.
+//
+// Plan (read-only):
+//   live maps   = closure over parent pointers of the roots: maps of snapshots and volume bases,
+//                 plus unsealed maps whose lease has not expired (uploads in flight)
+//   dead maps   = every other map
+//   live chunks = entries of live maps + volume overlays
+//   dead chunks = stored chunks that are not live and were last written before now - grace
+// Execute: delete dead maps (metadata first), then recompute liveness and delete the dead
+// chunks that are still dead and still older than the plan's cut-off — a chunk deduplicated
+// into a new upload after the plan was re-put, which refreshed its write time, so it survives.
+// Then compact. Never stop-the-world.
+import type { ChunkStore } from '../chunk-store.js';
+import type { BlockMapsRepo } from '../../store/repos/block-maps.js';
+
+export interface GcRoots {
+  /** maps that snapshots and volumes use */
+  mapIds(): Promise<Iterable<string>>;
+  /** chunks volume overlays use */
+  overlayChunkIds(): Promise<Iterable<string>>;
+}
+
+export interface GcPlan {
+  createdAt: string;
+  /** chunks last written before this are eligible */
+  cutoff: string;
+  deadMaps: string[];
+  deadChunks: { id: string; size: number }[];
+  liveMaps: number;
+  liveChunks: number;
+  reclaimableBytes: number;
+}
+
+export interface GcResult extends GcPlan {
+  dryRun: boolean;
+  deletedMaps: number;
+  deletedChunks: number;
+  reclaimedBytes: number;
+}
+
+export class GarbageCollector {
+  constructor(
+    private readonly chunks: ChunkStore,
+    private readonly maps: BlockMapsRepo,
+    private readonly roots: GcRoots,
+  ) {}
+
+  private async liveness(now: Date): Promise<{ liveMaps: Set<string>; deadMaps: string[]; liveChunks: Set<string> }> {
+    const all = await this.maps.all();
+    const byId = new Map(all.map((m) => [m.map_id, m]));
+    const liveMaps = new Set<string>();
+    const visit = (id: string | null) => {
+      while (id && !liveMaps.has(id)) {
+        liveMaps.add(id);
+        id = byId.get(id)?.parent_map_id ?? null;
+      }
+    };
+    for (const id of await this.roots.mapIds()) visit(id);
+    for (const m of all) {
+      if (!m.sealed && m.lease_until && Date.parse(m.lease_until) > now.getTime()) visit(m.map_id);
+    }
+    const deadMaps = all.filter((m) => !liveMaps.has(m.map_id)).map((m) => m.map_id);
+    const liveChunks = new Set<string>();
+    const live = [...liveMaps];
+    for (let i = 0; i < live.length; i += 200) {
+      for (const e of await this.maps.chainEntries(live.slice(i, i + 200))) if (e.chunk_id) liveChunks.add(e.chunk_id);
+    }
+    for (const id of await this.roots.overlayChunkIds()) liveChunks.add(id);
+    return { liveMaps, deadMaps, liveChunks };
+  }
+
+  async plan(options: { graceMs?: number; now?: Date } = {}): Promise<GcPlan> {
+    const now = options.now ?? new Date();
+    const cutoff = new Date(now.getTime() - (options.graceMs ?? 3600_000));
+    const { liveMaps, deadMaps, liveChunks } = await this.liveness(now);
+    const deadChunks: { id: string; size: number }[] = [];
+    for await (const stat of this.chunks.list()) {
+      if (liveChunks.has(stat.id)) continue;
+      if (stat.writtenAt !== undefined && stat.writtenAt >= cutoff.getTime()) continue;
+      deadChunks.push({ id: stat.id, size: stat.size });
+    }
+    return {
+      createdAt: now.toISOString(),
+      cutoff: cutoff.toISOString(),
+      deadMaps,
+      deadChunks,
+      liveMaps: liveMaps.size,
+      liveChunks: liveChunks.size,
+      reclaimableBytes: deadChunks.reduce((n, c) => n + c.size, 0),
+    };
+  }
+
+  async run(options: { graceMs?: number; dryRun?: boolean; now?: Date } = {}): Promise<GcResult> {
+    const plan = await this.plan(options);
+    if (options.dryRun) return { ...plan, dryRun: true, deletedMaps: 0, deletedChunks: 0, reclaimedBytes: 0 };
+    // metadata first: once no map names a chunk, deleting the chunk cannot dangle
+    await this.maps.delete(plan.deadMaps);
+    const { liveChunks } = await this.liveness(new Date());
+    const cutoff = Date.parse(plan.cutoff);
+    const candidates = new Set(plan.deadChunks.map((c) => c.id));
+    const doomed: { id: string; size: number }[] = [];
+    for await (const stat of this.chunks.list()) {
+      if (!candidates.has(stat.id) || liveChunks.has(stat.id)) continue;
+      if (stat.writtenAt !== undefined && stat.writtenAt >= cutoff) continue; // re-put since the plan
+      doomed.push({ id: stat.id, size: stat.size });
+    }
+    for (let i = 0; i < doomed.length; i += 1000) await this.chunks.delete(doomed.slice(i, i + 1000).map((c) => c.id));
+    await this.chunks.flush();
+    const reclaimed = (await this.chunks.compact?.())?.reclaimedBytes;
+    return {
+      ...plan,
+      dryRun: false,
+      deletedMaps: plan.deadMaps.length,
+      deletedChunks: doomed.length,
+      reclaimedBytes: reclaimed ?? doomed.reduce((n, c) => n + c.size, 0),
+    };
+  }
+}

@@ -1,0 +1,43 @@
+// Opens a stopped server's data directory in-process for the operator commands (gc, fsck,
+// storage). The chunk store holds an exclusive lock: a running server refuses a second opener,
+// and then the command must go through the server (--endpoint).
+import { join } from 'node:path';
+import { Store } from '../store/store.js';
+import { FsChunkStore } from '../blocks/backends/fs.js';
+import { BlockStorage } from '../blocks/block-storage.js';
+import { KmsService } from '../services/kms/kms-service.js';
+import { loadMasterKey } from '../services/kms/master-key.js';
+import { LineageKeys } from '../services/ec2/encryption/lineage-keys.js';
+import { Maintenance } from '../services/maintenance.js';
+
+export interface OfflineContext {
+  store: Store;
+  blocks: BlockStorage;
+  keys: LineageKeys;
+  maintenance: Maintenance;
+  close(): Promise<void>;
+}
+
+export async function openOffline(dataDir: string): Promise<OfflineContext> {
+  const store = await Store.open({ dataDir, durability: 'full' });
+  let chunks: FsChunkStore;
+  try {
+    chunks = new FsChunkStore(join(dataDir, 'blocks'));
+    await chunks.hasMany([]); // opens the index: fails fast if a server holds it
+  } catch (e) {
+    await store.close();
+    throw new Error(`cannot open ${dataDir} (is a server running on it? then use --endpoint): ${(e as Error).message}`);
+  }
+  const blocks = new BlockStorage(chunks, store.blockMaps);
+  const keys = new LineageKeys(store, new KmsService(store, loadMasterKey(dataDir)));
+  return {
+    store,
+    blocks,
+    keys,
+    maintenance: new Maintenance({ store, blocks, keys }),
+    async close() {
+      await chunks.close();
+      await store.close();
+    },
+  };
+}
