@@ -6,6 +6,7 @@ import { Logger } from '../logger.js';
 import { StartupError, startServer } from '../server.js';
 import { callAdmin } from './admin-client.js';
 import { openOffline } from './offline.js';
+import { exportSnapshot, importImage } from './image-transfer.js';
 
 const USAGE = `usage: imago <command> [options]
 
@@ -19,6 +20,14 @@ commands:
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
             --settle-ms N       how long pending resources take to become ready (default 1000)
+  import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
+            snapshot of a running server, skipping zero blocks; re-running resumes
+            --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
+            --description D  --concurrency N  --allow-backing-file  --no-progress
+  export SNAPSHOT FILE   write a snapshot as a sparse raw image (--format F converts)
+            --endpoint URL  --region R  --concurrency N  --no-progress
+  (import/export sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; region from
+   --region, AWS_REGION or AWS_DEFAULT_REGION, else us-east-1)
   gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
             --dry-run           print the plan only
             --grace-seconds N   keep chunks written in the last N seconds (default 3600)
@@ -102,6 +111,44 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+function ebsTarget(values: { endpoint?: string; region?: string }) {
+  return {
+    endpoint: values.endpoint ?? `http://127.0.0.1:${DEFAULTS.port}`,
+    region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'imago-cli',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'imago-cli',
+  };
+}
+
+async function transfer(command: 'import' | 'export', args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      format: { type: 'string' },
+      description: { type: 'string' },
+      concurrency: { type: 'string' },
+      'allow-backing-file': { type: 'boolean' },
+      'no-progress': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError('--concurrency must be 1..64');
+  const progress = values['no-progress'] ? false : undefined;
+  if (command === 'import') {
+    if (positionals.length !== 1) throw new UsageError('usage: imago import FILE');
+    const r = await importImage({ ...ebsTarget(values), file: positionals[0], format: values.format, description: values.description, concurrency, allowBackingFile: values['allow-backing-file'], progress });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    if (positionals.length !== 2) throw new UsageError('usage: imago export SNAPSHOT FILE');
+    const r = await exportSnapshot({ ...ebsTarget(values), snapshotId: positionals[0], file: positionals[1], format: values.format, concurrency, progress });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  }
+}
+
 /** gc / fsck: in-process on a data dir, or through a running server. */
 async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -167,6 +214,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'fsck':
         await operator(command, rest);
         break;
+      case 'import':
+      case 'export':
+        await transfer(command, rest);
+        break;
       case undefined:
       case 'help':
       case '--help':
@@ -181,7 +232,7 @@ export async function main(argv: string[]): Promise<void> {
       fail(`${e.message}\n\n${USAGE}`);
     }
     if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
-    if ((command === 'gc' || command === 'fsck') && e instanceof Error) fail(e.message, 1);
+    if (['gc', 'fsck', 'import', 'export'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
     if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
     throw e;
   }
