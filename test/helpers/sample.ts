@@ -27,9 +27,9 @@ function sampleValue(model: ServiceModel, ref: MemberRef, name: string, options:
   if (isScalar(ref.target)) {
     switch (ref.target) {
       case 'string':
-        return ref.enum ? model.enums[ref.enum][0] : `v-${name}`;
+        return ref.enum ? model.enums[ref.enum][0] : matching(ref, `v-${name}`);
       case 'number':
-        return 7;
+        return Math.min(Math.max(7, ref.min ?? 7), ref.max ?? 7);
       case 'boolean':
         return true;
       case 'timestamp':
@@ -54,6 +54,15 @@ function sampleValue(model: ServiceModel, ref: MemberRef, name: string, options:
   }
   const v = sampleValue(model, shape.value, `${name}V`, options, depth + 1);
   return v === undefined ? undefined : { k1: v };
+}
+
+// values for the patterns model/patches add (ids, tokens, ARNs), tried when the default fails
+const PATTERN_SAMPLES = ['snap-0123456789abcdef0', 'QUJDRA==', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'];
+
+function matching(ref: MemberRef, fallback: string): string {
+  if (!ref.pattern) return fallback;
+  const re = new RegExp(ref.pattern, 'u');
+  return [fallback, ...PATTERN_SAMPLES].find((s) => re.test(s)) ?? fallback;
 }
 
 /** Recursively turns Buffers into Uint8Arrays and drops undefined, for deep comparison. */
