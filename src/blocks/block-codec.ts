@@ -60,9 +60,9 @@ export class BlockCodec {
     return key ? createHmac('sha256', key.idKey).update(block).digest('hex') : createHash('sha256').update(block).digest('hex');
   }
 
-  encode(block: Uint8Array, key?: ChunkKey): EncodedChunk {
+  /** `id`: the block's `chunkId(block, key)` when the caller has it already (saves a hash). */
+  encode(block: Uint8Array, key?: ChunkKey, id: ChunkId = this.chunkId(block, key)): EncodedChunk {
     if (block.length > BLOCK_SIZE) throw new RangeError(`block of ${block.length} bytes exceeds ${BLOCK_SIZE}`);
-    const id = this.chunkId(block, key);
     const compressedLength = this.#zstd.compressInto(this.#scratch, block);
     const compressed = compressedLength <= block.length * (1 - this.#minSaving);
     const body = compressed ? this.#scratch.subarray(0, compressedLength) : block;

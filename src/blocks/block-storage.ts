@@ -59,8 +59,12 @@ export class BlockStorage {
     private readonly cacheLimit = 4_000_000,
   ) {}
 
-  /** Encodes and stores one block (shorter blocks are zero-padded). Returns null for zeros. */
-  async storeBlock(data: Uint8Array, key?: LineageKey): Promise<ChunkId | null> {
+  /**
+   * Encodes and stores one block (shorter blocks are zero-padded). Returns null for zeros.
+   * `knownId`: the block's chunk id when the caller computed it already (an unencrypted block's
+   * SHA-256, e.g. a verified upload checksum), so it is not hashed again.
+   */
+  async storeBlock(data: Uint8Array, key?: LineageKey, knownId?: ChunkId): Promise<ChunkId | null> {
     let block = data;
     if (block.length < BLOCK_SIZE) {
       const padded = Buffer.alloc(BLOCK_SIZE);
@@ -68,7 +72,7 @@ export class BlockStorage {
       block = padded;
     }
     if (isZeroBlock(block)) return null;
-    const id = this.codec.chunkId(block, key?.chunkKey);
+    const id = knownId ?? this.codec.chunkId(block, key?.chunkKey);
     const [exists] = await this.chunks.hasMany([id]);
     if (exists) {
       // Deduplicated. Re-putting refreshes the chunk's write time, so GC's grace window covers
@@ -80,7 +84,7 @@ export class BlockStorage {
         if (!(e instanceof ChunkNotFoundError)) throw e;
       }
     }
-    const encoded = this.codec.encode(block, key?.chunkKey);
+    const encoded = this.codec.encode(block, key?.chunkKey, id);
     await this.chunks.put(encoded.id, encoded.payload);
     return encoded.id;
   }
