@@ -1,0 +1,136 @@
+// The fixed newstyle handshake, server side: greeting, client flags, then option haggling until
+// the client picks an export (NBD_OPT_GO or NBD_OPT_EXPORT_NAME) or leaves.
+//
+// Supported options: EXPORT_NAME, GO, INFO, LIST, ABORT. Everything else (STARTTLS,
+// STRUCTURED_REPLY, meta contexts) answers NBD_REP_ERR_UNSUP, so clients fall back to simple
+// replies. Malformed data in a known option answers NBD_REP_ERR_INVALID; a broken framing
+// (bad magic, absurd lengths, unknown client flags) is a hard disconnect.
+import type { Socket } from 'node:net';
+import type { ByteReader } from './byte-reader.js';
+import {
+  decodeClientFlags,
+  decodeExportName,
+  decodeInfoRequest,
+  decodeOptionHeader,
+  encodeExportNameReply,
+  encodeGreeting,
+  encodeInfoBlockSize,
+  encodeInfoExport,
+  encodeInfoName,
+  encodeOptionError,
+  encodeOptionReply,
+  encodeServerEntry,
+  NbdProtocolError,
+  type BlockSizes,
+} from './codec.js';
+import { INFO, OPT, OPTION_HEADER_SIZE, REP, TFLAG } from './constants.js';
+import type { NbdDevice, NbdExport, NbdLog, NbdResolver } from './nbd-export.js';
+
+/** Option data beyond this is not a real client: hang up rather than buffer it. */
+const MAX_OPTION_DATA = 16 << 10;
+/** Options per connection before we decide the client is looping. */
+const MAX_OPTIONS = 1000;
+
+export interface HandshakeOptions {
+  resolve: NbdResolver;
+  list?: () => Promise<string[]>;
+  blockSizes: BlockSizes;
+  log: NbdLog;
+  peer: string;
+}
+
+export interface Negotiated {
+  name: string;
+  export: NbdExport;
+  flags: number;
+}
+
+/** Transmission flags for a device: everything we implement, READ_ONLY when it is. */
+export function transmissionFlags(device: NbdDevice): number {
+  // CAN_MULTI_CONN: connections to one export share one device (and its cache), so a flush on
+  // any of them covers writes made on all of them.
+  let flags = TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_FUA | TFLAG.CAN_MULTI_CONN;
+  if (device.readOnly) flags |= TFLAG.READ_ONLY;
+  else flags |= TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES;
+  return flags;
+}
+
+function refusal(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs the handshake; resolves with the export chosen, or undefined when the client left. */
+export async function negotiate(socket: Socket, reader: ByteReader, opts: HandshakeOptions): Promise<Negotiated | undefined> {
+  socket.write(encodeGreeting());
+  const client = decodeClientFlags(await reader.read(4));
+  const reply = (option: number, type: number, data?: Buffer) => socket.write(encodeOptionReply(option, type, data));
+  const fail = (option: number, type: number, message: string) => socket.write(encodeOptionError(option, type, message));
+
+  /** Opens an export, answering the option with an error when it cannot. */
+  const open = async (option: number, name: string): Promise<NbdExport | undefined> => {
+    try {
+      const exp = await opts.resolve(name);
+      if (!exp) fail(option, REP.ERR_UNKNOWN, `no export named '${name}'`);
+      return exp;
+    } catch (e) {
+      opts.log('warn', 'nbd export refused', { peer: opts.peer, export: name, err: refusal(e) });
+      fail(option, REP.ERR_POLICY, `export '${name}' is not available: ${refusal(e)}`);
+      return undefined;
+    }
+  };
+
+  for (let count = 0; count < MAX_OPTIONS; count++) {
+    const { option, length } = decodeOptionHeader(await reader.read(OPTION_HEADER_SIZE));
+    if (length > MAX_OPTION_DATA) throw new NbdProtocolError(`option ${option} carries ${length} bytes`);
+    const data = await reader.read(length);
+    switch (option) {
+      case OPT.EXPORT_NAME: {
+        // no way to answer an error here: unknown export = hang up (the protocol says so)
+        const name = decodeExportName(data);
+        const exp = await opts.resolve(name).catch((e: unknown) => {
+          opts.log('warn', 'nbd export refused', { peer: opts.peer, export: name, err: refusal(e) });
+          return undefined;
+        });
+        if (!exp) throw new NbdProtocolError(`unknown export '${name}' asked with NBD_OPT_EXPORT_NAME`);
+        const flags = transmissionFlags(exp.device);
+        socket.write(encodeExportNameReply(exp.device.size, flags, client.noZeroes));
+        return { name, export: exp, flags };
+      }
+      case OPT.INFO:
+      case OPT.GO: {
+        let request;
+        try {
+          request = decodeInfoRequest(data);
+        } catch (e) {
+          fail(option, REP.ERR_INVALID, refusal(e));
+          break;
+        }
+        const exp = await open(option, request.name);
+        if (!exp) break;
+        const flags = transmissionFlags(exp.device);
+        reply(option, REP.INFO, encodeInfoExport(exp.device.size, flags));
+        if (request.infos.includes(INFO.NAME)) reply(option, REP.INFO, encodeInfoName(request.name));
+        if (request.infos.includes(INFO.BLOCK_SIZE)) reply(option, REP.INFO, encodeInfoBlockSize(opts.blockSizes));
+        reply(option, REP.ACK);
+        if (option === OPT.GO) return { name: request.name, export: exp, flags };
+        await exp.release();
+        break;
+      }
+      case OPT.LIST: {
+        if (length !== 0) fail(option, REP.ERR_INVALID, 'NBD_OPT_LIST carries no data');
+        else if (!opts.list) fail(option, REP.ERR_POLICY, 'exports are not listed: ask for one by name');
+        else {
+          for (const name of await opts.list()) reply(option, REP.SERVER, encodeServerEntry(name));
+          reply(option, REP.ACK);
+        }
+        break;
+      }
+      case OPT.ABORT:
+        reply(option, REP.ACK);
+        return undefined;
+      default:
+        fail(option, REP.ERR_UNSUP, `option ${option} is not supported`);
+    }
+  }
+  throw new NbdProtocolError(`more than ${MAX_OPTIONS} options`);
+}
