@@ -9,6 +9,12 @@ import type { StorageDomain } from './storage-domain.js';
 import { aroundDryRun } from './dry-run.js';
 import { regionHandlers } from './regions/handlers.js';
 import { accountHandlers } from './account/handlers.js';
+import { encryptionHandlers } from './encryption/handlers.js';
+import { snapshotHandlers } from './snapshots/handlers.js';
+import { tagHandlers } from './tags/handlers.js';
+import { TagService } from './tags/tag-service.js';
+import { TaggableRegistry } from './tags/taggable.js';
+import { storageTaggables } from './tags/storage-taggables.js';
 
 export interface Ec2Deps {
   store: Store;
@@ -18,9 +24,16 @@ export interface Ec2Deps {
 
 export function ec2Service(deps: Ec2Deps): ServiceDefinition {
   const model = loadServiceModel('ec2');
+  // every taggable resource registers its id prefix here
+  const taggables = new TaggableRegistry();
+  for (const t of storageTaggables(deps.storage.snapshots, deps.storage.volumes)) taggables.register(t);
+  const tags = new TagService(deps.store, taggables);
   const handlers: HandlerMap<Operations> = {
     ...regionHandlers,
-    ...accountHandlers(deps.store),
+    ...accountHandlers(),
+    ...encryptionHandlers(deps.storage.defaults),
+    ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
+    ...tagHandlers(tags),
   };
   return {
     id: 'ec2',

@@ -1,13 +1,9 @@
-// DescribeAccountAttributes and the per-account EBS encryption-by-default switch.
+// DescribeAccountAttributes (EBS encryption by default lives in ../encryption/handlers.ts).
 import type { AccountAttribute, Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
 import { derivedId } from '../resource-ids.js';
-import { dryRunCheckpoint } from '../dry-run.js';
 
-export const EBS_ENCRYPTION_BY_DEFAULT = 'ebs.encryption-by-default';
-
-export function accountHandlers(store: Store): HandlerMap<Operations> {
+export function accountHandlers(): HandlerMap<Operations> {
   return {
     DescribeAccountAttributes(ctx, input) {
       const values: Record<string, string[]> = {
@@ -24,23 +20,6 @@ export function accountHandlers(store: Store): HandlerMap<Operations> {
         AttributeValues: (values[name] ?? []).map((AttributeValue) => ({ AttributeValue })),
       }));
       return { AccountAttributes };
-    },
-
-    async GetEbsEncryptionByDefault(ctx) {
-      const value = await store.accountAttributes.get(ctx, EBS_ENCRYPTION_BY_DEFAULT);
-      return { EbsEncryptionByDefault: value === 'true', SseType: 'sse-ebs' };
-    },
-
-    async EnableEbsEncryptionByDefault(ctx) {
-      dryRunCheckpoint(ctx);
-      await store.accountAttributes.set(ctx, EBS_ENCRYPTION_BY_DEFAULT, 'true');
-      return { EbsEncryptionByDefault: true };
-    },
-
-    async DisableEbsEncryptionByDefault(ctx) {
-      dryRunCheckpoint(ctx);
-      await store.accountAttributes.set(ctx, EBS_ENCRYPTION_BY_DEFAULT, 'false');
-      return { EbsEncryptionByDefault: false };
     },
   };
 }

@@ -28,14 +28,27 @@ export class EbsDefaults {
     return (await this.kms.ensureAwsManagedKey(scope, 'ebs')).arn;
   }
 
-  async setDefaultKmsKey(scope: Scope, keyRef: string): Promise<string> {
+  /**
+   * What GetEbsDefaultKmsKeyId reports: the chosen key's ARN, else the ARN of the alias
+   * `alias/aws/ebs` (as AWS reports it), whose key is created on first mention.
+   */
+  async reportedDefaultKmsKeyId(scope: Scope): Promise<string> {
+    const chosen = await this.store.accountAttributes.get(scope, DEFAULT_KMS_KEY);
+    if (chosen) return chosen;
+    const key = await this.kms.ensureAwsManagedKey(scope, 'ebs');
+    return key.arn.replace(/:key\/[^:]+$/, ':alias/aws/ebs');
+  }
+
+  /** Resolves the key (throws KMS errors), then — after `checkpoint` — makes it the default. */
+  async setDefaultKmsKey(scope: Scope, keyRef: string, checkpoint?: () => void): Promise<string> {
     const key = await this.kms.describeKey(scope, keyRef);
+    checkpoint?.();
     await this.store.accountAttributes.set(scope, DEFAULT_KMS_KEY, key.arn);
     return key.arn;
   }
 
   async resetDefaultKmsKey(scope: Scope): Promise<string> {
     await this.store.accountAttributes.delete(scope, DEFAULT_KMS_KEY);
-    return this.defaultKmsKeyArn(scope);
+    return this.reportedDefaultKmsKeyId(scope);
   }
 }

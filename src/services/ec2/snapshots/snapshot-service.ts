@@ -18,11 +18,16 @@ import { ec2Error } from '../ec2-errors.js';
 import { isId, newId } from '../resource-ids.js';
 import type { LineageKeys } from '../encryption/lineage-keys.js';
 import type { EbsDefaults } from '../encryption/ebs-defaults.js';
+import type { KmsService } from '../../kms/kms-service.js';
+import { SnapshotBlockPublicAccess } from './block-public-access.js';
+import { SnapshotSharing } from './snapshot-sharing.js';
+import { describeSnapshots, snapshotNotFound, type SnapshotQuery } from './snapshot-query.js';
 
 export const GIB = 1024 ** 3;
 
 export interface SnapshotDeps {
   store: Store;
+  kms: KmsService;
   blocks: BlockStorage;
   devices: VolumeDevices;
   keys: LineageKeys;
@@ -43,10 +48,17 @@ export interface CopyOptions {
   volumeId?: string;
 }
 
+export type { SnapshotQuery } from './snapshot-query.js';
+
 export class SnapshotService {
   private readonly users: SnapshotUser[] = [];
+  readonly blockPublicAccess: SnapshotBlockPublicAccess;
+  /** createVolumePermission: who else may see, restore and copy a snapshot */
+  readonly sharing: SnapshotSharing;
 
   constructor(private readonly deps: SnapshotDeps) {
+    this.blockPublicAccess = new SnapshotBlockPublicAccess(deps.store);
+    this.sharing = new SnapshotSharing({ store: deps.store, kms: deps.kms, blockPublicAccess: this.blockPublicAccess, snapshots: this });
     deps.jobs.register('snapshot.complete', async (payload) => {
       const { snapshotId } = payload as { snapshotId: string };
       const row = await deps.store.snapshots.get(snapshotId);
@@ -70,14 +82,23 @@ export class SnapshotService {
   }
 
   static notFound(snapshotId: string) {
-    return ec2Error('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
+    return snapshotNotFound([snapshotId]);
   }
 
-  /** Whether `caller` may see (and restore) a snapshot: owner, shared with it, or public. */
-  async canUse(caller: Scope, row: SnapshotRow): Promise<boolean> {
+  /**
+   * Whether `caller` may see (and restore) a snapshot: owner, shared with it, or public — unless
+   * the owner blocks all public sharing in the region.
+   */
+  async canUse(caller: Scope, row: SnapshotRow, hidesPublic = this.blockPublicAccess.hidesPublic()): Promise<boolean> {
     if (row.region !== caller.region) return false;
-    if (row.account_id === caller.accountId || row.public) return true;
-    return (await this.deps.store.snapshots.permissions(row.snapshot_id)).includes(caller.accountId);
+    if (row.account_id === caller.accountId) return true;
+    if ((await this.deps.store.snapshots.permissions(row.snapshot_id)).includes(caller.accountId)) return true;
+    return row.public === 1 && !(await hidesPublic({ accountId: row.account_id, region: row.region }));
+  }
+
+  /** DescribeSnapshots' candidate set (ids, owners, restorable-by); filters and paging are the caller's. */
+  describe(caller: Scope, query: SnapshotQuery): Promise<SnapshotRow[]> {
+    return describeSnapshots({ store: this.deps.store, blockPublicAccess: this.blockPublicAccess }, caller, query);
   }
 
   /** A snapshot the caller can see; others' private snapshots are indistinguishable from missing. */
@@ -140,8 +161,12 @@ export class SnapshotService {
    * Point-in-time snapshot of a volume: the volume's writes since its base become a new map on
    * top of the base (O(changed blocks)); the volume continues from the new map.
    */
-  async createFromVolume(caller: Scope, volume: VolumeRow, description = ''): Promise<SnapshotRow> {
+  async createFromVolume(caller: Scope, volume: VolumeRow, description = '', checkpoint?: () => void): Promise<SnapshotRow> {
     const { store, blocks, devices } = this.deps;
+    if (volume.state !== 'available' && volume.state !== 'in-use') {
+      throw ec2Error('IncorrectState', `The volume '${volume.volume_id}' is in state ${volume.state}; only available or in-use volumes can be snapshotted.`);
+    }
+    checkpoint?.();
     const take = async (): Promise<string> => {
       const overlay = await store.volumes.overlay(volume.volume_id);
       const base = volume.base_map_id ? await store.blockMaps.get(volume.base_map_id) : undefined;
@@ -228,24 +253,26 @@ export class SnapshotService {
     if (source.state !== 'completed') {
       throw ec2Error('IncorrectState', `Snapshot ${source.snapshot_id} is in state ${source.state} and cannot be copied.`);
     }
+    const encrypted = Boolean(source.encrypted || opts.encrypted || (await this.deps.defaults.encryptionByDefault(caller)));
     const row = await this.insert(caller, {
       map_id: source.map_id, // provisional: the job sets the final map
       volume_id: opts.volumeId ?? 'vol-ffffffff',
       volume_size: source.volume_size,
       source: 'copy',
-      description: opts.description ?? '',
-      encrypted: source.encrypted || opts.encrypted ? 1 : 0,
+      // AWS's description of a copy made without one
+      description: opts.description ?? `[Copied ${source.snapshot_id} from ${source.region}]`,
+      encrypted: encrypted ? 1 : 0,
     });
     await this.deps.jobs.schedule(
       'snapshot.copy',
-      { snapshotId: row.snapshot_id, sourceSnapshotId: source.snapshot_id, caller, encrypted: Boolean(opts.encrypted), kmsKeyId: opts.kmsKeyId } satisfies CopyJob,
+      { snapshotId: row.snapshot_id, sourceSnapshotId: source.snapshot_id, caller, encrypted, kmsKeyId: opts.kmsKeyId } satisfies CopyJob,
       0,
     );
     return row;
   }
 
   private async runCopy(job: CopyJob): Promise<'done'> {
-    const { store, blocks, keys, defaults } = this.deps;
+    const { store, blocks, keys, defaults, kms } = this.deps;
     const row = await store.snapshots.get(job.snapshotId);
     const source = await store.snapshots.get(job.sourceSnapshotId);
     if (!row || row.state !== 'pending') return 'done';
@@ -258,24 +285,23 @@ export class SnapshotService {
     }
     try {
       const caller = job.caller;
-      const wantsEncryption = Boolean(source.encrypted || job.encrypted || (await defaults.encryptionByDefault(caller)));
       let mapId = source.map_id;
       let dataKeyId: string | null = null;
       let kmsKeyArn: string | null = null;
-      if (wantsEncryption) {
+      if (job.encrypted) {
+        const sameOwnerAndRegion = source.account_id === caller.accountId && source.region === caller.region;
         // the copy's key: the one asked for; else the source's (same account and region); else the default
-        const sameKey = !job.kmsKeyId && source.encrypted && source.account_id === caller.accountId && source.region === caller.region;
-        const targetRef = job.kmsKeyId ?? (sameKey ? source.kms_key_arn! : await defaults.defaultKmsKeyArn(caller));
-        const from = source.data_key_id ? await keys.open(caller, source.data_key_id) : undefined;
-        const target = await this.deps.keys.create(caller, targetRef).catch(async (e: unknown) => {
-          throw new CopyFailure(kmsMessage(e));
-        });
-        if (from && from.kmsKeyArn === target.kmsKeyArn && sameKey) {
+        const targetRef = job.kmsKeyId ?? (source.encrypted && sameOwnerAndRegion ? source.kms_key_arn! : await defaults.defaultKmsKeyArn(caller));
+        const targetArn = (await kms.describeKey(caller, targetRef)).arn;
+        // the caller reads the source where it lives (its region), with its own permissions
+        const from = source.data_key_id ? await keys.open({ accountId: caller.accountId, region: source.region }, source.data_key_id) : undefined;
+        if (from && sameOwnerAndRegion && from.kmsKeyArn === targetArn) {
           // same key, same owner: the copy shares the source's data and wrapping
           dataKeyId = source.data_key_id;
           kmsKeyArn = source.kms_key_arn;
         } else {
           // a different key (or encrypting plaintext data): rewrite every block
+          const target = await keys.create(caller, targetArn);
           mapId = await blocks.rewriteMap(source.map_id, from?.lineage, target.lineage, undefined, (f) => {
             void store.snapshots.update(row.snapshot_id, { progress: Math.floor(f * 99) });
           });
@@ -285,7 +311,7 @@ export class SnapshotService {
       }
       await store.snapshots.update(row.snapshot_id, {
         map_id: mapId,
-        encrypted: wantsEncryption ? 1 : 0,
+        encrypted: job.encrypted ? 1 : 0,
         data_key_id: dataKeyId,
         kms_key_arn: kmsKeyArn,
         state: 'completed',
@@ -293,7 +319,7 @@ export class SnapshotService {
         completion_time: new Date().toISOString(),
       });
     } catch (e) {
-      if (e instanceof CopyFailure || isServiceError(e)) await fail(kmsMessage(e));
+      if (isServiceError(e)) await fail(kmsMessage(e));
       else throw e;
     }
     return 'done';
@@ -335,8 +361,6 @@ interface CopyJob {
   encrypted: boolean;
   kmsKeyId?: string;
 }
-
-class CopyFailure extends Error {}
 
 function kmsMessage(e: unknown): string {
   if (isServiceError(e)) return `${e.code}: ${e.message}`;

@@ -4,13 +4,20 @@ import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
+export const isReservedKey = (key: string) => key.toLowerCase().startsWith('aws:');
+
+/** A key users may set or delete: non-empty, and not in the reserved `aws:` namespace. */
+export function assertUserKey(key: string | undefined): asserts key is string {
+  if (key === undefined || key === '') throw invalidParameterValue('Tag keys must not be empty.');
+  if (isReservedKey(key)) {
+    throw invalidParameterValue(`Value ( ${key} ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use`);
+  }
+}
+
 export function validateTag(tag: Tag): { key: string; value: string } {
   const key = tag.Key;
-  if (key === undefined || key === '') throw invalidParameterValue('Tag keys must not be empty.');
+  assertUserKey(key);
   if ([...key].length > 128) throw invalidParameterValue(`Tag key exceeds the maximum length of 128 characters: ${key.slice(0, 40)}…`);
-  if (key.toLowerCase().startsWith('aws:')) {
-    throw ec2Error('InvalidParameterValue', `Value ( ${key} ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use`);
-  }
   const value = tag.Value ?? '';
   if ([...value].length > 256) throw invalidParameterValue(`Tag value exceeds the maximum length of 256 characters for key ${key}.`);
   return { key, value };
