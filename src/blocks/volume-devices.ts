@@ -38,6 +38,11 @@ export class VolumeDevices {
     };
   }
 
+  /** Whether something (an NBD export, an image being made) holds the volume's device open. */
+  isOpen(volumeId: string): boolean {
+    return (this.open.get(volumeId)?.users ?? 0) > 0;
+  }
+
   /** The open device of a volume, if any. */
   async get(volumeId: string): Promise<VolumeDevice | undefined> {
     return this.open.get(volumeId)?.device;

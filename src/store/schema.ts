@@ -179,6 +179,12 @@ export interface VolumesTable {
   client_token: string | null;
   /** JSON of the latest ModifyVolume, if any */
   modification: string | null;
+  /** 0/1, ModifyVolumeAttribute AutoEnableIO (migration 0006) */
+  auto_enable_io: number;
+  /** the volume a CopyVolumes copy was made from */
+  source_volume_id: string | null;
+  /** CreateVolume VolumeInitializationRate (MiB/s), if asked for */
+  initialization_rate: number | null;
 }
 
 /** A volume's writes since its base map (its copy-on-write overlay). */

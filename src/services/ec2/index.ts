@@ -9,6 +9,7 @@ import type { StorageDomain } from './storage-domain.js';
 import { aroundDryRun } from './dry-run.js';
 import { regionHandlers } from './regions/handlers.js';
 import { accountHandlers } from './account/handlers.js';
+import { volumeHandlers } from './volumes/handlers.js';
 import { encryptionHandlers } from './encryption/handlers.js';
 import { snapshotHandlers } from './snapshots/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
@@ -34,6 +35,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...encryptionHandlers(deps.storage.defaults),
     ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
     ...tagHandlers(tags),
+    ...volumeHandlers(deps.store, deps.storage.volumes),
   };
   return {
     id: 'ec2',

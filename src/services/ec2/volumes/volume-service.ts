@@ -1,24 +1,30 @@
-// Volumes: a copy-on-write view over a snapshot's block map (or empty), plus the volume's own
-// writes. Creating one from a snapshot copies no data (O(1)), except when encryption must be
-// added to plaintext data, which rewrites the blocks in the `volume.create` job.
+// Volumes: a copy-on-write view over a block map (a snapshot's, a copied volume's, or none),
+// plus the volume's own writes. Used by the EC2 handlers, instances, images, NBD and the CLI;
+// knows nothing of XML or Filter.N.
 //
 //   creating --(job volume.create)--> available | error      (error: e.g. an unusable KMS key)
-//   available --DeleteVolume--> deleted (gone)
+//   available <--attach/detach (instances)--> in-use
+//   available | error --DeleteVolume--> gone
+//
+// Creation and copies live in volume-creation.ts, ModifyVolume in volume-modifications.ts.
 import type { BlockStorage } from '../../../blocks/block-storage.js';
+import { MAX_MAP_DEPTH } from '../../../blocks/block-storage.js';
 import type { VolumeDevices } from '../../../blocks/volume-devices.js';
 import type { VolumeDevice } from '../../../blocks/volume-device.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
-import type { SnapshotRow } from '../../../store/repos/snapshots.js';
-import { findZone } from '../../../config/regions.js';
-import { isServiceError } from '../../../protocol/service-error.js';
-import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
-import { isId, newId } from '../resource-ids.js';
+import type { KmsService } from '../../kms/kms-service.js';
+import { ec2Error } from '../ec2-errors.js';
+import { isId } from '../resource-ids.js';
 import type { LineageKeys } from '../encryption/lineage-keys.js';
 import type { EbsDefaults } from '../encryption/ebs-defaults.js';
 import { GIB, type SnapshotService } from '../snapshots/snapshot-service.js';
+import { VolumeCreator, type CopyVolumeRequest, type CreateVolumeRequest, type ValidatedCreate } from './volume-creation.js';
+import { VolumeModifications } from './volume-modifications.js';
+
+export type { CopyVolumeRequest, CreateVolumeRequest, ValidatedCreate } from './volume-creation.js';
 
 export interface VolumeDeps {
   store: Store;
@@ -28,194 +34,157 @@ export interface VolumeDeps {
   defaults: EbsDefaults;
   jobs: JobRunner;
   snapshots: SnapshotService;
+  kms: KmsService;
+  /** how long creating -> available and each modification phase take */
   settleMs: number;
 }
 
-/** Size limits (GiB) per volume type, from the CreateVolume reference. */
-export const SIZE_LIMITS: Record<string, [number, number]> = {
-  gp2: [1, 16384],
-  gp3: [1, 65536],
-  io1: [4, 16384],
-  io2: [4, 65536],
-  st1: [125, 16384],
-  sc1: [125, 16384],
-  standard: [1, 1024],
-};
-
-export interface CreateVolumeRequest {
-  availabilityZone: string;
-  sizeGib?: number;
-  snapshotId?: string;
-  volumeType?: string;
-  iops?: number;
-  throughput?: number;
-  encrypted?: boolean;
-  kmsKeyId?: string;
-  multiAttach?: boolean;
-  clientToken?: string;
+/** An instance attachment, as the instances side reports it. */
+export interface VolumeAttachmentInfo {
+  instanceId: string;
+  device: string;
+  state: 'attaching' | 'attached' | 'detaching' | 'detached' | 'busy';
+  attachTime: string;
+  deleteOnTermination: boolean;
 }
 
-interface CreateJob {
-  volumeId: string;
-  caller: Scope;
-  snapshotId?: string;
-  encrypt: boolean;
-  kmsKeyId?: string;
-}
+/** Who holds volumes attached (instances register one): volume id -> its attachments. */
+export type AttachmentSource = (caller: Scope, volumeIds: readonly string[]) => Promise<Map<string, VolumeAttachmentInfo[]>>;
 
 export class VolumeService {
+  readonly modifications: VolumeModifications;
+  private readonly creator: VolumeCreator;
+  private readonly attachmentSources: AttachmentSource[] = [];
+
   constructor(private readonly deps: VolumeDeps) {
-    deps.jobs.register('volume.create', (payload) => this.runCreate(payload as CreateJob));
+    this.creator = new VolumeCreator(deps, this);
+    this.modifications = new VolumeModifications(deps, this);
   }
+
+  // ---- lookups -------------------------------------------------------------------------
 
   static assertId(volumeId: string): void {
     if (!isId('vol', volumeId)) throw ec2Error('InvalidVolumeID.Malformed', `Invalid id: "${volumeId}" (expecting "vol-...")`);
   }
 
-  static notFound(volumeId: string) {
-    return ec2Error('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
+  static notFound(volumeIds: string | readonly string[]) {
+    const ids = typeof volumeIds === 'string' ? volumeIds : volumeIds.join(', ');
+    return ec2Error('InvalidVolume.NotFound', `The volume '${ids}' does not exist.`);
   }
 
+  private static owns(caller: Scope, row: VolumeRow | undefined): row is VolumeRow {
+    return Boolean(row && row.account_id === caller.accountId && row.region === caller.region);
+  }
+
+  /** A volume of the caller's; anyone else's is indistinguishable from a missing one. */
   async getOwned(caller: Scope, volumeId: string): Promise<VolumeRow> {
     VolumeService.assertId(volumeId);
     const row = await this.deps.store.volumes.get(volumeId);
-    if (!row || row.account_id !== caller.accountId || row.region !== caller.region) throw VolumeService.notFound(volumeId);
+    if (!VolumeService.owns(caller, row)) throw VolumeService.notFound(volumeId);
     return row;
   }
 
-  /** Checks a CreateVolume request and resolves its snapshot (throws EC2 errors). */
-  async validate(caller: Scope, req: CreateVolumeRequest): Promise<{ snapshot?: SnapshotRow; sizeGib: number; volumeType: string; iops: number | null; throughput: number | null }> {
-    const zone = findZone(req.availabilityZone);
-    if (!zone || zone.region.name !== caller.region) {
-      throw invalidParameterValue(`Invalid availability zone: [${req.availabilityZone}]`);
-    }
-    if (req.kmsKeyId && !req.encrypted) {
-      throw ec2Error('InvalidParameterDependency', 'The parameter KmsKeyId requires the parameter Encrypted to be set.');
-    }
-    const volumeType = req.volumeType ?? 'gp2';
-    let snapshot: SnapshotRow | undefined;
-    if (req.snapshotId) {
-      snapshot = await this.deps.snapshots.getVisible(caller, req.snapshotId);
-      if (snapshot.state !== 'completed') {
-        throw ec2Error('IncorrectState', `Snapshot ${snapshot.snapshot_id} is in state ${snapshot.state}; a volume can be created only from a completed snapshot.`);
-      }
-    } else if (req.sizeGib === undefined) {
-      throw ec2Error('MissingParameter', 'The request must contain the parameter size or snapshotId');
-    }
-    const sizeGib = req.sizeGib ?? snapshot!.volume_size;
-    if (snapshot && sizeGib < snapshot.volume_size) {
-      throw invalidParameterValue(`Volume of ${sizeGib}GiB is too small; minimum is ${snapshot.volume_size}GiB.`);
-    }
-    const [min, max] = SIZE_LIMITS[volumeType] ?? [1, 16384];
-    if (!Number.isInteger(sizeGib) || sizeGib < min || sizeGib > max) {
-      throw invalidParameterValue(`Volume of ${sizeGib}GiB is out of range for volume type ${volumeType}: it must be between ${min} and ${max} GiB.`);
-    }
-    let iops: number | null = req.iops ?? null;
-    let throughput: number | null = req.throughput ?? null;
-    if (volumeType === 'io1' || volumeType === 'io2') {
-      if (iops === null) throw ec2Error('InvalidParameterCombination', `The parameter iops must be specified for ${volumeType} volumes.`);
-    } else if (volumeType === 'gp3') {
-      iops ??= 3000;
-      throughput ??= 125;
-    } else if (volumeType === 'gp2') {
-      if (req.iops !== undefined) throw ec2Error('InvalidParameterCombination', 'The parameter iops is not supported for gp2 volumes.');
-      iops = Math.min(16000, Math.max(100, 3 * sizeGib));
-    } else if (req.iops !== undefined) {
-      throw ec2Error('InvalidParameterCombination', `The parameter iops is not supported for ${volumeType} volumes.`);
-    }
-    if (throughput !== null && volumeType !== 'gp3') {
-      throw ec2Error('InvalidParameterCombination', `The parameter throughput is not supported for ${volumeType} volumes.`);
-    }
-    if (req.multiAttach && volumeType !== 'io1' && volumeType !== 'io2') {
-      throw invalidParameterValue('Multi-Attach is supported only on io1 and io2 volumes.');
-    }
-    return { snapshot, sizeGib, volumeType, iops, throughput };
+  /** The caller's volumes, or exactly the ones named (every id must be well-formed and exist). */
+  async list(caller: Scope, volumeIds?: readonly string[]): Promise<VolumeRow[]> {
+    if (!volumeIds) return this.deps.store.volumes.list(caller);
+    const unique = [...new Set(volumeIds)];
+    unique.forEach(VolumeService.assertId);
+    const rows = await this.deps.store.volumes.list(caller, unique);
+    const found = new Set(rows.map((r) => r.volume_id));
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length) throw VolumeService.notFound(missing);
+    return rows;
   }
 
-  /** CreateVolume: the row appears at once in `creating`; the job finishes it. */
-  async create(caller: Scope, req: CreateVolumeRequest, checkpoint?: () => void): Promise<VolumeRow> {
-    if (req.clientToken) {
-      const previous = await this.deps.store.volumes.findByClientToken(caller, req.clientToken);
-      if (previous) return previous;
-    }
-    const v = await this.validate(caller, req);
-    checkpoint?.();
-    const encrypt = Boolean(req.encrypted || v.snapshot?.encrypted || (await this.deps.defaults.encryptionByDefault(caller)));
-    const row: VolumeRow = {
-      volume_id: newId('vol'),
-      account_id: caller.accountId,
-      region: caller.region,
-      availability_zone: req.availabilityZone,
-      size_gib: v.sizeGib,
-      volume_type: v.volumeType,
-      iops: v.iops,
-      throughput: v.throughput,
-      state: 'creating',
-      encrypted: encrypt ? 1 : 0,
-      kms_key_arn: null,
-      data_key_id: null,
-      snapshot_id: v.snapshot?.snapshot_id ?? null,
-      base_map_id: null,
-      multi_attach: req.multiAttach ? 1 : 0,
-      create_time: new Date().toISOString(),
-      client_token: req.clientToken ?? null,
-      modification: null,
-    };
-    await this.deps.store.volumes.insert(row);
-    await this.deps.jobs.schedule('volume.create', { volumeId: row.volume_id, caller, snapshotId: v.snapshot?.snapshot_id, encrypt, kmsKeyId: req.kmsKeyId } satisfies CreateJob, this.deps.settleMs);
-    return row;
+  registerAttachments(source: AttachmentSource): void {
+    this.attachmentSources.push(source);
   }
 
-  private async runCreate(job: CreateJob): Promise<'done'> {
-    const { store, keys, defaults, blocks } = this.deps;
-    const row = await store.volumes.get(job.volumeId);
-    if (!row || row.state !== 'creating') return 'done';
-    const caller = job.caller;
-    try {
-      const snapshot = job.snapshotId ? await store.snapshots.get(job.snapshotId) : undefined;
-      if (job.snapshotId && !snapshot) throw new Error(`snapshot ${job.snapshotId} no longer exists`);
-      let baseMapId = snapshot?.map_id ?? null;
-      let dataKeyId: string | null = null;
-      let kmsKeyArn: string | null = null;
-      if (job.encrypt) {
-        const ownsSourceKey = snapshot?.encrypted && snapshot.account_id === caller.accountId && snapshot.region === caller.region;
-        // outcome table: own encrypted snapshot -> same key; shared -> the caller's default; or the key asked for
-        const targetRef = job.kmsKeyId ?? (ownsSourceKey ? snapshot!.kms_key_arn! : await defaults.defaultKmsKeyArn(caller));
-        if (snapshot?.data_key_id) {
-          const source = await store.dataKeys.get(snapshot.data_key_id);
-          const target = await this.deps.keys.rewrap(caller, snapshot.data_key_id, targetRef);
-          // same plaintext lineage key, wrapped under the volume's key: no data is copied
-          dataKeyId = ownsSourceKey && source?.kms_key_arn === target.kmsKeyArn ? snapshot.data_key_id : target.dataKeyId;
-          kmsKeyArn = target.kmsKeyArn;
-        } else {
-          const target = await keys.create(caller, targetRef);
-          dataKeyId = target.dataKeyId;
-          kmsKeyArn = target.kmsKeyArn;
-          // plaintext data must not live on under an encrypted volume: rewrite it encrypted
-          if (baseMapId) baseMapId = await blocks.rewriteMap(baseMapId, undefined, target.lineage, row.size_gib * GIB);
-        }
-      }
-      await store.volumes.update(row.volume_id, { state: 'available', base_map_id: baseMapId, data_key_id: dataKeyId, kms_key_arn: kmsKeyArn });
-    } catch (e) {
-      if (!isServiceError(e) && !(e instanceof Error)) throw e;
-      await store.volumes.update(row.volume_id, { state: 'error' });
+  async attachments(caller: Scope, volumeIds: readonly string[]): Promise<Map<string, VolumeAttachmentInfo[]>> {
+    const out = new Map<string, VolumeAttachmentInfo[]>();
+    for (const source of this.attachmentSources) {
+      for (const [id, list] of await source(caller, volumeIds)) out.set(id, [...(out.get(id) ?? []), ...list]);
     }
-    return 'done';
+    return out;
   }
+
+  // ---- creation, copies, modifications -------------------------------------------------
+
+  /** Checks a CreateVolume request and resolves its zone, snapshot and performance. */
+  validate(caller: Scope, req: CreateVolumeRequest): Promise<ValidatedCreate> {
+    return this.creator.validate(caller, req);
+  }
+
+  /** CreateVolume: the row appears at once in `creating`; the `volume.create` job finishes it. */
+  create(caller: Scope, req: CreateVolumeRequest, checkpoint?: () => void): Promise<VolumeRow> {
+    return this.creator.create(caller, req, checkpoint);
+  }
+
+  /** CopyVolumes: a point-in-time copy in the source's zone, `creating` like CreateVolume. */
+  copy(caller: Scope, req: CopyVolumeRequest, checkpoint?: () => void): Promise<VolumeRow> {
+    return this.creator.copy(caller, req, checkpoint);
+  }
+
+  // ---- deletion and attributes ---------------------------------------------------------
 
   async delete(caller: Scope, volumeId: string, checkpoint?: () => void): Promise<void> {
     const row = await this.getOwned(caller, volumeId);
-    if (row.state === 'in-use') throw ec2Error('VolumeInUse', `Volume ${volumeId} is currently attached`);
-    if (row.state === 'creating') throw ec2Error('IncorrectState', `Volume ${volumeId} is in state creating and cannot be deleted yet.`);
+    if (row.state === 'in-use') {
+      const holders = (await this.attachments(caller, [volumeId])).get(volumeId) ?? [];
+      throw ec2Error('VolumeInUse', `Volume ${volumeId} is currently attached to ${holders.map((a) => a.instanceId).join(', ') || 'an instance'}`);
+    }
+    if (this.deps.devices.isOpen(volumeId)) throw ec2Error('VolumeInUse', `Volume ${volumeId} is currently in use`);
+    if (row.state === 'creating') throw ec2Error('IncorrectState', `The volume '${volumeId}' is 'creating'.`);
     checkpoint?.();
     await this.deps.store.volumes.delete(volumeId);
     await this.deps.store.tags.deleteResource(volumeId);
+    // the base map and overlay chunks are released by garbage collection (`imago gc`)
   }
+
+  async setAutoEnableIO(caller: Scope, volumeId: string, value: boolean, checkpoint?: () => void): Promise<void> {
+    await this.getOwned(caller, volumeId);
+    checkpoint?.();
+    await this.deps.store.volumes.update(volumeId, { auto_enable_io: value ? 1 : 0 });
+  }
+
+  // ---- data ----------------------------------------------------------------------------
 
   /** Opens the volume as a block device (for NBD, CreateImage). Call `release` when done. */
   async openDevice(row: VolumeRow, options: { readOnly?: boolean } = {}): Promise<{ device: VolumeDevice; release: () => Promise<void> }> {
     if (row.state !== 'available' && row.state !== 'in-use') throw ec2Error('IncorrectState', `Volume ${row.volume_id} is ${row.state}.`);
     const key = row.data_key_id ? (await this.deps.keys.open({ accountId: row.account_id, region: row.region }, row.data_key_id)).lineage : undefined;
     return this.deps.devices.acquire({ volumeId: row.volume_id, sizeBytes: row.size_gib * GIB, baseMapId: row.base_map_id, key, readOnly: options.readOnly });
+  }
+
+  /**
+   * Freezes the volume's current data into a sealed block map (its writes since its base on
+   * top of the base: O(changed blocks)) and continues the volume from that map. Open devices
+   * are flushed first, so the map holds every completed write.
+   */
+  async freeze(volumeId: string): Promise<string> {
+    const { store, blocks, devices } = this.deps;
+    const take = async (): Promise<string> => {
+      const volume = await store.volumes.get(volumeId);
+      if (!volume) throw VolumeService.notFound(volumeId);
+      const overlay = await store.volumes.overlay(volumeId);
+      const base = volume.base_map_id ? await store.blockMaps.get(volume.base_map_id) : undefined;
+      if (base?.sealed && overlay.length === 0) return base.map_id; // nothing changed: share the base
+      const flat = base !== undefined && base.depth >= MAX_MAP_DEPTH;
+      const lineageId = base?.lineage_id ?? (volume.data_key_id ? ((await store.dataKeys.get(volume.data_key_id))?.lineage_id ?? null) : null);
+      const mapId = await blocks.createMap({ parentMapId: flat ? null : (base?.map_id ?? null), sizeBytes: volume.size_gib * GIB, lineageId, sealed: false });
+      const inherited = flat ? [...(await blocks.resolve(base.map_id)).entries] : [];
+      await blocks.putEntries(mapId, [...inherited, ...overlay]);
+      await store.volumes.rebase(volumeId, mapId);
+      await blocks.seal(mapId);
+      return mapId;
+    };
+    const device = await devices.get(volumeId);
+    if (!device) return take();
+    return device.exclusive(async () => {
+      await device.flushLocked();
+      const mapId = await take();
+      await device.rebaseLocked(mapId);
+      return mapId;
+    });
   }
 }
