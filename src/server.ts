@@ -13,6 +13,7 @@ import { ec2Service } from './services/ec2/index.js';
 import { autoscalingService } from './services/autoscaling/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ebsService } from './services/ebs/index.js';
+import { loadMasterKey } from './services/kms/master-key.js';
 import { ssmService } from './services/ssm/index.js';
 import { FsChunkStore } from './blocks/backends/fs.js';
 import { BlockStorage } from './blocks/block-storage.js';
@@ -52,7 +53,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
 
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage }), autoscalingService(), kms, ebsService({ storage, blocks }), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir) }), ssmService()]) services.set(def.id, def);
   jobs.start();
 
   const reset = async () => {

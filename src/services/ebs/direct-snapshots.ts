@@ -1,0 +1,287 @@
+// Writing snapshots with the EBS direct APIs, as a domain service (no wire types):
+//
+//   start(caller, request)     StartSnapshot: a pending EC2 snapshot over an unsealed block map,
+//                              continuing the parent's map (and lineage key) when there is one
+//   putBlock(caller, write)    PutSnapshotBlock: checksum verified, block stored (zero blocks
+//                              only as map entries), acknowledged once durable (group commit)
+//   complete(caller, request)  CompleteSnapshot: counts and aggregate checksum verified, map
+//                              sealed; the snapshot completes through SnapshotService
+//
+// The snapshot is an ordinary EC2 snapshot throughout: DescribeSnapshots shows it pending, then
+// completed (or `error` when its Timeout passes idle), and CreateVolume/RegisterImage use it.
+import { createHash } from 'node:crypto';
+import { BLOCK_SIZE, isZeroBlock } from '../../blocks/block-size.js';
+import type { BlockStorage } from '../../blocks/block-storage.js';
+import type { Scope } from '../../store/scope.js';
+import type { SnapshotRow } from '../../store/repos/snapshots.js';
+import type { Store } from '../../store/store.js';
+import type { StorageDomain } from '../ec2/storage-domain.js';
+import { GIB } from '../ec2/snapshots/snapshot-service.js';
+import { checksumMatches, linearAggregates, sha256, ZERO_BLOCK_SHA256 } from './checksums.js';
+import { conflict, snapshotNotFound, validation, withKms } from './ebs-errors.js';
+import { encryptionOutcome } from './encryption-outcome.js';
+import type { EntryCommitter } from './entry-committer.js';
+import type { SnapshotAccess } from './snapshot-access.js';
+import { DEFAULT_TIMEOUT_MINUTES, type SnapshotTimeouts } from './snapshot-timeouts.js';
+import type { UploadActivity } from './upload-activity.js';
+
+export const MAX_VOLUME_SIZE_GIB = 65536;
+export const MAX_TAGS = 50;
+const BLOCKS_PER_GIB = GIB / BLOCK_SIZE;
+const IDEMPOTENCY_ACTION = 'ebs:StartSnapshot';
+
+export interface StartRequest {
+  volumeSizeGib: number;
+  parentSnapshotId?: string;
+  tags: { key: string; value: string }[];
+  description?: string;
+  clientToken?: string;
+  encrypted?: boolean;
+  kmsKeyArn?: string;
+  timeoutMinutes?: number;
+}
+
+export interface StartedSnapshot {
+  snapshotId: string;
+  ownerId: string;
+  status: string;
+  startTime: string;
+  volumeSizeGib: number;
+  tags: { key: string; value: string }[];
+  description?: string;
+  parentSnapshotId?: string;
+  kmsKeyArn?: string;
+}
+
+export interface BlockWrite {
+  snapshotId: string;
+  index: number;
+  data: Buffer;
+  dataLength: number;
+  /** base64 SHA-256 of the data, as sent */
+  checksum: string;
+  progress?: number;
+}
+
+export interface CompleteRequest {
+  snapshotId: string;
+  changedBlocksCount: number;
+  checksum?: string;
+  checksumAlgorithm?: string;
+  aggregationMethod?: string;
+}
+
+export interface DirectSnapshotDeps {
+  store: Store;
+  storage: StorageDomain;
+  blocks: BlockStorage;
+  access: SnapshotAccess;
+  activity: UploadActivity;
+  committer: EntryCommitter;
+  timeouts: SnapshotTimeouts;
+}
+
+export class DirectSnapshots {
+  private readonly starting = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: DirectSnapshotDeps) {}
+
+  // ---- StartSnapshot -------------------------------------------------------------------
+
+  async start(caller: Scope, req: StartRequest): Promise<StartedSnapshot> {
+    if (req.volumeSizeGib > MAX_VOLUME_SIZE_GIB) {
+      throw validation('INVALID_VOLUME_SIZE', `The volume size ${req.volumeSizeGib} GiB exceeds the maximum of ${MAX_VOLUME_SIZE_GIB} GiB.`);
+    }
+    checkTags(req.tags);
+    if (req.parentSnapshotId !== undefined && req.encrypted !== undefined) {
+      throw validation('INVALID_PARAMETER_VALUE', "You can't specify ParentSnapshotId and Encrypted in the same request.");
+    }
+    if (!req.clientToken) return this.create(caller, req);
+    // one request per token at a time: a retry racing its original gets the original's answer
+    const lock = `${caller.accountId}/${caller.region}/${req.clientToken}`;
+    const previous = this.starting.get(lock) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.startIdempotent(caller, req, req.clientToken!));
+    this.starting.set(lock, run);
+    try {
+      return await run;
+    } finally {
+      if (this.starting.get(lock) === run) this.starting.delete(lock);
+    }
+  }
+
+  private async startIdempotent(caller: Scope, req: StartRequest, token: string): Promise<StartedSnapshot> {
+    const hash = createHash('sha256')
+      .update(JSON.stringify([req.volumeSizeGib, req.parentSnapshotId, req.tags, req.description, req.encrypted, req.kmsKeyArn, req.timeoutMinutes]))
+      .digest('hex');
+    const seen = await this.deps.store.idempotency.find(caller, IDEMPOTENCY_ACTION, token);
+    if (seen) {
+      if (seen.requestHash !== hash) throw conflict(`The client token '${token}' was already used by a StartSnapshot request with different parameters.`);
+      return JSON.parse(seen.result) as StartedSnapshot;
+    }
+    const started = await this.create(caller, req);
+    await this.deps.store.idempotency.record(caller, IDEMPOTENCY_ACTION, token, hash, JSON.stringify(started));
+    return started;
+  }
+
+  private async create(caller: Scope, req: StartRequest): Promise<StartedSnapshot> {
+    const { storage, store, access, timeouts } = this.deps;
+    let parent: SnapshotRow | undefined;
+    if (req.parentSnapshotId !== undefined) {
+      parent = await access.readable(caller, req.parentSnapshotId);
+      if (parent.state !== 'completed') {
+        throw validation('INVALID_SNAPSHOT_ID', `The parent snapshot '${parent.snapshot_id}' is in state ${parent.state}; it must be completed.`);
+      }
+      if (req.volumeSizeGib < parent.volume_size) {
+        throw validation('INVALID_VOLUME_SIZE', `The volume size ${req.volumeSizeGib} GiB is smaller than the parent snapshot's ${parent.volume_size} GiB.`);
+      }
+    }
+    const outcome = encryptionOutcome({
+      parent: parent && { encrypted: Boolean(parent.encrypted), kmsKeyArn: parent.kms_key_arn },
+      encrypted: req.encrypted,
+      kmsKeyArn: req.kmsKeyArn,
+      encryptionByDefault: await storage.defaults.encryptionByDefault(caller),
+    });
+    let key: { dataKeyId: string; kmsKeyArn: string; lineageId: string } | undefined;
+    if (outcome.kind === 'parent-key') {
+      const p = parent!;
+      // the caller must be able to use the parent's key; another account's wrapping is re-wrapped
+      // for the caller (same lineage key, same KMS key)
+      const opened = await withKms(p.kms_key_arn, () =>
+        p.account_id === caller.accountId ? storage.keys.open(caller, p.data_key_id!) : storage.keys.rewrap(caller, p.data_key_id!, p.kms_key_arn!),
+      );
+      key = { dataKeyId: opened.dataKeyId, kmsKeyArn: opened.kmsKeyArn, lineageId: opened.lineage.lineageId };
+    } else if (outcome.kind === 'new-key') {
+      const ref = outcome.kmsKeyArn ?? (await storage.defaults.defaultKmsKeyArn(caller));
+      const created = await withKms(ref, () => storage.keys.create(caller, ref));
+      key = { dataKeyId: created.dataKeyId, kmsKeyArn: created.kmsKeyArn, lineageId: created.lineage.lineageId };
+    }
+    const row = await storage.snapshots.createWritable(caller, {
+      sizeGib: req.volumeSizeGib,
+      parent,
+      key,
+      description: req.description,
+      source: 'ebs-direct',
+      timeoutMinutes: req.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
+      clientToken: req.clientToken,
+    });
+    if (req.tags.length) {
+      await store.tags.put(
+        caller,
+        req.tags.map((t) => ({ resourceId: row.snapshot_id, resourceType: 'snapshot', key: t.key, value: t.value })),
+      );
+    }
+    await timeouts.arm(row);
+    return {
+      snapshotId: row.snapshot_id,
+      ownerId: row.account_id,
+      status: row.state,
+      startTime: row.start_time,
+      volumeSizeGib: row.volume_size,
+      tags: req.tags,
+      ...(req.description !== undefined ? { description: req.description } : {}),
+      ...(parent ? { parentSnapshotId: parent.snapshot_id } : {}),
+      ...(key ? { kmsKeyArn: key.kmsKeyArn } : {}),
+    };
+  }
+
+  // ---- PutSnapshotBlock ----------------------------------------------------------------
+
+  async putBlock(caller: Scope, w: BlockWrite): Promise<void> {
+    const { access, activity, blocks, committer } = this.deps;
+    if (w.dataLength !== BLOCK_SIZE) {
+      throw validation('INVALID_PARAMETER_VALUE', `The data length ${w.dataLength} is not supported: the only valid DataLength is ${BLOCK_SIZE}.`);
+    }
+    if (w.data.length !== w.dataLength) {
+      throw validation('INVALID_PARAMETER_VALUE', `Failed to read block data: ${w.data.length} bytes received, DataLength is ${w.dataLength}.`);
+    }
+    const row = await access.owned(caller, w.snapshotId);
+    await this.assertWritable(row);
+    const blocksInVolume = row.volume_size * BLOCKS_PER_GIB;
+    if (w.index >= blocksInVolume) {
+      throw validation('INVALID_BLOCK', `The block index ${w.index} is out of range: a ${row.volume_size} GiB snapshot has blocks 0 to ${blocksInVolume - 1}.`);
+    }
+    const digest = sha256(w.data);
+    if (!checksumMatches(w.checksum, digest)) {
+      throw validation('INVALID_BLOCK', `The checksum ${w.checksum} does not match the block data (SHA-256 ${digest.toString('base64')}).`);
+    }
+    const key = await access.key(caller, row);
+    if (!activity.begin(row.snapshot_id)) throw notPending(row.snapshot_id, 'is being completed');
+    try {
+      // an unencrypted chunk's id is the plaintext's SHA-256: the verified checksum
+      const chunkId = isZeroBlock(w.data) ? null : await blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex'));
+      await committer.commit(row.map_id, [w.index, chunkId]);
+      await activity.written(row.snapshot_id, w.progress);
+    } finally {
+      activity.end(row.snapshot_id);
+    }
+  }
+
+  private async assertWritable(row: SnapshotRow): Promise<void> {
+    if (row.state !== 'pending') throw notPending(row.snapshot_id, `is in state ${row.state}`);
+    const map = await this.deps.blocks.getMap(row.map_id);
+    if (!map || map.sealed) throw notPending(row.snapshot_id, 'is already completed');
+  }
+
+  // ---- CompleteSnapshot ----------------------------------------------------------------
+
+  async complete(caller: Scope, req: CompleteRequest): Promise<{ status: string }> {
+    const { access, activity, blocks, storage } = this.deps;
+    const row = await access.owned(caller, req.snapshotId);
+    if (req.checksum !== undefined && (req.checksumAlgorithm === undefined || req.aggregationMethod === undefined)) {
+      throw validation('INVALID_PARAMETER_VALUE', 'A Checksum requires ChecksumAlgorithm (SHA256) and ChecksumAggregationMethod (LINEAR).');
+    }
+    if (row.state === 'error') throw notPending(row.snapshot_id, 'is in state error');
+    const map = await blocks.getMap(row.map_id);
+    if (!map) throw snapshotNotFound(row.snapshot_id);
+    if (map.sealed) {
+      // a retried completion: same answer while the counts agree
+      await this.verifyCount(row.map_id, req.changedBlocksCount);
+      return { status: row.state };
+    }
+    if (!(await activity.close(row.snapshot_id))) throw notPending(row.snapshot_id, 'is already being completed');
+    try {
+      const written = await this.verifyCount(row.map_id, req.changedBlocksCount);
+      if (req.checksum !== undefined) await this.verifyAggregate(caller, row, written, req.checksum);
+      await storage.snapshots.seal(row);
+      activity.forget(row.snapshot_id);
+      return { status: 'pending' };
+    } catch (e) {
+      activity.reopen(row.snapshot_id);
+      throw e;
+    }
+  }
+
+  /** The map's own entries (the blocks written), checked against ChangedBlocksCount. */
+  private async verifyCount(mapId: string, claimed: number): Promise<[number, string | null][]> {
+    const written = await this.deps.blocks.maps.entries(mapId);
+    if (written.length !== claimed) {
+      throw validation('INVALID_PARAMETER_VALUE', `ChangedBlocksCount is ${claimed}, but ${written.length} blocks were written to the snapshot.`);
+    }
+    return written;
+  }
+
+  private async verifyAggregate(caller: Scope, row: SnapshotRow, written: [number, string | null][], checksum: string): Promise<void> {
+    const key = await this.deps.access.key(caller, row);
+    const digests: Buffer[] = [];
+    for (const [, chunkId] of written) {
+      if (!chunkId) digests.push(ZERO_BLOCK_SHA256);
+      // unencrypted chunk ids are the SHA-256 of the block; encrypted ones are keyed MACs
+      else digests.push(key ? sha256(await this.deps.blocks.loadBlock(chunkId, key)) : Buffer.from(chunkId, 'hex'));
+    }
+    if (!linearAggregates(digests).includes(checksum)) {
+      throw validation('INVALID_PARAMETER_VALUE', `The aggregated checksum ${checksum} does not match the ${written.length} blocks written to the snapshot.`);
+    }
+  }
+}
+
+function notPending(snapshotId: string, why: string) {
+  return validation('INVALID_SNAPSHOT_ID', `The snapshot '${snapshotId}' ${why}; it must be pending.`);
+}
+
+function checkTags(tags: readonly { key: string; value: string }[]): void {
+  if (tags.length > MAX_TAGS) throw validation('INVALID_TAG', `A snapshot can have at most ${MAX_TAGS} tags; ${tags.length} were given.`);
+  for (const t of tags) {
+    if (!t.key) throw validation('INVALID_TAG', 'Tag keys must not be empty.');
+    if (t.key.toLowerCase().startsWith('aws:')) throw validation('INVALID_TAG', `The tag key '${t.key}' is invalid: keys starting with 'aws:' are reserved.`);
+  }
+}

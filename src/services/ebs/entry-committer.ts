@@ -1,0 +1,52 @@
+// Group commit for uploaded blocks. A PutSnapshotBlock may answer only once its block is durable
+// and in the snapshot's map; committing each alone costs a chunk-store flush (fsync) and a
+// metadata transaction (fsync) per block. Requests queue their entry here instead: one round
+// flushes the chunk store (data first) and then writes every queued entry, one transaction per
+// map, and answers them all. Requests arriving meanwhile form the next round.
+import type { BlockStorage } from '../../blocks/block-storage.js';
+import type { MapEntry } from '../../store/repos/block-maps.js';
+
+interface Waiter {
+  mapId: string;
+  entry: MapEntry;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class EntryCommitter {
+  private queue: Waiter[] = [];
+  private running = false;
+
+  constructor(private readonly blocks: BlockStorage) {}
+
+  /** Resolves once the entry's data is flushed and the entry committed. */
+  commit(mapId: string, entry: MapEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ mapId, entry, resolve, reject });
+      if (!this.running) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const round = this.queue;
+      this.queue = [];
+      try {
+        await this.blocks.flush();
+        // the last write of an index in a round wins, as it would committed one by one
+        const byMap = new Map<string, Map<number, string | null>>();
+        for (const w of round) {
+          let entries = byMap.get(w.mapId);
+          if (!entries) byMap.set(w.mapId, (entries = new Map()));
+          entries.set(w.entry[0], w.entry[1]);
+        }
+        for (const [mapId, entries] of byMap) await this.blocks.putEntries(mapId, [...entries]);
+        for (const w of round) w.resolve();
+      } catch (e) {
+        for (const w of round) w.reject(e);
+      }
+    }
+    this.running = false;
+  }
+}
