@@ -20,9 +20,12 @@ export class VolumeDevices {
   async acquire(backing: VolumeBacking): Promise<{ device: VolumeDevice; release: () => Promise<void> }> {
     let entry = this.open.get(backing.volumeId);
     if (!entry) {
-      entry = { device: VolumeDevice.open(this.storage, this.overlays, backing), users: 0 };
-      this.open.set(backing.volumeId, entry);
-      entry.device.catch(() => this.open.delete(backing.volumeId));
+      const opening: Entry = { device: VolumeDevice.open(this.storage, this.overlays, backing), users: 0 };
+      this.open.set(backing.volumeId, opening);
+      opening.device.catch(() => {
+        if (this.open.get(backing.volumeId) === opening) this.open.delete(backing.volumeId);
+      });
+      entry = opening;
     }
     entry.users++;
     const device = await entry.device;
@@ -32,8 +35,12 @@ export class VolumeDevices {
       release: async () => {
         if (released) return;
         released = true;
-        await device.flush();
-        if (--entry.users === 0 && this.open.get(backing.volumeId) === entry) this.open.delete(backing.volumeId);
+        try {
+          await device.flush();
+        } finally {
+          // a failed flush still lets go: the volume must not stay "open" for ever
+          if (--entry.users === 0 && this.open.get(backing.volumeId) === entry) this.open.delete(backing.volumeId);
+        }
       },
     };
   }

@@ -1,5 +1,5 @@
 // The EC2 volume operations: wire shapes in, VolumeService calls, wire shapes out.
-import type { Filter, Operations, Volume } from '../../../api/ec2/types.js';
+import type { CopyVolumesRequest, CreateVolumeRequest, Filter, Operations, Volume } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
 import type { Store } from '../../../store/store.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
@@ -28,6 +28,21 @@ function page<T>(ctx: RequestContext, input: ListRequest, items: T[], spec: Filt
   });
 }
 
+/** The parameters CreateVolume and CopyVolumes share. */
+function common(input: CreateVolumeRequest | CopyVolumesRequest) {
+  return {
+    sizeGib: input.Size,
+    volumeType: input.VolumeType,
+    iops: input.Iops,
+    throughput: input.Throughput,
+    multiAttach: input.MultiAttachEnabled,
+    encrypted: input.Encrypted,
+    kmsKeyId: input.KmsKeyId,
+    clientToken: input.ClientToken,
+    tags: tagsFromSpecs(input.TagSpecifications, ['volume']).get('volume'),
+  };
+}
+
 const byCreation = (v: { CreateTime?: Date; VolumeId?: string }) => `${v.CreateTime!.toISOString()}|${v.VolumeId}`;
 
 export function volumeHandlers(store: Store, volumes: VolumeService): HandlerMap<Operations> {
@@ -42,24 +57,15 @@ export function volumeHandlers(store: Store, volumes: VolumeService): HandlerMap
 
   return {
     async CreateVolume(ctx, input) {
-      const tags = tagsFromSpecs(input.TagSpecifications, ['volume']).get('volume');
       const row = await volumes.create(
         ctx,
         {
+          ...common(input),
           availabilityZone: input.AvailabilityZone,
           availabilityZoneId: input.AvailabilityZoneId,
-          sizeGib: input.Size,
           snapshotId: input.SnapshotId,
-          volumeType: input.VolumeType,
-          iops: input.Iops,
-          throughput: input.Throughput,
-          encrypted: input.Encrypted,
-          kmsKeyId: input.KmsKeyId,
-          multiAttach: input.MultiAttachEnabled,
           initializationRate: input.VolumeInitializationRate,
           outpostArn: input.OutpostArn,
-          clientToken: input.ClientToken,
-          tags,
         },
         checkpoint(ctx),
       );
@@ -67,23 +73,7 @@ export function volumeHandlers(store: Store, volumes: VolumeService): HandlerMap
     },
 
     async CopyVolumes(ctx, input) {
-      const tags = tagsFromSpecs(input.TagSpecifications, ['volume']).get('volume');
-      const row = await volumes.copy(
-        ctx,
-        {
-          sourceVolumeId: input.SourceVolumeId,
-          sizeGib: input.Size,
-          volumeType: input.VolumeType,
-          iops: input.Iops,
-          throughput: input.Throughput,
-          multiAttach: input.MultiAttachEnabled,
-          encrypted: input.Encrypted,
-          kmsKeyId: input.KmsKeyId,
-          clientToken: input.ClientToken,
-          tags,
-        },
-        checkpoint(ctx),
-      );
+      const row = await volumes.copy(ctx, { ...common(input), sourceVolumeId: input.SourceVolumeId }, checkpoint(ctx));
       return { Volumes: await describe(ctx, [row]) };
     },
 

@@ -59,13 +59,19 @@ export interface ValidatedCreate extends Performance {
   multiAttach: boolean;
 }
 
-/** Where a new volume's data comes from, as far as its encryption is concerned. */
-interface Source {
-  accountId: string;
-  region: string;
-  encrypted: boolean;
-  dataKeyId: string | null;
-  kmsKeyArn: string | null;
+/** Where a new volume's data comes from (a snapshot or volume row), for its encryption. */
+type Source = Pick<SnapshotRow & VolumeRow, 'account_id' | 'region' | 'encrypted' | 'data_key_id' | 'kms_key_arn'>;
+
+interface Plan {
+  zone: string;
+  sizeGib: number;
+  perf: Performance & { volumeType: string; multiAttach: boolean };
+  source?: Source;
+  snapshotId: string | null;
+  /** called after the DryRun checkpoint (freezing a source volume is a write) */
+  baseMapId: () => Promise<string | null>;
+  sourceVolumeId: string | null;
+  initializationRate: number | null;
 }
 
 interface CreateJob {
@@ -157,82 +163,97 @@ export class VolumeCreator {
     const { defaults } = this.deps;
     const encrypted = Boolean(req.encrypted || source?.encrypted || (await defaults.encryptionByDefault(caller)));
     if (!encrypted) return { encrypted, kmsKeyArn: null };
-    const owned = Boolean(source && source.accountId === caller.accountId && source.region === caller.region);
-    const ownKey = owned && source?.encrypted ? source.kmsKeyArn : null;
+    const owned = Boolean(source && source.account_id === caller.accountId && source.region === caller.region);
+    const ownKey = owned && source?.encrypted ? source.kms_key_arn : null;
     const kmsKeyArn = await this.keyArn(caller, req.kmsKeyId ?? ownKey ?? (await defaults.defaultKmsKeyArn(caller)));
-    const sourceKey = source?.dataKeyId && source.kmsKeyArn ? { dataKeyId: source.dataKeyId, kmsKeyArn: source.kmsKeyArn, owned } : undefined;
+    const sourceKey = source?.data_key_id && source.kms_key_arn ? { dataKeyId: source.data_key_id, kmsKeyArn: source.kms_key_arn, owned } : undefined;
     return { encrypted, kmsKeyArn, sourceKey };
   }
 
   // ---- CreateVolume / CopyVolumes ------------------------------------------------------
 
   async create(caller: Scope, req: CreateVolumeRequest, checkpoint?: () => void): Promise<VolumeRow> {
-    const { clientToken, ...params } = req;
-    return idempotent(this.deps.store, caller, {
-      action: 'CreateVolume',
-      token: clientToken,
-      params,
-      checkpoint,
-      replay: (record) => this.replay(record),
-      create: async () => {
-        const v = await this.validate(caller, req);
-        const s = v.snapshot;
-        const source = s && { accountId: s.account_id, region: s.region, encrypted: Boolean(s.encrypted), dataKeyId: s.data_key_id, kmsKeyArn: s.kms_key_arn };
-        const enc = await this.encryption(caller, req, source);
-        checkpoint?.();
-        return this.start(caller, req, {
-          availability_zone: v.zone,
-          size_gib: v.sizeGib,
-          volume_type: v.volumeType,
-          iops: v.iops,
-          throughput: v.throughput,
-          multi_attach: v.multiAttach ? 1 : 0,
-          encrypted: enc.encrypted ? 1 : 0,
-          kms_key_arn: enc.kmsKeyArn,
-          snapshot_id: s?.snapshot_id ?? null,
-          base_map_id: s?.map_id ?? null,
-          source_volume_id: null,
-          initialization_rate: req.initializationRate ?? null,
-        }, enc.sourceKey);
-      },
+    return this.once('CreateVolume', caller, req, checkpoint, async () => {
+      const v = await this.validate(caller, req);
+      return {
+        zone: v.zone,
+        sizeGib: v.sizeGib,
+        perf: v,
+        source: v.snapshot,
+        snapshotId: v.snapshot?.snapshot_id ?? null,
+        baseMapId: async () => v.snapshot?.map_id ?? null,
+        sourceVolumeId: null,
+        initializationRate: req.initializationRate ?? null,
+      };
     });
   }
 
   async copy(caller: Scope, req: CopyVolumeRequest, checkpoint?: () => void): Promise<VolumeRow> {
+    return this.once('CopyVolumes', caller, req, checkpoint, async () => {
+      const src = await this.volumes.getOwned(caller, req.sourceVolumeId);
+      if (src.state !== 'available' && src.state !== 'in-use') {
+        throw ec2Error('IncorrectState', `The volume '${src.volume_id}' is '${src.state}'; only available or in-use volumes can be copied.`);
+      }
+      VolumeCreator.checkKeyDependency(req);
+      const sizeGib = req.sizeGib ?? src.size_gib;
+      if (sizeGib < src.size_gib) throw invalidParameterValue(`The size of the volume copy (${sizeGib}GiB) must be equal to or greater than the size of the source volume (${src.size_gib}GiB).`);
+      return {
+        zone: src.availability_zone,
+        sizeGib,
+        perf: this.performance(req, sizeGib),
+        source: src,
+        snapshotId: null,
+        // point in time: the source's data as of now, which the source continues from
+        baseMapId: () => this.volumes.freeze(src.volume_id),
+        sourceVolumeId: src.volume_id,
+        initializationRate: null,
+      };
+    });
+  }
+
+  /** One creation under the ClientToken rule: checks, encryption, DryRun, then the row and job. */
+  private once(action: string, caller: Scope, req: PerformanceRequest, checkpoint: (() => void) | undefined, plan: () => Promise<Plan>): Promise<VolumeRow> {
     const { clientToken, ...params } = req;
     return idempotent(this.deps.store, caller, {
-      action: 'CopyVolumes',
+      action,
       token: clientToken,
       params,
       checkpoint,
       replay: (record) => this.replay(record),
       create: async () => {
-        const src = await this.volumes.getOwned(caller, req.sourceVolumeId);
-        if (src.state !== 'available' && src.state !== 'in-use') {
-          throw ec2Error('IncorrectState', `The volume '${src.volume_id}' is '${src.state}'; only available or in-use volumes can be copied.`);
-        }
-        VolumeCreator.checkKeyDependency(req);
-        const sizeGib = req.sizeGib ?? src.size_gib;
-        if (sizeGib < src.size_gib) throw invalidParameterValue(`The size of the volume copy (${sizeGib}GiB) must be equal to or greater than the size of the source volume (${src.size_gib}GiB).`);
-        const perf = this.performance(req, sizeGib);
-        const source = { accountId: src.account_id, region: src.region, encrypted: Boolean(src.encrypted), dataKeyId: src.data_key_id, kmsKeyArn: src.kms_key_arn };
-        const enc = await this.encryption(caller, req, source);
+        const p = await plan();
+        const enc = await this.encryption(caller, req, p.source);
         checkpoint?.();
-        const baseMapId = await this.volumes.freeze(src.volume_id);
-        return this.start(caller, req, {
-          availability_zone: src.availability_zone,
-          size_gib: sizeGib,
-          volume_type: perf.volumeType,
-          iops: perf.iops,
-          throughput: perf.throughput,
-          multi_attach: perf.multiAttach ? 1 : 0,
+        const row: VolumeRow = {
+          volume_id: newId('vol'),
+          account_id: caller.accountId,
+          region: caller.region,
+          availability_zone: p.zone,
+          size_gib: p.sizeGib,
+          volume_type: p.perf.volumeType,
+          iops: p.perf.iops,
+          throughput: p.perf.throughput,
+          multi_attach: p.perf.multiAttach ? 1 : 0,
+          state: 'creating',
           encrypted: enc.encrypted ? 1 : 0,
           kms_key_arn: enc.kmsKeyArn,
-          snapshot_id: null,
-          base_map_id: baseMapId,
-          source_volume_id: src.volume_id,
-          initialization_rate: null,
-        }, enc.sourceKey);
+          data_key_id: null,
+          snapshot_id: p.snapshotId,
+          // referenced from the start, so garbage collection keeps the base map for the job
+          base_map_id: await p.baseMapId(),
+          create_time: new Date().toISOString(),
+          client_token: clientToken ?? null,
+          modification: null,
+          auto_enable_io: 0,
+          source_volume_id: p.sourceVolumeId,
+          initialization_rate: p.initializationRate,
+        };
+        await this.deps.store.volumes.insert(row);
+        if (req.tags?.length) {
+          await this.deps.store.tags.put(caller, req.tags.map((t) => ({ resourceId: row.volume_id, resourceType: 'volume', key: t.key, value: t.value })));
+        }
+        await this.deps.jobs.schedule('volume.create', { volumeId: row.volume_id, caller, sourceKey: enc.sourceKey } satisfies CreateJob, this.deps.settleMs);
+        return { result: row, record: JSON.stringify(row) };
       },
     });
   }
@@ -241,33 +262,6 @@ export class VolumeCreator {
   private async replay(record: string): Promise<VolumeRow> {
     const original = JSON.parse(record) as VolumeRow;
     return (await this.deps.store.volumes.get(original.volume_id)) ?? original;
-  }
-
-  private async start(
-    caller: Scope,
-    req: PerformanceRequest,
-    fields: Omit<VolumeRow, 'volume_id' | 'account_id' | 'region' | 'state' | 'data_key_id' | 'create_time' | 'client_token' | 'modification' | 'auto_enable_io'>,
-    sourceKey: CreateJob['sourceKey'],
-  ): Promise<{ result: VolumeRow; record: string }> {
-    const row: VolumeRow = {
-      ...fields,
-      volume_id: newId('vol'),
-      account_id: caller.accountId,
-      region: caller.region,
-      state: 'creating',
-      data_key_id: null,
-      create_time: new Date().toISOString(),
-      client_token: req.clientToken ?? null,
-      modification: null,
-      auto_enable_io: 0,
-    };
-    // the base map is referenced from the start, so garbage collection keeps it for the job
-    await this.deps.store.volumes.insert(row);
-    if (req.tags?.length) {
-      await this.deps.store.tags.put(caller, req.tags.map((t) => ({ resourceId: row.volume_id, resourceType: 'volume', key: t.key, value: t.value })));
-    }
-    await this.deps.jobs.schedule('volume.create', { volumeId: row.volume_id, caller, sourceKey } satisfies CreateJob, this.deps.settleMs);
-    return { result: row, record: JSON.stringify(row) };
   }
 
   // ---- the job -------------------------------------------------------------------------
