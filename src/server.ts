@@ -21,12 +21,18 @@ import { VolumeDevices } from './blocks/volume-devices.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { createStorageDomain } from './services/ec2/storage-domain.js';
 import { Maintenance } from './services/maintenance.js';
+import { createImageDomain } from './services/ec2/image-domain.js';
+import { NbdServer } from './blocks/nbd/nbd-server.js';
+import { BLOCK_SIZE } from './blocks/block-size.js';
+import { nbdExports } from './services/nbd-exports.js';
 
 export class StartupError extends Error {}
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** the NBD server's port, when --nbd-port was given */
+  nbdPort?: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +46,11 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   if (config.credentialsFile && config.defaultAccount) {
     throw new StartupError('--default-account is a dev-mode option; it cannot be combined with --credentials');
   }
+  if (config.nbdPort !== undefined && !isLoopback(config.host)) {
+    throw new StartupError(
+      `refusing to serve NBD on ${config.host}: NBD has no authentication (an export name is all a client needs), so --nbd-port needs a loopback --host (127.0.0.1 or ::1).`,
+    );
+  }
   const principals = config.credentialsFile ? loadCredentials(config.credentialsFile) : undefined;
   const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT });
 
@@ -51,12 +62,15 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const kms = kmsService({ store, dataDir: config.dataDir });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
+  const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir) }), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir) }), ssmService()]) services.set(def.id, def);
   jobs.start();
+  const nbd = config.nbdPort === undefined ? undefined : new NbdServer({ resolve: nbdExports({ store, blocks, storage }), log: (level, msg, fields) => log.log(level, msg, fields), preferredBlockSize: BLOCK_SIZE });
 
   const reset = async () => {
+    await nbd?.disconnectAll(); // their devices are about to be forgotten
     await jobs.stop();
     devices.reset();
     blocks.clearCache();
@@ -92,6 +106,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const nbdPort = nbd ? await nbd.listen(config.nbdPort!, config.host) : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
 
@@ -107,10 +122,11 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       server.closeAllConnections();
       await done;
       await jobs.stop();
+      await nbd?.close(); // clients' in-flight requests answered, their exports released (flushed)
       await devices.flushAll();
       await chunks.close();
       await store.close();
     })());
 
-  return { url, port, close };
+  return { url, port, nbdPort, close };
 }

@@ -20,6 +20,8 @@ commands:
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
             --settle-ms N       how long pending resources take to become ready (default 1000)
+            --nbd-port N        serve volumes (vol-…) and snapshots (snap-…) over NBD on
+                                this port of --host (0 picks a free port); loopback only
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
             snapshot of a running server, skipping zero blocks; re-running resumes
             --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
@@ -56,6 +58,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'default-account': { type: 'string' },
       durability: { type: 'string' },
       'settle-ms': { type: 'string' },
+      'nbd-port': { type: 'string' },
     },
     strict: true,
   });
@@ -67,6 +70,8 @@ function serveConfig(args: string[]): ImagoConfig {
   if (durability !== 'full' && durability !== 'normal') throw new UsageError(`--durability must be full or normal`);
   const settleMs = values['settle-ms'] === undefined ? DEFAULTS.settleMs : Number(values['settle-ms']);
   if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms must be a whole number of milliseconds');
+  const nbdPort = values['nbd-port'] === undefined ? undefined : Number(values['nbd-port']);
+  if (nbdPort !== undefined && (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535)) throw new UsageError(`--nbd-port must be 0..65535, got ${values['nbd-port']}`);
   const defaultAccount = values['default-account'];
   if (defaultAccount !== undefined && !/^\d{12}$/.test(defaultAccount)) throw new UsageError('--default-account must be 12 digits');
   return {
@@ -78,6 +83,7 @@ function serveConfig(args: string[]): ImagoConfig {
     defaultAccount,
     durability,
     settleMs,
+    nbdPort,
   };
 }
 
@@ -88,6 +94,7 @@ async function serve(args: string[]): Promise<void> {
   log.log('info', 'listening', {
     url: server.url,
     port: server.port,
+    nbdPort: server.nbdPort,
     dataDir: config.dataDir,
     auth: config.credentialsFile ? 'verify' : 'dev',
   });

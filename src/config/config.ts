@@ -14,6 +14,8 @@ export interface ImagoConfig {
   durability: 'full' | 'normal';
   /** how long pending -> ready transitions take (snapshots, volumes, images), in ms */
   settleMs: number;
+  /** NBD server port (0: a free one); off when undefined. Loopback only: NBD has no auth. */
+  nbdPort?: number;
 }
 
 /** LocalStack's habit; suites written for moto pass --default-account 123456789012 */
