@@ -4,8 +4,9 @@
 //   EC2:      <OpResponse xmlns><requestId>…</requestId>…</OpResponse>; list items named by the
 //             list member's xmlName (`item`); errors in <Response><Errors><Error>.
 // Elements are named by xmlName, else the member name. Timestamps are RFC 3339 with
-// milliseconds, booleans lower-case, blobs base64. Top-level lists always get their wrapper,
-// even empty (`<imagesSet/>`): clients index into them.
+// milliseconds, booleans lower-case, blobs base64. An empty list is written as its wrapper
+// (`<imagesSet/>`, which clients read as []); an absent one is omitted — so Describe* handlers
+// always return their result list, even empty.
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
 import type { ServiceError } from './service-error.js';
 import type { QueryVariant } from './query-parser.js';
@@ -26,8 +27,6 @@ interface CompiledMember {
   name: string;
   tag: string;
   write: Writer;
-  /** top-level lists are always emitted, empty ones as `<tag/>` */
-  isList: boolean;
 }
 
 export class XmlSerializer {
@@ -44,7 +43,7 @@ export class XmlSerializer {
     const outputShape = this.model.operations[operation]?.output;
     const ns = this.model.xmlNamespace ?? '';
     let body = '';
-    if (outputShape) body = this.members(outputShape, (output ?? {}) as Record<string, unknown>, true);
+    if (outputShape) body = this.members(outputShape, (output ?? {}) as Record<string, unknown>);
     let xml = `${XML_DECL}<${operation}Response xmlns="${ns}">`;
     if (this.variant === 'ec2') {
       // operations without an output shape still answer <return>true</return>, as AWS does
@@ -76,21 +75,18 @@ export class XmlSerializer {
       if (shape?.type === 'structure') {
         for (const [name, ref] of Object.entries(shape.members)) {
           const tag = ref.xmlName ?? name;
-          members.push({ name, tag, write: this.writer(tag, ref), isList: this.model.shapes[ref.target]?.type === 'list' });
+          members.push({ name, tag, write: this.writer(tag, ref) });
         }
       }
     }
     return members;
   }
 
-  private members(shapeName: string, value: Record<string, unknown>, topLevel = false): string {
+  private members(shapeName: string, value: Record<string, unknown>): string {
     let out = '';
     for (const m of this.compiled(shapeName)) {
       const v = value[m.name];
-      if (v === undefined || v === null) {
-        if (topLevel && m.isList) out += m.write([]);
-        continue;
-      }
+      if (v === undefined || v === null) continue;
       out += m.write(v);
     }
     return out;

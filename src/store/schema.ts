@@ -30,6 +30,11 @@ export interface Database {
   volume_blocks: VolumeBlocksTable;
   tags: TagsTable;
   jobs: JobsTable;
+  images: ImagesTable;
+  image_block_devices: ImageBlockDevicesTable;
+  image_launch_permissions: ImageLaunchPermissionsTable;
+  image_product_codes: ImageProductCodesTable;
+  organization_accounts: OrganizationAccountsTable;
   account_attributes: AccountAttributesTable;
   idempotency: IdempotencyTable;
   kms_keys: KmsKeysTable;
@@ -213,4 +218,83 @@ export interface JobsTable {
   attempts: number;
   last_error: string | null;
   created_at: string;
+}
+
+export interface ImagesTable {
+  image_id: string;
+  account_id: string;
+  region: string;
+  name: string;
+  description: string | null;
+  state: string;
+  state_reason_code: string | null;
+  state_reason_message: string | null;
+  architecture: string;
+  virtualization_type: string;
+  hypervisor: string;
+  root_device_name: string | null;
+  root_device_type: string;
+  image_type: string;
+  platform: string | null;
+  platform_details: string;
+  usage_operation: string;
+  ena_support: number | null;
+  sriov_net_support: string | null;
+  boot_mode: string | null;
+  tpm_support: string | null;
+  uefi_data: string | null;
+  imds_support: string | null;
+  kernel_id: string | null;
+  ramdisk_id: string | null;
+  image_location: string;
+  owner_alias: string | null;
+  creation_date: string;
+  deprecation_time: string | null;
+  last_launched_time: string | null;
+  source_instance_id: string | null;
+  source_image_id: string | null;
+  source_image_region: string | null;
+  deregistration_protection: string;
+  protection_cooldown_until: string | null;
+  public: number;
+  free_tier_eligible: number;
+  deregistered_at: string | null;
+  recycle_bin_until: string | null;
+  client_token: string | null;
+}
+
+export interface ImageBlockDevicesTable {
+  image_id: string;
+  position: number;
+  device_name: string;
+  virtual_name: string | null;
+  no_device: number;
+  snapshot_id: string | null;
+  volume_size: number | null;
+  volume_type: string | null;
+  delete_on_termination: number | null;
+  encrypted: number | null;
+  iops: number | null;
+  throughput: number | null;
+  kms_key_id: string | null;
+}
+
+export interface ImageLaunchPermissionsTable {
+  image_id: string;
+  /** user | group | organization | ou */
+  kind: string;
+  principal: string;
+}
+
+export interface ImageProductCodesTable {
+  image_id: string;
+  product_code: string;
+  type: string;
+}
+
+export interface OrganizationAccountsTable {
+  account_id: string;
+  organization_arn: string;
+  /** JSON array of OU ARNs, root to leaf */
+  ou_arns: string;
 }

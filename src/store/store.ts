@@ -17,6 +17,8 @@ import { SnapshotsRepo } from './repos/snapshots.js';
 import { VolumesRepo } from './repos/volumes.js';
 import { TagsRepo } from './repos/tags.js';
 import { JobsRepo } from './repos/jobs.js';
+import { ImagesRepo } from './repos/images.js';
+import { OrganizationsRepo } from './repos/organizations.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -36,6 +38,8 @@ export class Store {
   readonly volumes: VolumesRepo;
   readonly tags: TagsRepo;
   readonly jobs: JobsRepo;
+  readonly images: ImagesRepo;
+  readonly organizations: OrganizationsRepo;
 
   private constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -50,6 +54,8 @@ export class Store {
     this.volumes = new VolumesRepo(db);
     this.tags = new TagsRepo(db);
     this.jobs = new JobsRepo(db);
+    this.images = new ImagesRepo(db);
+    this.organizations = new OrganizationsRepo(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -61,7 +67,7 @@ export class Store {
   }
 
   private async migrate(): Promise<void> {
-    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) throw new Error(`metadata migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }

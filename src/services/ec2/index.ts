@@ -6,6 +6,8 @@ import type { HandlerMap, ServiceDefinition } from '../../protocol/dispatch.js';
 import type { Store } from '../../store/store.js';
 import type { KmsService } from '../kms/kms-service.js';
 import type { StorageDomain } from './storage-domain.js';
+import type { ImageDomain } from './image-domain.js';
+import { imageHandlers } from './images/handlers.js';
 import { aroundDryRun } from './dry-run.js';
 import { regionHandlers } from './regions/handlers.js';
 import { accountHandlers } from './account/handlers.js';
@@ -21,6 +23,7 @@ export interface Ec2Deps {
   store: Store;
   kms: KmsService;
   storage: StorageDomain;
+  images: ImageDomain;
 }
 
 export function ec2Service(deps: Ec2Deps): ServiceDefinition {
@@ -28,6 +31,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
   // every taggable resource registers its id prefix here
   const taggables = new TaggableRegistry();
   for (const t of storageTaggables(deps.storage.snapshots, deps.storage.volumes)) taggables.register(t);
+  taggables.register(deps.images.taggable);
   const tags = new TagService(deps.store, taggables);
   const handlers: HandlerMap<Operations> = {
     ...regionHandlers,
@@ -36,6 +40,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
     ...tagHandlers(tags),
     ...volumeHandlers(deps.store, deps.storage.volumes),
+    ...imageHandlers({ store: deps.store, ...deps.images }),
   };
   return {
     id: 'ec2',

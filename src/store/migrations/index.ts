@@ -5,6 +5,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-kms.js';
 import * as m0003 from './0003-block-storage.js';
 import * as m0004 from './0004-jobs.js';
+import * as m0008 from './0008-images.js';
 import * as m0006 from './0006-volume-attributes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-kms': m0002,
   '0003-block-storage': m0003,
   '0004-jobs': m0004,
+  '0008-images': m0008,
   '0006-volume-attributes': m0006,
 };
 

@@ -1,0 +1,280 @@
+// The AMI catalog tables, and DescribeImages as one indexed query: a UNION of branches, one per
+// way a caller can see an image (owns it; it is public; it is shared with the caller's
+// account; shared with its organization or OU), each branch using its own index, with the
+// request's filters applied in every branch as SQL, ordered and paged by image id.
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
+import type { Database, ImageBlockDevicesTable, ImagesTable } from '../schema.js';
+import { matchAny } from '../dialects/patterns.js';
+
+export type ImageRow = Selectable<ImagesTable>;
+export type ImageBlockDeviceRow = Selectable<ImageBlockDevicesTable>;
+export interface LaunchPermissionRow {
+  kind: 'user' | 'group' | 'organization' | 'ou';
+  principal: string;
+}
+
+/** Image columns a filter may match (trusted names: never from user input directly). */
+export type ImageColumn = keyof ImagesTable;
+export type BlockDeviceColumn = 'device_name' | 'snapshot_id' | 'volume_size' | 'volume_type' | 'delete_on_termination' | 'encrypted';
+
+export interface ImageQuery {
+  region: string;
+  caller: string;
+  /** organization and OU ARNs the caller belongs to */
+  callerOrgs: string[];
+  imageIds?: string[];
+  /** Owner.N: account ids and aliases; undefined = no restriction */
+  owners?: { accounts: string[]; aliases: string[] };
+  /** ExecutableBy.N; undefined = no restriction */
+  executableBy?: { self: boolean; all: boolean; accounts: string[] };
+  includeDeprecated: boolean;
+  includeDisabled: boolean;
+  /** ISO time: deprecation and the deregistered-visibility window are judged against it */
+  now: string;
+  /** deregistered images stay visible to their owner while deregistered_at >= this */
+  deregisteredSince: string;
+  columns: { column: ImageColumn; patterns: string[]; boolean?: boolean; text?: boolean }[];
+  blockDevices: { column: BlockDeviceColumn; patterns: string[]; boolean?: boolean; text?: boolean }[];
+  tags: { key: string; patterns: string[] }[];
+  tagKeys: string[][];
+  productCodes: { column: 'product_code' | 'type'; patterns: string[] }[];
+  after?: string;
+  limit?: number;
+}
+
+type Eb = ExpressionBuilder<Database, 'images'>;
+
+function booleanPatterns(patterns: string[]): number[] {
+  return patterns.flatMap((p) => (p === 'true' ? [1] : p === 'false' ? [0] : []));
+}
+
+export class ImagesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: ImageRow, devices: Omit<ImageBlockDeviceRow, 'image_id'>[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('images').values(row).execute();
+      if (devices.length) await trx.insertInto('image_block_devices').values(devices.map((d) => ({ ...d, image_id: row.image_id }))).execute();
+      if (productCodes.length) await trx.insertInto('image_product_codes').values(productCodes.map((p) => ({ ...p, image_id: row.image_id }))).execute();
+    });
+  }
+
+  async get(imageId: string): Promise<ImageRow | undefined> {
+    return this.db.selectFrom('images').selectAll().where('image_id', '=', imageId).executeTakeFirst();
+  }
+
+  async update(imageId: string, set: Updateable<ImagesTable>): Promise<void> {
+    await this.db.updateTable('images').set(set).where('image_id', '=', imageId).execute();
+  }
+
+  /** Removes an image for good (after its deregistered-visibility window, or from the recycle bin). */
+  async purge(imageId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('image_block_devices').where('image_id', '=', imageId).execute();
+      await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).execute();
+      await trx.deleteFrom('image_product_codes').where('image_id', '=', imageId).execute();
+      await trx.deleteFrom('images').where('image_id', '=', imageId).execute();
+    });
+  }
+
+  async findByName(accountId: string, region: string, name: string): Promise<ImageRow | undefined> {
+    return this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('region', '=', region)
+      .where('name', '=', name)
+      .where('state', '<>', 'deregistered')
+      .executeTakeFirst();
+  }
+
+  async findByClientToken(accountId: string, region: string, token: string): Promise<ImageRow | undefined> {
+    return this.db.selectFrom('images').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('client_token', '=', token).executeTakeFirst();
+  }
+
+  async blockDevices(imageIds: readonly string[]): Promise<Map<string, ImageBlockDeviceRow[]>> {
+    const out = new Map<string, ImageBlockDeviceRow[]>();
+    for (let i = 0; i < imageIds.length; i += 500) {
+      const rows = await this.db.selectFrom('image_block_devices').selectAll().where('image_id', 'in', imageIds.slice(i, i + 500) as string[]).orderBy('image_id').orderBy('position').execute();
+      for (const r of rows) out.set(r.image_id, [...(out.get(r.image_id) ?? []), r]);
+    }
+    return out;
+  }
+
+  async productCodes(imageIds: readonly string[]): Promise<Map<string, { product_code: string; type: string }[]>> {
+    const out = new Map<string, { product_code: string; type: string }[]>();
+    for (let i = 0; i < imageIds.length; i += 500) {
+      const rows = await this.db.selectFrom('image_product_codes').selectAll().where('image_id', 'in', imageIds.slice(i, i + 500) as string[]).execute();
+      for (const r of rows) out.set(r.image_id, [...(out.get(r.image_id) ?? []), { product_code: r.product_code, type: r.type }]);
+    }
+    return out;
+  }
+
+  /** The live (not deregistered) image using a snapshot, if any. */
+  async imageUsingSnapshot(snapshotId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('image_block_devices as b')
+      .innerJoin('images as i', 'i.image_id', 'b.image_id')
+      .select('i.image_id')
+      .where('b.snapshot_id', '=', snapshotId)
+      .where('i.state', '<>', 'deregistered')
+      .executeTakeFirst();
+    return row?.image_id;
+  }
+
+  async launchPermissions(imageId: string): Promise<LaunchPermissionRow[]> {
+    const rows = await this.db.selectFrom('image_launch_permissions').select(['kind', 'principal']).where('image_id', '=', imageId).orderBy('kind').orderBy('principal').execute();
+    return rows as LaunchPermissionRow[];
+  }
+
+  /** Applies additions and removals and recomputes the public flag, in one transaction. */
+  async changeLaunchPermissions(imageId: string, add: readonly LaunchPermissionRow[], remove: readonly LaunchPermissionRow[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const p of remove) {
+        await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).where('kind', '=', p.kind).where('principal', '=', p.principal).execute();
+      }
+      for (const p of add) {
+        await trx.insertInto('image_launch_permissions').values({ image_id: imageId, kind: p.kind, principal: p.principal }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      const isPublic = await trx.selectFrom('image_launch_permissions').select('kind').where('image_id', '=', imageId).where('kind', '=', 'group').where('principal', '=', 'all').executeTakeFirst();
+      await trx.updateTable('images').set({ public: isPublic ? 1 : 0 }).where('image_id', '=', imageId).execute();
+    });
+  }
+
+  async clearLaunchPermissions(imageId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).execute();
+      await trx.updateTable('images').set({ public: 0 }).where('image_id', '=', imageId).execute();
+    });
+  }
+
+  /** Whether `caller` (with its organizations) holds an explicit launch permission. */
+  async isSharedWith(imageId: string, caller: string, callerOrgs: readonly string[]): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('image_launch_permissions')
+      .select('kind')
+      .where('image_id', '=', imageId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'user'), eb('principal', '=', caller)]),
+          ...(callerOrgs.length ? [eb.and([eb('kind', 'in', ['organization', 'ou']), eb('principal', 'in', callerOrgs as string[])])] : []),
+        ]),
+      )
+      .executeTakeFirst();
+    return Boolean(row);
+  }
+
+  // ---- DescribeImages ---------------------------------------------------------------
+
+  private filters(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+    const conds: Expression<SqlBool>[] = [eb('images.region', '=', q.region)];
+    if (q.imageIds) conds.push(eb('images.image_id', 'in', q.imageIds.length ? q.imageIds : ['']));
+    if (q.owners) {
+      conds.push(
+        eb.or([
+          ...(q.owners.accounts.length ? [eb('images.account_id', 'in', q.owners.accounts)] : []),
+          ...(q.owners.aliases.length ? [eb('images.owner_alias', 'in', q.owners.aliases)] : []),
+          sql<SqlBool>`0`,
+        ]),
+      );
+    }
+    for (const f of q.columns) {
+      const ref = sql.ref(`images.${f.column}`);
+      if (f.boolean) conds.push(sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})`);
+      else conds.push(matchAny(f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns));
+    }
+    for (const f of q.blockDevices) {
+      const ref = sql.ref(`b.${f.column}`);
+      const match = f.boolean ? sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})` : matchAny(f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns);
+      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_block_devices b WHERE b.image_id = images.image_id AND ${match})`);
+    }
+    for (const f of q.productCodes) {
+      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_product_codes pc WHERE pc.image_id = images.image_id AND ${matchAny(sql.ref(`pc.${f.column}`), f.patterns)})`);
+    }
+    for (const t of q.tags) {
+      conds.push(
+        sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND t.key = ${t.key} AND ${matchAny(sql.ref('t.value'), t.patterns)})`,
+      );
+    }
+    for (const keys of q.tagKeys) {
+      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND ${matchAny(sql.ref('t.key'), keys)})`);
+    }
+    if (q.after !== undefined) conds.push(eb('images.image_id', '>', q.after));
+    return conds;
+  }
+
+  /** Rules for images the caller does not own: never disabled or deregistered; deprecated ones only when asked. */
+  private othersRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+    const conds: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
+    if (!q.includeDeprecated && !q.imageIds) {
+      conds.push(eb.or([eb('images.deprecation_time', 'is', null), eb('images.deprecation_time', '>', q.now)]));
+    }
+    return conds;
+  }
+
+  private ownerRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+    const states: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
+    if (q.includeDisabled) states.push(eb('images.state', '=', 'disabled'));
+    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>=', q.deregisteredSince)]));
+    return [eb.or(states)];
+  }
+
+  async describe(q: ImageQuery): Promise<ImageRow[]> {
+    const db = this.db;
+    const base = () => db.selectFrom('images').selectAll('images');
+    const branches = [];
+    const ex = q.executableBy;
+    const wantOwned = !ex || ex.self;
+    const wantPublic = !ex || ex.all;
+    const wantShared = !ex || ex.self;
+    if (wantOwned) {
+      branches.push(base().where((eb) => eb.and([eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q), ...this.filters(eb, q)])));
+    }
+    if (wantPublic) {
+      branches.push(
+        base().where((eb) =>
+          eb.and([
+            eb('images.public', '=', 1),
+            eb.or([eb.and([eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q)]), eb.and([eb('images.account_id', '<>', q.caller), ...this.othersRules(eb, q)])]),
+            ...this.filters(eb, q),
+          ]),
+        ),
+      );
+    }
+    if (wantShared) {
+      branches.push(
+        base()
+          .innerJoin('image_launch_permissions as p', 'p.image_id', 'images.image_id')
+          .where((eb) =>
+            eb.and([
+              eb.or([
+                eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', q.caller)]),
+                ...(q.callerOrgs.length ? [eb.and([eb('p.kind', 'in', ['organization', 'ou']), eb('p.principal', 'in', q.callerOrgs)])] : []),
+              ]),
+              eb('images.account_id', '<>', q.caller),
+              ...this.othersRules(eb, q),
+              ...this.filters(eb, q),
+            ]),
+          ),
+      );
+    }
+    for (const account of ex?.accounts ?? []) {
+      // the caller's own images explicitly shared with that account (organization shares do not count)
+      branches.push(
+        base()
+          .innerJoin('image_launch_permissions as p', 'p.image_id', 'images.image_id')
+          .where((eb) => eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', account), eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q), ...this.filters(eb, q)])),
+      );
+    }
+    if (branches.length === 0) return [];
+    let compound = branches[0];
+    for (const b of branches.slice(1)) compound = compound.union(b);
+    let query = compound.orderBy('image_id');
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return query.execute();
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.db.selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  }
+}
