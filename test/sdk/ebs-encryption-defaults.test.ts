@@ -21,6 +21,7 @@ import {
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { awsError, ec2, kms } from '../helpers/clients.js';
+import { until } from '../helpers/until.js';
 
 const A = ALICE.accountId;
 
@@ -29,15 +30,6 @@ async function expectError(p: Promise<unknown>, name: string, message?: RegExp, 
   assert.equal(e.name, name, `${e.name}: ${e.message}`);
   assert.equal(e.status, status, `${name} status`);
   if (message) assert.match(e.message, message);
-}
-
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('timed out');
 }
 
 describe('EBS encryption defaults', () => {
@@ -110,21 +102,21 @@ describe('EBS encryption defaults', () => {
     const c = client(ALICE, 'ap-south-1');
     const key = (await keys(ALICE, 'ap-south-1').send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     const plainVolume = (await c.send(new CreateVolumeCommand({ AvailabilityZone: 'ap-south-1a', Size: 1 }))).VolumeId!;
-    await until(async () => ((await c.send(new DescribeVolumesCommand({ VolumeIds: [plainVolume] }))).Volumes![0].State === 'available' ? true : undefined));
+    await until('ready', async () => ((await c.send(new DescribeVolumesCommand({ VolumeIds: [plainVolume] }))).Volumes![0].State === 'available' ? true : undefined));
     const plain = (await c.send(new CreateSnapshotCommand({ VolumeId: plainVolume }))).SnapshotId!;
-    await until(async () => ((await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [plain] }))).Snapshots![0].State === 'completed' ? true : undefined));
+    await until('ready', async () => ((await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [plain] }))).Snapshots![0].State === 'completed' ? true : undefined));
 
     await c.send(new EnableEbsEncryptionByDefaultCommand({}));
     await c.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: key }));
     const volume = await c.send(new CreateVolumeCommand({ AvailabilityZone: 'ap-south-1a', Size: 1 }));
     assert.equal(volume.Encrypted, true);
-    const ready = await until(async () => {
+    const ready = await until('ready', async () => {
       const [v] = (await c.send(new DescribeVolumesCommand({ VolumeIds: [volume.VolumeId!] }))).Volumes!;
       return v.State === 'available' ? v : undefined;
     });
     assert.equal(ready.KmsKeyId, key);
     const copy = await c.send(new CopySnapshotCommand({ SourceRegion: 'ap-south-1', SourceSnapshotId: plain }));
-    const copied = await until(async () => {
+    const copied = await until('ready', async () => {
       const [s] = (await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [copy.SnapshotId!] }))).Snapshots!;
       return s.State === 'completed' ? s : undefined;
     });

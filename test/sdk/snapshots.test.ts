@@ -26,10 +26,14 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CompleteSnapshotCommand, GetSnapshotBlockCommand, ListSnapshotBlocksCommand, PutSnapshotBlockCommand, StartSnapshotCommand } from '@aws-sdk/client-ebs';
+import { createHash } from 'node:crypto';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
-import { awsError, ec2, kms } from '../helpers/clients.js';
+import { awsError, ebs, ec2, kms } from '../helpers/clients.js';
+import { until } from '../helpers/until.js';
 
 const A = ALICE.accountId;
+const BLOCK = 524288;
 const B = BOB.accountId;
 const UNKNOWN = 'snap-0123456789abcdef0';
 
@@ -39,16 +43,6 @@ async function expectError(p: Promise<unknown>, name: string, message?: RegExp, 
   assert.equal(e.status, status, `${name} status`);
   if (message) assert.match(e.message, message);
   return e.message;
-}
-
-/** Polls until `check` returns a value (the server settles in ~50 ms). */
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('EC2 snapshots', () => {
@@ -449,6 +443,70 @@ describe('EC2 snapshots', () => {
       await expectError(alice().send(new DisableSnapshotBlockPublicAccessCommand({ DryRun: true })), 'DryRunOperation', undefined, 412);
       assert.equal((await alice().send(new DisableSnapshotBlockPublicAccessCommand({}))).State, 'unblocked');
       assert.deepEqual(await ids(bob(), { SnapshotIds: [pub] }), [pub], 'public again');
+    });
+  });
+
+  describe('data through the EBS direct APIs', () => {
+    const direct = (account: TestAccount = ALICE, region = 'us-east-1') => ebs(server.url, { account, region });
+    const sum = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+    const data = new Map([0, 3, 7, 2047].map((i) => [i, Buffer.alloc(BLOCK, (i % 250) + 1)] as const));
+
+    async function upload(): Promise<string> {
+      const s = await direct().send(new StartSnapshotCommand({ VolumeSize: 1, Description: 'uploaded' }));
+      for (const [index, bytes] of data) {
+        await direct().send(new PutSnapshotBlockCommand({ SnapshotId: s.SnapshotId, BlockIndex: index, BlockData: bytes, DataLength: BLOCK, Checksum: sum(bytes), ChecksumAlgorithm: 'SHA256' }));
+      }
+      await direct().send(new CompleteSnapshotCommand({ SnapshotId: s.SnapshotId, ChangedBlocksCount: data.size }));
+      await completed(alice(), s.SnapshotId!);
+      return s.SnapshotId!;
+    }
+
+    async function readAll(account: TestAccount, region: string, snapshotId: string): Promise<Map<number, Buffer>> {
+      const out = new Map<number, Buffer>();
+      let NextToken: string | undefined;
+      do {
+        const page = await direct(account, region).send(new ListSnapshotBlocksCommand({ SnapshotId: snapshotId, NextToken }));
+        for (const b of page.Blocks ?? []) {
+          const got = await direct(account, region).send(new GetSnapshotBlockCommand({ SnapshotId: snapshotId, BlockIndex: b.BlockIndex, BlockToken: b.BlockToken }));
+          out.set(b.BlockIndex!, Buffer.from(await got.BlockData!.transformToByteArray()));
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return out;
+    }
+
+    const assertData = (got: Map<number, Buffer>) => {
+      assert.deepEqual([...got.keys()].sort((a, b) => a - b), [...data.keys()]);
+      for (const [i, b] of data) assert.ok(got.get(i)!.equals(b), `block ${i}`);
+    };
+
+    test('FullSnapshotSizeInBytes is the non-zero data; copies read back equal (re-keyed, cross region, cross account)', async () => {
+      const source = await upload();
+      assert.equal((await describeOne(alice(), source))!.FullSnapshotSizeInBytes, data.size * BLOCK);
+      const key = (await kms(server.url, { account: ALICE }).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      const rekeyed = await alice().send(new CopySnapshotCommand({ SourceRegion: 'us-east-1', SourceSnapshotId: source, Encrypted: true, KmsKeyId: key }));
+      assert.equal((await completed(alice(), rekeyed.SnapshotId!)).FullSnapshotSizeInBytes, data.size * BLOCK);
+      assertData(await readAll(ALICE, 'us-east-1', rekeyed.SnapshotId!));
+
+      const west = client(ALICE, 'eu-north-1');
+      const far = await west.send(new CopySnapshotCommand({ SourceRegion: 'us-east-1', SourceSnapshotId: rekeyed.SnapshotId! }));
+      const farCopy = await completed(west, far.SnapshotId!);
+      assert.equal(farCopy.Encrypted, true);
+      assert.match(farCopy.KmsKeyId!, /^arn:aws:kms:eu-north-1:111111111111:key\//);
+      assertData(await readAll(ALICE, 'eu-north-1', far.SnapshotId!));
+
+      await share(source, [{ UserId: B }]);
+      const bobs = await bob().send(new CopySnapshotCommand({ SourceRegion: 'us-east-1', SourceSnapshotId: source }));
+      await completed(bob(), bobs.SnapshotId!);
+      assertData(await readAll(BOB, 'us-east-1', bobs.SnapshotId!));
+    });
+
+    test('a volume restored from a snapshot snapshots back to the same data', async () => {
+      const source = await upload();
+      const volumeId = await newVolume(alice(), { SnapshotId: source });
+      const again = await newSnapshot(alice(), volumeId);
+      assert.equal((await describeOne(alice(), again))!.FullSnapshotSizeInBytes, data.size * BLOCK);
+      assertData(await readAll(ALICE, 'us-east-1', again));
     });
   });
 

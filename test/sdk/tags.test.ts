@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { awsError, ec2 } from '../helpers/clients.js';
+import { until } from '../helpers/until.js';
 
 async function expectError(p: Promise<unknown>, name: string, message?: RegExp, status = 400): Promise<void> {
   const e = await awsError(p);
@@ -40,20 +41,12 @@ describe('EC2 tags', () => {
     ((await c.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [resourceId] }] }))).Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
   const describeTags = async (c: EC2Client, input: DescribeTagsCommandInput) => (await c.send(new DescribeTagsCommand(input))).Tags ?? [];
 
-  async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 400; i++) {
-      const v = await check();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('timed out');
-  }
 
   before(async () => {
     dir = tempDir();
     server = await startServer({ dataDir: dir, credentials: writeCredentials(dir), args: ['--settle-ms', '50'] });
     volumeId = (await alice().send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1 }))).VolumeId!;
-    await until(async () => ((await alice().send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0].State === 'available' ? true : undefined));
+    await until('ready', async () => ((await alice().send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0].State === 'available' ? true : undefined));
     snapshotId = (await alice().send(new CreateSnapshotCommand({ VolumeId: volumeId }))).SnapshotId!;
   });
   after(async () => {
