@@ -2,9 +2,13 @@
 // (with ratios against peers measured in the same run). Never asserts.
 import { parseArgs } from 'node:util';
 import { describeRegions } from './workloads/describe-regions.js';
+import { ebsIngest } from './workloads/ebs-ingest.js';
+import { nbdCopies } from './workloads/nbd.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
+  'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
+  nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
