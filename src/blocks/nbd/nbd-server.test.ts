@@ -105,7 +105,7 @@ describe('handshake', () => {
     await assert.rejects(c.info(''), (e: NbdOptionError) => e.type === REP.ERR_UNKNOWN);
     await assert.rejects(c.go('boom'), (e: NbdOptionError) => e.type === REP.ERR_POLICY && /KMS key is disabled/.test(e.message));
     await assert.rejects(c.list(), (e: NbdOptionError) => e.type === REP.ERR_POLICY);
-    for (const option of [OPT.STRUCTURED_REPLY, OPT.STARTTLS, OPT.LIST_META_CONTEXT, 0x1234]) {
+    for (const option of [OPT.STRUCTURED_REPLY, OPT.STARTTLS, OPT.LIST_META_CONTEXT, OPT.SET_META_CONTEXT, OPT.EXTENDED_HEADERS, 4, 0x1234]) {
       const [answer] = await c.option(option);
       assert.equal(answer.type, REP.ERR_UNSUP, `option ${option}`);
     }
