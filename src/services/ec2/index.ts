@@ -18,12 +18,15 @@ import { tagHandlers } from './tags/handlers.js';
 import { TagService } from './tags/tag-service.js';
 import { TaggableRegistry } from './tags/taggable.js';
 import { storageTaggables } from './tags/storage-taggables.js';
+import type { LaunchTemplateService } from './launch-templates/launch-template-service.js';
+import { launchTemplateHandlers } from './launch-templates/handlers.js';
 
 export interface Ec2Deps {
   store: Store;
   kms: KmsService;
   storage: StorageDomain;
   images: ImageDomain;
+  launchTemplates: LaunchTemplateService;
 }
 
 export function ec2Service(deps: Ec2Deps): ServiceDefinition {
@@ -32,6 +35,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
   const taggables = new TaggableRegistry();
   for (const t of storageTaggables(deps.storage.snapshots, deps.storage.volumes)) taggables.register(t);
   taggables.register(deps.images.taggable);
+  taggables.register(deps.launchTemplates.taggable());
   const tags = new TagService(deps.store, taggables);
   const handlers: HandlerMap<Operations> = {
     ...regionHandlers,
@@ -41,6 +45,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...tagHandlers(tags),
     ...volumeHandlers(deps.store, deps.storage.volumes),
     ...imageHandlers({ store: deps.store, ...deps.images }),
+    ...launchTemplateHandlers(deps.store, deps.launchTemplates),
   };
   return {
     id: 'ec2',

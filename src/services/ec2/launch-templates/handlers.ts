@@ -1,0 +1,48 @@
+// EC2 launch template operations: thin mappings onto LaunchTemplateService.
+import type { Operations } from '../../../api/ec2/types.js';
+import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
+import type { Store } from '../../../store/store.js';
+import { dryRunCheckpoint } from '../dry-run.js';
+import type { LaunchTemplateService } from './launch-template-service.js';
+import { describeTemplates, describeVersions } from './launch-template-query.js';
+import { deleteVersions } from './delete-versions.js';
+
+export function launchTemplateHandlers(store: Store, templates: LaunchTemplateService): HandlerMap<Operations> {
+  const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
+  const warning = (errors: { Code?: string; Message?: string }[]) => (errors.length ? { Errors: errors } : undefined);
+
+  return {
+    async CreateLaunchTemplate(ctx, input) {
+      const { template, warnings } = await templates.create(ctx, input, checkpoint(ctx));
+      return { LaunchTemplate: template, Warning: warning(warnings) };
+    },
+
+    async CreateLaunchTemplateVersion(ctx, input) {
+      const { version, warnings } = await templates.createVersion(ctx, input, checkpoint(ctx));
+      return { LaunchTemplateVersion: version, Warning: warning(warnings) };
+    },
+
+    async DescribeLaunchTemplates(ctx, input) {
+      const { templates: list, nextToken } = await describeTemplates(templates, store, ctx, input);
+      return { LaunchTemplates: list, NextToken: nextToken };
+    },
+
+    async DescribeLaunchTemplateVersions(ctx, input) {
+      const { versions, nextToken } = await describeVersions(templates, ctx, input);
+      return { LaunchTemplateVersions: versions, NextToken: nextToken };
+    },
+
+    async ModifyLaunchTemplate(ctx, input) {
+      return { LaunchTemplate: await templates.setDefault(ctx, input, input.DefaultVersion, checkpoint(ctx)) };
+    },
+
+    async DeleteLaunchTemplate(ctx, input) {
+      return { LaunchTemplate: await templates.delete(ctx, input, checkpoint(ctx)) };
+    },
+
+    async DeleteLaunchTemplateVersions(ctx, input) {
+      const { deleted, failed } = await deleteVersions(templates, ctx, input, checkpoint(ctx));
+      return { SuccessfullyDeletedLaunchTemplateVersions: deleted, UnsuccessfullyDeletedLaunchTemplateVersions: failed };
+    },
+  };
+}
