@@ -41,3 +41,12 @@ export async function awsError(p: Promise<unknown>): Promise<{ name: string; sta
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
+
+/** Asserts that a call fails with AWS error `name` and HTTP `status` (default 400); returns the message. */
+export async function expectAwsError(p: Promise<unknown>, name: string, message?: RegExp, status = 400): Promise<string> {
+  const e = await awsError(p);
+  if (e.name !== name) throw new Error(`expected ${name}, got ${e.name}: ${e.message}`);
+  if (e.status !== status) throw new Error(`${name}: expected HTTP ${status}, got ${e.status}`);
+  if (message && !message.test(e.message)) throw new Error(`${name}: message ${JSON.stringify(e.message)} does not match ${message}`);
+  return e.message;
+}

@@ -20,17 +20,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
-import { awsError, ec2, kms } from '../helpers/clients.js';
+import { expectAwsError as expectError, ec2, kms } from '../helpers/clients.js';
 import { until } from '../helpers/until.js';
 
 const A = ALICE.accountId;
 
-async function expectError(p: Promise<unknown>, name: string, message?: RegExp, status = 400): Promise<void> {
-  const e = await awsError(p);
-  assert.equal(e.name, name, `${e.name}: ${e.message}`);
-  assert.equal(e.status, status, `${name} status`);
-  if (message) assert.match(e.message, message);
-}
 
 describe('EBS encryption defaults', () => {
   let server: TestServer;

@@ -29,7 +29,7 @@ import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CompleteSnapshotCommand, GetSnapshotBlockCommand, ListSnapshotBlocksCommand, PutSnapshotBlockCommand, StartSnapshotCommand } from '@aws-sdk/client-ebs';
 import { createHash } from 'node:crypto';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
-import { awsError, ebs, ec2, kms } from '../helpers/clients.js';
+import { expectAwsError as expectError, ebs, ec2, kms } from '../helpers/clients.js';
 import { until } from '../helpers/until.js';
 
 const A = ALICE.accountId;
@@ -37,13 +37,6 @@ const BLOCK = 524288;
 const B = BOB.accountId;
 const UNKNOWN = 'snap-0123456789abcdef0';
 
-async function expectError(p: Promise<unknown>, name: string, message?: RegExp, status = 400): Promise<string> {
-  const e = await awsError(p);
-  assert.equal(e.name, name, `${e.name}: ${e.message}`);
-  assert.equal(e.status, status, `${name} status`);
-  if (message) assert.match(e.message, message);
-  return e.message;
-}
 
 describe('EC2 snapshots', () => {
   let server: TestServer;

@@ -18,15 +18,9 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
-import { awsError, ec2 } from '../helpers/clients.js';
+import { expectAwsError as expectError, ec2 } from '../helpers/clients.js';
 import { until } from '../helpers/until.js';
 
-async function expectError(p: Promise<unknown>, name: string, message?: RegExp, status = 400): Promise<void> {
-  const e = await awsError(p);
-  assert.equal(e.name, name, `${e.name}: ${e.message}`);
-  assert.equal(e.status, status, `${name} status`);
-  if (message) assert.match(e.message, message);
-}
 
 describe('EC2 tags', () => {
   let server: TestServer;
