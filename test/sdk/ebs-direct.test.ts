@@ -623,39 +623,42 @@ describe('EBS direct APIs: data at rest and restarts', () => {
     }
   });
 
-  test('kill -9 in the middle of an upload loses no acknowledged block; completed data and block tokens survive restarts', async () => {
-    const dataDir = tempDir();
-    let server = await startServer({ dataDir, args: ['--settle-ms', '50'] });
-    try {
-      let c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
-      const writes = new Map<number, Buffer>();
-      for (let i = 0; i < 12; i++) writes.set(i * 7, i % 4 === 3 ? zeros() : random());
-      const s = await c.ebs.send(new StartSnapshotCommand({ VolumeSize: 1, Description: 'crash' }));
-      const first = [...writes].slice(0, 6);
-      await Promise.all(first.map(([i, data]) => put(c, s.SnapshotId!, i, data)));
-      await server.kill();
+  for (const durability of ['full', 'normal']) {
+    test(`kill -9 in the middle of an upload loses no acknowledged block; completed data and block tokens survive restarts (--durability ${durability})`, async () => {
+      const dataDir = tempDir();
+      const args = ['--settle-ms', '50', '--durability', durability];
+      let server = await startServer({ dataDir, args });
+      try {
+        let c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
+        const writes = new Map<number, Buffer>();
+        for (let i = 0; i < 12; i++) writes.set(i * 7, i % 4 === 3 ? zeros() : random());
+        const s = await c.ebs.send(new StartSnapshotCommand({ VolumeSize: 1, Description: 'crash' }));
+        const first = [...writes].slice(0, 6);
+        await Promise.all(first.map(([i, data]) => put(c, s.SnapshotId!, i, data)));
+        await server.kill();
 
-      server = await startServer({ dataDir, args: ['--settle-ms', '50'] });
-      c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
-      assert.equal(await state(c, s.SnapshotId!), 'pending');
-      // the six acknowledged blocks are there: the count of written blocks includes them
-      await expectError(c.ebs.send(new CompleteSnapshotCommand({ SnapshotId: s.SnapshotId, ChangedBlocksCount: 12 })), 'ValidationException', 400, 'INVALID_PARAMETER_VALUE');
-      await Promise.all([...writes].slice(6).map(([i, data]) => put(c, s.SnapshotId!, i, data)));
-      await c.ebs.send(new CompleteSnapshotCommand({ SnapshotId: s.SnapshotId, ChangedBlocksCount: 12 }));
-      await waitState(c, s.SnapshotId!, 'completed');
-      assertContent(await readAll(c, s.SnapshotId!), writes);
-      const tokens = await listAll(c, s.SnapshotId!);
+        server = await startServer({ dataDir, args });
+        c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
+        assert.equal(await state(c, s.SnapshotId!), 'pending');
+        // the six acknowledged blocks are there: the count of written blocks includes them
+        await expectError(c.ebs.send(new CompleteSnapshotCommand({ SnapshotId: s.SnapshotId, ChangedBlocksCount: 12 })), 'ValidationException', 400, 'INVALID_PARAMETER_VALUE');
+        await Promise.all([...writes].slice(6).map(([i, data]) => put(c, s.SnapshotId!, i, data)));
+        await c.ebs.send(new CompleteSnapshotCommand({ SnapshotId: s.SnapshotId, ChangedBlocksCount: 12 }));
+        await waitState(c, s.SnapshotId!, 'completed');
+        assertContent(await readAll(c, s.SnapshotId!), writes);
+        const tokens = await listAll(c, s.SnapshotId!);
 
-      await server.kill();
-      server = await startServer({ dataDir, args: ['--settle-ms', '50'] });
-      c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
-      assert.equal(await state(c, s.SnapshotId!), 'completed');
-      assertContent(await readAll(c, s.SnapshotId!), writes);
-      // tokens issued before the restart still read their blocks
-      for (const [index, token] of tokens) assert.ok((await getBlock(c, s.SnapshotId!, index, token)).equals(writes.get(index)!));
-    } finally {
-      await server.stop();
-      removeDir(dataDir);
-    }
-  });
+        await server.kill();
+        server = await startServer({ dataDir, args });
+        c = clientsFor(server.url, { ...ALICE, accessKeyId: ALICE.accountId });
+        assert.equal(await state(c, s.SnapshotId!), 'completed');
+        assertContent(await readAll(c, s.SnapshotId!), writes);
+        // tokens issued before the restart still read their blocks
+        for (const [index, token] of tokens) assert.ok((await getBlock(c, s.SnapshotId!, index, token)).equals(writes.get(index)!));
+      } finally {
+        await server.stop();
+        removeDir(dataDir);
+      }
+    });
+  }
 });

@@ -3,6 +3,10 @@
 // metadata transaction (fsync) per block. Requests queue their entry here instead: one round
 // flushes the chunk store (data first) and then writes every queued entry, one transaction per
 // map, and answers them all. Requests arriving meanwhile form the next round.
+//
+// With `--durability normal` (survive process crashes, not power loss) rounds do not flush: a
+// chunk written to its pack is in the page cache and re-indexed by the store's recovery after a
+// crash, so an entry never names lost data; CompleteSnapshot flushes before sealing.
 import type { BlockStorage } from '../../blocks/block-storage.js';
 import type { MapEntry } from '../../store/repos/block-maps.js';
 
@@ -17,7 +21,10 @@ export class EntryCommitter {
   private queue: Waiter[] = [];
   private running = false;
 
-  constructor(private readonly blocks: BlockStorage) {}
+  constructor(
+    private readonly blocks: BlockStorage,
+    private readonly flushEachRound = true,
+  ) {}
 
   /** Resolves once the entry's data is flushed and the entry committed. */
   commit(mapId: string, entry: MapEntry): Promise<void> {
@@ -33,7 +40,7 @@ export class EntryCommitter {
       const round = this.queue;
       this.queue = [];
       try {
-        await this.blocks.flush();
+        if (this.flushEachRound) await this.blocks.flush();
         // the last write of an index in a round wins, as it would committed one by one
         const byMap = new Map<string, Map<number, string | null>>();
         for (const w of round) {

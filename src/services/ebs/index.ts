@@ -23,6 +23,8 @@ export interface EbsDeps {
   jobs: JobRunner;
   /** the server's master key: block and page tokens are MACed with a key derived from it */
   masterKey: Buffer;
+  /** `full`: an acknowledged block survives power loss (fsync per commit round); `normal`: process crashes */
+  durability?: 'full' | 'normal';
   /** the clock (timeouts, token expiry); tests may move it */
   now?: () => number;
 }
@@ -39,7 +41,7 @@ export function ebsDomain(deps: EbsDeps): EbsDomain {
   const access = new SnapshotAccess(store, storage);
   const activity = new UploadActivity(store.snapshots, now);
   const timeouts = new SnapshotTimeouts({ snapshots: store.snapshots, blocks, jobs, activity, now });
-  const writes = new DirectSnapshots({ store, storage, blocks, access, activity, committer: new EntryCommitter(blocks), timeouts });
+  const writes = new DirectSnapshots({ store, storage, blocks, access, activity, committer: new EntryCommitter(blocks, deps.durability !== 'normal'), timeouts });
   const reads = new SnapshotReads(blocks, access, new EbsTokens(deps.masterKey, now));
   return { writes, reads, timeouts };
 }
