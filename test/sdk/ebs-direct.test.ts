@@ -19,6 +19,7 @@ import {
   type StartSnapshotCommandInput,
 } from '@aws-sdk/client-ebs';
 import {
+  CreateSnapshotCommand,
   CreateVolumeCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
@@ -417,6 +418,14 @@ describe('EBS direct APIs', () => {
     await expectError(send({ index: 8 }), 'ValidationException', 400, 'INVALID_SNAPSHOT_ID');
     assert.deepEqual([...(await listAll(alice, id)).keys()], [7]);
     assert.equal((await alice.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots![0].Progress, '100%');
+    // a snapshot of a volume is not an upload
+    const volume = await alice.ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: 'us-east-1a' }));
+    for (let i = 0; i < 500 && (await alice.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volume.VolumeId!] }))).Volumes![0].State !== 'available'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const ofVolume = (await alice.ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId }))).SnapshotId!;
+    await expectError(put(alice, ofVolume, 0, good), 'ValidationException', 400, 'INVALID_SNAPSHOT_ID');
+    await expectError(alice.ebs.send(new CompleteSnapshotCommand({ SnapshotId: ofVolume, ChangedBlocksCount: 0 })), 'ValidationException', 400, 'INVALID_SNAPSHOT_ID');
   });
 
   test('block tokens: forged, foreign, mismatched and malformed tokens are refused', async () => {

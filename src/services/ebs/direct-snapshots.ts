@@ -29,6 +29,8 @@ export const MAX_VOLUME_SIZE_GIB = 65536;
 export const MAX_TAGS = 50;
 const BLOCKS_PER_GIB = GIB / BLOCK_SIZE;
 const IDEMPOTENCY_ACTION = 'ebs:StartSnapshot';
+/** `snapshots.source` of snapshots written with the EBS direct APIs */
+const DIRECT = 'ebs-direct';
 
 export interface StartRequest {
   volumeSizeGib: number;
@@ -160,7 +162,7 @@ export class DirectSnapshots {
       parent,
       key,
       description: req.description,
-      source: 'ebs-direct',
+      source: DIRECT,
       timeoutMinutes: req.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
       clientToken: req.clientToken,
     });
@@ -218,6 +220,7 @@ export class DirectSnapshots {
 
   private async assertWritable(row: SnapshotRow): Promise<void> {
     if (row.state !== 'pending') throw notPending(row.snapshot_id, `is in state ${row.state}`);
+    if (row.source !== DIRECT) throw notPending(row.snapshot_id, 'was not started with StartSnapshot');
     const map = await this.deps.blocks.getMap(row.map_id);
     if (!map || map.sealed) throw notPending(row.snapshot_id, 'is already completed');
   }
@@ -231,11 +234,14 @@ export class DirectSnapshots {
       throw validation('INVALID_PARAMETER_VALUE', 'A Checksum requires ChecksumAlgorithm (SHA256) and ChecksumAggregationMethod (LINEAR).');
     }
     if (row.state === 'error') throw notPending(row.snapshot_id, 'is in state error');
+    if (row.source !== DIRECT) throw notPending(row.snapshot_id, 'was not started with StartSnapshot');
     const map = await blocks.getMap(row.map_id);
     if (!map) throw snapshotNotFound(row.snapshot_id);
     if (map.sealed) {
-      // a retried completion: same answer while the counts agree
+      // a retried completion: same answer while the counts agree; sealing again (idempotent)
+      // re-arms the completion should a crash have come between the seal and its job
       await this.verifyCount(row.map_id, req.changedBlocksCount);
+      if (row.state === 'pending') await storage.snapshots.seal(row);
       return { status: row.state };
     }
     if (!(await activity.close(row.snapshot_id))) throw notPending(row.snapshot_id, 'is already being completed');
