@@ -4,6 +4,7 @@
 import type { NbdExport, NbdResolver } from '../blocks/nbd/nbd-export.js';
 import type { BlockStorage } from '../blocks/block-storage.js';
 import { VolumeDevice, type OverlayStore } from '../blocks/volume-device.js';
+import { volumeNbdDevice } from '../blocks/nbd/volume-export.js';
 import type { Store } from '../store/store.js';
 import type { StorageDomain } from './ec2/storage-domain.js';
 import { GIB } from './ec2/snapshots/snapshot-service.js';
@@ -27,7 +28,8 @@ export function nbdExports(deps: NbdExportDeps): NbdResolver {
     const row = await deps.store.volumes.get(name);
     if (!row) return undefined;
     if (row.state !== 'available' && row.state !== 'in-use') throw new Error(`the volume is ${row.state}`);
-    return deps.storage.volumes.openDevice(row);
+    const { device, release } = await deps.storage.volumes.openDevice(row);
+    return { device: volumeNbdDevice(device), release };
   };
   const snapshot = async (name: string): Promise<NbdExport | undefined> => {
     const row = await deps.store.snapshots.get(name);
@@ -36,7 +38,7 @@ export function nbdExports(deps: NbdExportDeps): NbdResolver {
     // the owner's unwrapping of the data key: the same access the volume exports use
     const key = row.data_key_id ? (await deps.storage.keys.openAsOwner(row.data_key_id)).lineage : undefined;
     const device = await VolumeDevice.open(deps.blocks, NO_OVERLAY, { volumeId: row.snapshot_id, sizeBytes: row.volume_size * GIB, baseMapId: row.map_id, key, readOnly: true });
-    return { device, release: async () => undefined };
+    return { device: volumeNbdDevice(device), release: async () => undefined };
   };
   return async (name) => {
     if (name.startsWith('vol-')) return volume(name);

@@ -125,6 +125,21 @@ describe('NBD exports with qemu and libnbd tools', () => {
     const image = join(work, 'vol.raw');
     await tool('qemu-img', 'convert', '-f', 'raw', '-O', 'raw', uri(volumeId), image);
     assertImage(image, GiB, regions);
+
+    // base:allocation: only the 512 KiB blocks written hold data, the rest are holes
+    const map = JSON.parse(await tool('qemu-img', 'map', '--output=json', uri(volumeId))) as { start: number; length: number; data: boolean; zero: boolean }[];
+    const B = 512 * 1024;
+    const dataStart = Math.floor(734_003_201 / B) * B;
+    const dataEnd = Math.ceil((734_003_201 + 1_048_699) / B) * B;
+    assert.deepEqual(
+      map.map((m) => [m.start, m.length, m.data, m.zero]),
+      [
+        [0, 3 * MiB, true, false],
+        [3 * MiB, dataStart - 3 * MiB, false, true],
+        [dataStart, dataEnd - dataStart, true, false],
+        [dataEnd, GiB - dataEnd, false, true],
+      ],
+    );
   });
 
   test('nbdcopy in and out: random data round-trips exactly', async () => {

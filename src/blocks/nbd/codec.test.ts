@@ -12,6 +12,17 @@ import {
   decodeRequest,
   decodeServerEntry,
   decodeSimpleReply,
+  decodeBlockStatusPayload,
+  decodeErrorPayload,
+  decodeMetaContext,
+  decodeMetaContextRequest,
+  decodeStructuredHeader,
+  encodeBlockStatusChunk,
+  encodeErrorChunk,
+  encodeMetaContext,
+  encodeMetaContextRequest,
+  encodeOffsetDataHeader,
+  encodeStructuredHeader,
   encodeClientFlags,
   encodeExportNameReply,
   encodeGreeting,
@@ -28,7 +39,7 @@ import {
   isOptionError,
   NbdProtocolError,
 } from './codec.js';
-import { CMD, CMD_FLAG, INFO, OPT, REP } from './constants.js';
+import { CMD, CMD_FLAG, INFO, OPT, REP, REPLY_FLAG_DONE, REPLY_TYPE } from './constants.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -131,4 +142,42 @@ test('simple replies', () => {
   assert.equal(hex(buf), '67446698' + '00000016' + 'ffeeddccbbaa9988');
   assert.deepEqual(decodeSimpleReply(buf), { error: 22, handle });
   assert.throws(() => decodeSimpleReply(Buffer.alloc(16)), /bad reply magic/);
+});
+
+test('meta context requests: round trip and malformations', () => {
+  const req = { name: 'vol-1', queries: ['base:allocation', 'qemu:dirty-bitmap:x'] };
+  const buf = encodeMetaContextRequest(req);
+  assert.equal(hex(buf.subarray(0, 13)), '00000005' + Buffer.from('vol-1').toString('hex') + '00000002');
+  assert.deepEqual(decodeMetaContextRequest(buf), req);
+  assert.deepEqual(decodeMetaContextRequest(encodeMetaContextRequest({ name: '', queries: [] })), { name: '', queries: [] });
+  assert.throws(() => decodeMetaContextRequest(buf.subarray(0, buf.length - 1)), NbdProtocolError);
+  assert.throws(() => decodeMetaContextRequest(Buffer.concat([buf, Buffer.alloc(1)])), /does not match/);
+  assert.throws(() => decodeMetaContextRequest(buf.subarray(0, 9)), /query count missing/);
+  const many = Buffer.from(buf);
+  many.writeUInt32BE(0xffffffff, 9);
+  assert.throws(() => decodeMetaContextRequest(many), /overruns/);
+  assert.deepEqual(decodeMetaContext(encodeMetaContext(1, 'base:allocation')), { id: 1, name: 'base:allocation' });
+});
+
+test('structured chunks: header, data, error, block status', () => {
+  const handle = Buffer.from('0001020304050607', 'hex');
+  const h = encodeStructuredHeader(REPLY_FLAG_DONE, REPLY_TYPE.NONE, handle, 0);
+  assert.equal(hex(h), '668e33ef' + '0001' + '0000' + '0001020304050607' + '00000000');
+  assert.deepEqual(decodeStructuredHeader(h), { flags: 1, type: 0, handle, length: 0 });
+  assert.throws(() => decodeStructuredHeader(Buffer.alloc(20)), /magic/);
+
+  const data = encodeOffsetDataHeader(handle, 2 ** 33, 4096);
+  assert.deepEqual(decodeStructuredHeader(data.subarray(0, 20)), { flags: 1, type: REPLY_TYPE.OFFSET_DATA, handle, length: 8 + 4096 });
+  assert.equal(data.readBigUInt64BE(20), 2n ** 33n);
+
+  const err = encodeErrorChunk(handle, 22, 'bad range');
+  assert.deepEqual(decodeStructuredHeader(err.subarray(0, 20)), { flags: 1, type: 0x8001, handle, length: 6 + 9 });
+  assert.deepEqual(decodeErrorPayload(err.subarray(20)), { error: 22, message: 'bad range' });
+  assert.throws(() => decodeErrorPayload(Buffer.from([0, 0, 0, 22, 0, 9])), /overruns/);
+
+  const extents = [{ length: 1 << 20, flags: 3 }, { length: 4096, flags: 0 }];
+  const bs = encodeBlockStatusChunk(handle, 1, extents);
+  assert.deepEqual(decodeStructuredHeader(bs.subarray(0, 20)), { flags: 1, type: REPLY_TYPE.BLOCK_STATUS, handle, length: 4 + 16 });
+  assert.deepEqual(decodeBlockStatusPayload(bs.subarray(20)), { contextId: 1, extents });
+  assert.throws(() => decodeBlockStatusPayload(Buffer.alloc(8)), NbdProtocolError);
 });

@@ -9,8 +9,11 @@ import {
   MAX_STRING,
   NBDMAGIC,
   OPTION_REPLY_MAGIC,
+  REPLY_FLAG_DONE,
+  REPLY_TYPE,
   REQUEST_MAGIC,
   SIMPLE_REPLY_MAGIC,
+  STRUCTURED_REPLY_MAGIC,
 } from './constants.js';
 
 /** The peer broke the protocol: the connection is dropped (a hard disconnect). */
@@ -46,6 +49,25 @@ export interface SimpleReply {
 export interface InfoRequest {
   name: string;
   infos: number[];
+}
+
+/** What NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT carry. */
+export interface MetaContextRequest {
+  name: string;
+  queries: string[];
+}
+
+export interface StructuredChunk {
+  flags: number;
+  type: number;
+  handle: Buffer;
+  length: number;
+}
+
+/** One block status descriptor: `length` bytes with `flags` (STATE_HOLE, STATE_ZERO). */
+export interface Extent {
+  length: number;
+  flags: number;
 }
 
 export interface BlockSizes {
@@ -160,6 +182,55 @@ export function decodeInfoRequest(buf: Buffer): InfoRequest {
   return { name, infos };
 }
 
+function lengthPrefixed(strings: string[]): Buffer[] {
+  return strings.flatMap((str) => {
+    const b = Buffer.from(str, 'utf8');
+    const n = Buffer.allocUnsafe(4);
+    n.writeUInt32BE(b.length);
+    return [n, b];
+  });
+}
+
+export function encodeMetaContextRequest(req: MetaContextRequest): Buffer {
+  const count = Buffer.allocUnsafe(4);
+  count.writeUInt32BE(req.queries.length);
+  const [nameLength, name] = lengthPrefixed([req.name]);
+  return Buffer.concat([nameLength, name, count, ...lengthPrefixed(req.queries)]);
+}
+
+/** Export name, then a count of queries, each length-prefixed; nothing may trail. */
+export function decodeMetaContextRequest(buf: Buffer): MetaContextRequest {
+  let at = 0;
+  const string = (what: string): string => {
+    if (at + 4 > buf.length) throw new NbdProtocolError(`${what}: length missing`);
+    const n = buf.readUInt32BE(at);
+    if (n > MAX_STRING || at + 4 + n > buf.length) throw new NbdProtocolError(`${what}: bad length`);
+    at += 4 + n;
+    return utf8(buf.subarray(at - n, at), what);
+  };
+  const name = string('export name');
+  if (at + 4 > buf.length) throw new NbdProtocolError('query count missing');
+  const count = buf.readUInt32BE(at);
+  at += 4;
+  if (count > buf.length) throw new NbdProtocolError('query count overruns');
+  const queries: string[] = [];
+  for (let i = 0; i < count; i++) queries.push(string('query'));
+  if (at !== buf.length) throw new NbdProtocolError('meta context request length does not match its contents');
+  return { name, queries };
+}
+
+/** Data of an NBD_REP_META_CONTEXT reply: context id, name. */
+export function encodeMetaContext(id: number, name: string): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(id);
+  return Buffer.concat([b, Buffer.from(name, 'utf8')]);
+}
+
+export function decodeMetaContext(buf: Buffer): { id: number; name: string } {
+  if (buf.length < 4) throw new NbdProtocolError('meta context reply too short');
+  return { id: buf.readUInt32BE(0), name: buf.subarray(4).toString('utf8') };
+}
+
 /** Data of NBD_OPT_EXPORT_NAME: the bare name. */
 export function decodeExportName(buf: Buffer): string {
   if (buf.length > MAX_STRING) throw new NbdProtocolError('export name too long');
@@ -272,6 +343,66 @@ export function encodeSimpleReply(error: number, handle: Buffer): Buffer {
   b.writeUInt32BE(error, 4);
   handle.copy(b, 8, 0, 8);
   return b;
+}
+
+/** The 20-byte header of a structured reply chunk; `length` bytes of payload follow. */
+export function encodeStructuredHeader(flags: number, type: number, handle: Buffer, length: number): Buffer {
+  const b = Buffer.allocUnsafe(20);
+  b.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
+  b.writeUInt16BE(flags, 4);
+  b.writeUInt16BE(type, 6);
+  handle.copy(b, 8, 0, 8);
+  b.writeUInt32BE(length, 16);
+  return b;
+}
+
+export function decodeStructuredHeader(buf: Buffer): StructuredChunk {
+  exact(buf, 20, 'structured reply header');
+  if (buf.readUInt32BE(0) !== STRUCTURED_REPLY_MAGIC) throw new NbdProtocolError('bad structured reply magic');
+  return { flags: buf.readUInt16BE(4), type: buf.readUInt16BE(6), handle: Buffer.from(buf.subarray(8, 16)), length: buf.readUInt32BE(16) };
+}
+
+/** Header and offset of a final NBD_REPLY_TYPE_OFFSET_DATA chunk; the data follows. */
+export function encodeOffsetDataHeader(handle: Buffer, offset: number, dataLength: number): Buffer {
+  const header = encodeStructuredHeader(REPLY_FLAG_DONE, REPLY_TYPE.OFFSET_DATA, handle, 8 + dataLength);
+  const off = Buffer.allocUnsafe(8);
+  off.writeBigUInt64BE(BigInt(offset));
+  return Buffer.concat([header, off]);
+}
+
+/** A final NBD_REPLY_TYPE_ERROR chunk. */
+export function encodeErrorChunk(handle: Buffer, error: number, message = ''): Buffer {
+  const msg = Buffer.from(message.slice(0, MAX_STRING), 'utf8');
+  const payload = Buffer.allocUnsafe(6 + msg.length);
+  payload.writeUInt32BE(error, 0);
+  payload.writeUInt16BE(msg.length, 4);
+  msg.copy(payload, 6);
+  return Buffer.concat([encodeStructuredHeader(REPLY_FLAG_DONE, REPLY_TYPE.ERROR, handle, payload.length), payload]);
+}
+
+export function decodeErrorPayload(buf: Buffer): { error: number; message: string } {
+  if (buf.length < 6) throw new NbdProtocolError('error chunk too short');
+  const n = buf.readUInt16BE(4);
+  if (6 + n > buf.length) throw new NbdProtocolError('error message overruns');
+  return { error: buf.readUInt32BE(0), message: buf.subarray(6, 6 + n).toString('utf8') };
+}
+
+/** A final NBD_REPLY_TYPE_BLOCK_STATUS chunk for one metadata context. */
+export function encodeBlockStatusChunk(handle: Buffer, contextId: number, extents: readonly Extent[]): Buffer {
+  const payload = Buffer.allocUnsafe(4 + 8 * extents.length);
+  payload.writeUInt32BE(contextId, 0);
+  extents.forEach((e, i) => {
+    payload.writeUInt32BE(e.length, 4 + 8 * i);
+    payload.writeUInt32BE(e.flags, 8 + 8 * i);
+  });
+  return Buffer.concat([encodeStructuredHeader(REPLY_FLAG_DONE, REPLY_TYPE.BLOCK_STATUS, handle, payload.length), payload]);
+}
+
+export function decodeBlockStatusPayload(buf: Buffer): { contextId: number; extents: Extent[] } {
+  if (buf.length < 12 || (buf.length - 4) % 8 !== 0) throw new NbdProtocolError('bad block status payload length');
+  const extents: Extent[] = [];
+  for (let at = 4; at < buf.length; at += 8) extents.push({ length: buf.readUInt32BE(at), flags: buf.readUInt32BE(at + 4) });
+  return { contextId: buf.readUInt32BE(0), extents };
 }
 
 export function decodeSimpleReply(buf: Buffer): SimpleReply {

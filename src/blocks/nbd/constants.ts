@@ -6,6 +6,7 @@ export const IHAVEOPT = 0x49484156454f5054n; // 'IHAVEOPT', also the option requ
 export const OPTION_REPLY_MAGIC = 0x3e889045565a9n;
 export const REQUEST_MAGIC = 0x25609513;
 export const SIMPLE_REPLY_MAGIC = 0x67446698;
+export const STRUCTURED_REPLY_MAGIC = 0x668e33ef;
 
 /** Handshake flags (server) and client flags: the same two bits. */
 export const FLAG_FIXED_NEWSTYLE = 1 << 0;
@@ -44,6 +45,7 @@ export const REP = {
   ACK: 1,
   SERVER: 2,
   INFO: 3,
+  META_CONTEXT: 4,
   ERR_UNSUP: ERR + 1,
   ERR_POLICY: ERR + 2,
   ERR_INVALID: ERR + 3,
@@ -80,6 +82,22 @@ export const CMD_FLAG = {
   FAST_ZERO: 1 << 4,
 } as const;
 
+/** Structured reply chunks (negotiated with NBD_OPT_STRUCTURED_REPLY). */
+export const REPLY_FLAG_DONE = 1 << 0;
+export const REPLY_TYPE = {
+  NONE: 0,
+  OFFSET_DATA: 1,
+  OFFSET_HOLE: 2,
+  BLOCK_STATUS: 5,
+  ERROR: (1 << 15) + 1,
+  ERROR_OFFSET: (1 << 15) + 2,
+} as const;
+
+/** The one metadata context we serve, and its status flags. */
+export const BASE_ALLOCATION = 'base:allocation';
+export const STATE_HOLE = 1 << 0;
+export const STATE_ZERO = 1 << 1;
+
 /** Error values of replies (errno-like, fixed by the protocol, not the host's errno). */
 export const NBD_ERR = {
   EPERM: 1,
@@ -98,3 +116,4 @@ export const MAX_STRING = 4096;
 export const OPTION_HEADER_SIZE = 16;
 export const REQUEST_HEADER_SIZE = 28;
 export const SIMPLE_REPLY_SIZE = 16;
+export const STRUCTURED_REPLY_SIZE = 20;

@@ -1,25 +1,31 @@
-// A minimal NBD client (fixed newstyle, simple replies) for tests and tools: handshake with GO
-// or EXPORT_NAME, then pipelined requests matched to replies by handle. Also gives raw access
+// A minimal NBD client for tests and tools: handshake with GO or EXPORT_NAME (optionally
+// structured replies and base:allocation), then pipelined requests matched to replies by handle. Also gives raw access
 // to the socket so tests can send malformed bytes.
 import { connect, type Socket } from 'node:net';
 import { ByteReader } from './byte-reader.js';
 import {
+  decodeBlockStatusPayload,
+  decodeErrorPayload,
   decodeExportNameReply,
   decodeGreeting,
   decodeInfo,
+  decodeMetaContext,
   decodeOptionReplyHeader,
   decodeServerEntry,
   decodeSimpleReply,
+  decodeStructuredHeader,
   encodeClientFlags,
   encodeInfoRequest,
+  encodeMetaContextRequest,
   encodeOption,
   encodeRequest,
   isOptionError,
   NbdProtocolError,
   type BlockSizes,
+  type Extent,
   type Info,
 } from './codec.js';
-import { CMD, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, INFO, OPT, REP } from './constants.js';
+import { CMD, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, INFO, OPT, REP, REPLY_FLAG_DONE, REPLY_TYPE, SIMPLE_REPLY_MAGIC } from './constants.js';
 
 export interface OptionAnswer {
   type: number;
@@ -46,13 +52,29 @@ export class NbdOptionError extends Error {
 export interface Reply {
   error: number;
   data?: Buffer;
+  /** structured replies: the error chunk's message, the chunk types received */
+  message?: string;
+  chunks?: number[];
+  extents?: Extent[];
+  contextId?: number;
+}
+
+interface Pending {
+  type: number;
+  offset: number;
+  length: number;
+  reply: Reply;
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
 }
 
 export class NbdClient {
   private nextHandle = 1n;
-  private readonly pending = new Map<bigint, { type: number; length: number; resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<bigint, Pending>();
   private replyLoop: Promise<void> | undefined;
   exportInfo: ExportInfo | undefined;
+  /** NBD_OPT_STRUCTURED_REPLY was acknowledged */
+  structuredReplies = false;
 
   private constructor(
     readonly socket: Socket,
@@ -121,6 +143,20 @@ export class NbdClient {
     return this.exportInfo;
   }
 
+  async structured(): Promise<number> {
+    const [answer] = await this.option(OPT.STRUCTURED_REPLY);
+    this.structuredReplies = answer.type === REP.ACK;
+    return answer.type;
+  }
+
+  /** NBD_OPT_SET_META_CONTEXT (or LIST with `list`): the contexts the server answered. */
+  async metaContext(name: string, queries: string[], list = false): Promise<{ id: number; name: string }[]> {
+    const answers = await this.option(list ? OPT.LIST_META_CONTEXT : OPT.SET_META_CONTEXT, encodeMetaContextRequest({ name, queries }));
+    const last = answers[answers.length - 1];
+    if (isOptionError(last.type)) throw new NbdOptionError(last.type, last.data.toString('utf8'));
+    return answers.filter((a) => a.type === REP.META_CONTEXT).map((a) => decodeMetaContext(a.data));
+  }
+
   async list(): Promise<string[]> {
     const answers = await this.option(OPT.LIST);
     const last = answers[answers.length - 1];
@@ -136,7 +172,7 @@ export class NbdClient {
     const header = encodeRequest({ flags: opts.flags ?? 0, type, handle, offset, length });
     this.socket.write(opts.payload ? Buffer.concat([header, opts.payload]) : header);
     this.replyLoop ??= this.readReplies();
-    return new Promise((resolve, reject) => this.pending.set(id, { type, length, resolve, reject }));
+    return new Promise((resolve, reject) => this.pending.set(id, { type, offset, length, reply: { error: 0 }, resolve, reject }));
   }
 
   read(offset: number, length: number, flags = 0): Promise<Reply> {
@@ -153,6 +189,9 @@ export class NbdClient {
   }
   writeZeroes(offset: number, length: number, flags = 0): Promise<Reply> {
     return this.request(CMD.WRITE_ZEROES, offset, length, { flags });
+  }
+  blockStatus(offset: number, length: number, flags = 0): Promise<Reply> {
+    return this.request(CMD.BLOCK_STATUS, offset, length, { flags });
   }
 
   /** NBD_CMD_DISC, then waits for the server to close. */
@@ -171,16 +210,57 @@ export class NbdClient {
     this.socket.destroy();
   }
 
+  private take(handle: Buffer): Pending {
+    const p = this.pending.get(handle.readBigUInt64BE());
+    if (!p) throw new NbdProtocolError(`reply for unknown handle ${handle.toString('hex')}`);
+    return p;
+  }
+
+  private done(p: Pending, handle: Buffer): void {
+    this.pending.delete(handle.readBigUInt64BE());
+    p.resolve(p.reply);
+  }
+
+  /** One structured chunk: accumulated into its request's reply until the DONE flag. */
+  private async chunk(head: Buffer): Promise<void> {
+    const h = decodeStructuredHeader(Buffer.concat([head, await this.reader.read(16)]));
+    const p = this.take(h.handle);
+    const payload = await this.reader.read(h.length);
+    const r = p.reply;
+    (r.chunks ??= []).push(h.type);
+    if (h.type === REPLY_TYPE.OFFSET_DATA || h.type === REPLY_TYPE.OFFSET_HOLE) {
+      const at = Number(payload.readBigUInt64BE(0)) - p.offset;
+      r.data ??= Buffer.alloc(p.length);
+      if (h.type === REPLY_TYPE.OFFSET_DATA) payload.copy(r.data, at, 8);
+      else r.data.fill(0, at, at + payload.readUInt32BE(8));
+    } else if (h.type === REPLY_TYPE.BLOCK_STATUS) {
+      const status = decodeBlockStatusPayload(payload);
+      r.contextId = status.contextId;
+      r.extents = status.extents;
+    } else if (h.type & 0x8000) {
+      const e = decodeErrorPayload(payload);
+      r.error = e.error;
+      r.message = e.message;
+    }
+    if (h.flags & REPLY_FLAG_DONE) {
+      if (p.type === CMD.READ && !r.error) r.data ??= Buffer.alloc(0);
+      this.done(p, h.handle);
+    }
+  }
+
   private async readReplies(): Promise<void> {
     try {
       for (;;) {
-        const { error, handle } = decodeSimpleReply(await this.reader.read(16));
-        const id = handle.readBigUInt64BE();
-        const p = this.pending.get(id);
-        if (!p) throw new NbdProtocolError(`reply for unknown handle ${id}`);
-        this.pending.delete(id);
-        const data = p.type === CMD.READ && error === 0 ? await this.reader.read(p.length) : undefined;
-        p.resolve({ error, data });
+        const head = await this.reader.read(4);
+        if (head.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) {
+          await this.chunk(head);
+          continue;
+        }
+        const { error, handle } = decodeSimpleReply(Buffer.concat([head, await this.reader.read(12)]));
+        const p = this.take(handle);
+        p.reply.error = error;
+        if (p.type === CMD.READ && error === 0) p.reply.data = await this.reader.read(p.length);
+        this.done(p, handle);
       }
     } catch (e) {
       for (const p of this.pending.values()) p.reject(e as Error);

@@ -69,7 +69,14 @@ export class NbdConnection {
       return;
     }
     log('debug', 'nbd export opened', { peer: this.peer, export: chosen.name, size: chosen.export.device.size, flags: chosen.flags });
-    const t = new Transmission(this.socket, reader, chosen.export.device, { maxPayload: this.opts.blockSizes.maximum, log, peer: this.peer, name: chosen.name });
+    const t = new Transmission(this.socket, reader, chosen.export.device, {
+      maxPayload: this.opts.blockSizes.maximum,
+      log,
+      peer: this.peer,
+      name: chosen.name,
+      structured: chosen.structured,
+      baseAllocation: chosen.baseAllocation,
+    });
     this.transmission = t;
     if (this.stopping) t.stop();
     let ending = 'closed';

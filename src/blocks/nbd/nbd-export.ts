@@ -10,6 +10,12 @@ export interface NbdDevice {
   writeZeroes(offset: number, length: number): Promise<void>;
   /** makes every completed write durable */
   flush(): Promise<void>;
+  /**
+   * Optional, for NBD_CMD_BLOCK_STATUS (base:allocation): consecutive extents from `offset`
+   * (lengths summing to at most `length`, at least one) and whether each reads as zeros without
+   * being stored. Without it every range is reported as data.
+   */
+  extents?(offset: number, length: number): Promise<{ length: number; zero: boolean }[]>;
 }
 
 export interface NbdExport {

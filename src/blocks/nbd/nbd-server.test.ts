@@ -15,10 +15,11 @@ import { BLOCK_SIZE } from '../block-size.js';
 import { VolumeDevice } from '../volume-device.js';
 import { VolumeDevices } from '../volume-devices.js';
 import { encodeClientFlags, encodeInfoRequest, encodeOption, encodeRequest } from './codec.js';
-import { CMD, CMD_FLAG, FLAG_FIXED_NEWSTYLE, INFO, NBD_ERR, OPT, REP, TFLAG } from './constants.js';
+import { BASE_ALLOCATION, CMD, CMD_FLAG, FLAG_FIXED_NEWSTYLE, INFO, NBD_ERR, OPT, REP, REPLY_TYPE, TFLAG } from './constants.js';
 import { NbdClient, NbdOptionError } from './nbd-client.js';
 import type { NbdExport } from './nbd-export.js';
 import { NbdServer } from './nbd-server.js';
+import { volumeNbdDevice } from './volume-export.js';
 
 const MiB = 1 << 20;
 const SIZE = 8 * MiB;
@@ -43,7 +44,8 @@ async function resolve(name: string): Promise<NbdExport | undefined> {
     const device = await VolumeDevice.open(blocks, overlays(), { volumeId: 'ro', sizeBytes: SIZE, baseMapId: null, readOnly: true });
     exp = { device, release: async () => undefined };
   } else if (name.startsWith('vol-')) {
-    exp = await devices.acquire({ volumeId: name, sizeBytes: SIZE, baseMapId: null });
+    const acquired = await devices.acquire({ volumeId: name, sizeBytes: SIZE, baseMapId: null });
+    exp = { device: volumeNbdDevice(acquired.device), release: acquired.release };
   } else return undefined;
   opened.set(name, (opened.get(name) ?? 0) + 1);
   return {
@@ -105,10 +107,12 @@ describe('handshake', () => {
     await assert.rejects(c.info(''), (e: NbdOptionError) => e.type === REP.ERR_UNKNOWN);
     await assert.rejects(c.go('boom'), (e: NbdOptionError) => e.type === REP.ERR_POLICY && /KMS key is disabled/.test(e.message));
     await assert.rejects(c.list(), (e: NbdOptionError) => e.type === REP.ERR_POLICY);
-    for (const option of [OPT.STRUCTURED_REPLY, OPT.STARTTLS, OPT.LIST_META_CONTEXT, OPT.SET_META_CONTEXT, OPT.EXTENDED_HEADERS, 4, 0x1234]) {
+    for (const option of [OPT.STARTTLS, OPT.EXTENDED_HEADERS, 4, 0x1234]) {
       const [answer] = await c.option(option);
       assert.equal(answer.type, REP.ERR_UNSUP, `option ${option}`);
     }
+    // metadata contexts need structured replies first
+    await assert.rejects(c.metaContext('vol-info', [BASE_ALLOCATION]), (e: NbdOptionError) => e.type === REP.ERR_INVALID);
     const [invalid] = await c.option(OPT.GO, encodeInfoRequest({ name: 'vol-x', infos: [] }).subarray(0, 7));
     assert.equal(invalid.type, REP.ERR_INVALID);
     const [listWithData] = await c.option(OPT.LIST, Buffer.from('x'));
@@ -251,6 +255,94 @@ describe('transmission', () => {
     assert.ok((await c2.read(123, data.length)).data!.equals(data));
     await Promise.all([c1.disconnect(), c2.disconnect()]);
     await allReleased('vol-multi');
+  });
+});
+
+describe('structured replies and base:allocation', () => {
+  const HOLE = 3; // NBD_STATE_HOLE | NBD_STATE_ZERO
+  const B = BLOCK_SIZE;
+
+  async function structuredClient(name: string, queries = [BASE_ALLOCATION]): Promise<NbdClient> {
+    const c = await NbdClient.connect(port);
+    assert.equal(await c.structured(), REP.ACK);
+    await c.metaContext(name, queries);
+    await c.go(name);
+    return c;
+  }
+
+  test('contexts are listed and selected; only base:allocation exists', async () => {
+    const c = await NbdClient.connect(port);
+    assert.equal(await c.structured(), REP.ACK);
+    const [withData] = await c.option(OPT.STRUCTURED_REPLY, Buffer.from('x'));
+    assert.equal(withData.type, REP.ERR_INVALID);
+    assert.deepEqual(await c.metaContext('vol-meta', [], true), [{ id: 0, name: BASE_ALLOCATION }]);
+    assert.deepEqual(await c.metaContext('vol-meta', ['base:'], true), [{ id: 0, name: BASE_ALLOCATION }]);
+    assert.deepEqual(await c.metaContext('vol-meta', ['qemu:dirty-bitmap:x'], true), []);
+    assert.deepEqual(await c.metaContext('vol-meta', ['qemu:dirty-bitmap:x', BASE_ALLOCATION]), [{ id: 1, name: BASE_ALLOCATION }]);
+    const [bad] = await c.option(OPT.SET_META_CONTEXT, Buffer.from([0, 0, 0, 9, 1]));
+    assert.equal(bad.type, REP.ERR_INVALID);
+    const info = await c.go('vol-meta');
+    assert.ok(info.flags & TFLAG.SEND_DF);
+    assert.equal((await c.blockStatus(0, B)).contextId, 1);
+    await c.disconnect();
+  });
+
+  test('block status reports holes and data, sees cached writes, zeroing and trims; REQ_ONE', async () => {
+    const c = await structuredClient('vol-status');
+    assert.deepEqual((await c.blockStatus(0, SIZE)).extents, [{ length: SIZE, flags: HOLE }]);
+    const [w, status] = await Promise.all([c.write(2 * B, Buffer.alloc(B + 10, 7)), c.blockStatus(0, 6 * B)]); // pipelined, not flushed
+    assert.equal(w.error, 0);
+    assert.deepEqual(status.extents, [
+      { length: 2 * B, flags: HOLE },
+      { length: 2 * B, flags: 0 },
+      { length: 2 * B, flags: HOLE },
+    ]);
+    assert.deepEqual((await c.blockStatus(100, 2 * B)).extents, [
+      { length: 2 * B - 100, flags: HOLE },
+      { length: 100, flags: 0 },
+    ]);
+    assert.deepEqual((await c.blockStatus(0, 6 * B, CMD_FLAG.REQ_ONE)).extents, [{ length: 2 * B, flags: HOLE }]);
+    await c.writeZeroes(2 * B, B);
+    await c.trim(3 * B, B);
+    assert.deepEqual((await c.blockStatus(0, 6 * B)).extents, [{ length: 6 * B, flags: HOLE }]);
+    const errors = await Promise.all([c.blockStatus(SIZE - 1, 2), c.blockStatus(0, 0), c.blockStatus(0, 1, CMD_FLAG.DF)]);
+    assert.deepEqual(
+      errors.map((r) => [r.error, r.chunks]),
+      Array(3).fill([NBD_ERR.EINVAL, [REPLY_TYPE.ERROR]]),
+    );
+    await c.disconnect();
+  });
+
+  test('reads answer with one data chunk or an error chunk; other commands keep simple replies', async () => {
+    const c = await structuredClient('vol-sread');
+    const data = randomBytes(3 * B + 5);
+    const w = await c.write(B - 3, data);
+    assert.deepEqual([w.error, w.chunks], [0, undefined]);
+    const r = await c.read(B - 3, data.length, CMD_FLAG.DF);
+    assert.deepEqual(r.chunks, [REPLY_TYPE.OFFSET_DATA]);
+    assert.ok(r.data!.equals(data));
+    const [past, empty, big] = await Promise.all([c.read(SIZE - 1, 2), c.read(5, 0), c.read(0, MAX_PAYLOAD + 1)]);
+    assert.deepEqual([past.error, past.chunks], [NBD_ERR.EINVAL, [REPLY_TYPE.ERROR]]);
+    assert.deepEqual([empty.error, empty.chunks, empty.data!.length], [0, [REPLY_TYPE.NONE], 0]);
+    assert.equal(big.error, NBD_ERR.EINVAL);
+    await c.disconnect();
+  });
+
+  test('block status needs the context selected for this export; devices without extents report data', async () => {
+    const other = await structuredClient('vol-ctx-a');
+    await other.disconnect();
+    const c = await NbdClient.connect(port);
+    await c.structured();
+    await c.metaContext('vol-ctx-a', [BASE_ALLOCATION]); // selected for another export
+    await c.go('vol-ctx-b');
+    assert.equal((await c.blockStatus(0, B)).error, NBD_ERR.EINVAL);
+    await c.disconnect();
+    const plain = await NbdClient.open(port, 'vol-ctx-b'); // no structured replies at all
+    assert.deepEqual(await plain.blockStatus(0, B), { error: NBD_ERR.EINVAL });
+    await plain.disconnect();
+    const ro = await structuredClient('ro');
+    assert.deepEqual((await ro.blockStatus(0, SIZE)).extents, [{ length: SIZE, flags: 0 }]);
+    await ro.disconnect();
   });
 });
 

@@ -1,14 +1,15 @@
 // The transmission phase of one connection: requests are read in order and issued to the device
 // at once, so a pipelining client keeps the device busy; replies go out as each completes, with
-// the request's handle. The device runs its operations in the order issued (VolumeDevice
+// the request's handle (with structured replies negotiated, READ answers with one data chunk or
+// an error chunk, BLOCK_STATUS with the base:allocation extents). The device runs its operations in the order issued (VolumeDevice
 // serialises them), so a FLUSH covers every write received before it.
 //
 // Memory is bounded: at most MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of payload are
 // outstanding, and no new request is read while the socket has replies it cannot send.
 import type { Socket } from 'node:net';
 import { PeerClosedError, type ByteReader } from './byte-reader.js';
-import { decodeRequest, encodeSimpleReply, type Request } from './codec.js';
-import { CMD, CMD_FLAG, NBD_ERR, REQUEST_HEADER_SIZE } from './constants.js';
+import { decodeRequest, encodeBlockStatusChunk, encodeErrorChunk, encodeOffsetDataHeader, encodeSimpleReply, encodeStructuredHeader, type Extent, type Request } from './codec.js';
+import { CMD, CMD_FLAG, NBD_ERR, REPLY_FLAG_DONE, REPLY_TYPE, REQUEST_HEADER_SIZE, STATE_HOLE, STATE_ZERO } from './constants.js';
 import type { NbdDevice, NbdLog } from './nbd-export.js';
 
 const MAX_IN_FLIGHT = 64;
@@ -20,11 +21,15 @@ export interface TransmissionOptions {
   log: NbdLog;
   peer: string;
   name: string;
+  structured: boolean;
+  /** context id of base:allocation, when the client selected it */
+  baseAllocation?: number;
 }
 
 interface Outcome {
   error: number;
   data?: Buffer;
+  extents?: Extent[];
 }
 
 /** How the phase ended: the client's NBD_CMD_DISC, the peer went away, or we stopped. */
@@ -33,8 +38,27 @@ export type Ending = 'disconnect' | 'closed' | 'stopped';
 const OK: Outcome = { error: 0 };
 
 /** Command flags a client may set on each command (FUA is accepted everywhere, as required). */
-function allowedFlags(type: number): number {
-  return type === CMD.WRITE_ZEROES ? CMD_FLAG.FUA | CMD_FLAG.NO_HOLE : CMD_FLAG.FUA;
+function allowedFlags(type: number, structured: boolean): number {
+  if (type === CMD.WRITE_ZEROES) return CMD_FLAG.FUA | CMD_FLAG.NO_HOLE;
+  if (type === CMD.READ && structured) return CMD_FLAG.FUA | CMD_FLAG.DF;
+  if (type === CMD.BLOCK_STATUS) return CMD_FLAG.FUA | CMD_FLAG.REQ_ONE;
+  return CMD_FLAG.FUA;
+}
+
+/** base:allocation descriptors: holes read as zeros; neighbours with equal flags merged. */
+function toExtents(parts: readonly { length: number; zero: boolean }[], requestLength: number, one: boolean): Extent[] {
+  const out: Extent[] = [];
+  let total = 0;
+  for (const p of parts) {
+    const length = Math.min(p.length, requestLength - total);
+    if (length <= 0) break;
+    total += length;
+    const flags = p.zero ? STATE_HOLE | STATE_ZERO : 0;
+    const last = out[out.length - 1];
+    if (last && last.flags === flags) last.length += length;
+    else out.push({ length, flags });
+  }
+  return one ? out.slice(0, 1) : out;
 }
 
 export class Transmission {
@@ -129,7 +153,7 @@ export class Transmission {
   /** The protocol's answer to a request we refuse without touching the device. */
   private refusal(req: Request): number {
     if (this.stopping) return NBD_ERR.ESHUTDOWN;
-    if (req.flags & ~allowedFlags(req.type)) return NBD_ERR.EINVAL;
+    if (req.flags & ~allowedFlags(req.type, this.opts.structured)) return NBD_ERR.EINVAL;
     const { size, readOnly } = this.device;
     const inside = req.offset + req.length <= size;
     switch (req.type) {
@@ -142,8 +166,10 @@ export class Transmission {
         return inside ? 0 : NBD_ERR.ENOSPC;
       case CMD.FLUSH:
         return 0;
+      case CMD.BLOCK_STATUS:
+        return this.opts.baseAllocation === undefined || req.length === 0 || !inside ? NBD_ERR.EINVAL : 0;
       default:
-        return NBD_ERR.EINVAL; // CACHE, BLOCK_STATUS (not negotiable here) and unknown commands
+        return NBD_ERR.EINVAL; // CACHE and unknown commands
     }
   }
 
@@ -161,6 +187,10 @@ export class Transmission {
       case CMD.TRIM: // a hint we honour fully: trimmed ranges read back as zeros and free their blocks
       case CMD.WRITE_ZEROES:
         return fua(req.length ? d.writeZeroes(req.offset, req.length) : Promise.resolve());
+      case CMD.BLOCK_STATUS: {
+        const parts = d.extents ? d.extents(req.offset, req.length) : Promise.resolve([{ length: req.length, zero: false }]);
+        return parts.then((p) => ({ error: 0, extents: toExtents(p, req.length, Boolean(req.flags & CMD_FLAG.REQ_ONE)) }));
+      }
       default: // FLUSH
         return d.flush().then(() => OK);
     }
@@ -168,6 +198,22 @@ export class Transmission {
 
   private reply(req: Request, outcome: Outcome): void {
     if (this.socket.destroyed) return;
+    if (outcome.extents && !outcome.error) {
+      this.socket.write(encodeBlockStatusChunk(req.handle, this.opts.baseAllocation!, outcome.extents));
+      return;
+    }
+    if (this.opts.structured && (req.type === CMD.READ || req.type === CMD.BLOCK_STATUS)) {
+      // a structured READ never gets a simple reply, not even an error
+      if (outcome.error) this.socket.write(encodeErrorChunk(req.handle, outcome.error));
+      else if (!outcome.data?.length) this.socket.write(encodeStructuredHeader(REPLY_FLAG_DONE, REPLY_TYPE.NONE, req.handle, 0));
+      else {
+        this.socket.cork();
+        this.socket.write(encodeOffsetDataHeader(req.handle, req.offset, outcome.data.length));
+        this.socket.write(outcome.data);
+        this.socket.uncork();
+      }
+      return;
+    }
     const header = encodeSimpleReply(outcome.error, req.handle);
     if (!outcome.data) {
       this.socket.write(header);
