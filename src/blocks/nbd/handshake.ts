@@ -74,6 +74,15 @@ export async function negotiate(socket: Socket, reader: ByteReader, opts: Handsh
   const client = decodeClientFlags(await reader.read(4));
   const reply = (option: number, type: number, data?: Buffer) => socket.write(encodeOptionReply(option, type, data));
   const fail = (option: number, type: number, message: string) => socket.write(encodeOptionError(option, type, message));
+  /** Decodes an option's data; a malformed one is answered NBD_REP_ERR_INVALID (undefined). */
+  const parse = <T>(option: number, decode: (b: Buffer) => T, data: Buffer): T | undefined => {
+    try {
+      return decode(data);
+    } catch (e) {
+      fail(option, REP.ERR_INVALID, refusal(e));
+      return undefined;
+    }
+  };
   let structured = false;
   /** the export `base:allocation` was selected for (SET_META_CONTEXT names one) */
   let allocationFor: string | undefined;
@@ -117,13 +126,8 @@ export async function negotiate(socket: Socket, reader: ByteReader, opts: Handsh
       }
       case OPT.INFO:
       case OPT.GO: {
-        let request;
-        try {
-          request = decodeInfoRequest(data);
-        } catch (e) {
-          fail(option, REP.ERR_INVALID, refusal(e));
-          break;
-        }
+        const request = parse(option, decodeInfoRequest, data);
+        if (!request) break;
         const exp = await open(option, request.name);
         if (!exp) break;
         const result = chosen(request.name, exp);
@@ -157,13 +161,8 @@ export async function negotiate(socket: Socket, reader: ByteReader, opts: Handsh
           fail(option, REP.ERR_INVALID, 'metadata contexts need structured replies: send NBD_OPT_STRUCTURED_REPLY first');
           break;
         }
-        let request;
-        try {
-          request = decodeMetaContextRequest(data);
-        } catch (e) {
-          fail(option, REP.ERR_INVALID, refusal(e));
-          break;
-        }
+        const request = parse(option, decodeMetaContextRequest, data);
+        if (!request) break;
         const { queries } = request;
         const list = option === OPT.LIST_META_CONTEXT;
         // LIST: no query means all contexts, `base:` all of that namespace; SET: exact names only
