@@ -63,7 +63,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const kms = kmsService({ store, dataDir: config.dataDir });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
-  const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs });
+  const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
@@ -87,6 +87,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     log,
     admin: {
       devMode: !principals,
+      routes: images.adminRoutes,
       reset,
       gc: (o) => maintenance.gc(o),
       fsck: (o) => maintenance.fsck(o),

@@ -20,6 +20,8 @@ commands:
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
             --settle-ms N       how long pending resources take to become ready (default 1000)
+            --deregistered-visible-ms N  how long a deregistered image stays listed to its
+                                owner before it is unknown (default 3600000)
             --nbd-port N        serve volumes (vol-…) and snapshots (snap-…) over NBD on
                                 this port of --host (0 picks a free port); loopback only
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
@@ -58,6 +60,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'default-account': { type: 'string' },
       durability: { type: 'string' },
       'settle-ms': { type: 'string' },
+      'deregistered-visible-ms': { type: 'string' },
       'nbd-port': { type: 'string' },
     },
     strict: true,
@@ -70,6 +73,8 @@ function serveConfig(args: string[]): ImagoConfig {
   if (durability !== 'full' && durability !== 'normal') throw new UsageError(`--durability must be full or normal`);
   const settleMs = values['settle-ms'] === undefined ? DEFAULTS.settleMs : Number(values['settle-ms']);
   if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms must be a whole number of milliseconds');
+  const deregisteredVisibleMs = values['deregistered-visible-ms'] === undefined ? DEFAULTS.deregisteredVisibleMs : Number(values['deregistered-visible-ms']);
+  if (!Number.isInteger(deregisteredVisibleMs) || deregisteredVisibleMs < 0) throw new UsageError('--deregistered-visible-ms must be a whole number of milliseconds');
   const nbdPort = values['nbd-port'] === undefined ? undefined : Number(values['nbd-port']);
   if (nbdPort !== undefined && (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535)) throw new UsageError(`--nbd-port must be 0..65535, got ${values['nbd-port']}`);
   const defaultAccount = values['default-account'];
@@ -83,6 +88,7 @@ function serveConfig(args: string[]): ImagoConfig {
     defaultAccount,
     durability,
     settleMs,
+    deregisteredVisibleMs,
     nbdPort,
   };
 }

@@ -14,6 +14,8 @@ export interface ImagoConfig {
   durability: 'full' | 'normal';
   /** how long pending -> ready transitions take (snapshots, volumes, images), in ms */
   settleMs: number;
+  /** how long a deregistered image stays listed (state `deregistered`) to its owner, in ms */
+  deregisteredVisibleMs: number;
   /** NBD server port (0: a free one); off when undefined. Loopback only: NBD has no auth. */
   nbdPort?: number;
 }
@@ -28,6 +30,7 @@ export const DEFAULTS: ImagoConfig = {
   logLevel: 'info',
   durability: 'full',
   settleMs: 1000,
+  deregisteredVisibleMs: 3600_000,
 };
 
 export function isLoopback(host: string): boolean {

@@ -4,12 +4,20 @@
 //   POST /_imago/reset, /moto-api/reset wipe all state (dev mode only)
 //   POST /_imago/gc?dryRun=&graceSeconds=   garbage collection (admin)
 //   POST /_imago/fsck?verifyData=       consistency check (admin)
+//   other operator endpoints registered by services through `routes` (admin)
 // Admin endpoints are open in dev mode (loopback only); with a credentials file they need a
 // SigV4-signed request from a profile marked `imago_admin = true`.
 import type { RawResponse } from '../protocol/protocol.js';
 
+/** An operator endpoint a service registers (e.g. /_imago/organizations); answers JSON. */
+export interface AdminRoute {
+  path: string;
+  handle(req: { method: string; query: URLSearchParams; body: Buffer }): Promise<{ status: number; body: unknown }>;
+}
+
 export interface AdminDeps {
   devMode: boolean;
+  routes?: AdminRoute[];
   reset: () => Promise<void>;
   gc: (options: { dryRun: boolean; graceMs?: number }) => Promise<unknown>;
   fsck: (options: { verifyData: boolean }) => Promise<unknown>;
@@ -19,6 +27,7 @@ export interface AdminRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  body?: Buffer;
   /** whether the caller proved it is an admin (always true in dev mode) */
   admin: boolean;
   /** why it is not, for the 403 */
@@ -48,5 +57,11 @@ export async function handleAdmin(req: AdminRequest, deps: AdminDeps): Promise<R
     return operator(() => deps.gc({ dryRun: query.get('dryRun') === 'true', graceMs: grace === null ? undefined : Number(grace) * 1000 }));
   }
   if (path === '/_imago/fsck' && method === 'POST') return operator(() => deps.fsck({ verifyData: query.get('verifyData') !== 'false' }));
+  const route = deps.routes?.find((r) => r.path === path);
+  if (route) {
+    if (!req.admin) return json(403, { error: req.authError ?? 'admin credentials required' });
+    const out = await route.handle({ method, query, body: req.body ?? Buffer.alloc(0) });
+    return json(out.status, out.body);
+  }
   return json(404, { error: `no admin endpoint ${method} ${path}` });
 }

@@ -261,6 +261,8 @@ export interface ImagesTable {
   deregistered_at: string | null;
   recycle_bin_until: string | null;
   client_token: string | null;
+  /** the state an image had when it entered the Recycle Bin */
+  recycled_state: string | null;
 }
 
 export interface ImageBlockDevicesTable {

@@ -1,6 +1,7 @@
 // The AMI catalog as domain services: the image service (lookups, register, describe,
-// deregister), sharing (launch permissions) and lifecycle switches. Built once by the
-// composition root; shared by the EC2 handlers, instances and the CLI.
+// deregister), sharing (launch permissions), lifecycle switches, copies, the Recycle Bin and
+// the registry of image references. Built once by the composition root; shared by the EC2
+// handlers, instances, launch templates and the CLI.
 import type { JobRunner } from '../../jobs/job-runner.js';
 import type { Store } from '../../store/store.js';
 import type { KmsService } from '../kms/kms-service.js';
@@ -8,6 +9,10 @@ import type { StorageDomain } from './storage-domain.js';
 import { ImageService } from './images/image-service.js';
 import { ImageSharing } from './images/image-sharing.js';
 import { ImageLifecycle } from './images/image-lifecycle.js';
+import { ImageCopier } from './images/image-copy.js';
+import { ImageRecycleBin } from './images/image-recycle-bin.js';
+import { ImageReferences } from './images/image-references.js';
+import { imageAdminRoutes, type OperatorRoute } from './images/image-admin.js';
 import type { Taggable } from './tags/taggable.js';
 
 export interface ImageDomainDeps {
@@ -24,29 +29,39 @@ export interface ImageDomain {
   images: ImageService;
   sharing: ImageSharing;
   lifecycle: ImageLifecycle;
+  copier: ImageCopier;
+  recycleBin: ImageRecycleBin;
+  /** where instances, launch templates (…) register their DescribeImageReferences lookups */
+  references: ImageReferences;
   taggable: Taggable;
+  /** operator endpoints: /_imago/organizations, /_imago/recycle-bin */
+  adminRoutes: OperatorRoute[];
 }
 
 export function createImageDomain(deps: ImageDomainDeps): ImageDomain {
-  const images = new ImageService({
-    store: deps.store,
-    snapshots: deps.storage.snapshots,
-    jobs: deps.jobs,
-    settleMs: deps.settleMs,
-    deregisteredVisibleMs: deps.deregisteredVisibleMs ?? 3600_000,
-  });
+  const { store, storage, jobs, settleMs } = deps;
+  const recycleBin = new ImageRecycleBin(store);
+  const images = new ImageService({ store, snapshots: storage.snapshots, jobs, recycleBin, settleMs, deregisteredVisibleMs: deps.deregisteredVisibleMs ?? 3600_000 });
+  const copier = new ImageCopier({ store, images, snapshots: storage.snapshots, defaults: storage.defaults, jobs, settleMs });
   const taggable: Taggable = {
     prefix: 'ami',
     resourceType: 'image',
-    visible: (caller, id) =>
-      images.getVisible(caller, id).then(
-        () => true,
-        (e: unknown) => {
-          if ((e as { code?: string }).code?.endsWith('.NotFound')) return false;
-          throw e;
-        },
-      ),
+    // images in the Recycle Bin can still be tagged by their owner
+    visible: async (caller, id) => {
+      const row = await store.images.get(id);
+      if (!row) return false;
+      return (await images.canSee(caller, row)) || Boolean(await recycleBin.get(caller, id));
+    },
     notFound: (id) => ImageService.notFound(id),
   };
-  return { images, sharing: new ImageSharing(deps.store, deps.kms), lifecycle: new ImageLifecycle(deps.store), taggable };
+  return {
+    images,
+    sharing: new ImageSharing(store, deps.kms),
+    lifecycle: new ImageLifecycle(store),
+    copier,
+    recycleBin,
+    references: new ImageReferences(),
+    taggable,
+    adminRoutes: imageAdminRoutes(store, recycleBin),
+  };
 }

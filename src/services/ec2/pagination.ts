@@ -47,15 +47,20 @@ export function decodeToken(binding: unknown, token: string): string {
  * One page of `items` (already filtered and sorted by `keyOf`, unique keys). Without MaxResults
  * and NextToken: everything, no token.
  */
-export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, req: PageRequest, opts: PageOptions): { page: T[]; nextToken?: string } {
+/** The MaxResults rules alone (for queries that page in SQL): not with ids, at least `min`. */
+export function checkPageRequest(req: PageRequest, opts: Omit<PageOptions, 'binding'>): void {
   if (req.MaxResults !== undefined && opts.hasIds) {
     throw invalidParameterCombination(`The parameter ${opts.idsParameter ?? 'ids'} cannot be used with the parameter maxResults`);
   }
   const min = opts.min ?? 5;
-  const max = opts.max ?? 1000;
   if (req.MaxResults !== undefined && (!Number.isInteger(req.MaxResults) || req.MaxResults < min)) {
     throw invalidParameterValue(`Value ( ${req.MaxResults} ) for parameter maxResults is invalid. Expecting a value greater than ${min - 1}.`);
   }
+}
+
+export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, req: PageRequest, opts: PageOptions): { page: T[]; nextToken?: string } {
+  checkPageRequest(req, opts);
+  const max = opts.max ?? 1000;
   let start = 0;
   if (req.NextToken) {
     const after = decodeToken(opts.binding, req.NextToken);

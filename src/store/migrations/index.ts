@@ -7,6 +7,7 @@ import * as m0003 from './0003-block-storage.js';
 import * as m0004 from './0004-jobs.js';
 import * as m0008 from './0008-images.js';
 import * as m0006 from './0006-volume-attributes.js';
+import * as m0009 from './0009-image-recycle-bin.js';
 import * as m0012 from './0012-autoscaling.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-jobs': m0004,
   '0008-images': m0008,
   '0006-volume-attributes': m0006,
+  '0009-image-recycle-bin': m0009,
   '0012-autoscaling': m0012,
 };
 

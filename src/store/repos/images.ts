@@ -44,6 +44,11 @@ export interface ImageQuery {
 
 type Eb = ExpressionBuilder<Database, 'images'>;
 
+/** Another live image of the account in the region already has the name (the unique index said so). */
+export class ImageNameTaken extends Error {}
+
+const isNameConflict = (e: unknown) => e instanceof Error && /UNIQUE constraint failed: images\.account_id/.test(e.message);
+
 function booleanPatterns(patterns: string[]): number[] {
   return patterns.flatMap((p) => (p === 'true' ? [1] : p === 'false' ? [0] : []));
 }
@@ -51,12 +56,28 @@ function booleanPatterns(patterns: string[]): number[] {
 export class ImagesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Inserts an image with its mappings and product codes; ImageNameTaken if the name is in use. */
   async insert(row: ImageRow, devices: Omit<ImageBlockDeviceRow, 'image_id'>[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('images').values(row).execute();
-      if (devices.length) await trx.insertInto('image_block_devices').values(devices.map((d) => ({ ...d, image_id: row.image_id }))).execute();
-      if (productCodes.length) await trx.insertInto('image_product_codes').values(productCodes.map((p) => ({ ...p, image_id: row.image_id }))).execute();
-    });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('images').values(row).execute();
+        if (devices.length) await trx.insertInto('image_block_devices').values(devices.map((d) => ({ ...d, image_id: row.image_id }))).execute();
+        if (productCodes.length) await trx.insertInto('image_product_codes').values(productCodes.map((p) => ({ ...p, image_id: row.image_id }))).execute();
+      });
+    } catch (e) {
+      if (isNameConflict(e)) throw new ImageNameTaken(row.name);
+      throw e;
+    }
+  }
+
+  /** Updates an image; ImageNameTaken when it would revive a name in use (a restore). */
+  async updateChecked(imageId: string, set: Updateable<ImagesTable>): Promise<void> {
+    try {
+      await this.update(imageId, set);
+    } catch (e) {
+      if (isNameConflict(e)) throw new ImageNameTaken(String(set.name ?? ''));
+      throw e;
+    }
   }
 
   async get(imageId: string): Promise<ImageRow | undefined> {
@@ -120,6 +141,19 @@ export class ImagesRepo {
       .where('i.state', '<>', 'deregistered')
       .executeTakeFirst();
     return row?.image_id;
+  }
+
+  /** The account's images in the Recycle Bin (retention not yet expired), by image id. */
+  async inRecycleBin(scope: { accountId: string; region: string }, now: string, imageIds?: readonly string[]): Promise<ImageRow[]> {
+    let q = this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('state', '=', 'deregistered')
+      .where('recycle_bin_until', '>', now);
+    if (imageIds) q = q.where('image_id', 'in', imageIds.length ? (imageIds as string[]) : ['']);
+    return q.orderBy('image_id').execute();
   }
 
   async launchPermissions(imageId: string): Promise<LaunchPermissionRow[]> {
@@ -215,7 +249,8 @@ export class ImagesRepo {
   private ownerRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
     const states: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
     if (q.includeDisabled) states.push(eb('images.state', '=', 'disabled'));
-    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>=', q.deregisteredSince)]));
+    // recently deregistered, unless it went to the Recycle Bin (which lists it instead)
+    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>=', q.deregisteredSince), eb('images.recycle_bin_until', 'is', null)]));
     return [eb.or(states)];
   }
 

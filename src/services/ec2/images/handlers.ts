@@ -1,27 +1,23 @@
 // EC2 image operations: thin mappings onto the image domain.
-import type { ImageAttribute, Operations } from '../../../api/ec2/types.js';
+import type { Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
 import type { Store } from '../../../store/store.js';
+import type { ImageDomain } from '../image-domain.js';
 import { dryRunCheckpoint } from '../dry-run.js';
-import { ec2Error, invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
+import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
+import { paginate } from '../pagination.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
-import type { ImageService } from './image-service.js';
-import type { ImageSharing } from './image-sharing.js';
-import { IMAGE_BLOCK_PUBLIC_ACCESS, permissionsOut } from './image-sharing.js';
-import type { ImageLifecycle } from './image-lifecycle.js';
-import { blockDeviceMappingsOut } from './image-query.js';
+import { ImageService } from './image-service.js';
+import { IMAGE_BLOCK_PUBLIC_ACCESS } from './image-sharing.js';
+import { applyModification, checkAttributeName, describeAttribute, parseModification } from './image-attributes.js';
+import { imageAncestry } from './image-ancestry.js';
 
-export interface ImageHandlerDeps {
-  store: Store;
-  images: ImageService;
-  sharing: ImageSharing;
-  lifecycle: ImageLifecycle;
-}
+export type ImageHandlerDeps = Pick<ImageDomain, 'images' | 'sharing' | 'lifecycle' | 'copier' | 'recycleBin' | 'references'> & { store: Store };
 
-const ATTRIBUTES = ['description', 'kernel', 'ramdisk', 'launchPermission', 'productCodes', 'blockDeviceMapping', 'sriovNetSupport', 'bootMode', 'tpmSupport', 'uefiData', 'lastLaunchedTime', 'imdsSupport', 'deregistrationProtection'];
+const MAX_RECYCLE_BIN_IDS = 20;
 
 export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
-  const { store, images, sharing, lifecycle } = deps;
+  const { store, images, sharing, lifecycle, copier, recycleBin, references } = deps;
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
 
   return {
@@ -30,6 +26,10 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
       const row = await images.register(ctx, input, checkpoint(ctx));
       await store.tags.put(ctx, tags.map((t) => ({ resourceId: row.image_id, resourceType: 'image', ...t })));
       return { ImageId: row.image_id };
+    },
+
+    async CopyImage(ctx, input) {
+      return { ImageId: await copier.copy(ctx, input, checkpoint(ctx)) };
     },
 
     async DescribeImages(ctx, input) {
@@ -41,103 +41,25 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
       const results = await images.deregister(ctx, input.ImageId, Boolean(input.DeleteAssociatedSnapshots), checkpoint(ctx));
       return {
         Return: true,
-        DeleteSnapshotResults: input.DeleteAssociatedSnapshots ? results.map((r) => ({ SnapshotId: r.snapshotId, ReturnCode: r.returnCode as never })) : undefined,
+        DeleteSnapshotResults: input.DeleteAssociatedSnapshots ? results.map((r) => ({ SnapshotId: r.snapshotId, ReturnCode: r.returnCode })) : undefined,
       };
     },
 
     async DescribeImageAttribute(ctx, input) {
-      if (!ATTRIBUTES.includes(input.Attribute)) throw invalidParameterValue(`Value (${input.Attribute}) for parameter attribute is invalid. Unknown attribute.`);
-      const image = await images.getOwned(ctx, input.ImageId);
-      if (input.Attribute === 'blockDeviceMapping') {
-        // deprecated attribute: AWS answers AuthFailure for it
-        throw ec2Error('AuthFailure', `Not authorized for image:${image.image_id}`);
-      }
-      const out: ImageAttribute = { ImageId: image.image_id };
-      const value = (v: string | null | undefined) => (v === null || v === undefined ? {} : { Value: v });
-      switch (input.Attribute) {
-        case 'description':
-          out.Description = value(image.description);
-          break;
-        case 'kernel':
-          out.KernelId = value(image.kernel_id);
-          break;
-        case 'ramdisk':
-          out.RamdiskId = value(image.ramdisk_id);
-          break;
-        case 'launchPermission':
-          out.LaunchPermissions = permissionsOut(await store.images.launchPermissions(image.image_id));
-          break;
-        case 'productCodes':
-          out.ProductCodes = ((await store.images.productCodes([image.image_id])).get(image.image_id) ?? []).map((p) => ({ ProductCodeId: p.product_code, ProductCodeType: p.type as 'marketplace' }));
-          break;
-        case 'sriovNetSupport':
-          out.SriovNetSupport = value(image.sriov_net_support);
-          break;
-        case 'bootMode':
-          out.BootMode = value(image.boot_mode);
-          break;
-        case 'tpmSupport':
-          out.TpmSupport = value(image.tpm_support);
-          break;
-        case 'uefiData':
-          out.UefiData = value(image.uefi_data);
-          break;
-        case 'lastLaunchedTime':
-          out.LastLaunchedTime = value(image.last_launched_time);
-          break;
-        case 'imdsSupport':
-          out.ImdsSupport = value(image.imds_support);
-          break;
-        case 'deregistrationProtection':
-          out.DeregistrationProtection = value(image.deregistration_protection);
-          break;
-      }
-      void blockDeviceMappingsOut;
-      return out;
+      checkAttributeName(input.Attribute);
+      return describeAttribute(store, await images.getOwned(ctx, input.ImageId), input.Attribute);
     },
 
     async ModifyImageAttribute(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      // the new structured forms and the legacy Attribute/OperationType/Value form
-      const legacyList = Boolean(input.UserIds?.length || input.UserGroups?.length || input.OrganizationArns?.length || input.OrganizationalUnitArns?.length);
-      const wantsPermissions = Boolean(input.LaunchPermission) || input.Attribute === 'launchPermission' || legacyList;
-      const wantsDescription = input.Description !== undefined || input.Attribute === 'description';
-      const wantsImds = input.ImdsSupport !== undefined || input.Attribute === 'imdsSupport';
-      const count = [wantsPermissions, wantsDescription, wantsImds, Boolean(input.ProductCodes?.length)].filter(Boolean).length;
-      if (count > 1) throw invalidParameterCombination('Only one attribute can be modified per request.');
-      if (count === 0) throw ec2Error('MissingParameter', 'The request must contain the parameter attribute or one of LaunchPermission, Description, ImdsSupport');
-      if (input.ProductCodes?.length) throw ec2Error('UnsupportedOperation', 'Adding product codes to an AMI is not supported.');
-      if (wantsPermissions) {
-        let change = input.LaunchPermission ?? {};
-        if (legacyList || input.Attribute === 'launchPermission') {
-          const op = input.OperationType;
-          if (op !== 'add' && op !== 'remove') throw ec2Error('MissingParameter', 'The request must contain the parameter operationType (add or remove)');
-          const list = [
-            ...(input.UserIds ?? []).map((UserId) => ({ UserId })),
-            ...(input.UserGroups ?? []).map((Group) => ({ Group: Group as 'all' })),
-            ...(input.OrganizationArns ?? []).map((OrganizationArn) => ({ OrganizationArn })),
-            ...(input.OrganizationalUnitArns ?? []).map((OrganizationalUnitArn) => ({ OrganizationalUnitArn })),
-          ];
-          change = op === 'add' ? { Add: list } : { Remove: list };
-        }
-        await sharing.modify(ctx, image, change, checkpoint(ctx));
-      } else if (wantsDescription) {
-        const description = input.Description?.Value ?? input.Value ?? '';
-        if ([...description].length > 255) throw invalidParameterValue('The description must be at most 255 characters long.');
-        dryRunCheckpoint(ctx);
-        await store.images.update(image.image_id, { description });
-      } else {
-        const value = input.ImdsSupport?.Value ?? input.Value;
-        if (value !== 'v2.0') throw invalidParameterValue(`Value (${value}) for parameter ImdsSupport is invalid. The only valid value is v2.0.`);
-        dryRunCheckpoint(ctx);
-        await store.images.update(image.image_id, { imds_support: 'v2.0' });
-      }
+      const change = parseModification(input);
+      const image = await images.getOwnedLive(ctx, input.ImageId);
+      await applyModification(store, sharing, ctx, image, change, checkpoint(ctx));
       return undefined;
     },
 
     async ResetImageAttribute(ctx, input) {
       if (input.Attribute !== 'launchPermission') throw invalidParameterValue(`Value (${input.Attribute}) for parameter attribute is invalid. Only launchPermission can be reset.`);
-      const image = await images.getOwned(ctx, input.ImageId);
+      const image = await images.getOwnedLive(ctx, input.ImageId);
       dryRunCheckpoint(ctx);
       await store.images.clearLaunchPermissions(image.image_id);
       return undefined;
@@ -151,38 +73,31 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
     },
 
     async EnableImageDeprecation(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      await lifecycle.deprecate(image, input.DeprecateAt, checkpoint(ctx));
+      await lifecycle.deprecate(await images.getOwnedLive(ctx, input.ImageId), input.DeprecateAt, checkpoint(ctx));
       return { Return: true };
     },
 
     async DisableImageDeprecation(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      await lifecycle.undeprecate(image, checkpoint(ctx));
+      await lifecycle.undeprecate(await images.getOwnedLive(ctx, input.ImageId), checkpoint(ctx));
       return { Return: true };
     },
 
     async DisableImage(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      await lifecycle.disable(image, checkpoint(ctx));
+      await lifecycle.disable(await images.getOwnedLive(ctx, input.ImageId), checkpoint(ctx));
       return { Return: true };
     },
 
     async EnableImage(ctx, input) {
-      images.constructor; // (owner check below also finds disabled images)
-      const image = await images.getOwned(ctx, input.ImageId);
-      await lifecycle.enable(image, checkpoint(ctx));
+      await lifecycle.enable(await images.getOwnedLive(ctx, input.ImageId), checkpoint(ctx));
       return { Return: true };
     },
 
     async EnableImageDeregistrationProtection(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      return { Return: await lifecycle.protect(image, Boolean(input.WithCooldown), checkpoint(ctx)) };
+      return { Return: await lifecycle.protect(await images.getOwnedLive(ctx, input.ImageId), Boolean(input.WithCooldown), checkpoint(ctx)) };
     },
 
     async DisableImageDeregistrationProtection(ctx, input) {
-      const image = await images.getOwned(ctx, input.ImageId);
-      return { Return: await lifecycle.unprotect(image, checkpoint(ctx)) };
+      return { Return: await lifecycle.unprotect(await images.getOwnedLive(ctx, input.ImageId), checkpoint(ctx)) };
     },
 
     async GetImageBlockPublicAccessState(ctx) {
@@ -200,6 +115,46 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
       dryRunCheckpoint(ctx);
       await store.accountAttributes.set(ctx, IMAGE_BLOCK_PUBLIC_ACCESS, 'unblocked');
       return { ImageBlockPublicAccessState: 'unblocked' };
+    },
+
+    async GetImageAncestry(ctx, input) {
+      return { ImageAncestryEntries: await imageAncestry(store, images, ctx, input.ImageId) };
+    },
+
+    async DescribeImageReferences(ctx, input) {
+      const { references: list, nextToken } = await references.describe(ctx, input);
+      return { ImageReferences: list, NextToken: nextToken };
+    },
+
+    async ListImagesInRecycleBin(ctx, input) {
+      const ids = input.ImageIds?.length ? input.ImageIds : undefined;
+      for (const id of ids ?? []) ImageService.assertId(id);
+      if (ids && ids.length > MAX_RECYCLE_BIN_IDS) throw invalidParameterValue(`You can specify up to ${MAX_RECYCLE_BIN_IDS} image IDs.`);
+      const rows = await recycleBin.list(ctx, ids);
+      const { page, nextToken } = paginate(rows, (r) => r.image_id, input, {
+        binding: { op: 'ListImagesInRecycleBin', account: ctx.accountId, region: ctx.region, ids: ids ?? [] },
+        min: 1,
+        idsParameter: 'imageIdSet',
+        hasIds: Boolean(ids),
+      });
+      return {
+        Images: page.map((r) => ({
+          ImageId: r.image_id,
+          Name: r.name,
+          Description: r.description ?? undefined,
+          RecycleBinEnterTime: r.deregistered_at ? new Date(r.deregistered_at) : undefined,
+          RecycleBinExitTime: r.recycle_bin_until ? new Date(r.recycle_bin_until) : undefined,
+        })),
+        NextToken: nextToken,
+      };
+    },
+
+    async RestoreImageFromRecycleBin(ctx, input) {
+      ImageService.assertId(input.ImageId);
+      const image = await recycleBin.get(ctx, input.ImageId);
+      if (!image) throw ImageService.notFound(input.ImageId);
+      await recycleBin.restore(image, checkpoint(ctx));
+      return { Return: true };
     },
   };
 }

@@ -12,3 +12,12 @@ export function validateImageName(name: string): void {
     );
   }
 }
+
+export const duplicateName = (name: string, holder: string) => ec2Error('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${holder}`);
+
+/** Descriptions of images: at most 255 characters (CreateImage/RegisterImage/CopyImage references). */
+export function validateDescription(description: string | undefined): void {
+  if (description !== undefined && [...description].length > 255) {
+    throw ec2Error('InvalidParameterValue', 'The description must be at most 255 characters long.');
+  }
+}

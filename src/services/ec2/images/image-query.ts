@@ -4,6 +4,7 @@
 import type { Filter, Image, BlockDeviceMapping } from '../../../api/ec2/types.js';
 import type { ImageBlockDeviceRow, ImageColumn, ImageQuery, ImageRow, BlockDeviceColumn } from '../../../store/repos/images.js';
 import { ec2Error, invalidFilter, invalidParameterValue } from '../ec2-errors.js';
+import { protectionView } from './image-lifecycle.js';
 
 export const OWNER_ALIASES = ['amazon', 'aws-marketplace', 'aws-backup-vault'] as const;
 
@@ -11,14 +12,12 @@ const COLUMN_FILTERS: Record<string, { column: ImageColumn; boolean?: boolean }>
   architecture: { column: 'architecture' },
   'boot-mode': { column: 'boot_mode' },
   'creation-date': { column: 'creation_date' },
-  'deprecation-time': { column: 'deprecation_time' },
   description: { column: 'description' },
   'ena-support': { column: 'ena_support', boolean: true },
   'free-tier-eligible': { column: 'free_tier_eligible', boolean: true },
   hypervisor: { column: 'hypervisor' },
   'image-id': { column: 'image_id' },
   'image-type': { column: 'image_type' },
-  'imds-support': { column: 'imds_support' },
   'is-public': { column: 'public', boolean: true },
   'kernel-id': { column: 'kernel_id' },
   'manifest-location': { column: 'image_location' },
@@ -26,7 +25,6 @@ const COLUMN_FILTERS: Record<string, { column: ImageColumn; boolean?: boolean }>
   'owner-alias': { column: 'owner_alias' },
   'owner-id': { column: 'account_id' },
   platform: { column: 'platform' },
-  'platform-details': { column: 'platform_details' },
   'ramdisk-id': { column: 'ramdisk_id' },
   'root-device-name': { column: 'root_device_name' },
   'root-device-type': { column: 'root_device_type' },
@@ -37,10 +35,12 @@ const COLUMN_FILTERS: Record<string, { column: ImageColumn; boolean?: boolean }>
   state: { column: 'state' },
   'state-reason-code': { column: 'state_reason_code' },
   'state-reason-message': { column: 'state_reason_message' },
-  'tpm-support': { column: 'tpm_support' },
-  'usage-operation': { column: 'usage_operation' },
   'virtualization-type': { column: 'virtualization_type' },
 };
+
+// Documented filters over data Imago never has (watermarks, Inspector scans, instance-type
+// specifications, public SSM parameters): accepted, and no image matches them.
+const NEVER_MATCHING_FILTERS = /^(image-watermark\.|scan-result\.|instance-type-specification\.|public-ssm-parameter-name$)/;
 
 const BLOCK_DEVICE_FILTERS: Record<string, { column: BlockDeviceColumn; boolean?: boolean; text?: boolean }> = {
   'block-device-mapping.delete-on-termination': { column: 'delete_on_termination', boolean: true },
@@ -121,7 +121,8 @@ export function buildImageQuery(
     else if (name === 'image-allowed') {
       // Allowed AMIs are not enforced: every image is allowed
       if (!values.includes('true')) q.columns.push({ column: 'image_id', patterns: [] });
-    } else if (COLUMN_FILTERS[name]) q.columns.push({ ...COLUMN_FILTERS[name], patterns: values });
+    } else if (NEVER_MATCHING_FILTERS.test(name)) q.columns.push({ column: 'image_id', patterns: [] });
+    else if (COLUMN_FILTERS[name]) q.columns.push({ ...COLUMN_FILTERS[name], patterns: values });
     else if (BLOCK_DEVICE_FILTERS[name]) q.blockDevices.push({ ...BLOCK_DEVICE_FILTERS[name], patterns: values });
     else throw invalidFilter(name);
   }
@@ -141,7 +142,7 @@ function bdmOut(d: ImageBlockDeviceRow): BlockDeviceMapping {
       Encrypted: d.encrypted === null ? undefined : Boolean(d.encrypted),
       Iops: d.iops ?? undefined,
       Throughput: d.throughput ?? undefined,
-      KmsKeyId: d.kms_key_id ?? undefined,
+      // KmsKeyId is a launch-time parameter: images do not report it (EbsBlockDevice reference)
     },
   };
 }
@@ -191,7 +192,7 @@ export function imageOut(
     DeprecationTime: row.deprecation_time ?? undefined,
     ImdsSupport: (row.imds_support ?? undefined) as Image['ImdsSupport'],
     SourceInstanceId: row.source_instance_id ?? undefined,
-    DeregistrationProtection: row.deregistration_protection,
+    DeregistrationProtection: protectionView(row),
     LastLaunchedTime: owner ? (row.last_launched_time ?? undefined) : undefined,
     SourceImageId: row.source_image_id ?? undefined,
     SourceImageRegion: row.source_image_region ?? undefined,

@@ -1,27 +1,32 @@
 // The AMI catalog's domain: lookups with AWS's visibility rules, RegisterImage, DescribeImages,
-// DeregisterImage. Attributes, sharing and lifecycle switches live beside it
-// (image-attributes.ts, image-lifecycle.ts); CopyImage and CreateImage in their own files.
+// DeregisterImage. Sharing, lifecycle switches, attributes, copies, the Recycle Bin, ancestry and
+// references live beside it; CreateImage (instances) builds on newRow/resolveMappings/settle.
 //
 // Visibility: an image is visible to its owner, to accounts and organizations it is shared
 // with, and to everyone when public; others' private images are indistinguishable from
 // missing ones. Deregistered images stay visible to their owner (state `deregistered`) for
-// `deregisteredVisibleMs`, then are unknown forever.
+// `deregisteredVisibleMs` ("a short interval"), then are unknown forever; images retained by
+// the Recycle Bin are listed there instead.
 import type { BlockDeviceMapping, DescribeImagesRequest, Image, RegisterImageRequest } from '../../../api/ec2/types.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
-import type { ImageBlockDeviceRow, ImageRow } from '../../../store/repos/images.js';
-import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
+import type { ImageRow } from '../../../store/repos/images.js';
+import { ImageNameTaken } from '../../../store/repos/images.js';
+import { ec2Error, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import { isId, newId } from '../resource-ids.js';
-import { decodeToken, encodeToken } from '../pagination.js';
+import { checkPageRequest, decodeToken, encodeToken } from '../pagination.js';
 import type { SnapshotService } from '../snapshots/snapshot-service.js';
 import { buildImageQuery, imageOut } from './image-query.js';
-import { validateImageName } from './image-names.js';
+import { duplicateName, validateDescription, validateImageName } from './image-names.js';
+import { resolveMappings, type DeviceRow } from './block-device-mappings.js';
+import type { ImageRecycleBin } from './image-recycle-bin.js';
 
 export interface ImageDeps {
   store: Store;
   snapshots: SnapshotService;
   jobs: JobRunner;
+  recycleBin: ImageRecycleBin;
   settleMs: number;
   /** how long deregistered images stay visible to their owners (AWS: "a short interval") */
   deregisteredVisibleMs: number;
@@ -30,6 +35,11 @@ export interface ImageDeps {
 export type Caller = Scope;
 
 export const ROOT_DEVICE_DEFAULT = '/dev/xvda';
+
+export interface DeleteSnapshotResult {
+  snapshotId: string;
+  returnCode: 'success' | 'skipped' | 'missing-permissions' | 'internal-error' | 'client-error';
+}
 
 export class ImageService {
   constructor(private readonly deps: ImageDeps) {
@@ -63,8 +73,9 @@ export class ImageService {
     return this.deps.store.images.isSharedWith(row.image_id, caller.accountId, await this.orgsOf(caller.accountId));
   }
 
-  private recentlyDeregistered(row: ImageRow): boolean {
-    return Boolean(row.deregistered_at && Date.now() - Date.parse(row.deregistered_at) < this.deps.deregisteredVisibleMs);
+  /** Deregistered within the visibility window, and not in the Recycle Bin. */
+  recentlyDeregistered(row: ImageRow): boolean {
+    return Boolean(row.deregistered_at && !row.recycle_bin_until && Date.now() - Date.parse(row.deregistered_at) < this.deps.deregisteredVisibleMs);
   }
 
   /** An image the caller can see, else InvalidAMIID.NotFound. */
@@ -85,34 +96,39 @@ export class ImageService {
     return row;
   }
 
-  // ---- RegisterImage ----------------------------------------------------------------
+  /** An owned image that is not deregistered (what changes need). */
+  async getOwnedLive(caller: Caller, imageId: string): Promise<ImageRow> {
+    const row = await this.getOwned(caller, imageId);
+    if (row.state === 'deregistered') throw unavailable(imageId);
+    return row;
+  }
+
+  // ---- creation ---------------------------------------------------------------------
 
   async register(caller: Caller, req: RegisterImageRequest, checkpoint: () => void): Promise<ImageRow> {
-    const { store, snapshots } = this.deps;
     validateImageName(req.Name);
-    if (req.Description !== undefined && [...req.Description].length > 255) throw invalidParameterValue('The description must be at most 255 characters long.');
+    validateDescription(req.Description);
     if (req.ImageLocation) {
       throw ec2Error('UnsupportedOperation', 'Instance store-backed AMIs (ImageLocation) are not supported: register an EBS-backed AMI from a snapshot.');
     }
-    if (req.BillingProducts?.length) throw ec2Error('InvalidParameterValue', 'This account is not authorized to use billing products.');
+    if (req.BillingProducts?.length) throw invalidParameterValue('This account is not authorized to use billing products.');
     if (req.UefiData !== undefined && (req.UefiData.length > 64000 || !/^[A-Za-z0-9+/]*={0,2}$/.test(req.UefiData))) {
       throw invalidParameterValue('UefiData must be base64 of at most 64000 characters.');
     }
     const mappings = req.BlockDeviceMappings ?? [];
     const rootDeviceName = req.RootDeviceName;
-    if (!rootDeviceName) throw ec2Error('MissingParameter', 'The request must contain the parameter RootDeviceName');
+    if (!rootDeviceName) throw missingParameter('RootDeviceName');
     if (!mappings.some((m) => m.DeviceName === rootDeviceName && m.Ebs?.SnapshotId)) {
       throw ec2Error('InvalidBlockDeviceMapping', `The root device ${rootDeviceName} must be mapped to an EBS snapshot in BlockDeviceMapping.`);
     }
-    const devices = await this.resolveMappings(caller, mappings, { fromSnapshot: 'register' });
-    const existing = await store.images.findByName(caller.accountId, caller.region, req.Name);
-    if (existing) throw ec2Error('InvalidAMIName.Duplicate', `AMI name ${req.Name} is already in use by AMI ${existing.image_id}`);
+    const devices = await this.resolveMappings(caller, mappings);
+    await this.assertNameFree(caller, req.Name);
     checkpoint();
     const row = this.newRow(caller, {
       name: req.Name,
       description: req.Description ?? null,
       state: 'available',
-      architecture: req.Architecture ?? 'i386', // AWS's documented default for RegisterImage
+      architecture: req.Architecture ?? 'i386', // AWS's documented defaults for RegisterImage
       virtualization_type: req.VirtualizationType ?? 'paravirtual',
       root_device_name: rootDeviceName,
       ena_support: req.EnaSupport === undefined ? null : req.EnaSupport ? 1 : 0,
@@ -124,8 +140,7 @@ export class ImageService {
       kernel_id: req.KernelId ?? null,
       ramdisk_id: req.RamdiskId ?? null,
     });
-    await store.images.insert(row, devices);
-    void snapshots; // snapshots are held through snapshots.registerUser
+    await this.insert(row, devices);
     return row;
   }
 
@@ -171,75 +186,34 @@ export class ImageService {
       deregistered_at: null,
       recycle_bin_until: null,
       client_token: null,
+      recycled_state: null,
       ...fields,
     };
   }
 
-  /**
-   * Block device mappings of RegisterImage (from snapshots the caller may use; `Encrypted`
-   * must be omitted for them; size >= snapshot) into catalog rows.
-   */
-  async resolveMappings(caller: Caller, mappings: readonly BlockDeviceMapping[], _opts: { fromSnapshot: 'register' }): Promise<Omit<ImageBlockDeviceRow, 'image_id'>[]> {
-    const seen = new Set<string>();
-    const out: Omit<ImageBlockDeviceRow, 'image_id'>[] = [];
-    for (const [position, m] of mappings.entries()) {
-      if (!m.DeviceName) throw ec2Error('MissingParameter', 'The request must contain the parameter BlockDeviceMapping.DeviceName');
-      if (seen.has(m.DeviceName)) throw ec2Error('InvalidBlockDeviceMapping', `The device name ${m.DeviceName} is used more than once.`);
-      seen.add(m.DeviceName);
-      const base = { position, device_name: m.DeviceName, virtual_name: null, no_device: 0, snapshot_id: null, volume_size: null, volume_type: null, delete_on_termination: null, encrypted: null, iops: null, throughput: null, kms_key_id: null };
-      if (m.NoDevice !== undefined) {
-        out.push({ ...base, no_device: 1 });
-        continue;
-      }
-      if (m.VirtualName !== undefined) {
-        if (m.Ebs) throw ec2Error('InvalidBlockDeviceMapping', `The device ${m.DeviceName} cannot have both a virtual name and an EBS volume.`);
-        if (!/^ephemeral\d+$/.test(m.VirtualName)) throw ec2Error('InvalidBlockDeviceMapping', `Invalid virtual name ${m.VirtualName} (expecting ephemeral0..ephemeral23).`);
-        out.push({ ...base, virtual_name: m.VirtualName });
-        continue;
-      }
-      const ebs = m.Ebs;
-      if (!ebs) throw ec2Error('InvalidBlockDeviceMapping', `The device ${m.DeviceName} needs Ebs, VirtualName or NoDevice.`);
-      const volumeType = ebs.VolumeType ?? 'gp2';
-      if (ebs.SnapshotId) {
-        if (ebs.Encrypted !== undefined) {
-          throw ec2Error('InvalidBlockDeviceMapping', 'The parameter Encrypted is not supported for a mapping created from a snapshot: the encryption follows the snapshot.');
-        }
-        const snap = await this.deps.snapshots.getVisible(caller, ebs.SnapshotId);
-        if (snap.state !== 'completed') throw ec2Error('IncorrectState', `Snapshot ${snap.snapshot_id} is not completed (state ${snap.state}).`);
-        const size = ebs.VolumeSize ?? snap.volume_size;
-        if (size < snap.volume_size) {
-          throw ec2Error('InvalidBlockDeviceMapping', `Volume of size ${size}GB is smaller than snapshot '${snap.snapshot_id}', expect size >= ${snap.volume_size}GB`);
-        }
-        out.push({
-          ...base,
-          snapshot_id: snap.snapshot_id,
-          volume_size: size,
-          volume_type: volumeType,
-          delete_on_termination: ebs.DeleteOnTermination === false ? 0 : 1,
-          encrypted: snap.encrypted,
-          iops: ebs.Iops ?? null,
-          throughput: ebs.Throughput ?? null,
-          kms_key_id: snap.encrypted ? snap.kms_key_arn : null,
-        });
-      } else {
-        if (ebs.VolumeSize === undefined) throw ec2Error('InvalidBlockDeviceMapping', `The device ${m.DeviceName} needs a VolumeSize or a SnapshotId.`);
-        if (ebs.KmsKeyId && !ebs.Encrypted) throw ec2Error('InvalidParameterDependency', 'The parameter KmsKeyId requires the parameter Encrypted to be set.');
-        out.push({
-          ...base,
-          volume_size: ebs.VolumeSize,
-          volume_type: volumeType,
-          delete_on_termination: ebs.DeleteOnTermination === false ? 0 : 1,
-          encrypted: ebs.Encrypted ? 1 : 0,
-          iops: ebs.Iops ?? null,
-          throughput: ebs.Throughput ?? null,
-          kms_key_id: ebs.KmsKeyId ?? null,
-        });
-      }
-    }
-    return out;
+  /** Block device mappings from the request into catalog rows (see block-device-mappings.ts). */
+  resolveMappings(caller: Caller, mappings: readonly BlockDeviceMapping[], _opts?: { fromSnapshot: 'register' }): Promise<DeviceRow[]> {
+    return resolveMappings(this.deps.snapshots, caller, mappings);
   }
 
-  /** Puts an image in `pending` and lets the job make it `available` after settleMs. */
+  /** InvalidAMIName.Duplicate when a live image of the caller in the region has the name. */
+  async assertNameFree(caller: Caller, name: string): Promise<void> {
+    const existing = await this.deps.store.images.findByName(caller.accountId, caller.region, name);
+    if (existing) throw duplicateName(name, existing.image_id);
+  }
+
+  /** Inserts a new image; a name taken meanwhile is InvalidAMIName.Duplicate. */
+  async insert(row: ImageRow, devices: DeviceRow[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
+    try {
+      await this.deps.store.images.insert(row, devices, productCodes);
+    } catch (e) {
+      if (!(e instanceof ImageNameTaken)) throw e;
+      await this.assertNameFree({ accountId: row.account_id, region: row.region }, row.name);
+      throw e;
+    }
+  }
+
+  /** Lets a `pending` image become `available` after settleMs (a durable job). */
   async settle(imageId: string): Promise<void> {
     await this.deps.jobs.schedule('image.available', { imageId }, this.deps.settleMs);
   }
@@ -249,20 +223,15 @@ export class ImageService {
   async describe(caller: Caller, input: DescribeImagesRequest): Promise<{ images: Image[]; nextToken?: string }> {
     const { store } = this.deps;
     for (const id of input.ImageIds ?? []) ImageService.assertId(id);
-    if (input.MaxResults !== undefined && input.ImageIds?.length) {
-      throw ec2Error('InvalidParameterCombination', 'The parameter imagesSet cannot be used with the parameter maxResults');
-    }
+    checkPageRequest(input, { idsParameter: 'imagesSet', hasIds: Boolean(input.ImageIds?.length) });
     const orgs = await this.orgsOf(caller.accountId);
     const query = buildImageQuery(input, { ...caller, orgs }, new Date(), this.deps.deregisteredVisibleMs);
-    const binding = { op: 'DescribeImages', caller, input: { ...input, MaxResults: undefined, NextToken: undefined, DryRun: undefined } };
+    const binding = { op: 'DescribeImages', caller: { accountId: caller.accountId, region: caller.region }, input: { ...input, MaxResults: undefined, NextToken: undefined, DryRun: undefined } };
     let rows: ImageRow[];
     let nextToken: string | undefined;
     if (input.MaxResults === undefined && !input.NextToken) {
       rows = await store.images.describe(query);
     } else {
-      if (input.MaxResults !== undefined && (!Number.isInteger(input.MaxResults) || input.MaxResults < 1)) {
-        throw invalidParameterValue(`Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value greater than 0.`);
-      }
       // page through the index by image id: fetch one more than asked to know if more exist
       const size = Math.min(input.MaxResults ?? 1000, 1000);
       const after = input.NextToken ? decodeToken(binding, input.NextToken) : undefined;
@@ -271,14 +240,13 @@ export class ImageService {
       if (fetched.length > size) nextToken = encodeToken(binding, rows[rows.length - 1].image_id);
     }
     if (input.ImageIds?.length) {
-      // explicit ids that exist nowhere (or no longer) fail the request; invisible ones are omitted
+      // ids that exist nowhere (or no longer) fail the request; existing but invisible ones are
+      // left out (DescribeImages reference), as are recently deregistered ones of others
       const found = new Set(rows.map((r) => r.image_id));
       for (const id of input.ImageIds) {
         if (found.has(id)) continue;
         const row = await store.images.get(id);
-        if (!row || row.region !== caller.region || (row.state === 'deregistered' && !(row.account_id === caller.accountId && this.recentlyDeregistered(row)))) {
-          throw ImageService.notFound(id);
-        }
+        if (!row || row.region !== caller.region || (row.state === 'deregistered' && !this.recentlyDeregistered(row))) throw ImageService.notFound(id);
       }
     }
     const ids = rows.map((r) => r.image_id);
@@ -288,45 +256,61 @@ export class ImageService {
 
   // ---- DeregisterImage --------------------------------------------------------------
 
-  async deregister(caller: Caller, imageId: string, deleteSnapshots: boolean, checkpoint: () => void): Promise<{ snapshotId: string; returnCode: string }[]> {
-    const { store, snapshots } = this.deps;
+  async deregister(caller: Caller, imageId: string, deleteSnapshots: boolean, checkpoint: () => void): Promise<DeleteSnapshotResult[]> {
+    const { store, recycleBin } = this.deps;
     ImageService.assertId(imageId);
-    const row = await store.images.get(imageId);
-    if (row && row.account_id === caller.accountId && row.region === caller.region && row.state === 'deregistered') {
-      throw ec2Error('InvalidAMIID.Unavailable', `The image ${imageId} is no longer available`);
+    const existing = await store.images.get(imageId);
+    if (existing?.account_id === caller.accountId && existing.region === caller.region && existing.state === 'deregistered') {
+      throw this.recentlyDeregistered(existing) ? unavailable(imageId) : ImageService.notFound(imageId);
     }
     const image = await this.getOwned(caller, imageId);
-    const protectedNow = image.deregistration_protection.startsWith('enabled') || (image.protection_cooldown_until && Date.parse(image.protection_cooldown_until) > Date.now());
-    if (protectedNow) {
-      throw ec2Error('OperationNotPermitted', `The image ${imageId} has deregistration protection enabled; disable it first (DisableImageDeregistrationProtection).`);
+    const cooling = image.protection_cooldown_until && Date.parse(image.protection_cooldown_until) > Date.now();
+    if (image.deregistration_protection.startsWith('enabled') || cooling) {
+      throw ec2Error(
+        'OperationNotPermitted',
+        `The image ${imageId} can't be deregistered because deregistration protection is enabled${cooling ? ` until ${image.protection_cooldown_until}` : ''}. Disable it first (DisableImageDeregistrationProtection).`,
+      );
     }
     checkpoint();
-    const now = new Date().toISOString();
-    await store.images.update(imageId, { state: 'deregistered', deregistered_at: now, public: 0 });
+    const now = new Date();
+    const binUntil = await recycleBin.exitTime(caller, now);
+    await store.images.update(imageId, {
+      state: 'deregistered',
+      deregistered_at: now.toISOString(),
+      public: 0,
+      recycle_bin_until: binUntil ?? null,
+      recycled_state: binUntil ? image.state : null,
+    });
     await store.images.clearLaunchPermissions(imageId);
-    const results: { snapshotId: string; returnCode: string }[] = [];
-    if (deleteSnapshots) {
-      const devices = (await store.images.blockDevices([imageId])).get(imageId) ?? [];
-      for (const d of devices) {
-        if (!d.snapshot_id) continue;
-        const snap = await store.snapshots.get(d.snapshot_id);
-        if (!snap) {
-          results.push({ snapshotId: d.snapshot_id, returnCode: 'client-error' });
-        } else if (snap.account_id !== caller.accountId) {
-          results.push({ snapshotId: d.snapshot_id, returnCode: 'missing-permissions' });
-        } else if (await snapshots.usedBy(d.snapshot_id)) {
-          results.push({ snapshotId: d.snapshot_id, returnCode: 'skipped' }); // another image still uses it
-        } else {
-          try {
-            await snapshots.delete(caller, d.snapshot_id);
-            results.push({ snapshotId: d.snapshot_id, returnCode: 'success' });
-          } catch {
-            results.push({ snapshotId: d.snapshot_id, returnCode: 'internal-error' });
-          }
+    if (binUntil) await recycleBin.mark(image);
+    return deleteSnapshots ? this.deleteSnapshotsOf(caller, imageId) : [];
+  }
+
+  /** DeleteAssociatedSnapshots: each snapshot deleted unless another image uses it. */
+  private async deleteSnapshotsOf(caller: Caller, imageId: string): Promise<DeleteSnapshotResult[]> {
+    const { store, snapshots } = this.deps;
+    const results: DeleteSnapshotResult[] = [];
+    const devices = (await store.images.blockDevices([imageId])).get(imageId) ?? [];
+    for (const snapshotId of new Set(devices.flatMap((d) => (d.snapshot_id ? [d.snapshot_id] : [])))) {
+      const snap = await store.snapshots.get(snapshotId);
+      let returnCode: DeleteSnapshotResult['returnCode'];
+      if (!snap) returnCode = 'client-error';
+      else if (snap.account_id !== caller.accountId) returnCode = 'missing-permissions';
+      else if (await snapshots.usedBy(snapshotId)) returnCode = 'skipped';
+      else {
+        try {
+          await snapshots.delete(caller, snapshotId);
+          returnCode = 'success';
+        } catch {
+          returnCode = 'internal-error';
         }
       }
+      results.push({ snapshotId, returnCode });
     }
     return results;
   }
 }
 
+export function unavailable(imageId: string) {
+  return ec2Error('InvalidAMIID.Unavailable', `The image id '[${imageId}]' is no longer available`);
+}

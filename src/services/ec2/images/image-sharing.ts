@@ -9,12 +9,12 @@ import type { LaunchPermissionRow, ImageRow } from '../../../store/repos/images.
 import type { KmsService } from '../../kms/kms-service.js';
 import { ec2Error } from '../ec2-errors.js';
 import type { Caller } from './image-service.js';
+import { publicDeprecationLimit } from './image-lifecycle.js';
 
 export const IMAGE_BLOCK_PUBLIC_ACCESS = 'image.block-public-access';
-const TWO_YEARS_MS = 2 * 365 * 24 * 3600_000;
 
-const ORG_ARN = /^arn:aws:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
-const OU_ARN = /^arn:aws:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+export const ORG_ARN = /^arn:aws:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
+export const OU_ARN = /^arn:aws:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
 
 function badItem(message: string) {
   return ec2Error('InvalidAMIAttributeItemValue', message);
@@ -75,10 +75,10 @@ export class ImageSharing {
     if (add.length) await this.checkShareable(caller, image, add.some((p) => p.kind === 'group'));
     checkpoint();
     await this.store.images.changeLaunchPermissions(image.image_id, add, remove);
-    if (add.some((p) => p.kind === 'group') && !image.deprecation_time) {
-      const at = new Date(Date.parse(image.creation_date) + TWO_YEARS_MS);
-      at.setUTCSeconds(0, 0);
-      await this.store.images.update(image.image_id, { deprecation_time: at.toISOString() });
+    // public images are deprecated two years after creation at the latest
+    const limit = publicDeprecationLimit(image);
+    if (add.some((p) => p.kind === 'group') && (!image.deprecation_time || Date.parse(image.deprecation_time) > limit.getTime())) {
+      await this.store.images.update(image.image_id, { deprecation_time: limit.toISOString() });
     }
   }
 
