@@ -210,8 +210,9 @@ export class DirectSnapshots {
     if (!activity.begin(row.snapshot_id)) throw notPending(row.snapshot_id, 'is being completed');
     try {
       // an unencrypted chunk's id is the plaintext's SHA-256: the verified checksum
-      const chunkId = isZeroBlock(w.data) ? null : await blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex'));
-      await committer.commit(row.map_id, [w.index, chunkId]);
+      await committer.write(row.map_id, w.index, async () =>
+        isZeroBlock(w.data) ? null : blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex')),
+      );
       await activity.written(row.snapshot_id, w.progress);
     } finally {
       activity.end(row.snapshot_id);

@@ -17,14 +17,37 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/** How long a round waits for writes already being stored to join it. */
+const GATHER_MS = 5;
+
 export class EntryCommitter {
   private queue: Waiter[] = [];
   private running = false;
+  /** writes storing their chunk, whose entry will come */
+  private storing = 0;
+  private gathered?: () => void;
 
   constructor(
     private readonly blocks: BlockStorage,
     private readonly flushEachRound = true,
   ) {}
+
+  /**
+   * Stores a block (`store` gives its chunk id, null for zeros) and resolves once its data is
+   * flushed and its entry committed. A round about to start waits (briefly) for writes still
+   * storing, so concurrent uploads share rounds even when their bodies arrive staggered.
+   */
+  async write(mapId: string, index: number, store: () => Promise<string | null>): Promise<void> {
+    this.storing++;
+    let chunk: string | null;
+    try {
+      chunk = await store();
+    } finally {
+      this.storing--;
+      if (this.storing === 0) this.gathered?.();
+    }
+    await this.commit(mapId, [index, chunk]);
+  }
 
   /** Resolves once the entry's data is flushed and the entry committed. */
   commit(mapId: string, entry: MapEntry): Promise<void> {
@@ -34,9 +57,23 @@ export class EntryCommitter {
     });
   }
 
+  private gather(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, GATHER_MS);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.gathered = undefined;
+        resolve();
+      }
+      this.gathered = done;
+    });
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     while (this.queue.length > 0) {
+      if (this.storing > 0) await this.gather();
       const round = this.queue;
       this.queue = [];
       try {

@@ -28,13 +28,19 @@ async function write(ebs: EbsDomain, snapshotId: string, index: number): Promise
   await ebs.writes.putBlock(alice, { snapshotId, index, data, dataLength: BLOCK_SIZE, checksum: createHash('sha256').update(data).digest('base64') });
 }
 
+/** When the snapshot's idle clock started (its start, recorded as its first activity). */
+async function armedAt(snapshotId: string): Promise<number> {
+  const row = (await h.store.snapshots.get(snapshotId))!;
+  return Date.parse(row.last_write_at ?? row.start_time);
+}
+
 const rejects = (p: Promise<unknown>, reason: string) =>
   assert.rejects(p, (e: unknown) => isServiceError(e) && e.code === 'ValidationException' && e.fields?.Reason === reason);
 
 test('an idle pending snapshot goes to error at its deadline; each write moves the deadline', async () => {
   const ebs = make();
   const s = await ebs.writes.start(alice, { volumeSizeGib: 1, tags: [], timeoutMinutes: 10 });
-  now = Date.parse(s.startTime); // the deadline counts from the snapshot's start
+  now = await armedAt(s.snapshotId); // the deadline counts from the snapshot's start
   const jobs = await h.store.jobs.due(new Date(Date.now() + 11 * MIN), 100);
   assert.ok(jobs.some((j) => j.kind === TIMEOUT_JOB && JSON.parse(j.payload).snapshotId === s.snapshotId), 'a durable job is armed');
   const map = (await h.store.snapshots.get(s.snapshotId))!.map_id;
@@ -58,7 +64,7 @@ test('an idle pending snapshot goes to error at its deadline; each write moves t
 test('the last write time is persisted: a restarted server keeps the deadline', async () => {
   const ebs = make();
   const s = await ebs.writes.start(alice, { volumeSizeGib: 1, tags: [] }); // default Timeout: 60 minutes
-  now = Date.parse(s.startTime);
+  now = await armedAt(s.snapshotId);
   now += 50 * MIN;
   await write(ebs, s.snapshotId, 3);
   const restarted = make(); // knows nothing in memory
