@@ -2,7 +2,7 @@
 // and back. Domain logic lives in direct-snapshots.ts (writes) and snapshot-reads.ts (reads).
 import { BLOCK_SIZE } from '../../blocks/block-size.js';
 import type { HandlerMap, RequestContext } from '../../protocol/dispatch.js';
-import type { Operations } from '../../api/ebs/types.js';
+import type { Operations, StatusEnum } from '../../api/ebs/types.js';
 import type { Scope } from '../../store/scope.js';
 import type { DirectSnapshots } from './direct-snapshots.js';
 import type { SnapshotReads } from './snapshot-reads.js';
@@ -25,7 +25,7 @@ export function ebsHandlers(writes: DirectSnapshots, reads: SnapshotReads): Hand
       return {
         SnapshotId: s.snapshotId,
         OwnerId: s.ownerId,
-        Status: s.status as 'pending',
+        Status: s.status as StatusEnum,
         StartTime: new Date(s.startTime),
         VolumeSize: s.volumeSizeGib,
         BlockSize: BLOCK_SIZE,
@@ -57,7 +57,7 @@ export function ebsHandlers(writes: DirectSnapshots, reads: SnapshotReads): Hand
         checksumAlgorithm: input.ChecksumAlgorithm,
         aggregationMethod: input.ChecksumAggregationMethod,
       });
-      return { Status: status as 'pending' };
+      return { Status: status as StatusEnum };
     },
 
     ListSnapshotBlocks: async (ctx, input) => {
