@@ -16,6 +16,9 @@ export class JobRunner {
   private stopped = true;
   private wake?: () => void;
   private active: Promise<void> = Promise.resolve();
+  /** keyed jobs running now, and those asked to run again as soon as they finish */
+  private readonly runningIds = new Set<string>();
+  private readonly rerun = new Set<string>();
 
   constructor(
     private readonly jobs: JobsRepo,
@@ -33,6 +36,16 @@ export class JobRunner {
     await this.jobs.insert({ job_id: jobId, kind, payload: JSON.stringify(payload), run_at: new Date(Date.now() + delayMs).toISOString() });
     this.poke(delayMs);
     return jobId;
+  }
+
+  /**
+   * A keyed job (one per `jobId`, e.g. one per Auto Scaling group) made due now: created if
+   * absent, else brought forward. If it is running at this moment it runs again right after.
+   */
+  async ensure(jobId: string, kind: string, payload: unknown): Promise<void> {
+    if (this.runningIds.has(jobId)) this.rerun.add(jobId);
+    await this.jobs.upsertDue({ job_id: jobId, kind, payload: JSON.stringify(payload), run_at: new Date().toISOString() });
+    this.poke(0);
   }
 
   start(): void {
@@ -97,8 +110,10 @@ export class JobRunner {
       await this.jobs.reschedule(job.job_id, new Date(Date.now() + 60_000), job.attempts + 1, `no handler for ${job.kind}`);
       return;
     }
+    this.runningIds.add(job.job_id);
     try {
-      const result = await handler(JSON.parse(job.payload), job);
+      let result = await handler(JSON.parse(job.payload), job);
+      if (this.rerun.delete(job.job_id)) result = { retryInMs: 0 };
       if (result === 'done') await this.jobs.delete(job.job_id);
       else {
         const payload = result.payload === undefined ? undefined : JSON.stringify(result.payload);
@@ -109,6 +124,8 @@ export class JobRunner {
       const backoff = Math.min(60_000, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn('job failed; will retry', { job: job.job_id, kind: job.kind, attempts, err: String(e) });
       await this.jobs.reschedule(job.job_id, new Date(Date.now() + backoff), attempts, String(e));
+    } finally {
+      this.runningIds.delete(job.job_id);
     }
   }
 }

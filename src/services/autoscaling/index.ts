@@ -1,9 +1,63 @@
-// Auto Scaling over awsQuery. Operations arrive with the compute issue; until then every
-// modelled operation answers NotImplemented.
+// Auto Scaling over awsQuery: groups, their instances, scaling activities, policies, tags and
+// instance refresh, kept at their desired capacity by the durable reconciliation loop.
+import type { Operations } from '../../api/autoscaling/types.js';
 import { loadServiceModel } from '../../protocol/model.js';
 import { QueryProtocol } from '../../protocol/query-protocol.js';
-import type { ServiceDefinition } from '../../protocol/dispatch.js';
+import type { HandlerMap, ServiceDefinition } from '../../protocol/dispatch.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import type { Logger } from '../../logger.js';
+import type { Store } from '../../store/store.js';
+import type { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
+import type { ImageLookup } from '../ec2/launch-templates/template-data.js';
+import { createContext, type AsgContext } from './asg-context.js';
+import type { AsgCompute } from './compute-port.js';
+import { noSubnets, type SubnetLookup } from './placement.js';
+import { reconcileLoop } from './reconcile-loop.js';
+import { timingFor } from './timing.js';
+import { GroupService } from './group-service.js';
+import { InstanceOps } from './instance-ops.js';
+import { PolicyService } from './policies.js';
+import { GroupTags } from './asg-tags.js';
+import { RefreshService } from './refresh-service.js';
+import { autoscalingHandlers } from './handlers.js';
 
+export interface AutoscalingDeps {
+  store: Store;
+  jobs: JobRunner;
+  log?: Logger;
+  templates: LaunchTemplateService;
+  images: ImageLookup;
+  compute: AsgCompute;
+  subnets?: SubnetLookup;
+  /** --settle-ms: paces the reconciler */
+  settleMs: number;
+}
+
+/** The domain (usable without the wire) and the awsQuery service definition. */
+export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; service: ServiceDefinition } {
+  let ctx: AsgContext;
+  const loop = reconcileLoop(deps.jobs, deps.log, () => ctx);
+  ctx = {
+    ...createContext({ store: deps.store, templates: deps.templates, images: deps.images, compute: deps.compute, subnets: deps.subnets ?? noSubnets, timing: timingFor(deps.settleMs) }),
+    kick: loop.kick,
+  };
+  const groups = new GroupService(ctx);
+  const handlers: HandlerMap<Operations> = autoscalingHandlers({
+    ctx,
+    groups,
+    instances: new InstanceOps(ctx, groups),
+    policies: new PolicyService(ctx, groups),
+    tags: new GroupTags(ctx, groups),
+    refreshes: new RefreshService(ctx, groups),
+  });
+  const model = loadServiceModel('autoscaling');
+  return {
+    ctx,
+    service: { id: 'autoscaling', model, protocol: new QueryProtocol(model, 'query'), handlers: handlers as ServiceDefinition['handlers'], internalErrorCode: 'InternalFailure' },
+  };
+}
+
+/** Until EC2 instances are wired (server.ts), Auto Scaling answers NotImplemented for every operation. */
 export function autoscalingService(): ServiceDefinition {
   const model = loadServiceModel('autoscaling');
   return { id: 'autoscaling', model, protocol: new QueryProtocol(model, 'query'), handlers: {}, internalErrorCode: 'InternalFailure' };

@@ -11,6 +11,19 @@ export class JobsRepo {
     await this.db.insertInto('jobs').values({ ...row, attempts: 0, last_error: null, created_at: new Date().toISOString() }).execute();
   }
 
+  /** Inserts a job under its fixed id, or moves an existing one's run_at forward to `run_at`. */
+  async upsertDue(row: Omit<JobRow, 'created_at' | 'attempts' | 'last_error'>): Promise<void> {
+    await this.db
+      .insertInto('jobs')
+      .values({ ...row, attempts: 0, last_error: null, created_at: new Date().toISOString() })
+      .onConflict((oc) =>
+        oc.column('job_id').doUpdateSet((eb) => ({
+          run_at: eb.case().when('excluded.run_at', '<', eb.ref('jobs.run_at')).then(eb.ref('excluded.run_at')).else(eb.ref('jobs.run_at')).end(),
+        })),
+      )
+      .execute();
+  }
+
   async due(now: Date, limit: number): Promise<JobRow[]> {
     return this.db.selectFrom('jobs').selectAll().where('run_at', '<=', now.toISOString()).orderBy('run_at').limit(limit).execute();
   }

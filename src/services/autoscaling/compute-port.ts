@@ -1,0 +1,35 @@
+// What Auto Scaling needs from EC2 instances, as an interface: launch one instance from a
+// launch template version in a zone, terminate instances, and read their states. The server
+// wires it to the instance service's domain API (instance-compute.ts); unit tests use a fake.
+// Launch failures are thrown as the EC2 ServiceError (code and message become the activity's
+// status message).
+import type { Scope } from '../../store/scope.js';
+
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export interface LaunchRequest {
+  launchTemplate: { id: string; version: number };
+  zone: string;
+  subnetId?: string;
+  /** the group's PropagateAtLaunch tags plus aws:autoscaling:groupName; they win over the template's instance tags */
+  tags: { Key: string; Value: string }[];
+  /** a MixedInstancesPolicy override */
+  instanceType?: string;
+  imageId?: string;
+}
+
+export interface LaunchedInstance {
+  instanceId: string;
+  zone: string;
+  subnetId?: string;
+  instanceType?: string;
+  imageId?: string;
+}
+
+export interface AsgCompute {
+  launch(caller: Scope, req: LaunchRequest): Promise<LaunchedInstance>;
+  /** idempotent: terminated or unknown instances are ignored */
+  terminate(caller: Scope, instanceIds: readonly string[]): Promise<void>;
+  /** states of the instances that still exist (absent = gone) */
+  states(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceState>>;
+}

@@ -1,0 +1,104 @@
+// Launching one instance for a group and taking one out of service, each recorded as a scaling
+// activity. Launches go through the launch template (resolved now: `$Latest` follows new
+// versions) and the compute port; instances get the group's PropagateAtLaunch tags and
+// aws:autoscaling:groupName. A refused launch becomes a Failed activity carrying the EC2 message.
+import type { LaunchTemplateSpecification } from '../../api/autoscaling/types.js';
+import type { GroupRow } from '../../store/repos/autoscaling-groups.js';
+import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
+import type { ActivityRow } from '../../store/repos/autoscaling-activities.js';
+import { SSM_PREFIX } from '../ec2/launch-templates/template-data.js';
+import { details } from './activities.js';
+import type { AsgContext } from './asg-context.js';
+import { sourceTemplate, type Group, type LaunchSource } from './group-model.js';
+
+export const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
+
+export type LaunchOutcome = { ok: true; instance: GroupInstanceRow } | { ok: false; activity: ActivityRow };
+
+export async function launchInstance(
+  ctx: AsgContext,
+  group: Group,
+  slot: { zone: string; subnetId?: string },
+  source: LaunchSource,
+  cause: string,
+  refreshId: string | null,
+): Promise<LaunchOutcome> {
+  const { spec, instanceType, imageId } = sourceTemplate(source);
+  const detail = details(slot.zone, slot.subnetId);
+  try {
+    if (!spec) throw Object.assign(new Error('The group has no launch template.'), { code: 'ValidationError' });
+    const resolved = await ctx.templates.resolve(group.scope, spec);
+    let image = imageId;
+    const templateImage = resolved.data.ImageId;
+    if (!image && templateImage?.startsWith(SSM_PREFIX)) image = await ctx.templates.resolveAlias(group.scope, templateImage);
+    const tags = (await ctx.groups.tags(group.scope, [group.name])).filter((t) => t.propagate_at_launch === 1).map((t) => ({ Key: t.key, Value: t.value }));
+    tags.push({ Key: GROUP_NAME_TAG, Value: group.name });
+    const launched = await ctx.compute.launch(group.scope, {
+      launchTemplate: { id: resolved.templateId, version: resolved.version },
+      zone: slot.zone,
+      subnetId: slot.subnetId,
+      tags,
+      instanceType,
+      imageId: image,
+    });
+    const activity = await ctx.activities.start(group.row, {
+      description: `Launching a new EC2 instance: ${launched.instanceId}`,
+      cause,
+      details: details(launched.zone, launched.subnetId ?? slot.subnetId),
+      statusCode: 'InProgress',
+      progress: 30,
+    });
+    const lt: LaunchTemplateSpecification = { LaunchTemplateId: resolved.templateId, LaunchTemplateName: resolved.templateName, Version: String(resolved.version) };
+    const row: GroupInstanceRow = {
+      instance_id: launched.instanceId,
+      account_id: group.row.account_id,
+      region: group.row.region,
+      group_name: group.name,
+      availability_zone: launched.zone,
+      subnet_id: launched.subnetId ?? slot.subnetId ?? null,
+      lifecycle_state: 'Pending',
+      health_status: 'Healthy',
+      protected_from_scale_in: group.settings.NewInstancesProtectedFromScaleIn ? 1 : 0,
+      launch_template: JSON.stringify(lt),
+      image_id: launched.imageId ?? image ?? resolved.data.ImageId ?? null,
+      instance_type: launched.instanceType ?? instanceType ?? resolved.data.InstanceType ?? null,
+      launched_at: new Date().toISOString(),
+      in_service_at: null,
+      refresh_id: refreshId,
+      activity_id: activity.activity_id,
+      termination_cause: null,
+    };
+    await ctx.instances.insert(row);
+    return { ok: true, instance: row };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (!err.code) throw e; // not an EC2 refusal: a bug, let the job runner log and retry
+    return { ok: false, activity: await ctx.activities.failedLaunch(group.row, cause, detail, err.message ?? err.code) };
+  }
+}
+
+/** Takes an instance out of service: Terminating, an activity, and the EC2 termination. */
+export async function beginTermination(ctx: AsgContext, group: GroupRow, member: GroupInstanceRow, cause: string): Promise<ActivityRow> {
+  const activity = await ctx.activities.start(group, {
+    description: `Terminating EC2 instance: ${member.instance_id}`,
+    cause,
+    details: details(member.availability_zone, member.subnet_id ?? undefined),
+    statusCode: 'InProgress',
+    progress: 50,
+  });
+  await ctx.instances.update(member.instance_id, { lifecycle_state: 'Terminating', activity_id: activity.activity_id });
+  member.lifecycle_state = 'Terminating';
+  member.activity_id = activity.activity_id;
+  await requestTermination(ctx, group, member);
+  return activity;
+}
+
+/** Asks EC2 to terminate (again, after a restart or a refusal: it is idempotent). */
+export async function requestTermination(ctx: AsgContext, group: GroupRow, member: GroupInstanceRow): Promise<void> {
+  try {
+    await ctx.compute.terminate({ accountId: group.account_id, region: group.region }, [member.instance_id]);
+  } catch (e) {
+    // e.g. termination protection: the activity stays in progress and the next pass retries
+    if (member.activity_id) await ctx.activityRepo.update(member.activity_id, { status_message: (e as Error).message });
+  }
+}

@@ -1,0 +1,324 @@
+// The reconciler and instance refresh against a fake EC2 (the compute port) and a real store:
+// scale out balanced across zones, scale in by the termination policy, replacement of
+// instances terminated out of band, launch failures with back-off, instance refresh batches
+// bounded by MinHealthyPercentage, launch-before-terminate with MaxHealthyPercentage,
+// checkpoints, rollback and cancel. Passes are driven by hand: no timers, no job runner.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../store/store.js';
+import type { Scope } from '../../store/scope.js';
+import { ec2Error } from '../ec2/ec2-errors.js';
+import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
+import type { AsgCompute, InstanceState, LaunchRequest } from './compute-port.js';
+import { createContext, type AsgContext } from './asg-context.js';
+import { GroupService } from './group-service.js';
+import { InstanceOps } from './instance-ops.js';
+import { RefreshService } from './refresh-service.js';
+import { reconcile } from './reconciler.js';
+import { noSubnets } from './placement.js';
+import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
+
+const CALLER: Scope = { accountId: '111111111111', region: 'us-east-1' };
+const AMI_A = 'ami-0aaaaaaaaaaaaaaaa';
+const AMI_B = 'ami-0bbbbbbbbbbbbbbbb';
+
+let launched = 0;
+
+/** EC2 as the port sees it: launches start pending; the test moves instances along. */
+class FakeEc2 implements AsgCompute {
+  readonly state = new Map<string, InstanceState>();
+  readonly launches: (LaunchRequest & { instanceId: string })[] = [];
+  failNext = 0;
+
+  async launch(_caller: Scope, req: LaunchRequest) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw ec2Error('InvalidAMIID.NotFound', `The image id '[${req.imageId ?? 'ami-x'}]' does not exist`);
+    }
+    const instanceId = `i-${(++launched).toString(16).padStart(17, '0')}`;
+    this.state.set(instanceId, 'pending');
+    this.launches.push({ ...req, instanceId });
+    return { instanceId, zone: req.zone, subnetId: req.subnetId, instanceType: 't3.micro' };
+  }
+
+  async terminate(_caller: Scope, ids: readonly string[]) {
+    for (const id of ids) if (this.state.has(id)) this.state.set(id, 'shutting-down');
+  }
+
+  async states(_caller: Scope, ids: readonly string[]) {
+    const out = new Map<string, InstanceState>();
+    for (const id of ids) {
+      const s = this.state.get(id);
+      if (s) out.set(id, s);
+    }
+    return out;
+  }
+
+  /** EC2 finishes every transition in flight. */
+  settle(): void {
+    for (const [id, s] of this.state) {
+      if (s === 'pending') this.state.set(id, 'running');
+      if (s === 'shutting-down') this.state.set(id, 'terminated');
+    }
+  }
+}
+
+describe('Auto Scaling reconciler', () => {
+  let dir: string;
+  let store: Store;
+  let ec2: FakeEc2;
+  let ctx: AsgContext;
+  let groups: GroupService;
+  let refreshes: RefreshService;
+  let ops: InstanceOps;
+  let templates: LaunchTemplateService;
+  let ltId: string;
+  let n = 0;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imago-asg-'));
+    store = await Store.open({ dataDir: dir, durability: 'normal' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    ec2 = new FakeEc2();
+    const images = { getVisible: async (_c: Scope, id: string) => (id === AMI_A || id === AMI_B ? {} : Promise.reject(ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`))) };
+    templates = new LaunchTemplateService({ store, images });
+    ctx = { ...createContext({ store, templates, images, compute: ec2, subnets: noSubnets, timing: { busyMs: 10, idleMs: 100, retryBaseMs: 50, retryMaxMs: 400 } }), kick: () => {} };
+    groups = new GroupService(ctx);
+    refreshes = new RefreshService(ctx, groups);
+    ops = new InstanceOps(ctx, groups);
+    const { template } = await templates.create(CALLER, { LaunchTemplateName: `lt-${++n}`, LaunchTemplateData: { ImageId: AMI_A, InstanceType: 't3.micro' } }, () => {});
+    ltId = template.LaunchTemplateId!;
+    await templates.createVersion(CALLER, { LaunchTemplateId: ltId, SourceVersion: '1', LaunchTemplateData: { ImageId: AMI_B } }, () => {});
+  });
+
+  const name = () => `g${n}`;
+  const pass = () => reconcile(ctx, CALLER, name());
+  const members = () => ctx.instances.ofGroup(CALLER, name());
+  const inService = async () => (await members()).filter((m) => m.lifecycle_state === 'InService');
+  const versionOf = (m: GroupInstanceRow) => JSON.parse(m.launch_template!).Version as string;
+  /** passes and EC2 transitions until nothing is pending or terminating */
+  async function converge(limit = 50): Promise<void> {
+    for (let i = 0; i < limit; i++) {
+      await pass();
+      const ms = await members();
+      if (ms.every((m) => m.lifecycle_state === 'InService') && ms.length === (await ctx.groups.get(CALLER, name()))!.desired_capacity) return;
+      ec2.settle();
+    }
+    throw new Error('did not converge');
+  }
+  const create = (desired: number, extra: Record<string, unknown> = {}) =>
+    groups.create(CALLER, {
+      AutoScalingGroupName: name(),
+      MinSize: 0,
+      MaxSize: 10,
+      DesiredCapacity: desired,
+      AvailabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      LaunchTemplate: { LaunchTemplateId: ltId, Version: '1' },
+      Tags: [
+        { Key: 'team', Value: 'web', PropagateAtLaunch: true },
+        { Key: 'cost', Value: 'x', PropagateAtLaunch: false },
+      ],
+      ...extra,
+    });
+
+  test('scales out balanced across zones, with propagated tags and the group tag', async () => {
+    await create(4);
+    await pass();
+    assert.equal(ec2.launches.length, 4);
+    const zones = ec2.launches.map((l) => l.zone).sort();
+    assert.deepEqual(zones, ['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1c']);
+    assert.deepEqual(ec2.launches[0].tags, [
+      { Key: 'team', Value: 'web' },
+      { Key: 'aws:autoscaling:groupName', Value: name() },
+    ]);
+    assert.deepEqual(ec2.launches[0].launchTemplate, { id: ltId, version: 1 });
+    assert.ok((await members()).every((m) => m.lifecycle_state === 'Pending'));
+    ec2.settle();
+    await pass();
+    assert.equal((await inService()).length, 4);
+    const acts = await ctx.activityRepo.list(CALLER, { groups: [name()] });
+    assert.equal(acts.length, 4);
+    assert.ok(acts.every((a) => a.status_code === 'Successful' && a.progress === 100));
+    assert.match(acts[0].description, /^Launching a new EC2 instance: i-/);
+    assert.match(acts[0].cause, /a user request created an AutoScalingGroup changing the desired capacity from 0 to 4\.  At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 4\./);
+  });
+
+  test('scales in from the fullest zone and completes terminations', async () => {
+    await create(4);
+    await converge();
+    await groups.setDesired(CALLER, name(), 1, false);
+    await pass();
+    const terminating = (await members()).filter((m) => m.lifecycle_state === 'Terminating');
+    assert.equal(terminating.length, 3);
+    const left = (await members()).filter((m) => m.lifecycle_state === 'InService');
+    assert.equal(left.length, 1);
+    // the two zones that had one each and one of the doubled zone's: zones stay balanced
+    assert.equal(new Set(terminating.map((m) => m.availability_zone)).size, 3);
+    ec2.settle();
+    await pass();
+    assert.equal((await members()).length, 1);
+    const acts = await ctx.activityRepo.list(CALLER, { groups: [name()] });
+    const terms = acts.filter((a) => a.description.startsWith('Terminating EC2 instance'));
+    assert.equal(terms.length, 3);
+    assert.ok(terms.every((a) => a.status_code === 'Successful'));
+    assert.match(terms[0].cause, /explicitly set group desired capacity changing the desired capacity from 4 to 1\.  At .* an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from 4 to 1\./);
+  });
+
+  test('replaces an instance terminated out of band', async () => {
+    await create(2);
+    await converge();
+    const [victim] = await members();
+    ec2.state.set(victim.instance_id, 'terminated');
+    await pass();
+    const now = await members();
+    assert.equal(now.find((m) => m.instance_id === victim.instance_id)?.lifecycle_state, 'Terminating');
+    assert.equal(now.filter((m) => m.lifecycle_state === 'Pending').length, 1);
+    assert.equal(now.find((m) => m.lifecycle_state === 'Pending')!.availability_zone, victim.availability_zone);
+    await converge();
+    assert.ok(!(await members()).some((m) => m.instance_id === victim.instance_id));
+    const acts = await ctx.activityRepo.list(CALLER, { groups: [name()] });
+    assert.ok(acts.some((a) => /EC2 health check indicating it has been terminated or stopped/.test(a.cause)));
+  });
+
+  test('a user health check replaces the instance; termination with decrement lowers the capacity', async () => {
+    await create(2);
+    await converge();
+    const [a, b] = await members();
+    await ops.setHealth(CALLER, a.instance_id, 'Unhealthy', false);
+    await pass();
+    assert.equal((await members()).find((m) => m.instance_id === a.instance_id)?.lifecycle_state, 'Terminating');
+    await converge();
+    const activity = await ops.terminate(CALLER, b.instance_id, true);
+    assert.equal(activity.Description, `Terminating EC2 instance: ${b.instance_id}`);
+    assert.match(activity.Cause!, /was taken out of service in response to a user request, shrinking the capacity from 2 to 1\./);
+    assert.equal((await ctx.groups.get(CALLER, name()))!.desired_capacity, 1);
+    await converge();
+    assert.equal((await members()).length, 1);
+  });
+
+  test('a refused launch is a Failed activity with the EC2 message, retried with back-off', async () => {
+    await create(1);
+    ec2.failNext = 1;
+    const wait = await pass();
+    assert.equal(typeof wait, 'number');
+    const [failed] = await ctx.activityRepo.list(CALLER, { groups: [name()] });
+    assert.equal(failed.status_code, 'Failed');
+    assert.match(failed.status_message!, /^The image id '\[.*\]' does not exist\. Launching EC2 instance failed\.$/);
+    assert.match(failed.description, /^Launching a new EC2 instance\.  Status Reason: /);
+    const row = (await ctx.groups.get(CALLER, name()))!;
+    assert.equal(row.launch_failures, 1);
+    assert.ok(Date.parse(row.next_launch_at!) > Date.now());
+    await pass(); // still backing off: nothing launched
+    assert.equal(ec2.launches.length, 0);
+    await ctx.groups.update(CALLER, name(), { next_launch_at: new Date(Date.now() - 1).toISOString() });
+    await converge();
+    assert.equal((await ctx.groups.get(CALLER, name()))!.launch_failures, 0);
+  });
+
+  test('$Latest follows new template versions for new launches only', async () => {
+    await create(1, { LaunchTemplate: { LaunchTemplateId: ltId, Version: '$Latest' } });
+    await converge();
+    assert.equal(versionOf((await members())[0]), '2');
+    await templates.createVersion(CALLER, { LaunchTemplateId: ltId, SourceVersion: '2', LaunchTemplateData: { InstanceType: 't3.small' } }, () => {});
+    await converge();
+    assert.equal(versionOf((await members())[0]), '2', 'running instances are not replaced');
+    await groups.setDesired(CALLER, name(), 2, false);
+    await converge();
+    assert.deepEqual((await members()).map(versionOf).sort(), ['2', '3']);
+  });
+
+  test('instance refresh keeps MinHealthyPercentage in service and applies the desired configuration', async () => {
+    await create(4);
+    await converge();
+    const old = new Set((await members()).map((m) => m.instance_id));
+    await refreshes.start(CALLER, {
+      AutoScalingGroupName: name(),
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId, Version: '2' } },
+      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0 },
+    });
+    let minInService = Infinity;
+    for (let i = 0; i < 40; i++) {
+      await pass();
+      minInService = Math.min(minInService, (await inService()).length);
+      const [r] = await ctx.refreshes.ofGroup(CALLER, name());
+      if (r.status === 'Successful') break;
+      ec2.settle();
+    }
+    const [r] = await ctx.refreshes.ofGroup(CALLER, name());
+    assert.equal(r.status, 'Successful');
+    assert.ok(minInService >= 2, `in service dropped to ${minInService}`);
+    const now = await members();
+    assert.equal(now.length, 4);
+    assert.ok(now.every((m) => !old.has(m.instance_id) && versionOf(m) === '2'));
+    assert.equal(JSON.parse((await ctx.groups.get(CALLER, name()))!.launch_template!).Version, '2');
+  });
+
+  test('MaxHealthyPercentage launches before terminating; 100% min replaces one at a time', async () => {
+    await create(4);
+    await converge();
+    await refreshes.start(CALLER, {
+      AutoScalingGroupName: name(),
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId, Version: '2' } },
+      Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 150, InstanceWarmup: 0 },
+    });
+    let maxTotal = 0;
+    for (let i = 0; i < 40; i++) {
+      await pass();
+      const ms = (await members()).filter((m) => m.lifecycle_state !== 'Terminating');
+      maxTotal = Math.max(maxTotal, ms.length);
+      assert.ok((await inService()).length >= 4 || ms.some((m) => m.lifecycle_state === 'Pending'));
+      const [r] = await ctx.refreshes.ofGroup(CALLER, name());
+      if (r.status === 'Successful') break;
+      ec2.settle();
+    }
+    assert.equal(maxTotal, 6);
+    assert.ok((await members()).every((m) => versionOf(m) === '2'));
+  });
+
+  test('checkpoints pause; rollback returns to the previous version; cancel stops', async () => {
+    await create(4);
+    await converge();
+    await refreshes.start(CALLER, {
+      AutoScalingGroupName: name(),
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId, Version: '2' } },
+      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, CheckpointPercentages: [50, 100], CheckpointDelay: 3600 },
+    });
+    for (let i = 0; i < 10; i++) {
+      await pass();
+      ec2.settle();
+    }
+    let [r] = await ctx.refreshes.ofGroup(CALLER, name());
+    assert.equal(r.status, 'InProgress');
+    assert.match(r.status_reason!, /Checkpoint 50% reached/);
+    assert.deepEqual((await members()).map(versionOf).sort(), ['1', '1', '2', '2']);
+    await refreshes.rollback(CALLER, name());
+    for (let i = 0; i < 20; i++) {
+      await pass();
+      [r] = await ctx.refreshes.ofGroup(CALLER, name());
+      if (r.status === 'RollbackSuccessful') break;
+      ec2.settle();
+    }
+    assert.equal(r.status, 'RollbackSuccessful');
+    assert.deepEqual((await members()).map(versionOf), ['1', '1', '1', '1']);
+    assert.equal(JSON.parse((await ctx.groups.get(CALLER, name()))!.launch_template!).Version, '1');
+
+    await refreshes.start(CALLER, { AutoScalingGroupName: name(), DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId, Version: '2' } }, Preferences: { MinHealthyPercentage: 50 } });
+    await pass();
+    await refreshes.cancel(CALLER, name());
+    for (let i = 0; i < 10; i++) {
+      await pass();
+      ec2.settle();
+    }
+    [r] = await ctx.refreshes.ofGroup(CALLER, name());
+    assert.equal(r.status, 'Cancelled');
+  });
+});

@@ -1,0 +1,55 @@
+// The instances Auto Scaling groups manage, with their lifecycle state in the group.
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Scope } from '../scope.js';
+import { autoscalingDb, type AutoscalingDb, type AutoscalingInstancesTable } from './autoscaling-tables.js';
+
+export type GroupInstanceRow = Selectable<AutoscalingInstancesTable>;
+
+export class AutoscalingInstancesRepo {
+  private readonly db: AutoscalingDb;
+
+  constructor(db: Kysely<Database>) {
+    this.db = autoscalingDb(db);
+  }
+
+  async insert(row: GroupInstanceRow): Promise<void> {
+    await this.db.insertInto('autoscaling_instances').values(row).execute();
+  }
+
+  async ofGroup(scope: Scope, group: string): Promise<GroupInstanceRow[]> {
+    return this.db
+      .selectFrom('autoscaling_instances')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('group_name', '=', group)
+      .orderBy('launched_at')
+      .orderBy('instance_id')
+      .execute();
+  }
+
+  async list(scope: Scope, instanceIds?: readonly string[]): Promise<GroupInstanceRow[]> {
+    let q = this.db.selectFrom('autoscaling_instances').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
+    if (instanceIds) q = q.where('instance_id', 'in', instanceIds.length ? (instanceIds as string[]) : ['']);
+    return q.orderBy('instance_id').execute();
+  }
+
+  async get(scope: Scope, instanceId: string): Promise<GroupInstanceRow | undefined> {
+    return this.db
+      .selectFrom('autoscaling_instances')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('instance_id', '=', instanceId)
+      .executeTakeFirst();
+  }
+
+  async update(instanceId: string, set: Updateable<AutoscalingInstancesTable>): Promise<void> {
+    await this.db.updateTable('autoscaling_instances').set(set).where('instance_id', '=', instanceId).execute();
+  }
+
+  async delete(instanceId: string): Promise<void> {
+    await this.db.deleteFrom('autoscaling_instances').where('instance_id', '=', instanceId).execute();
+  }
+}
