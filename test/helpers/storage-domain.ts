@@ -19,6 +19,7 @@ export interface DomainHarness extends StorageDomain {
   store: Store;
   blocks: BlockStorage;
   kms: KmsService;
+  jobs: JobRunner;
   /** runs every due job (snapshot completion, copies) until none is left */
   settle(): Promise<void>;
   /** a completed snapshot holding `data` (index -> bytes, zero-padded to a block), optionally encrypted */
@@ -42,6 +43,7 @@ export async function openDomain(): Promise<DomainHarness> {
     store,
     blocks,
     kms,
+    jobs,
     settle,
     async snapshotWith(caller, sizeGib, data, kmsKeyRef) {
       const key = kmsKeyRef ? await domain.keys.create(caller, kmsKeyRef) : undefined;

@@ -22,7 +22,7 @@ import type { SnapshotService } from '../snapshots/snapshot-service.js';
 import type { EbsDefaults } from '../encryption/ebs-defaults.js';
 import { isReservedKey, tagsFromSpecs } from '../tags/tag-rules.js';
 import type { DeviceRow } from './block-device-mappings.js';
-import { unavailable, type Caller, type ImageService } from './image-service.js';
+import { ImageService, unavailable, type Caller } from './image-service.js';
 import { validateDescription, validateImageName } from './image-names.js';
 
 export interface ImageCopyDeps {
@@ -95,28 +95,10 @@ export class ImageCopier {
     checkpoint();
 
     const row = images.newRow(caller, {
+      ...ImageService.inheritedFrom(source),
       name: req.Name,
       description: req.Description ?? null,
       state: 'pending',
-      architecture: source.architecture,
-      virtualization_type: source.virtualization_type,
-      hypervisor: source.hypervisor,
-      root_device_name: source.root_device_name,
-      root_device_type: source.root_device_type,
-      image_type: source.image_type,
-      platform: source.platform,
-      platform_details: source.platform_details,
-      usage_operation: source.usage_operation,
-      ena_support: source.ena_support,
-      sriov_net_support: source.sriov_net_support,
-      boot_mode: source.boot_mode,
-      tpm_support: source.tpm_support,
-      uefi_data: source.uefi_data,
-      imds_support: source.imds_support,
-      kernel_id: source.kernel_id,
-      ramdisk_id: source.ramdisk_id,
-      source_image_id: source.image_id,
-      source_image_region: source.region,
       client_token: req.ClientToken ?? null,
     });
     // Encrypted without a key: the destination's default EBS key, whatever the source used

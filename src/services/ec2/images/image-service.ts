@@ -191,6 +191,31 @@ export class ImageService {
     };
   }
 
+  /** What an image made from another (CopyImage; CreateImage from an instance) inherits from it. */
+  static inheritedFrom(source: ImageRow): Partial<ImageRow> {
+    return {
+      architecture: source.architecture,
+      virtualization_type: source.virtualization_type,
+      hypervisor: source.hypervisor,
+      root_device_name: source.root_device_name,
+      root_device_type: source.root_device_type,
+      image_type: source.image_type,
+      platform: source.platform,
+      platform_details: source.platform_details,
+      usage_operation: source.usage_operation,
+      ena_support: source.ena_support,
+      sriov_net_support: source.sriov_net_support,
+      boot_mode: source.boot_mode,
+      tpm_support: source.tpm_support,
+      uefi_data: source.uefi_data,
+      imds_support: source.imds_support,
+      kernel_id: source.kernel_id,
+      ramdisk_id: source.ramdisk_id,
+      source_image_id: source.image_id,
+      source_image_region: source.region,
+    };
+  }
+
   /** Block device mappings from the request into catalog rows (see block-device-mappings.ts). */
   resolveMappings(caller: Caller, mappings: readonly BlockDeviceMapping[], _opts?: { fromSnapshot: 'register' }): Promise<DeviceRow[]> {
     return resolveMappings(this.deps.snapshots, caller, mappings);

@@ -1,0 +1,93 @@
+// The image domain in process, for what a server test cannot wait for or provoke: the end of a
+// deregistration-protection cooldown, of the deregistered-visibility window and of a Recycle
+// Bin retention period; a name taken between the check and the insert; a copy whose snapshot
+// disappears or whose image is deregistered while it runs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDomain, sampleBlocks, type DomainHarness } from '../../../test/helpers/storage-domain.js';
+import { createImageDomain, type ImageDomain } from './image-domain.js';
+import type { ImageRow } from '../../store/repos/images.js';
+import { isServiceError } from '../../protocol/service-error.js';
+
+const alice = { accountId: '111111111111', region: 'us-east-1' };
+const noCheck = () => undefined;
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (isServiceError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+
+describe('image domain', () => {
+  let d: DomainHarness;
+  let images: ImageDomain;
+  let snapshotId: string;
+  let n = 0;
+  const register = async (): Promise<ImageRow> =>
+    images.images.register(alice, { Name: `img-${++n}`, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }, noCheck);
+
+  before(async () => {
+    d = await openDomain();
+    images = createImageDomain({ store: d.store, kms: d.kms, storage: d, jobs: d.jobs, settleMs: 0, deregisteredVisibleMs: 0 });
+    snapshotId = (await d.snapshotWith(alice, 1, sampleBlocks(2))).snapshot_id;
+  });
+  after(() => d.close());
+
+  test('a finished cooldown reads `disabled` and lets the image be deregistered', async () => {
+    const image = await register();
+    await images.lifecycle.protect(image, true, noCheck);
+    await images.lifecycle.unprotect((await d.store.images.get(image.image_id))!, noCheck);
+    assert.equal(await code(images.images.deregister(alice, image.image_id, false, noCheck)), 'OperationNotPermitted');
+    await d.store.images.update(image.image_id, { protection_cooldown_until: new Date(Date.now() - 1000).toISOString() });
+    const [shown] = (await images.images.describe(alice, { ImageIds: [image.image_id] })).images;
+    assert.equal(shown.DeregistrationProtection, 'disabled');
+    assert.equal(await code(images.images.deregister(alice, image.image_id, false, noCheck)), 'ok');
+  });
+
+  test('with no visibility window, a deregistered image is unknown at once', async () => {
+    const image = await register();
+    await images.images.deregister(alice, image.image_id, false, noCheck);
+    assert.equal(await code(images.images.describe(alice, { ImageIds: [image.image_id] })), 'InvalidAMIID.NotFound');
+    assert.equal(await code(images.images.getVisible(alice, image.image_id)), 'InvalidAMIID.NotFound');
+    assert.equal(await code(images.images.deregister(alice, image.image_id, false, noCheck)), 'InvalidAMIID.NotFound');
+  });
+
+  test('after its retention period an image leaves the Recycle Bin for good', async () => {
+    await images.recycleBin.setRetentionDays(alice, 1);
+    const image = await register();
+    await images.images.deregister(alice, image.image_id, false, noCheck);
+    assert.deepEqual((await images.recycleBin.list(alice)).map((r) => r.image_id), [image.image_id]);
+    await d.store.images.update(image.image_id, { recycle_bin_until: new Date(Date.now() - 1000).toISOString() });
+    assert.deepEqual(await images.recycleBin.list(alice), []);
+    assert.equal(await images.recycleBin.get(alice, image.image_id), undefined);
+    assert.equal(await code(images.images.describe(alice, { ImageIds: [image.image_id] })), 'InvalidAMIID.NotFound');
+    await images.recycleBin.setRetentionDays(alice, undefined);
+  });
+
+  test('a name taken between the check and the insert is InvalidAMIName.Duplicate', async () => {
+    const first = await register();
+    const twin = images.images.newRow(alice, { name: first.name, state: 'available' });
+    assert.equal(await code(images.images.insert(twin, [])), 'InvalidAMIName.Duplicate');
+  });
+
+  test('a copy fails when its snapshot copy disappears, and leaves a deregistered copy alone', async () => {
+    const source = await register();
+    const lost = await images.copier.copy(alice, { Name: `copy-${++n}`, SourceImageId: source.image_id, SourceRegion: 'us-east-1' }, noCheck);
+    const [device] = (await d.store.images.blockDevices([lost])).get(lost)!;
+    await d.store.snapshots.delete(device.snapshot_id!);
+    await d.settle();
+    const failed = (await d.store.images.get(lost))!;
+    assert.equal(failed.state, 'failed');
+    assert.equal(failed.state_reason_code, 'Server.InternalError');
+    assert.match(failed.state_reason_message!, /no longer exists/);
+
+    const dropped = await images.copier.copy(alice, { Name: `copy-${++n}`, SourceImageId: source.image_id, SourceRegion: 'us-east-1' }, noCheck);
+    await images.images.deregister(alice, dropped, false, noCheck);
+    await d.settle();
+    assert.equal((await d.store.images.get(dropped))!.state, 'deregistered');
+  });
+});
