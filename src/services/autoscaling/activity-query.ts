@@ -17,7 +17,7 @@ export async function describeActivities(ctx: AsgContext, caller: Scope, input: 
     .filter((x) => !x.deleted || input.IncludeDeletedGroups)
     .map((x) => ({ ...x, key: String(9e15 - x.a.seq).padStart(16, '0') }));
   const { items: pageItems, nextToken } = page(items, (x) => x.key, input, {
-    binding: [caller, input.AutoScalingGroupName, input.ActivityIds, input.IncludeDeletedGroups],
+    binding: [caller.accountId, caller.region, input.AutoScalingGroupName, input.ActivityIds, input.IncludeDeletedGroups],
     max: 100,
     defaultSize: 100,
   });

@@ -58,7 +58,7 @@ export class GroupTags {
       if (!field) throw validationError(`Filter type ${f.Name} is not correct. Allowed Filter types are: auto-scaling-group key value propagate-at-launch`);
       rows = rows.filter((t) => (f.Values ?? []).includes(field(t)));
     }
-    const { items, nextToken } = page(rows, (t) => `${t.group_name}\u0000${t.key}`, input, { binding: [caller, input.Filters], max: 100, defaultSize: 50 });
+    const { items, nextToken } = page(rows, (t) => `${t.group_name}\u0000${t.key}`, input, { binding: [caller.accountId, caller.region, input.Filters], max: 100, defaultSize: 50 });
     return { tags: items.map(tagOut), nextToken };
   }
 }

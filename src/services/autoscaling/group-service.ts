@@ -168,7 +168,7 @@ export class GroupService {
       };
       rows = rows.filter((r) => tagsOf(r.group_name).some(match));
     }
-    const { items, nextToken } = page(rows, (r) => r.group_name, input, { binding: [caller, names, input.Filters], max: 100, defaultSize: 50 });
+    const { items, nextToken } = page(rows, (r) => r.group_name, input, { binding: [caller.accountId, caller.region, names, input.Filters], max: 100, defaultSize: 50 });
     const withInstances = input.IncludeInstances !== false;
     const groups: AutoScalingGroup[] = [];
     for (const r of items) {

@@ -31,7 +31,7 @@ export class InstanceOps {
 
   async describe(caller: Scope, input: DescribeAutoScalingInstancesType): Promise<{ instances: AutoScalingInstanceDetails[]; nextToken?: string }> {
     const rows = await this.ctx.instances.list(caller, input.InstanceIds?.length ? input.InstanceIds : undefined);
-    const { items, nextToken } = page(rows, (r) => r.instance_id, input, { binding: [caller, input.InstanceIds], max: 50, defaultSize: 50 });
+    const { items, nextToken } = page(rows, (r) => r.instance_id, input, { binding: [caller.accountId, caller.region, input.InstanceIds], max: 50, defaultSize: 50 });
     return { instances: items.map((r) => ({ ...instanceOut(r), AutoScalingGroupName: r.group_name, LifecycleState: r.lifecycle_state })), nextToken };
   }
 

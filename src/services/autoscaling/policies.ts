@@ -62,7 +62,7 @@ export class PolicyService {
     if (input.PolicyNames?.length) rows = rows.filter((p) => input.PolicyNames!.includes(p.policy_name) || input.PolicyNames!.includes(policyArn(p)));
     const out = rows.map((p) => ({ row: p, policy: this.out(p) }));
     const filtered = input.PolicyTypes?.length ? out.filter((p) => input.PolicyTypes!.includes(p.policy.PolicyType!)) : out;
-    const { items, nextToken } = page(filtered, (p) => `${p.row.group_name}\u0000${p.row.policy_name}`, input, { binding: [caller, input.AutoScalingGroupName, input.PolicyNames, input.PolicyTypes], max: 100, defaultSize: 50 });
+    const { items, nextToken } = page(filtered, (p) => `${p.row.group_name}\u0000${p.row.policy_name}`, input, { binding: [caller.accountId, caller.region, input.AutoScalingGroupName, input.PolicyNames, input.PolicyTypes], max: 100, defaultSize: 50 });
     return { policies: items.map((p) => p.policy), nextToken };
   }
 

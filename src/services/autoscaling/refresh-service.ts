@@ -142,7 +142,7 @@ export class RefreshService {
     if (input.InstanceRefreshIds?.length) rows = rows.filter((r) => input.InstanceRefreshIds!.includes(r.refresh_id));
     // newest first; the paging key follows that order
     const keyed = rows.map((r) => ({ r, key: `${String(9e15 - Date.parse(r.start_time)).padStart(16, '0')}${r.refresh_id}` }));
-    const { items, nextToken } = page(keyed, (k) => k.key, input, { binding: [caller, input.AutoScalingGroupName, input.InstanceRefreshIds], max: 100, defaultSize: 50 });
+    const { items, nextToken } = page(keyed, (k) => k.key, input, { binding: [caller.accountId, caller.region, input.AutoScalingGroupName, input.InstanceRefreshIds], max: 100, defaultSize: 50 });
     return { refreshes: items.map((k) => refreshOut(k.r)), nextToken };
   }
 

@@ -54,7 +54,7 @@ export async function describeTemplates(
   });
   const { page, nextToken } = paginate(items.filter(match), (i) => i.row.launch_template_id, req, {
     ...PAGE,
-    binding: [caller, 'DescribeLaunchTemplates', ids, names, req.Filters ?? []],
+    binding: [caller.accountId, caller.region, 'DescribeLaunchTemplates', ids, names, req.Filters ?? []],
   });
   return { templates: await Promise.all(page.map((i) => service.templateOut(caller, i.row, i.tags))), nextToken };
 }
@@ -124,10 +124,10 @@ export async function describeVersions(
   const match = compileFilters<VersionItem>(req.Filters, { fields: VERSION_FILTERS });
   // newest first within a template; the paging key follows that order
   const sorted = items.filter(match).sort((a, b) => (a.template.launch_template_id === b.template.launch_template_id ? b.version.version_number - a.version.version_number : a.template.launch_template_id < b.template.launch_template_id ? -1 : 1));
-  const key = (i: VersionItem) => `${i.template.launch_template_id}|${String(1e18 - i.version.version_number).padStart(19, '0')}`;
+  const key = (i: VersionItem) => `${i.template.launch_template_id}|${String(1e12 - i.version.version_number).padStart(13, '0')}`;
   const { page, nextToken } = paginate(sorted, key, req, {
     ...PAGE,
-    binding: [caller, 'DescribeLaunchTemplateVersions', req.LaunchTemplateId, req.LaunchTemplateName, wanted, req.MinVersion, req.MaxVersion, req.Filters ?? []],
+    binding: [caller.accountId, caller.region, 'DescribeLaunchTemplateVersions', req.LaunchTemplateId, req.LaunchTemplateName, wanted, req.MinVersion, req.MaxVersion, req.Filters ?? []],
   });
   return { versions: await Promise.all(page.map((i) => service.versionOut(caller, i.template, i.version, req.ResolveAlias))), nextToken };
 }

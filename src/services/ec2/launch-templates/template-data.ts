@@ -25,8 +25,9 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export function checkUserData(data: RequestLaunchTemplateData): void {
   const userData = data.UserData;
   if (userData === undefined) return;
-  const compact = userData.replace(/\s+/g, '');
-  if (!BASE64.test(compact) || compact.length % 4 === 1) throw ec2Error('InvalidUserData.Malformed', 'Invalid BASE64 encoding of user data.');
+  // line breaks are allowed (`base64` wraps its output); anything else must be padded base64
+  const compact = userData.replace(/\r?\n/g, '');
+  if (!BASE64.test(compact) || compact.length % 4 !== 0) throw ec2Error('InvalidUserData.Malformed', 'Invalid BASE64 encoding of user data.');
 }
 
 /**
