@@ -25,6 +25,7 @@ import { createImageDomain } from './services/ec2/image-domain.js';
 import { NbdServer } from './blocks/nbd/nbd-server.js';
 import { BLOCK_SIZE } from './blocks/block-size.js';
 import { nbdExports } from './services/nbd-exports.js';
+import { createComputeDomain } from './services/ec2/compute-domain.js';
 import { LaunchTemplateService } from './services/ec2/launch-templates/launch-template-service.js';
 
 export class StartupError extends Error {}
@@ -65,9 +66,11 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
+  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs });
+  compute.instances.setLaunchSources({ launchTemplates: launchTemplates.resolve });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssmService()]) services.set(def.id, def);
   jobs.start();
   const nbd = config.nbdPort === undefined ? undefined : new NbdServer({ resolve: nbdExports({ store, blocks, storage }), log: (level, msg, fields) => log.log(level, msg, fields), preferredBlockSize: BLOCK_SIZE });
 

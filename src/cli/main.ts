@@ -22,6 +22,8 @@ commands:
             --settle-ms N       how long pending resources take to become ready (default 1000)
             --deregistered-visible-ms N  how long a deregistered image stays listed to its
                                 owner before it is unknown (default 3600000)
+            --terminated-visible-ms N  how long a terminated instance stays listed
+                                before it is unknown (default 3600000)
             --nbd-port N        serve volumes (vol-…) and snapshots (snap-…) over NBD on
                                 this port of --host (0 picks a free port); loopback only
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
@@ -61,6 +63,7 @@ function serveConfig(args: string[]): ImagoConfig {
       durability: { type: 'string' },
       'settle-ms': { type: 'string' },
       'deregistered-visible-ms': { type: 'string' },
+      'terminated-visible-ms': { type: 'string' },
       'nbd-port': { type: 'string' },
     },
     strict: true,
@@ -75,6 +78,8 @@ function serveConfig(args: string[]): ImagoConfig {
   if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms must be a whole number of milliseconds');
   const deregisteredVisibleMs = values['deregistered-visible-ms'] === undefined ? DEFAULTS.deregisteredVisibleMs : Number(values['deregistered-visible-ms']);
   if (!Number.isInteger(deregisteredVisibleMs) || deregisteredVisibleMs < 0) throw new UsageError('--deregistered-visible-ms must be a whole number of milliseconds');
+  const terminatedVisibleMs = values['terminated-visible-ms'] === undefined ? DEFAULTS.terminatedVisibleMs : Number(values['terminated-visible-ms']);
+  if (!Number.isInteger(terminatedVisibleMs) || terminatedVisibleMs < 0) throw new UsageError('--terminated-visible-ms must be a whole number of milliseconds');
   const nbdPort = values['nbd-port'] === undefined ? undefined : Number(values['nbd-port']);
   if (nbdPort !== undefined && (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535)) throw new UsageError(`--nbd-port must be 0..65535, got ${values['nbd-port']}`);
   const defaultAccount = values['default-account'];
@@ -89,6 +94,7 @@ function serveConfig(args: string[]): ImagoConfig {
     durability,
     settleMs,
     deregisteredVisibleMs,
+    terminatedVisibleMs,
     nbdPort,
   };
 }

@@ -16,6 +16,8 @@ export interface ImagoConfig {
   settleMs: number;
   /** how long a deregistered image stays listed (state `deregistered`) to its owner, in ms */
   deregisteredVisibleMs: number;
+  /** how long a terminated instance stays listed before it is unknown, in ms */
+  terminatedVisibleMs: number;
   /** NBD server port (0: a free one); off when undefined. Loopback only: NBD has no auth. */
   nbdPort?: number;
 }
@@ -31,6 +33,7 @@ export const DEFAULTS: ImagoConfig = {
   durability: 'full',
   settleMs: 1000,
   deregisteredVisibleMs: 3600_000,
+  terminatedVisibleMs: 3600_000,
 };
 
 export function isLoopback(host: string): boolean {

@@ -38,6 +38,17 @@ export class JobRunner {
     return jobId;
   }
 
+  /** A job as a row, for inserting inside another transaction; call `notify` after its commit. */
+  static row(kind: string, payload: unknown, delayMs = 0): JobRow {
+    const now = Date.now();
+    return { job_id: randomUUID(), kind, payload: JSON.stringify(payload), run_at: new Date(now + delayMs).toISOString(), attempts: 0, last_error: null, created_at: new Date(now).toISOString() };
+  }
+
+  /** Tells the runner that a job inserted by someone else is due in `delayMs`. */
+  notify(delayMs = 0): void {
+    this.poke(delayMs);
+  }
+
   /**
    * A keyed job (one per `jobId`, e.g. one per Auto Scaling group) made due now: created if
    * absent, else brought forward. If it is running at this moment it runs again right after.

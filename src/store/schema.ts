@@ -1,6 +1,7 @@
 // The metadata schema, as Kysely table types. Services reach the database only through
 // repos/ built on these types, so the SQL stays dialect-neutral (SQLite now, PostgreSQL later).
 // Times are ISO-8601 strings; booleans are 0/1 integers; JSON documents are TEXT.
+import type { Generated } from 'kysely';
 
 export interface AccountAttributesTable {
   account_id: string;
@@ -41,6 +42,11 @@ export interface Database {
   kms_aliases: KmsAliasesTable;
   kms_grants: KmsGrantsTable;
   kms_tags: KmsTagsTable;
+  instances: InstancesTable;
+  instance_volumes: InstanceVolumesTable;
+  key_pairs: KeyPairsTable;
+  security_groups: SecurityGroupsTable;
+  security_group_rules: SecurityGroupRulesTable;
 }
 
 // KMS (migration 0002-kms). Key material is stored only wrapped under the master key.
@@ -299,4 +305,96 @@ export interface OrganizationAccountsTable {
   organization_arn: string;
   /** JSON array of OU ARNs, root to leaf */
   ou_arns: string;
+}
+
+// Instances, key pairs, security groups (migration 0011-compute).
+export interface InstancesTable {
+  /** launch order (reservations stay together; pages are stable) */
+  seq: Generated<number>;
+  instance_id: string;
+  account_id: string;
+  region: string;
+  reservation_id: string;
+  image_id: string;
+  instance_type: string;
+  /** pending | running | stopping | stopped | shutting-down | terminated */
+  state: string;
+  state_reason_code: string | null;
+  state_reason_message: string | null;
+  transition_reason: string;
+  availability_zone: string;
+  subnet_id: string;
+  vpc_id: string;
+  private_ip: string;
+  eni_id: string;
+  mac_address: string;
+  key_name: string | null;
+  launch_index: number;
+  launch_time: string;
+  client_token: string | null;
+  architecture: string;
+  root_device_name: string;
+  /** base64, as given */
+  user_data: string | null;
+  disable_api_termination: number;
+  disable_api_stop: number;
+  shutdown_behavior: string;
+  /** JSON array of security group ids */
+  security_groups: string;
+  /** JSON InstanceSpec (services/ec2/instances/instance-row.ts) */
+  spec: string;
+  state_changed_at: string;
+  running_since: string | null;
+  terminated_at: string | null;
+}
+
+export interface InstanceVolumesTable {
+  volume_id: string;
+  instance_id: string;
+  account_id: string;
+  region: string;
+  device_name: string;
+  /** attaching | attached | detaching */
+  status: string;
+  attach_time: string;
+  delete_on_termination: number;
+}
+
+export interface KeyPairsTable {
+  key_pair_id: string;
+  account_id: string;
+  region: string;
+  key_name: string;
+  key_type: string;
+  fingerprint: string;
+  public_key: string;
+  create_time: string;
+}
+
+export interface SecurityGroupsTable {
+  group_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  group_name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface SecurityGroupRulesTable {
+  rule_id: string;
+  group_id: string;
+  account_id: string;
+  region: string;
+  is_egress: number;
+  ip_protocol: string;
+  from_port: number | null;
+  to_port: number | null;
+  cidr_ipv4: string | null;
+  cidr_ipv6: string | null;
+  prefix_list_id: string | null;
+  referenced_group_id: string | null;
+  referenced_account_id: string | null;
+  description: string | null;
+  created_at: string;
 }

@@ -19,6 +19,9 @@ import { TagsRepo } from './repos/tags.js';
 import { JobsRepo } from './repos/jobs.js';
 import { ImagesRepo } from './repos/images.js';
 import { OrganizationsRepo } from './repos/organizations.js';
+import { InstancesRepo } from './repos/instances.js';
+import { KeyPairsRepo } from './repos/key-pairs.js';
+import { SecurityGroupsRepo } from './repos/security-groups.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -40,6 +43,9 @@ export class Store {
   readonly jobs: JobsRepo;
   readonly images: ImagesRepo;
   readonly organizations: OrganizationsRepo;
+  readonly instances: InstancesRepo;
+  readonly keyPairs: KeyPairsRepo;
+  readonly securityGroups: SecurityGroupsRepo;
 
   private constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -56,6 +62,9 @@ export class Store {
     this.jobs = new JobsRepo(db);
     this.images = new ImagesRepo(db);
     this.organizations = new OrganizationsRepo(db);
+    this.instances = new InstancesRepo(db);
+    this.keyPairs = new KeyPairsRepo(db);
+    this.securityGroups = new SecurityGroupsRepo(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

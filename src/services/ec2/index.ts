@@ -20,6 +20,10 @@ import { TaggableRegistry } from './tags/taggable.js';
 import { storageTaggables } from './tags/storage-taggables.js';
 import type { LaunchTemplateService } from './launch-templates/launch-template-service.js';
 import { launchTemplateHandlers } from './launch-templates/handlers.js';
+import type { ComputeDomain } from './compute-domain.js';
+import { instanceHandlers } from './instances/handlers.js';
+import { networkHandlers } from './networking/handlers.js';
+import { keyPairHandlers } from './key-pairs/handlers.js';
 
 export interface Ec2Deps {
   store: Store;
@@ -27,6 +31,7 @@ export interface Ec2Deps {
   storage: StorageDomain;
   images: ImageDomain;
   launchTemplates: LaunchTemplateService;
+  compute: ComputeDomain;
 }
 
 export function ec2Service(deps: Ec2Deps): ServiceDefinition {
@@ -36,6 +41,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
   for (const t of storageTaggables(deps.storage.snapshots, deps.storage.volumes)) taggables.register(t);
   taggables.register(deps.images.taggable);
   taggables.register(deps.launchTemplates.taggable());
+  for (const t of deps.compute.taggables) taggables.register(t);
   const tags = new TagService(deps.store, taggables);
   const handlers: HandlerMap<Operations> = {
     ...regionHandlers,
@@ -46,6 +52,9 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...volumeHandlers(deps.store, deps.storage.volumes),
     ...imageHandlers({ store: deps.store, ...deps.images }),
     ...launchTemplateHandlers(deps.store, deps.launchTemplates),
+    ...instanceHandlers(deps.store, deps.compute.instances, deps.compute.driver),
+    ...networkHandlers(deps.store, deps.compute.network),
+    ...keyPairHandlers(deps.compute.keyPairs),
   };
   return {
     id: 'ec2',

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Scope } from '../../store/scope.js';
 
-export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol';
+export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'eni-attach' | 'vpc-cidr-assoc' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol';
 
 export function newId(prefix: IdPrefix): string {
   // 17 hex digits = 68 bits; the first nibble carries 4 of them

@@ -1,0 +1,44 @@
+// Compute as domain services: the default network and security groups, key pairs, and
+// instances run by a driver (`none` for now; see src/compute/). Built once by the composition
+// root; shared by the EC2 handlers, launch templates and Auto Scaling.
+import type { BlockStorage } from '../../blocks/block-storage.js';
+import type { InstanceDriver } from '../../compute/instance-driver.js';
+import { NoneDriver } from '../../compute/none-driver.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import type { Store } from '../../store/store.js';
+import type { KmsService } from '../kms/kms-service.js';
+import type { StorageDomain } from './storage-domain.js';
+import type { ImageService } from './images/image-service.js';
+import { NetworkService } from './networking/network-service.js';
+import { KeyPairService } from './key-pairs/key-pair-service.js';
+import { InstanceService } from './instances/instance-service.js';
+import type { Taggable } from './tags/taggable.js';
+
+export interface ComputeDomainDeps {
+  store: Store;
+  kms: KmsService;
+  blocks: BlockStorage;
+  jobs: JobRunner;
+  storage: StorageDomain;
+  images: ImageService;
+  settleMs: number;
+  /** how long terminated instances stay visible (default 1 h) */
+  terminatedVisibleMs?: number;
+  driver?: InstanceDriver;
+}
+
+export interface ComputeDomain {
+  network: NetworkService;
+  keyPairs: KeyPairService;
+  instances: InstanceService;
+  driver: InstanceDriver;
+  taggables: Taggable[];
+}
+
+export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
+  const network = new NetworkService(deps.store);
+  const keyPairs = new KeyPairService(deps.store);
+  const driver = deps.driver ?? new NoneDriver();
+  const instances = new InstanceService({ ...deps, network, keyPairs, driver, terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
+  return { network, keyPairs, instances, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
+}

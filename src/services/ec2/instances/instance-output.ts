@@ -1,0 +1,124 @@
+// Instance rows as the EC2 wire shape (Instance, with its block devices, security groups and
+// primary network interface). As on AWS: a pending instance reports StateReason `pending`;
+// a terminated one keeps its identity but no longer has an address, a network interface,
+// security groups or block devices.
+import type { Instance, InstanceBlockDeviceMapping, Tag } from '../../../api/ec2/types.js';
+import type { AttachmentRow, InstanceRow } from '../../../store/repos/instances.js';
+import { findZone } from '../../../config/regions.js';
+import { derivedId } from '../resource-ids.js';
+import { privateDnsName } from '../networking/default-network.js';
+import { groupsOf, specOf, stateOf } from './instance-row.js';
+
+export interface OutputContext {
+  attachments: Map<string, AttachmentRow[]>;
+  groupNames: Map<string, string>;
+  tags: Map<string, Tag[]>;
+}
+
+export function blockDevicesOut(attachments: AttachmentRow[] = []): InstanceBlockDeviceMapping[] {
+  return [...attachments]
+    .sort((a, b) => (a.device_name < b.device_name ? -1 : 1))
+    .map((a) => ({
+      DeviceName: a.device_name,
+      Ebs: { VolumeId: a.volume_id, Status: a.status as 'attached', AttachTime: new Date(a.attach_time), DeleteOnTermination: Boolean(a.delete_on_termination) },
+    }));
+}
+
+function stateReason(row: InstanceRow): Instance['StateReason'] {
+  if (row.state_reason_code) return { Code: row.state_reason_code, Message: row.state_reason_message ?? row.state_reason_code };
+  return row.state === 'pending' ? { Code: 'pending', Message: 'pending' } : undefined;
+}
+
+export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
+  const spec = specOf(row);
+  const gone = row.state === 'terminated';
+  const dns = gone ? '' : privateDnsName(row.region, row.private_ip);
+  const groups = gone ? [] : groupsOf(row).map((GroupId) => ({ GroupId, GroupName: ctx.groupNames.get(GroupId) }));
+  const zone = findZone(row.availability_zone);
+  return {
+    InstanceId: row.instance_id,
+    ImageId: row.image_id,
+    State: stateOf(row),
+    PrivateDnsName: dns,
+    PublicDnsName: '',
+    StateTransitionReason: row.transition_reason,
+    KeyName: row.key_name ?? undefined,
+    AmiLaunchIndex: row.launch_index,
+    ProductCodes: spec.productCodes.map((p) => ({ ProductCodeId: p.code, ProductCodeType: p.type as 'marketplace' })),
+    InstanceType: row.instance_type as Instance['InstanceType'],
+    LaunchTime: new Date(row.launch_time),
+    Placement: { AvailabilityZone: row.availability_zone, AvailabilityZoneId: zone?.zone.id, GroupName: '', Tenancy: spec.tenancy as 'default' },
+    KernelId: spec.kernelId,
+    RamdiskId: spec.ramdiskId,
+    Platform: spec.platform === 'windows' ? 'Windows' : undefined,
+    Monitoring: { State: spec.monitoring ? 'enabled' : 'disabled' },
+    SubnetId: gone ? undefined : row.subnet_id,
+    VpcId: gone ? undefined : row.vpc_id,
+    PrivateIpAddress: gone ? undefined : row.private_ip,
+    Architecture: row.architecture as Instance['Architecture'],
+    RootDeviceType: 'ebs',
+    RootDeviceName: row.root_device_name,
+    BlockDeviceMappings: gone ? [] : blockDevicesOut(ctx.attachments.get(row.instance_id)),
+    VirtualizationType: spec.virtualizationType as Instance['VirtualizationType'],
+    ClientToken: row.client_token ?? '',
+    Tags: ctx.tags.get(row.instance_id) ?? [],
+    SecurityGroups: groups,
+    SourceDestCheck: spec.sourceDestCheck,
+    Hypervisor: spec.hypervisor as Instance['Hypervisor'],
+    NetworkInterfaces: gone
+      ? []
+      : [
+          {
+            Attachment: {
+              AttachTime: new Date(row.launch_time),
+              AttachmentId: derivedId('eni-attach', { accountId: row.account_id, region: row.region }, row.eni_id),
+              DeleteOnTermination: true,
+              DeviceIndex: 0,
+              Status: 'attached',
+              NetworkCardIndex: 0,
+            },
+            Description: '',
+            Groups: groups,
+            Ipv6Addresses: [],
+            MacAddress: row.mac_address,
+            NetworkInterfaceId: row.eni_id,
+            OwnerId: row.account_id,
+            PrivateDnsName: dns,
+            PrivateIpAddress: row.private_ip,
+            PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: row.private_ip }],
+            SourceDestCheck: spec.sourceDestCheck,
+            Status: 'in-use',
+            SubnetId: row.subnet_id,
+            VpcId: row.vpc_id,
+            InterfaceType: 'interface',
+          },
+        ],
+    EbsOptimized: spec.ebsOptimized,
+    EnaSupport: spec.enaSupport,
+    SriovNetSupport: spec.sriovNetSupport,
+    StateReason: stateReason(row),
+    CpuOptions: { CoreCount: spec.cpu.coreCount, ThreadsPerCore: spec.cpu.threadsPerCore },
+    CapacityReservationSpecification: { CapacityReservationPreference: 'open' },
+    HibernationOptions: { Configured: spec.hibernation },
+    Licenses: [],
+    MetadataOptions: {
+      State: row.state === 'pending' ? 'pending' : 'applied',
+      HttpTokens: spec.metadata.httpTokens,
+      HttpPutResponseHopLimit: spec.metadata.hopLimit,
+      HttpEndpoint: spec.metadata.httpEndpoint,
+      HttpProtocolIpv6: spec.metadata.httpProtocolIpv6,
+      InstanceMetadataTags: spec.metadata.instanceMetadataTags,
+    },
+    EnclaveOptions: { Enabled: false },
+    BootMode: spec.bootMode as Instance['BootMode'],
+    CurrentInstanceBootMode: spec.currentBootMode,
+    PlatformDetails: spec.platformDetails,
+    UsageOperation: spec.usageOperation,
+    UsageOperationUpdateTime: new Date(row.launch_time),
+    PrivateDnsNameOptions: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
+    MaintenanceOptions: { AutoRecovery: 'default' },
+    TpmSupport: spec.tpmSupport,
+    IamInstanceProfile: spec.iamInstanceProfile && { Arn: spec.iamInstanceProfile.arn, Id: spec.iamInstanceProfile.id },
+    NetworkPerformanceOptions: { BandwidthWeighting: 'default' },
+  };
+}

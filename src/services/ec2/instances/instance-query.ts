@@ -1,0 +1,164 @@
+// DescribeInstances and DescribeInstanceStatus. Instances page in launch order (`seq`), so a
+// reservation's instances stay together; pages are cut in SQL when only the state is filtered
+// (the common case at scale), otherwise the candidates are materialized and filtered in memory.
+// Terminated instances stay visible for `terminatedVisibleMs`, then are unknown.
+import type { DescribeInstanceStatusRequest, DescribeInstancesRequest, Filter, InstanceStatus, Reservation } from '../../../api/ec2/types.js';
+import type { Store } from '../../../store/store.js';
+import type { Scope } from '../../../store/scope.js';
+import type { InstanceRow } from '../../../store/repos/instances.js';
+import { findZone } from '../../../config/regions.js';
+import { invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
+import { compileFilters } from '../filters.js';
+import { decodeToken, encodeToken } from '../pagination.js';
+import type { SecurityGroupService } from '../networking/security-groups.js';
+import { INSTANCE_FILTERS, type DescribedInstance } from './instance-filters.js';
+import { instanceOut, type OutputContext } from './instance-output.js';
+import type { InstanceLifecycle } from './instance-lifecycle.js';
+import { groupsOf, specOf, stateOf } from './instance-row.js';
+
+export interface QueryDeps {
+  store: Store;
+  groups: SecurityGroupService;
+  lifecycle: InstanceLifecycle;
+  /** how long a running instance's status checks report `initializing` */
+  settleMs: number;
+}
+
+interface PageInput {
+  InstanceIds?: string[];
+  Filters?: Filter[];
+  MaxResults?: number;
+  NextToken?: string;
+}
+
+const position = (seq: number) => String(seq).padStart(15, '0');
+
+export class InstanceQuery {
+  constructor(private readonly deps: QueryDeps) {}
+
+  async context(caller: Scope, rows: InstanceRow[]): Promise<OutputContext> {
+    const ids = rows.map((r) => r.instance_id);
+    const groupIds = [...new Set(rows.flatMap(groupsOf))];
+    const [attachments, groupNames, tags] = await Promise.all([this.deps.store.instances.attachments(ids), this.deps.groups.names(caller, groupIds), this.deps.store.tags.forResources(caller, ids)]);
+    const byInstance = new Map<string, typeof attachments>();
+    for (const a of attachments) byInstance.set(a.instance_id, [...(byInstance.get(a.instance_id) ?? []), a]);
+    return { attachments: byInstance, groupNames, tags };
+  }
+
+  async described(caller: Scope, rows: InstanceRow[]): Promise<DescribedInstance[]> {
+    const ctx = await this.context(caller, rows);
+    return rows.map((r) => ({ reservationId: r.reservation_id, ownerId: r.account_id, requesterId: specOf(r).requesterId, instance: instanceOut(r, ctx) }));
+  }
+
+  /**
+   * The caller's instances matching `input`, one page of them: explicit ids must all exist;
+   * states (exact names) are filtered in SQL, the rest on the wire shapes.
+   */
+  private async page<T>(caller: Scope, op: string, input: PageInput, opts: { states?: string[]; filter: (rows: InstanceRow[]) => Promise<{ row: InstanceRow; item: T }[]>; inSql: boolean }) {
+    const ids = input.InstanceIds?.length ? [...new Set(input.InstanceIds)] : undefined;
+    if (ids && input.MaxResults !== undefined) throw invalidParameterCombination('The parameter instancesSet cannot be used with the parameter maxResults');
+    if (input.MaxResults !== undefined && (!Number.isInteger(input.MaxResults) || input.MaxResults < 5 || input.MaxResults > 1000)) {
+      throw invalidParameterValue(`Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    }
+    if (ids) await this.deps.lifecycle.owned(caller, ids);
+    const binding = [caller.accountId, caller.region, op, input.Filters ?? [], ids ?? []];
+    const after = input.NextToken ? Number(decodeToken(binding, input.NextToken)) : undefined;
+    const size = input.MaxResults ?? (input.NextToken ? 1000 : undefined);
+    const query = { ids, states: opts.states, afterSeq: after, terminatedAfter: this.deps.lifecycle.visibleSince() };
+    const rows = await this.deps.store.instances.list(caller, opts.inSql && size !== undefined ? { ...query, limit: size + 1 } : query);
+    const matching = await opts.filter(opts.inSql && size !== undefined ? rows.slice(0, size) : rows);
+    const page = size === undefined ? matching : matching.slice(0, size);
+    const more = opts.inSql ? size !== undefined && rows.length > size : size !== undefined && matching.length > size;
+    return { page, nextToken: more ? encodeToken(binding, position(page[page.length - 1].row.seq)) : undefined };
+  }
+
+  async describe(caller: Scope, input: DescribeInstancesRequest): Promise<{ reservations: Reservation[]; nextToken?: string }> {
+    const { states, rest } = splitStateFilter(input.Filters);
+    const match = compileFilters(rest, INSTANCE_FILTERS);
+    const { page, nextToken } = await this.page(caller, 'DescribeInstances', input, {
+      states,
+      inSql: rest.length === 0,
+      filter: async (rows) => {
+        const described = await this.described(caller, rows);
+        return described.map((item, i) => ({ row: rows[i], item })).filter((x) => match(x.item));
+      },
+    });
+    const reservations: Reservation[] = [];
+    for (const { item } of page) {
+      const last = reservations[reservations.length - 1];
+      if (last?.ReservationId === item.reservationId) last.Instances!.push(item.instance);
+      else reservations.push({ ReservationId: item.reservationId, OwnerId: item.ownerId, RequesterId: item.requesterId, Groups: [], Instances: [item.instance] });
+    }
+    return { reservations, nextToken };
+  }
+
+  // ---- DescribeInstanceStatus ----------------------------------------------------------
+
+  statusOf(row: InstanceRow): InstanceStatus {
+    const zone = findZone(row.availability_zone);
+    let status: 'ok' | 'initializing' | 'not-applicable' = 'not-applicable';
+    if (row.state === 'running') {
+      const since = row.running_since ? Date.parse(row.running_since) : 0;
+      status = Date.now() - since < this.deps.settleMs ? 'initializing' : 'ok';
+    }
+    const summary = () =>
+      status === 'not-applicable' ? { Status: status } : { Status: status, Details: [{ Name: 'reachability' as const, Status: status === 'ok' ? ('passed' as const) : ('initializing' as const) }] };
+    return {
+      InstanceId: row.instance_id,
+      AvailabilityZone: row.availability_zone,
+      AvailabilityZoneId: zone?.zone.id,
+      InstanceState: stateOf(row),
+      InstanceStatus: summary(),
+      SystemStatus: summary(),
+      AttachedEbsStatus: summary(),
+      Events: [],
+    };
+  }
+
+  async status(caller: Scope, input: DescribeInstanceStatusRequest): Promise<{ statuses: InstanceStatus[]; nextToken?: string }> {
+    const { states, rest } = splitStateFilter(input.Filters);
+    // without IncludeAllInstances only running instances have a status to report
+    const visible = input.IncludeAllInstances ? states : (states ?? ['running']).filter((s) => s === 'running');
+    const match = compileFilters(rest, STATUS_FILTERS);
+    const { page, nextToken } = await this.page(caller, 'DescribeInstanceStatus', input, {
+      states: visible,
+      inSql: rest.length === 0,
+      filter: async (rows) => rows.map((row) => ({ row, item: this.statusOf(row) })).filter((x) => match(x.item)),
+    });
+    return { statuses: page.map((p) => p.item), nextToken };
+  }
+}
+
+/** An `instance-state-name` filter of exact names goes to SQL; wildcards stay in memory. */
+function splitStateFilter(filters: Filter[] | undefined): { states?: string[]; rest: Filter[] } {
+  const rest: Filter[] = [];
+  let states: string[] | undefined;
+  for (const f of filters ?? []) {
+    const exact = f.Name === 'instance-state-name' && (f.Values ?? []).every((v) => !/[*?\\]/.test(v));
+    if (exact && states === undefined) states = f.Values ?? [];
+    else rest.push(f);
+  }
+  return { states, rest };
+}
+
+const STATUS_FILTERS = {
+  fields: {
+    'availability-zone': (s: InstanceStatus) => s.AvailabilityZone,
+    'availability-zone-id': (s: InstanceStatus) => s.AvailabilityZoneId,
+    'event.code': () => undefined,
+    'event.description': () => undefined,
+    'event.instance-event-id': () => undefined,
+    'event.not-after': () => undefined,
+    'event.not-before': () => undefined,
+    'event.not-before-deadline': () => undefined,
+    'instance-state-code': (s: InstanceStatus) => s.InstanceState?.Code,
+    'instance-state-name': (s: InstanceStatus) => s.InstanceState?.Name,
+    'instance-status.reachability': (s: InstanceStatus) => s.InstanceStatus?.Details?.map((d) => d.Status),
+    'instance-status.status': (s: InstanceStatus) => s.InstanceStatus?.Status,
+    'system-status.reachability': (s: InstanceStatus) => s.SystemStatus?.Details?.map((d) => d.Status),
+    'system-status.status': (s: InstanceStatus) => s.SystemStatus?.Status,
+    'attached-ebs-status.status': (s: InstanceStatus) => s.AttachedEbsStatus?.Status,
+    'operator.managed': () => false,
+    'operator.principal': () => undefined,
+  },
+};

@@ -1,0 +1,140 @@
+// Instances: the domain API the EC2 handlers, launch templates and Auto Scaling call. No wire
+// parsing here; requests use the generated RunInstances shape so every caller gets RunInstances'
+// full semantics (launch templates, tags, devices, encryption, ClientToken).
+//
+//   run(caller, request, { checkpoint, systemTags, requesterId })  -> Launched (reservation, rows)
+//       RunInstances; `systemTags` are `aws:` tags set on the instances (aws:autoscaling:groupName)
+//   terminate(caller, ids, checkpoint?) / stop(caller, ids, force, checkpoint?) /
+//   start(caller, ids, checkpoint?) / reboot(caller, ids, checkpoint?) -> StateChange[]
+//   summaries(caller, ids?) -> InstanceSummary[]   (state, image, type, zone, launch template)
+//   describe(caller, DescribeInstancesRequest)      -> reservations as on the wire
+//   setLaunchSources({ launchTemplates, imageParameters, subscriptions })  wiring of the
+//       resolvers other services provide (see launch-sources.ts)
+//
+// Parts: launch-plan.ts (checks), instance-launcher.ts (writes), instance-lifecycle.ts (state
+// machine and jobs), instance-query.ts (describe, status), instance-attributes.ts,
+// volume-attachments.ts, create-image.ts (CreateImage). What runs an instance is the driver
+// (src/compute/).
+import type { Instance, RunInstancesRequest } from '../../../api/ec2/types.js';
+import type { BlockStorage } from '../../../blocks/block-storage.js';
+import type { InstanceDriver } from '../../../compute/instance-driver.js';
+import type { JobRunner } from '../../../jobs/job-runner.js';
+import type { Store } from '../../../store/store.js';
+import type { Scope } from '../../../store/scope.js';
+import type { KmsService } from '../../kms/kms-service.js';
+import type { StorageDomain } from '../storage-domain.js';
+import type { ImageService } from '../images/image-service.js';
+import type { KeyPairService } from '../key-pairs/key-pair-service.js';
+import type { NetworkService } from '../networking/network-service.js';
+import type { Taggable } from '../tags/taggable.js';
+import { ImageFromInstance } from './create-image.js';
+import { InstanceAttributes } from './instance-attributes.js';
+import { InstanceLauncher, type Launched, type RunOptions } from './instance-launcher.js';
+import { InstanceLifecycle, type StateChange } from './instance-lifecycle.js';
+import { InstanceQuery } from './instance-query.js';
+import { instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
+import { DEFAULT_LAUNCH_SOURCES, type LaunchSources } from './launch-sources.js';
+import { VolumeAttachments } from './volume-attachments.js';
+
+export type { Launched, RunOptions } from './instance-launcher.js';
+export type { StateChange } from './instance-lifecycle.js';
+export type { LaunchSources, ResolvedLaunchTemplate } from './launch-sources.js';
+
+export interface InstanceServiceDeps {
+  store: Store;
+  jobs: JobRunner;
+  kms: KmsService;
+  blocks: BlockStorage;
+  storage: StorageDomain;
+  images: ImageService;
+  network: NetworkService;
+  keyPairs: KeyPairService;
+  driver: InstanceDriver;
+  settleMs: number;
+  terminatedVisibleMs: number;
+}
+
+export interface InstanceSummary {
+  instanceId: string;
+  state: InstanceStateName;
+  imageId: string;
+  instanceType: string;
+  availabilityZone: string;
+  launchTime: string;
+  launchTemplate?: { id: string; name: string; version: string };
+  stateReason?: { code: string; message: string };
+}
+
+const noCheckpoint = () => undefined;
+
+export class InstanceService {
+  readonly lifecycle: InstanceLifecycle;
+  readonly query: InstanceQuery;
+  readonly attributes: InstanceAttributes;
+  readonly attachments: VolumeAttachments;
+  readonly imageFromInstance: ImageFromInstance;
+  readonly taggable: Taggable;
+  private readonly launcher: InstanceLauncher;
+  private readonly sources: LaunchSources = { ...DEFAULT_LAUNCH_SOURCES };
+
+  constructor(private readonly deps: InstanceServiceDeps) {
+    const { store, jobs, storage, settleMs } = deps;
+    this.lifecycle = new InstanceLifecycle({ store, jobs, keys: storage.keys, blocks: deps.blocks, volumes: storage.volumes, driver: deps.driver, settleMs, terminatedVisibleMs: deps.terminatedVisibleMs });
+    this.launcher = new InstanceLauncher({ store, jobs, settleMs, kms: deps.kms, defaults: storage.defaults, images: deps.images, network: deps.network, keyPairs: deps.keyPairs, sources: this.sources });
+    this.query = new InstanceQuery({ store, groups: deps.network.groups, lifecycle: this.lifecycle, settleMs });
+    this.attributes = new InstanceAttributes(store, deps.network.groups);
+    this.attachments = new VolumeAttachments({ store, jobs, volumes: storage.volumes, lifecycle: this.lifecycle, settleMs });
+    this.imageFromInstance = new ImageFromInstance({ store, jobs, settleMs, images: deps.images, snapshots: storage.snapshots, volumes: storage.volumes, lifecycle: this.lifecycle, driver: deps.driver });
+    this.taggable = {
+      prefix: 'i',
+      resourceType: 'instance',
+      visible: async (caller, id) => (await store.instances.list(caller, { ids: [id], terminatedAfter: this.lifecycle.visibleSince() })).length > 0,
+      notFound: (id) => instanceNotFound(id),
+    };
+  }
+
+  /** Wires the resolvers other services provide (launch templates, SSM parameters, Marketplace). */
+  setLaunchSources(sources: Partial<LaunchSources>): void {
+    Object.assign(this.sources, sources);
+  }
+
+  run(caller: Scope, request: RunInstancesRequest, opts: RunOptions = {}): Promise<Launched> {
+    return this.launcher.run(caller, request, opts);
+  }
+
+  terminate(caller: Scope, instanceIds: readonly string[], checkpoint: () => void = noCheckpoint): Promise<StateChange[]> {
+    return this.lifecycle.terminate(caller, instanceIds, checkpoint);
+  }
+
+  stop(caller: Scope, instanceIds: readonly string[], force = false, checkpoint: () => void = noCheckpoint): Promise<StateChange[]> {
+    return this.lifecycle.stop(caller, instanceIds, force, checkpoint);
+  }
+
+  start(caller: Scope, instanceIds: readonly string[], checkpoint: () => void = noCheckpoint): Promise<StateChange[]> {
+    return this.lifecycle.start(caller, instanceIds, checkpoint);
+  }
+
+  reboot(caller: Scope, instanceIds: readonly string[], checkpoint: () => void = noCheckpoint): Promise<void> {
+    return this.lifecycle.reboot(caller, instanceIds, checkpoint);
+  }
+
+  /** The caller's instances (all live and recently terminated ones, or exactly those named). */
+  async summaries(caller: Scope, instanceIds?: readonly string[]): Promise<InstanceSummary[]> {
+    const rows = instanceIds ? await this.lifecycle.owned(caller, instanceIds) : await this.deps.store.instances.list(caller, { terminatedAfter: this.lifecycle.visibleSince() });
+    return rows.map((r) => ({
+      instanceId: r.instance_id,
+      state: r.state as InstanceStateName,
+      imageId: r.image_id,
+      instanceType: r.instance_type,
+      availabilityZone: r.availability_zone,
+      launchTime: r.launch_time,
+      launchTemplate: specOf(r).launchTemplate,
+      stateReason: r.state_reason_code ? { code: r.state_reason_code, message: r.state_reason_message ?? '' } : undefined,
+    }));
+  }
+
+  /** Launched instances as the wire shape (RunInstances' answer). */
+  async instancesOut(caller: Scope, launched: Launched): Promise<Instance[]> {
+    return (await this.query.described(caller, launched.instances)).map((d) => d.instance);
+  }
+}
