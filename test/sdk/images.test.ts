@@ -210,6 +210,7 @@ describe('EC2 images: one account', () => {
       await expectError(images({ ImageIds: [id, UNKNOWN_AMI] }), 'InvalidAMIID.NotFound');
       await expectError(images({ ImageIds: [id], MaxResults: 5 }), 'InvalidParameterCombination', /^The parameter imagesSet cannot be used with the parameter maxResults$/);
       assert.deepEqual(await ids({ ImageIds: [id, id] }), [id]);
+      await expectError(images({ ImageIds: [id], DryRun: true }), 'DryRunOperation', undefined, 412);
       // an image of this account in another region is unknown here
       await expectError(images({ ImageIds: [id] }, alice('eu-west-1')), 'InvalidAMIID.NotFound');
     });

@@ -1,13 +1,15 @@
 // The image domain in process, for what a server test cannot wait for or provoke: the end of a
 // deregistration-protection cooldown, of the deregistered-visibility window and of a Recycle
 // Bin retention period; a name taken between the check and the insert; a copy whose snapshot
-// disappears or whose image is deregistered while it runs.
+// disappears or whose image is deregistered while it runs; images of aliased owners (amazon,
+// aws-marketplace) with product codes, as the public catalog seeds them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDomain, sampleBlocks, type DomainHarness } from '../../../test/helpers/storage-domain.js';
 import { createImageDomain, type ImageDomain } from './image-domain.js';
 import type { ImageRow } from '../../store/repos/images.js';
 import { isServiceError } from '../../protocol/service-error.js';
+import { imageAncestry } from './images/image-ancestry.js';
 
 const alice = { accountId: '111111111111', region: 'us-east-1' };
 const noCheck = () => undefined;
@@ -89,5 +91,28 @@ describe('image domain', () => {
     await images.images.deregister(alice, dropped, false, noCheck);
     await d.settle();
     assert.equal((await d.store.images.get(dropped))!.state, 'deregistered');
+  });
+
+  test('aliased owners and product codes: Owners, owner-alias and product-code filters, ancestry roots, copies', async () => {
+    const amazon = { accountId: '137112412989', region: 'us-east-1' };
+    const marketplace = { accountId: '679593333241', region: 'us-east-1' };
+    const base = images.images.newRow(amazon, { name: `al2023-${++n}`, state: 'available', owner_alias: 'amazon', public: 1 });
+    await images.images.insert(base, [{ position: 0, device_name: '/dev/xvda', virtual_name: null, no_device: 0, snapshot_id: null, volume_size: 8, volume_type: 'gp3', delete_on_termination: 1, encrypted: 0, iops: null, throughput: null, kms_key_id: null }]);
+    const paid = images.images.newRow(marketplace, { name: `vendor-${++n}`, state: 'available', owner_alias: 'aws-marketplace', public: 1 });
+    await images.images.insert(paid, [], [{ product_code: 'abcdef0123456789abcdef012', type: 'marketplace' }]);
+    const ids = async (input: Parameters<typeof images.images.describe>[1]) => (await images.images.describe(alice, input)).images.map((i) => i.ImageId).sort();
+    assert.deepEqual(await ids({ Owners: ['amazon'] }), [base.image_id]);
+    assert.deepEqual(await ids({ Owners: ['aws-marketplace', 'amazon'] }), [base.image_id, paid.image_id].sort());
+    assert.deepEqual(await ids({ Filters: [{ Name: 'owner-alias', Values: ['aws-marketplace'] }] }), [paid.image_id]);
+    assert.deepEqual(await ids({ Filters: [{ Name: 'product-code', Values: ['abcdef*'] }, { Name: 'product-code.type', Values: ['marketplace'] }] }), [paid.image_id]);
+    const [shown] = (await images.images.describe(alice, { ImageIds: [paid.image_id] })).images;
+    assert.equal(shown.ImageOwnerAlias, 'aws-marketplace');
+    assert.deepEqual(shown.ProductCodes, [{ ProductCodeId: 'abcdef0123456789abcdef012', ProductCodeType: 'marketplace' }]);
+    // another account's Marketplace image cannot be copied; an Amazon image can, and roots the ancestry
+    assert.equal(await code(images.copier.copy(alice, { Name: `copy-${++n}`, SourceImageId: paid.image_id, SourceRegion: 'us-east-1' }, noCheck)), 'InvalidRequest');
+    const mine = await images.copier.copy(alice, { Name: `copy-${++n}`, SourceImageId: base.image_id, SourceRegion: 'us-east-1' }, noCheck);
+    await d.settle();
+    const chain = await imageAncestry(d.store, images.images, alice, mine);
+    assert.deepEqual(chain.map((e) => [e.ImageId, e.ImageOwnerAlias]), [[mine, undefined], [base.image_id, 'amazon']]);
   });
 });
