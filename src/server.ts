@@ -26,6 +26,9 @@ import { NbdServer } from './blocks/nbd/nbd-server.js';
 import { BLOCK_SIZE } from './blocks/block-size.js';
 import { nbdExports } from './services/nbd-exports.js';
 import { createComputeDomain } from './services/ec2/compute-domain.js';
+import { Catalog } from './services/ec2/catalog/catalog.js';
+import { CatalogFileError } from './services/ec2/catalog/catalog-file.js';
+import { REGIONS } from './config/regions.js';
 import { LaunchTemplateService } from './services/ec2/launch-templates/launch-template-service.js';
 
 export class StartupError extends Error {}
@@ -65,12 +68,33 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
+  const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir });
+  const seedCatalog = async () => {
+    for (const warning of (await catalog.seed()).warnings) log.warn(warning);
+  };
+  try {
+    await seedCatalog();
+  } catch (e) {
+    await chunks.close();
+    await store.close();
+    if (e instanceof CatalogFileError) throw new StartupError(e.message);
+    throw e;
+  }
+  const ssm = ssmService({
+    repo: store.ssmParameters,
+    kms: kms.service,
+    publicParameters: () => catalog.publicParameters(),
+    imageVisible: (caller, imageId) => images.images.getVisible(caller, imageId).then(
+      () => true,
+      () => false,
+    ),
+  });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
   const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs });
   compute.instances.setLaunchSources({ launchTemplates: launchTemplates.resolve });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssmService()]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssm]) services.set(def.id, def);
   jobs.start();
   const nbd = config.nbdPort === undefined ? undefined : new NbdServer({ resolve: nbdExports({ store, blocks, storage }), log: (level, msg, fields) => log.log(level, msg, fields), preferredBlockSize: BLOCK_SIZE });
 
@@ -81,6 +105,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     blocks.clearCache();
     await store.wipe();
     await chunks.clear();
+    await seedCatalog();
     jobs.start();
   };
 

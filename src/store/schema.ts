@@ -47,6 +47,12 @@ export interface Database {
   key_pairs: KeyPairsTable;
   security_groups: SecurityGroupsTable;
   security_group_rules: SecurityGroupRulesTable;
+  catalog_state: CatalogStateTable;
+  marketplace_subscriptions: MarketplaceSubscriptionsTable;
+  ssm_parameters: SsmParametersTable;
+  ssm_parameter_versions: SsmParameterVersionsTable;
+  ssm_parameter_labels: SsmParameterLabelsTable;
+  ssm_tags: SsmTagsTable;
 }
 
 // KMS (migration 0002-kms). Key material is stored only wrapped under the master key.
@@ -397,4 +403,63 @@ export interface SecurityGroupRulesTable {
   referenced_account_id: string | null;
   description: string | null;
   created_at: string;
+}
+
+// The public image catalog and SSM Parameter Store (migration 0010-catalog-ssm).
+export interface CatalogStateTable {
+  /** `anchor`, `fingerprint`, `disk:<key>` (a disk's block map id) */
+  key: string;
+  value: string;
+}
+
+export interface MarketplaceSubscriptionsTable {
+  account_id: string;
+  product_code: string;
+  created_at: string;
+}
+
+/** A parameter: its latest version (the row in ssm_parameter_versions holds the rest). */
+export interface SsmParametersTable {
+  account_id: string;
+  region: string;
+  name: string;
+  version: number;
+}
+
+export interface SsmParameterVersionsTable {
+  account_id: string;
+  region: string;
+  name: string;
+  version: number;
+  /** String | StringList | SecureString */
+  type: string;
+  /** text | aws:ec2:image */
+  data_type: string;
+  /** SecureString: the base64 KMS ciphertext blob */
+  value: string;
+  key_id: string | null;
+  description: string | null;
+  allowed_pattern: string | null;
+  tier: string;
+  /** JSON text of PutParameter Policies, as given */
+  policies: string | null;
+  last_modified: string;
+  last_modified_user: string;
+}
+
+export interface SsmParameterLabelsTable {
+  account_id: string;
+  region: string;
+  name: string;
+  label: string;
+  version: number;
+}
+
+export interface SsmTagsTable {
+  account_id: string;
+  region: string;
+  resource_type: string;
+  resource_id: string;
+  key: string;
+  value: string;
 }

@@ -22,6 +22,8 @@ import { OrganizationsRepo } from './repos/organizations.js';
 import { InstancesRepo } from './repos/instances.js';
 import { KeyPairsRepo } from './repos/key-pairs.js';
 import { SecurityGroupsRepo } from './repos/security-groups.js';
+import { CatalogRepo } from './repos/catalog.js';
+import { SsmParametersRepo } from './repos/ssm-parameters.js';
 
 export interface StoreOptions {
   dataDir: string;
@@ -46,6 +48,8 @@ export class Store {
   readonly instances: InstancesRepo;
   readonly keyPairs: KeyPairsRepo;
   readonly securityGroups: SecurityGroupsRepo;
+  readonly catalog: CatalogRepo;
+  readonly ssmParameters: SsmParametersRepo;
 
   private constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -65,6 +69,8 @@ export class Store {
     this.instances = new InstancesRepo(db);
     this.keyPairs = new KeyPairsRepo(db);
     this.securityGroups = new SecurityGroupsRepo(db);
+    this.catalog = new CatalogRepo(db);
+    this.ssmParameters = new SsmParametersRepo(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

@@ -11,6 +11,7 @@ import type { KeyManager, Tag } from './kms-types.js';
 /** Services with an AWS managed key, and its description as AWS writes it. */
 export const AWS_MANAGED_KEYS: Record<string, string> = {
   ebs: 'Default key that protects my EBS volumes when no other key is defined',
+  ssm: 'Default key that protects my SSM parameters when no other key is defined',
 };
 
 export type AwsManagedService = keyof typeof AWS_MANAGED_KEYS & string;

@@ -9,6 +9,7 @@ import * as m0008 from './0008-images.js';
 import * as m0006 from './0006-volume-attributes.js';
 import * as m0009 from './0009-image-recycle-bin.js';
 import * as m0012 from './0012-autoscaling.js';
+import * as m0010 from './0010-catalog-ssm.js';
 import * as m0011 from './0011-compute.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-volume-attributes': m0006,
   '0009-image-recycle-bin': m0009,
   '0012-autoscaling': m0012,
+  '0010-catalog-ssm': m0010,
   '0011-compute': m0011,
 };
 

@@ -1,0 +1,149 @@
+// The public image catalog: platform-owned base images in every served region, seeded at startup
+// and after an admin reset, and the `/aws/service/...` SSM parameters that name them.
+//
+// Seeding is idempotent and cheap when nothing changed: the catalog's anchor day and a
+// fingerprint of what was seeded are stored; a restart with the same catalog writes nothing.
+// Otherwise each base disk is written once through BlockStorage (its blocks are content
+// addressed, so a rewrite stores nothing new) into one sealed map that every region's snapshot
+// shares, and the missing rows are inserted in one transaction.
+import { createHash } from 'node:crypto';
+import type { BlockStorage } from '../../../blocks/block-storage.js';
+import type { Store } from '../../../store/store.js';
+import { anchorOf, builtinCatalog } from './builtin-catalog.js';
+import { buildBaseDisk } from './base-disk.js';
+import { CatalogFileError, readCatalogFile } from './catalog-file.js';
+import { addImageRows, catalogId, emptyRows, type DiskMap, type RowFactory } from './catalog-rows.js';
+import type { CatalogImage } from './catalog-spec.js';
+import { PublicParameters } from './public-parameters.js';
+
+const GIB = 1024 ** 3;
+/** bump when the rows a spec produces change shape, so existing data dirs are seeded again */
+const ROWS_VERSION = 1;
+
+export interface CatalogDeps {
+  store: Store;
+  blocks: BlockStorage;
+  newRow: RowFactory;
+  /** every served region */
+  regions: readonly string[];
+  /** where catalog.json is read from; none: built-in images only */
+  dataDir?: string;
+  now?: () => Date;
+}
+
+export interface SeedResult {
+  anchor: string;
+  images: number;
+  /** whether rows were written (false: the stored fingerprint matched) */
+  wrote: boolean;
+  /** operator entries that were skipped, and why */
+  warnings: string[];
+}
+
+export class Catalog {
+  private images: CatalogImage[] = [];
+  private parameters = new PublicParameters([]);
+
+  constructor(private readonly deps: CatalogDeps) {}
+
+  /** Seeds what is missing; throws CatalogFileError for a bad catalog.json. */
+  async seed(): Promise<SeedResult> {
+    const { store } = this.deps;
+    const storedAnchor = await store.catalog.state('anchor');
+    const anchor = storedAnchor ? new Date(storedAnchor) : anchorOf((this.deps.now ?? (() => new Date()))());
+    const file = this.deps.dataDir ? readCatalogFile(this.deps.dataDir, anchor) : { images: [], text: '' };
+    const specs = [...builtinCatalog(anchor), ...file.images];
+    this.check(specs);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ v: ROWS_VERSION, regions: this.deps.regions, specs }))
+      .digest('hex');
+    const warnings: string[] = [];
+    // a stored fingerprint means every entry was seeded (a skipped one leaves it unset)
+    let seeded = specs;
+    let wrote = false;
+    if ((await store.catalog.state('fingerprint')) !== fingerprint) {
+      const disks = await this.disks(specs, warnings);
+      seeded = specs.filter((s) => disks.has(diskKey(s)));
+      const rows = emptyRows();
+      for (const spec of seeded) {
+        for (const region of spec.regions ?? this.deps.regions) addImageRows(rows, spec, region, disks.get(diskKey(spec))!, this.deps.newRow);
+      }
+      await store.catalog.seed(rows);
+      await store.catalog.setState({ anchor: anchor.toISOString(), ...(warnings.length ? {} : { fingerprint }) });
+      wrote = true;
+    }
+    this.images = seeded;
+    this.parameters = new PublicParameters(seeded);
+    return { anchor: anchor.toISOString(), images: seeded.length, wrote, warnings };
+  }
+
+  /** The catalog's images as seeded (every region unless an entry lists its regions). */
+  entries(): readonly CatalogImage[] {
+    return this.images;
+  }
+
+  /** The id of a catalog image in a region. */
+  imageId(region: string, key: string): string {
+    return catalogId('ami', region, key);
+  }
+
+  publicParameters(): PublicParameters {
+    return this.parameters;
+  }
+
+  private check(specs: readonly CatalogImage[]): void {
+    const keys = new Set<string>();
+    const names = new Set<string>();
+    const regions = new Set(this.deps.regions);
+    for (const s of specs) {
+      if (keys.has(s.key)) throw new CatalogFileError(`catalog image key ${s.key} is used twice`);
+      keys.add(s.key);
+      const name = `${s.owner.accountId}/${s.name}`;
+      if (names.has(name)) throw new CatalogFileError(`catalog image name ${s.name} is used twice by owner ${s.owner.accountId}`);
+      names.add(name);
+      for (const r of s.regions ?? []) if (!regions.has(r)) throw new CatalogFileError(`catalog image ${s.name}: unknown region ${r}`);
+    }
+  }
+
+  /** Disk maps by disk key: built-in disks written once, snapshot-backed ones looked up. */
+  private async disks(specs: readonly CatalogImage[], warnings: string[]): Promise<Map<string, DiskMap>> {
+    const { store } = this.deps;
+    const out = new Map<string, DiskMap>();
+    for (const spec of specs) {
+      const key = diskKey(spec);
+      if (out.has(key)) continue;
+      if ('builtin' in spec.disk) {
+        out.set(key, await this.builtinDisk(spec.disk.builtin));
+        continue;
+      }
+      const snap = await store.snapshots.get(spec.disk.snapshotId);
+      if (!snap || snap.state !== 'completed' || snap.encrypted) {
+        warnings.push(`catalog image ${spec.name} skipped: snapshot ${spec.disk.snapshotId} ${!snap ? 'does not exist' : snap.encrypted ? 'is encrypted (public images cannot be)' : `is ${snap.state}`}`);
+        continue;
+      }
+      out.set(key, { mapId: snap.map_id, sizeGiB: snap.volume_size });
+    }
+    return out;
+  }
+
+  private async builtinDisk(architecture: string): Promise<DiskMap> {
+    const { store, blocks } = this.deps;
+    const disk = buildBaseDisk(architecture);
+    const stateKey = `disk:${disk.key}:${disk.digest}`;
+    const known = await store.catalog.state(stateKey);
+    if (known && (await blocks.getMap(known))) return { mapId: known, sizeGiB: disk.sizeBytes / GIB };
+    // data, then the map's entries, then the seal: a crash leaves no entry without its data
+    const entries: [number, string | null][] = [];
+    for (const [index, block] of disk.blocks) entries.push([index, await blocks.storeBlock(block)]);
+    await blocks.flush();
+    const mapId = await blocks.createMap({ sizeBytes: disk.sizeBytes, lineageId: null, sealed: false });
+    await blocks.putEntries(mapId, entries);
+    await blocks.seal(mapId);
+    await store.catalog.setState({ [stateKey]: mapId });
+    return { mapId, sizeGiB: disk.sizeBytes / GIB };
+  }
+}
+
+function diskKey(spec: CatalogImage): string {
+  return 'builtin' in spec.disk ? `builtin:${spec.disk.builtin}` : `snapshot:${spec.disk.snapshotId}`;
+}
