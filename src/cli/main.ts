@@ -6,6 +6,7 @@ import { Logger } from '../logger.js';
 import { StartupError, startServer } from '../server.js';
 import { callAdmin } from './admin-client.js';
 import { openOffline } from './offline.js';
+import { IMAGES_USAGE, ImagesUsageError, imagesCommand } from './images.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
 
 const USAGE = `usage: imago <command> [options]
@@ -34,7 +35,7 @@ commands:
             --endpoint URL  --region R  --concurrency N  --no-progress
   (import/export sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; region from
    --region, AWS_REGION or AWS_DEFAULT_REGION, else us-east-1)
-  gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
+${IMAGES_USAGE}  gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
             --dry-run           print the plan only
             --grace-seconds N   keep chunks written in the last N seconds (default 3600)
   fsck      check that every snapshot's and volume's data is present and intact
@@ -229,6 +230,9 @@ export async function main(argv: string[]): Promise<void> {
       case 'serve':
         await serve(rest);
         break;
+      case 'images':
+        await imagesCommand(rest);
+        break;
       case 'gc':
       case 'fsck':
         await operator(command, rest);
@@ -247,11 +251,11 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError || e instanceof ImagesUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       fail(`${e.message}\n\n${USAGE}`);
     }
     if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
-    if (['gc', 'fsck', 'import', 'export'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
+    if (['gc', 'fsck', 'import', 'export', 'images'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
     if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
     throw e;
   }

@@ -13,6 +13,19 @@ export interface CatalogRows {
   productCodes: Insertable<Database['image_product_codes']>[];
 }
 
+export interface ImageVolumesRow {
+  imageId: string;
+  accountId: string;
+  region: string;
+  name: string;
+  state: string;
+  ownerAlias: string | null;
+  /** whether it is one of the public catalog's images */
+  catalog: boolean;
+  /** EBS mappings: their snapshot (none for an empty volume) and size */
+  volumes: { snapshotId: string | null; sizeGiB: number }[];
+}
+
 // rows per INSERT statement: well under SQLite's bound-variable limit for the widest table
 const BATCH = 200;
 
@@ -50,6 +63,26 @@ export class CatalogRepo {
       await put('image_launch_permissions', rows.launchPermissions);
       await put('image_product_codes', rows.productCodes);
     });
+  }
+
+  /** Live images (of an account and/or region) with their EBS mappings, for storage reports. */
+  async imagesWithVolumes(scope: { accountId?: string; region?: string }): Promise<ImageVolumesRow[]> {
+    let q = this.db
+      .selectFrom('images as i')
+      .leftJoin('image_block_devices as b', 'b.image_id', 'i.image_id')
+      .leftJoin('snapshots as s', 's.snapshot_id', 'b.snapshot_id')
+      .select(['i.image_id', 'i.account_id', 'i.region', 'i.name', 'i.state', 'i.owner_alias', 'b.snapshot_id', 'b.volume_size', 's.source'])
+      .where('i.state', '<>', 'deregistered');
+    if (scope.accountId) q = q.where('i.account_id', '=', scope.accountId);
+    if (scope.region) q = q.where('i.region', '=', scope.region);
+    const out = new Map<string, ImageVolumesRow>();
+    for (const r of await q.orderBy('i.account_id').orderBy('i.region').orderBy('i.image_id').execute()) {
+      let image = out.get(r.image_id);
+      if (!image) out.set(r.image_id, (image = { imageId: r.image_id, accountId: r.account_id, region: r.region, name: r.name, state: r.state, ownerAlias: r.owner_alias, catalog: false, volumes: [] }));
+      if (r.source === 'catalog') image.catalog = true;
+      if (r.volume_size !== null) image.volumes.push({ snapshotId: r.snapshot_id, sizeGiB: r.volume_size });
+    }
+    return [...out.values()];
   }
 
   // ---- AWS Marketplace subscriptions ---------------------------------------------------

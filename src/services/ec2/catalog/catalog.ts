@@ -15,6 +15,7 @@ import { CatalogFileError, readCatalogFile } from './catalog-file.js';
 import { addImageRows, catalogId, emptyRows, type DiskMap, type RowFactory } from './catalog-rows.js';
 import type { CatalogImage } from './catalog-spec.js';
 import { PublicParameters } from './public-parameters.js';
+import { Marketplace } from './marketplace.js';
 
 const GIB = 1024 ** 3;
 /** bump when the rows a spec produces change shape, so existing data dirs are seeded again */
@@ -43,8 +44,12 @@ export interface SeedResult {
 export class Catalog {
   private images: CatalogImage[] = [];
   private parameters = new PublicParameters([]);
+  /** AWS Marketplace subscriptions: `assertCanLaunch(caller, image)` before launching */
+  readonly marketplace: Marketplace;
 
-  constructor(private readonly deps: CatalogDeps) {}
+  constructor(private readonly deps: CatalogDeps) {
+    this.marketplace = new Marketplace(deps.store);
+  }
 
   /** Seeds what is missing; throws CatalogFileError for a bad catalog.json. */
   async seed(): Promise<SeedResult> {

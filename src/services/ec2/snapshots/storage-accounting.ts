@@ -51,28 +51,36 @@ export interface AccountingScope {
   region?: string;
 }
 
-interface AccountingDeps {
+export interface AccountingDeps {
   store: Store;
   blocks: BlockStorage;
+}
+
+/** References to chunks from every holder (snapshots and volumes), and the chunks of the snapshots `keep` selects. */
+export async function chunkReferences(
+  deps: AccountingDeps,
+  keep: (row: SnapshotRow) => boolean = () => true,
+): Promise<{ refs: Map<string, number>; snapshotChunks: Map<string, Set<string>>; snapshots: SnapshotRow[] }> {
+  const refs = new Map<string, number>();
+  const count = (chunks: Set<string>) => {
+    for (const c of chunks) refs.set(c, (refs.get(c) ?? 0) + 1);
+  };
+  const snapshotChunks = new Map<string, Set<string>>();
+  const snapshots = await deps.store.snapshots.all();
+  for (const row of snapshots) {
+    const chunks = await mapChunks(deps.blocks, row.map_id);
+    count(chunks);
+    if (keep(row)) snapshotChunks.set(row.snapshot_id, chunks);
+  }
+  for (const volume of await deps.store.volumes.all()) count(await volumeChunks(deps, volume));
+  return { refs, snapshotChunks, snapshots };
 }
 
 /** Storage figures for the snapshots in `scope` (default: all), measured against every holder. */
 export async function storageAccounting(deps: AccountingDeps, scope: AccountingScope = {}): Promise<StorageReport> {
   const inScope = (r: { account_id: string; region: string }) =>
     (scope.accountId === undefined || r.account_id === scope.accountId) && (scope.region === undefined || r.region === scope.region);
-  const refs = new Map<string, number>();
-  const count = (chunks: Set<string>) => {
-    for (const c of chunks) refs.set(c, (refs.get(c) ?? 0) + 1);
-  };
-
-  const snapshotChunks = new Map<string, Set<string>>();
-  const allSnapshots = await deps.store.snapshots.all();
-  for (const row of allSnapshots) {
-    const chunks = await mapChunks(deps.blocks, row.map_id);
-    count(chunks);
-    if (inScope(row)) snapshotChunks.set(row.snapshot_id, chunks);
-  }
-  for (const volume of await deps.store.volumes.all()) count(await volumeChunks(deps, volume));
+  const { refs, snapshotChunks, snapshots: allSnapshots } = await chunkReferences(deps, inScope);
 
   const snapshots: SnapshotUsage[] = [];
   const accounts = new Map<string, AccountUsage & { chunks: Set<string> }>();
