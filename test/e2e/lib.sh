@@ -73,3 +73,17 @@ run_aws_fail() {
   set -e
   if [ "$RC" -eq 0 ]; then fail "expected [aws $*] to fail, it succeeded: $OUT"; fi
 }
+
+# wait_for DESCRIPTION EXPECTED COMMAND...: polls COMMAND until it prints EXPECTED (the CLI's
+# own waiters sleep 15 s between polls)
+wait_for() {
+  local what=$1 want=$2
+  shift 2
+  local got=""
+  for _ in $(seq 1 200); do
+    got=$("$@")
+    [ "$got" = "$want" ] && return 0
+    sleep 0.05
+  done
+  fail "$what: expected [$want], last saw [$got]"
+}
