@@ -1,5 +1,5 @@
 // Security groups and their rules (ingress and egress), per account and region.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, SecurityGroupRulesTable, SecurityGroupsTable } from '../schema.js';
 import type { Scope } from '../scope.js';
 
@@ -37,7 +37,7 @@ export class SecurityGroupsRepo {
   async rules(scope: Scope, groupIds?: readonly string[]): Promise<SecurityGroupRuleRow[]> {
     let q = this.db.selectFrom('security_group_rules').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
     if (groupIds) q = q.where('group_id', 'in', groupIds.length ? (groupIds as string[]) : ['']);
-    return q.orderBy('created_at').orderBy('rule_id').execute();
+    return q.orderBy('created_at').orderBy(sql`rowid`).execute();
   }
 
   /** Rules of other groups that name `groupId` as their peer. */

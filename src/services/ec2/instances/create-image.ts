@@ -14,7 +14,7 @@ import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { ImageBlockDeviceRow } from '../../../store/repos/images.js';
 import type { InstanceRow } from '../../../store/repos/instances.js';
-import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
+import { ec2Error } from '../ec2-errors.js';
 import type { ImageService } from '../images/image-service.js';
 import { duplicateName, validateDescription, validateImageName } from '../images/image-names.js';
 import type { SnapshotService } from '../snapshots/snapshot-service.js';
@@ -127,7 +127,8 @@ export class ImageFromInstance {
       if (!v) continue;
       plan.set(a.device_name, {
         volumeId: v.volume_id,
-        device: { ...blank, device_name: a.device_name, volume_size: v.size_gib, volume_type: v.volume_type, delete_on_termination: a.delete_on_termination, iops: v.iops, throughput: v.throughput },
+        // gp2's IOPS follow its size: only provisioned performance belongs in the mapping
+        device: { ...blank, device_name: a.device_name, volume_size: v.size_gib, volume_type: v.volume_type, delete_on_termination: a.delete_on_termination, iops: v.volume_type === 'gp2' ? null : v.iops, throughput: v.throughput },
       });
     }
     for (const s of specOf(instance).instanceStore) plan.set(s.deviceName, { device: { ...blank, device_name: s.deviceName, virtual_name: s.virtualName } });
@@ -138,10 +139,7 @@ export class ImageFromInstance {
       if (m.NoDevice !== undefined) {
         if (name === instance.root_device_name) throw badMapping(`The root device ${name} cannot be removed with NoDevice.`);
         plan.delete(name);
-      } else if (m.VirtualName !== undefined) {
-        if (existing?.volumeId) throw badMapping(`The device ${name} is an EBS volume of the instance and cannot become an instance store.`);
-        plan.set(name, { device: { ...blank, device_name: name, virtual_name: m.VirtualName } });
-      } else if (m.Ebs && existing?.volumeId) {
+      } else if (m.Ebs && existing?.volumeId && m.VirtualName === undefined) {
         const e = m.Ebs;
         if (e.VolumeSize !== undefined && e.VolumeSize !== existing.device.volume_size) throw badMapping(`The size of the existing volume at ${name} cannot be changed by CreateImage.`);
         if (e.Encrypted !== undefined || e.KmsKeyId !== undefined) throw badMapping(`The encryption of the existing volume at ${name} cannot be changed by CreateImage; use CopyImage to encrypt.`);
@@ -149,28 +147,14 @@ export class ImageFromInstance {
           throw badMapping(`Only DeleteOnTermination can be changed for the existing volume at ${name}.`);
         }
         if (e.DeleteOnTermination !== undefined) existing.device.delete_on_termination = e.DeleteOnTermination ? 1 : 0;
-      } else if (m.Ebs) {
-        plan.set(name, { device: await this.newVolume(caller, name, m.Ebs, blank) });
       } else {
-        throw badMapping(`The device ${name} needs Ebs, VirtualName or NoDevice.`);
+        if (existing?.volumeId) throw badMapping(`The device ${name} is an EBS volume of the instance and cannot become an instance store.`);
+        // a device the instance does not have: RegisterImage's rules (an empty volume, a snapshot's, an instance store)
+        const [{ position: _p, ...device }] = await this.deps.images.resolveMappings(caller, [m]);
+        plan.set(name, { device });
       }
     }
     return [...plan.values()];
-  }
-
-  /** A device the instance does not have: an empty volume of a size, or a snapshot's. */
-  private async newVolume(caller: Scope, name: string, e: NonNullable<BlockDeviceMapping['Ebs']>, blank: Omit<DeviceRow, 'position' | 'device_name'>): Promise<Omit<DeviceRow, 'position'>> {
-    if (e.KmsKeyId !== undefined && e.Encrypted !== true) throw ec2Error('InvalidParameterDependency', 'The parameter KmsKeyId requires the parameter Encrypted to be set.');
-    const base = { ...blank, device_name: name, volume_type: e.VolumeType ?? 'gp2', delete_on_termination: e.DeleteOnTermination === false ? 0 : 1, iops: e.Iops ?? null, throughput: e.Throughput ?? null };
-    if (e.SnapshotId !== undefined) {
-      const snap = await this.deps.snapshots.getVisible(caller, e.SnapshotId);
-      const size = e.VolumeSize ?? snap.volume_size;
-      if (size < snap.volume_size) throw badMapping(`Volume of size ${size}GB is smaller than snapshot '${snap.snapshot_id}', expect size >= ${snap.volume_size}GB`);
-      return { ...base, snapshot_id: snap.snapshot_id, volume_size: size, encrypted: snap.encrypted, kms_key_id: snap.encrypted ? snap.kms_key_arn : null };
-    }
-    if (e.VolumeSize === undefined) throw badMapping(`The device ${name} needs a VolumeSize or a SnapshotId.`);
-    if (!Number.isInteger(e.VolumeSize) || e.VolumeSize < 1) throw invalidParameterValue(`Value (${e.VolumeSize}) for parameter volumeSize is invalid.`);
-    return { ...base, volume_size: e.VolumeSize, encrypted: e.Encrypted ? 1 : 0, kms_key_id: e.KmsKeyId ?? null };
   }
 
   /** pending -> available once every snapshot completed (failed if one errored). */

@@ -18,7 +18,7 @@ import type { SnapshotRow } from '../../../store/repos/snapshots.js';
 import type { KmsService } from '../../kms/kms-service.js';
 import type { EbsDefaults } from '../encryption/ebs-defaults.js';
 import { ec2Error } from '../ec2-errors.js';
-import { DEFAULT_VOLUME_TYPE, GP3_DEFAULT_IOPS, resolvePerformance } from '../volumes/volume-types.js';
+import { DEFAULT_VOLUME_TYPE, GP3_DEFAULT_IOPS, limitsOf, resolvePerformance } from '../volumes/volume-types.js';
 
 export interface PlannedVolume {
   deviceName: string;
@@ -59,6 +59,8 @@ interface Draft {
   kmsKeyId?: string;
   /** whether the image defined this device (then only some fields may change) */
   fromImage: boolean;
+  /** whether iops/throughput are the image's, not the request's */
+  imageIops?: boolean;
 }
 
 function fromImage(d: ImageBlockDeviceRow): Draft {
@@ -72,6 +74,7 @@ function fromImage(d: ImageBlockDeviceRow): Draft {
     throughput: d.throughput ?? undefined,
     deleteOnTermination: d.delete_on_termination === null ? undefined : Boolean(d.delete_on_termination),
     fromImage: true,
+    imageIops: true,
   };
 }
 
@@ -114,6 +117,7 @@ function merge(image: ImageBlockDeviceRow[], requested: readonly BlockDeviceMapp
       encrypted: e.Encrypted,
       kmsKeyId: e.KmsKeyId,
       fromImage: Boolean(base?.fromImage),
+      imageIops: Boolean(base?.imageIops) && e.Iops === undefined && e.Throughput === undefined,
     });
   }
   return [...drafts.values()];
@@ -151,7 +155,11 @@ export async function planDevices(deps: DeviceDeps, caller: Scope, image: { devi
     }
     if (snapshot?.encrypted && d.encrypted === false) throw badMapping(`The device ${d.deviceName} is created from an encrypted snapshot and cannot be unencrypted.`);
     const volumeType = d.volumeType ?? DEFAULT_VOLUME_TYPE;
-    const perf = resolvePerformance(volumeType, sizeGib, d.iops, d.throughput, volumeType === 'gp3' ? { iops: GP3_DEFAULT_IOPS } : {});
+    // performance an image records for a type that has none configurable is not the request's fault
+    const limits = limitsOf(volumeType);
+    const iops = d.imageIops && !limits.iops ? undefined : d.iops;
+    const throughput = d.imageIops && !limits.throughput ? undefined : d.throughput;
+    const perf = resolvePerformance(volumeType, sizeGib, iops, throughput, volumeType === 'gp3' ? { iops: GP3_DEFAULT_IOPS } : {});
     const encrypted = Boolean(d.encrypted || snapshot?.encrypted || encryptByDefault);
     let kmsKeyArn: string | null = null;
     if (encrypted) {

@@ -9,12 +9,13 @@ import { compileFilters, type FilterSpec } from '../filters.js';
 import { paginate, type PageRequest } from '../pagination.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
 import { defaultSubnets } from './default-network.js';
+import { ipToInt } from './ipv4.js';
 import type { NetworkService } from './network-service.js';
 import { NETWORK_INTERFACE_FILTERS, SUBNET_FILTERS, VPC_FILTERS } from './network-filters.js';
 import { legacyPermission, ruleOut } from './sg-permissions.js';
 
 function page<T>(ctx: RequestContext, input: PageRequest & { Filters?: Filter[] }, items: T[], spec: FilterSpec<T> | undefined, keyOf: (item: T) => string, ids?: { name: string; list?: string[]; refuseWithMax?: boolean }) {
-  const matching = spec ? items.filter(compileFilters(input.Filters, spec)) : items;
+  const matching = (spec ? items.filter(compileFilters(input.Filters, spec)) : items).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   return paginate(matching, keyOf, input, {
     binding: [ctx.accountId, ctx.region, ctx.operation, input.Filters ?? [], ids?.list ?? []],
     idsParameter: ids?.name,
@@ -45,7 +46,8 @@ export function networkHandlers(store: Store, network: NetworkService): HandlerM
     async DescribeSubnets(ctx, input) {
       const subnets = input.SubnetIds?.length ? [...new Set(input.SubnetIds)].map((id) => network.subnet(ctx, id)) : defaultSubnets(ctx);
       const all = await network.subnetsOut(ctx, subnets);
-      const { page: Subnets, nextToken } = page(ctx, input, all, SUBNET_FILTERS, (s) => s.SubnetId!, { name: 'subnetIds', list: input.SubnetIds });
+      // zone order, which is the order of their CIDR blocks
+      const { page: Subnets, nextToken } = page(ctx, input, all, SUBNET_FILTERS, (s) => String(ipToInt(s.CidrBlock!.split('/')[0])).padStart(10, '0'), { name: 'subnetIds', list: input.SubnetIds });
       return { Subnets, NextToken: nextToken };
     },
 
