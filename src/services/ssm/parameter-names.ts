@@ -22,6 +22,8 @@ export interface Selector {
 
 export interface ParameterRef {
   name: string;
+  /** an ARN's single-level name may be flat (`name`) or hierarchical (`/name`): the other reading */
+  altName?: string;
   selector?: Selector;
   /** the account named by an ARN reference */
   account?: string;
@@ -45,8 +47,8 @@ export function parseReference(ref: string): ParameterRef {
   if (arn) {
     const [path, selector] = splitSelector(arn[3]);
     // ARNs drop a hierarchical name's leading slash into "parameter/"; flat names have none
-    const name = path.slice(1).includes('/') ? path : path.slice(1);
-    return { name, selector: parseSelector(selector), region: arn[1], account: arn[2] };
+    const deep = path.slice(1).includes('/');
+    return { name: deep ? path : path.slice(1), altName: deep ? undefined : path, selector: parseSelector(selector), region: arn[1], account: arn[2] };
   }
   const [name, selector] = splitSelector(ref);
   return { name, selector: parseSelector(selector) };

@@ -38,7 +38,7 @@ export function parsePolicies(text: string | undefined): Policy[] {
     seen.add(p.Type);
     const attributes = (p.Attributes ?? {}) as Record<string, string>;
     const invalid = () => err('InvalidPolicyAttributeException', `A policy attribute or its value is invalid: ${JSON.stringify(attributes)} for policy type ${p.Type}.`);
-    if (p.Type === 'Expiration' && (typeof attributes.Timestamp !== 'string' || Number.isNaN(Date.parse(attributes.Timestamp)))) throw invalid();
+    if (p.Type === 'Expiration' && (typeof attributes.Timestamp !== 'string' || !(Date.parse(attributes.Timestamp) > Date.now()))) throw invalid();
     if (p.Type !== 'Expiration' && !/^\d+$/.test(String(attributes.Before ?? attributes.After ?? ''))) throw invalid();
     return { Type: p.Type, Version: String(p.Version ?? '1.0'), Attributes: attributes };
   });

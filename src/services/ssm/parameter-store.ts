@@ -65,12 +65,12 @@ export class ParameterStore {
       if (!version) throw parameterVersionNotFound(ref.name, sel!.text);
       return { kind: 'public', parameter, version, selector: sel };
     }
-    const latest = await this.latest(caller, ref.name);
+    const latest = (await this.latest(caller, ref.name)) ?? (ref.altName ? await this.latest(caller, ref.altName) : undefined);
     if (!latest) throw parameterNotFound();
     if (!sel) return { kind: 'own', row: latest };
-    const version = sel.version ?? (await this.deps.repo.labels(caller, ref.name)).get(sel.label!);
-    const row = version === undefined ? undefined : version === latest.version ? latest : await this.deps.repo.version(caller, ref.name, version);
-    if (!row) throw parameterVersionNotFound(ref.name, sel.text);
+    const version = sel.version ?? (await this.deps.repo.labels(caller, latest.name)).get(sel.label!);
+    const row = version === undefined ? undefined : version === latest.version ? latest : await this.deps.repo.version(caller, latest.name, version);
+    if (!row) throw parameterVersionNotFound(latest.name, sel.text);
     return { kind: 'own', row, selector: sel };
   }
 
@@ -115,7 +115,7 @@ export class ParameterStore {
   ): Promise<{ parameters: Parameter[]; nextToken?: string }> {
     const path = checkPath(q.path);
     const { predicate, labels } = byPathFilter(q.filters);
-    const request = { op: 'GetParametersByPath', caller, path, recursive: q.recursive, filters: q.filters };
+    const request = { op: 'GetParametersByPath', scope: scopeOf(caller), path, recursive: q.recursive, filters: q.filters };
     const size = q.maxResults ?? 10;
     if (isPublicName(path.endsWith('/') ? path : `${path}/`)) {
       const list = this.deps.publicParameters().list(caller.region, path, q.recursive);
@@ -154,7 +154,7 @@ export class ParameterStore {
     q: { filters?: ParametersFilter[]; parameterFilters?: ParameterStringFilter[]; maxResults?: number; nextToken?: string; shared?: boolean },
   ): Promise<{ parameters: ParameterMetadata[]; nextToken?: string }> {
     const predicate = describeFilter(q.filters, q.parameterFilters);
-    const request = { op: 'DescribeParameters', caller, filters: q.filters, parameterFilters: q.parameterFilters, shared: q.shared };
+    const request = { op: 'DescribeParameters', scope: scopeOf(caller), filters: q.filters, parameterFilters: q.parameterFilters, shared: q.shared };
     // nothing is shared with an account in Imago (no Resource Access Manager)
     const rows = q.shared ? [] : await this.live(caller, await this.deps.repo.listLatest(caller));
     const needTags = (q.parameterFilters ?? []).some((f) => f.Key.startsWith('tag:'));
@@ -169,7 +169,7 @@ export class ParameterStore {
 
   async history(caller: Scope, q: { name: string; decrypt: boolean; maxResults?: number; nextToken?: string }): Promise<{ parameters: ParameterHistory[]; nextToken?: string }> {
     const ref = parseReference(q.name);
-    const request = { op: 'GetParameterHistory', caller, name: ref.name };
+    const request = { op: 'GetParameterHistory', scope: scopeOf(caller), name: ref.name };
     const key = (v: number) => String(v).padStart(10, '0');
     const size = q.maxResults ?? 50;
     if (isPublicName(ref.name)) {
@@ -178,10 +178,11 @@ export class ParameterStore {
       const { page, nextToken } = pageOf(p.versions, (v) => key(v.version), size, request, q.nextToken);
       return { parameters: page.map((v) => publicHistoryOut(p, v)), nextToken };
     }
-    if (!(await this.latest(caller, ref.name))) throw parameterNotFound();
-    const versions = await this.deps.repo.history(caller, ref.name);
+    const latest = (await this.latest(caller, ref.name)) ?? (ref.altName ? await this.latest(caller, ref.altName) : undefined);
+    if (!latest) throw parameterNotFound();
+    const versions = await this.deps.repo.history(caller, latest.name);
     const labels = new Map<number, string[]>();
-    for (const [label, version] of await this.deps.repo.labels(caller, ref.name)) labels.set(version, [...(labels.get(version) ?? []), label]);
+    for (const [label, version] of await this.deps.repo.labels(caller, latest.name)) labels.set(version, [...(labels.get(version) ?? []), label]);
     const { page, nextToken } = pageOf(versions, (r) => key(r.version), size, request, q.nextToken);
     const parameters: ParameterHistory[] = [];
     for (const row of page) parameters.push(historyOut(row, await this.valueOf(caller, row, q.decrypt), labels.get(row.version) ?? []));
@@ -332,6 +333,11 @@ export class ParameterStore {
     await this.taggable(caller, resourceType, resourceId);
     await this.deps.repo.removeTags(caller, resourceType, resourceId, keys);
   }
+}
+
+/** What a page token is bound to: the account and region, not the request's context. */
+function scopeOf(caller: Scope): Scope {
+  return { accountId: caller.accountId, region: caller.region };
 }
 
 function checkTags(tags: readonly { Key: string; Value: string }[], others: number): void {
