@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, type Image } from '@aws-sdk/client-ec2';
+import { CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, type DescribeImagesCommandInput, type Image } from '@aws-sdk/client-ec2';
 import { CompleteSnapshotCommand, GetSnapshotBlockCommand, ListSnapshotBlocksCommand, PutSnapshotBlockCommand, StartSnapshotCommand } from '@aws-sdk/client-ebs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ALICE, BOB, ROOT, removeDir, runToExit, startServer, tempDir, writeCredentials, type TestServer } from '../helpers/server.js';
@@ -38,7 +38,7 @@ after(async () => {
 
 const client = (region = 'us-east-1', account = ALICE) => ec2(server.url, { account, region });
 
-async function images(input: ConstructorParameters<typeof DescribeImagesCommand>[0], region = 'us-east-1'): Promise<Image[]> {
+async function images(input: DescribeImagesCommandInput, region = 'us-east-1'): Promise<Image[]> {
   return (await client(region).send(new DescribeImagesCommand(input))).Images ?? [];
 }
 
