@@ -77,7 +77,7 @@ function amazonLinux2023(anchor: Date): CatalogImage[] {
             ]
           : []),
       ];
-      for (const f of flavours) {
+      for (const [n, f] of flavours.entries()) {
         const name = `al2023-ami-${f.minimal ? 'minimal-' : ''}${version}-kernel-${f.kernel}-${arch}`;
         out.push(
           linux({
@@ -86,7 +86,8 @@ function amazonLinux2023(anchor: Date): CatalogImage[] {
             name,
             description: `Amazon Linux 2023 AMI ${version} ${arch}${f.minimal ? ' Minimal' : ''} HVM kernel-${f.kernel}`,
             architecture: arch,
-            created: r.date,
+            // the default kernel's image is built last, so a "newest al2023-ami-2023.*" lookup finds it
+            created: new Date(r.date.getTime() - n * 97_000),
             rootDeviceName: '/dev/xvda',
             volumeType: 'gp3',
             imdsSupport: 'v2.0',
