@@ -10,7 +10,8 @@ import { Authenticator } from './gateway/auth.js';
 import { Gateway } from './gateway/gateway.js';
 import type { ServiceDefinition } from './protocol/dispatch.js';
 import { ec2Service } from './services/ec2/index.js';
-import { autoscalingService } from './services/autoscaling/index.js';
+import { createAutoscaling } from './services/autoscaling/index.js';
+import { instanceCompute } from './services/autoscaling/instance-compute.js';
 import { kmsService } from './services/kms/index.js';
 import { ebsService } from './services/ebs/index.js';
 import { loadMasterKey } from './services/kms/master-key.js';
@@ -93,9 +94,26 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
   const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs });
   compute.instances.setLaunchSources({ launchTemplates: launchTemplates.resolve });
+  launchTemplates.setAliasResolver({ resolveImageId: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`) });
+  const autoscaling = createAutoscaling({
+    store,
+    jobs,
+    log,
+    templates: launchTemplates,
+    images: images.images,
+    compute: instanceCompute(compute.instances, launchTemplates),
+    subnets: async (caller, subnetId) => {
+      try {
+        return { subnetId, zone: compute.network.subnet(caller, subnetId).zone.name };
+      } catch {
+        return undefined;
+      }
+    },
+    settleMs: config.settleMs,
+  });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscalingService(), kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssm]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssm]) services.set(def.id, def);
   jobs.start();
   const nbd = config.nbdPort === undefined ? undefined : new NbdServer({ resolve: nbdExports({ store, blocks, storage }), log: (level, msg, fields) => log.log(level, msg, fields), preferredBlockSize: BLOCK_SIZE });
 

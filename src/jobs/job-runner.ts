@@ -12,9 +12,12 @@ export type JobHandler = (payload: unknown, job: JobRow) => Promise<JobResult>;
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
   private timer: NodeJS.Timeout | undefined;
+  /** when the pending timer fires; a later wake-up never replaces an earlier one */
+  private timerAt = Infinity;
+  /** the earliest wake-up asked for while a tick was running */
+  private wakeAt: number | undefined;
   private running = false;
   private stopped = true;
-  private wake?: () => void;
   private active: Promise<void> = Promise.resolve();
   /** keyed jobs running now, and those asked to run again as soon as they finish */
   private readonly runningIds = new Set<string>();
@@ -68,6 +71,8 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
     await this.active;
   }
 
@@ -80,14 +85,19 @@ export class JobRunner {
 
   private poke(delayMs: number): void {
     if (this.stopped) return;
+    const at = Date.now() + Math.max(0, delayMs);
     if (this.running) {
-      this.wake = () => this.poke(delayMs);
+      this.wakeAt = Math.min(this.wakeAt ?? Infinity, at);
       return;
     }
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
       this.active = this.tick();
-    }, Math.max(0, delayMs));
+    }, at - Date.now());
     this.timer.unref();
   }
 
@@ -106,13 +116,14 @@ export class JobRunner {
     } finally {
       this.running = false;
     }
-    const pending = this.wake;
-    this.wake = undefined;
+    const wakeAt = this.wakeAt;
+    this.wakeAt = undefined;
     if (this.stopped) return;
     const next = await this.jobs.next().catch(() => undefined);
-    const delay = next ? Math.min(this.pollMs, Math.max(0, Date.parse(next) - Date.now())) : this.pollMs;
-    if (pending) pending();
-    else this.poke(delay);
+    let delay = next ? Math.min(this.pollMs, Math.max(0, Date.parse(next) - Date.now())) : this.pollMs;
+    // a job scheduled far ahead during the tick must not push back one due sooner
+    if (wakeAt !== undefined) delay = Math.min(delay, Math.max(0, wakeAt - Date.now()));
+    this.poke(delay);
   }
 
   private async runOne(job: JobRow): Promise<void> {

@@ -57,8 +57,3 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
   };
 }
 
-/** Until EC2 instances are wired (server.ts), Auto Scaling answers NotImplemented for every operation. */
-export function autoscalingService(): ServiceDefinition {
-  const model = loadServiceModel('autoscaling');
-  return { id: 'autoscaling', model, protocol: new QueryProtocol(model, 'query'), handlers: {}, internalErrorCode: 'InternalFailure' };
-}
