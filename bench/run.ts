@@ -10,7 +10,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
   'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
   nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
-  'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 2, settleMs: 50 }),
+  'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
