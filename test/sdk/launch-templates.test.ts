@@ -16,7 +16,9 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeTagsCommand,
+  GetLaunchTemplateDataCommand,
   ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
   type CreateLaunchTemplateCommandInput,
   type EC2Client,
   type LaunchTemplate,
@@ -356,6 +358,41 @@ describe('EC2 launch templates', () => {
     assert.ok((await create({ LaunchTemplateName: lt.LaunchTemplateName }, client(ALICE, 'eu-west-1'))).LaunchTemplate);
     await expectError(client(ALICE, 'eu-west-1').send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [lt.LaunchTemplateId!] })), 'InvalidLaunchTemplateId.NotFound');
     assert.equal((await template(lt.LaunchTemplateId!)).LatestVersionNumber, 1, "nothing of Bob's touched Alice's template");
+  });
+
+  test('ResolveAlias shows the AMI a resolve:ssm: image id stands for', async () => {
+    const alias = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+    const lt = (await create({ LaunchTemplateData: { ImageId: alias } })).LaunchTemplate!;
+    const [raw] = await versions({ LaunchTemplateId: lt.LaunchTemplateId });
+    assert.equal(raw.LaunchTemplateData!.ImageId, alias);
+    const [resolved] = await versions({ LaunchTemplateId: lt.LaunchTemplateId, ResolveAlias: true });
+    assert.match(resolved.LaunchTemplateData!.ImageId!, /^ami-[0-9a-f]{17}$/);
+    const missing = (await create({ LaunchTemplateData: { ImageId: 'resolve:ssm:/no/such/parameter' } })).LaunchTemplate!;
+    await expectError(versions({ LaunchTemplateId: missing.LaunchTemplateId, ResolveAlias: true }), 'SsmInvalidParameter', /does not exist/);
+  });
+
+  test('GetLaunchTemplateData describes an instance as launch template data that launches again', async () => {
+    const run = await alice().send(
+      new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.small', MinCount: 1, MaxCount: 1, UserData: 'ZWNobyBoaQ==', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'model' }] }] }),
+    );
+    const instanceId = run.Instances![0].InstanceId!;
+    const { LaunchTemplateData: data } = await alice().send(new GetLaunchTemplateDataCommand({ InstanceId: instanceId }));
+    assert.equal(data!.ImageId, ami);
+    assert.equal(data!.InstanceType, 't3.small');
+    assert.equal(data!.UserData, 'ZWNobyBoaQ==');
+    assert.equal(data!.Placement!.AvailabilityZone, run.Instances![0].Placement!.AvailabilityZone);
+    assert.deepEqual(data!.TagSpecifications, [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'model' }] }]);
+    assert.equal(data!.BlockDeviceMappings!.length, run.Instances![0].BlockDeviceMappings!.length);
+    assert.ok(data!.BlockDeviceMappings!.every((m) => m.Ebs!.VolumeSize! > 0 && m.Ebs!.DeleteOnTermination !== undefined));
+    assert.equal(data!.NetworkInterfaces![0].SubnetId, run.Instances![0].SubnetId);
+    const lt = (await create({ LaunchTemplateData: data as never })).LaunchTemplate!;
+    const again = await alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: lt.LaunchTemplateId } }));
+    assert.equal(again.Instances![0].ImageId, ami);
+    assert.equal(again.Instances![0].InstanceType, 't3.small');
+    await expectError(alice().send(new GetLaunchTemplateDataCommand({ InstanceId: 'i-0123456789abcdef0' })), 'InvalidInstanceID.NotFound');
+    await expectError(alice().send(new GetLaunchTemplateDataCommand({ InstanceId: 'i-zz' })), 'InvalidInstanceID.Malformed');
+    await expectError(client(BOB).send(new GetLaunchTemplateDataCommand({ InstanceId: instanceId })), 'InvalidInstanceID.NotFound');
+    await expectError(alice().send(new GetLaunchTemplateDataCommand({ InstanceId: instanceId, DryRun: true })), 'DryRunOperation', undefined, 412);
   });
 
   test('templates, versions and defaults survive kill -9', async () => {

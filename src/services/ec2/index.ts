@@ -51,7 +51,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...tagHandlers(tags),
     ...volumeHandlers(deps.store, deps.storage.volumes),
     ...imageHandlers({ store: deps.store, ...deps.images }),
-    ...launchTemplateHandlers(deps.store, deps.launchTemplates),
+    ...launchTemplateHandlers(deps.store, deps.launchTemplates, deps.compute.instances),
     ...instanceHandlers(deps.store, deps.compute.instances, deps.compute.driver),
     ...networkHandlers(deps.store, deps.compute.network),
     ...keyPairHandlers(deps.compute.keyPairs),

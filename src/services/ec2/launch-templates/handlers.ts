@@ -6,8 +6,10 @@ import { dryRunCheckpoint } from '../dry-run.js';
 import type { LaunchTemplateService } from './launch-template-service.js';
 import { describeTemplates, describeVersions } from './launch-template-query.js';
 import { deleteVersions } from './delete-versions.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { templateDataOf } from './instance-template-data.js';
 
-export function launchTemplateHandlers(store: Store, templates: LaunchTemplateService): HandlerMap<Operations> {
+export function launchTemplateHandlers(store: Store, templates: LaunchTemplateService, instances: InstanceService): HandlerMap<Operations> {
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
   const warning = (errors: { Code?: string; Message?: string }[]) => (errors.length ? { Errors: errors } : undefined);
 
@@ -38,6 +40,10 @@ export function launchTemplateHandlers(store: Store, templates: LaunchTemplateSe
 
     async DeleteLaunchTemplate(ctx, input) {
       return { LaunchTemplate: await templates.delete(ctx, input, checkpoint(ctx)) };
+    },
+
+    async GetLaunchTemplateData(ctx, input) {
+      return { LaunchTemplateData: await templateDataOf(store, instances, ctx, input.InstanceId) };
     },
 
     async DeleteLaunchTemplateVersions(ctx, input) {
