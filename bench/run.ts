@@ -4,12 +4,15 @@ import { parseArgs } from 'node:util';
 import { describeRegions } from './workloads/describe-regions.js';
 import { ebsIngest } from './workloads/ebs-ingest.js';
 import { nbdCopies } from './workloads/nbd.js';
+import { images100k, imagesVsMoto } from './workloads/images.js';
 import { instanceRefresh } from './workloads/instance-refresh.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
   'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
   nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
+  images: () => imagesVsMoto({ count: 2000 }),
+  'images-100k': (o) => images100k({ total: 100_000, seconds: o.seconds }),
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
 };
 

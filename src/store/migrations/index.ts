@@ -11,6 +11,7 @@ import * as m0009 from './0009-image-recycle-bin.js';
 import * as m0012 from './0012-autoscaling.js';
 import * as m0010 from './0010-catalog-ssm.js';
 import * as m0011 from './0011-compute.js';
+import * as m0013 from './0013-image-listing-indexes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-autoscaling': m0012,
   '0010-catalog-ssm': m0010,
   '0011-compute': m0011,
+  '0013-image-listing-indexes': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

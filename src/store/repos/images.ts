@@ -256,7 +256,9 @@ export class ImagesRepo {
 
   async describe(q: ImageQuery): Promise<ImageRow[]> {
     const db = this.db;
-    const base = () => db.selectFrom('images').selectAll('images');
+    // branches select ids only: their UNION dedupes one column and is merged in id order from
+    // indexes (covering ones, migration 0013); the page's rows are read once, at the end
+    const base = () => db.selectFrom('images').select('images.image_id as id');
     const branches = [];
     const ex = q.executableBy;
     const wantOwned = !ex || ex.self;
@@ -278,10 +280,14 @@ export class ImagesRepo {
     }
     if (wantShared) {
       branches.push(
-        base()
-          .innerJoin('image_launch_permissions as p', 'p.image_id', 'images.image_id')
+        // driven from the caller's permissions (CROSS JOIN keeps SQLite from scanning images first)
+        db
+          .selectFrom('image_launch_permissions as p')
+          .crossJoin('images')
+          .select('images.image_id as id')
           .where((eb) =>
             eb.and([
+              eb('images.image_id', '=', eb.ref('p.image_id')),
               eb.or([
                 eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', q.caller)]),
                 ...(q.callerOrgs.length ? [eb.and([eb('p.kind', 'in', ['organization', 'ou']), eb('p.principal', 'in', q.callerOrgs)])] : []),
@@ -304,9 +310,9 @@ export class ImagesRepo {
     if (branches.length === 0) return [];
     let compound = branches[0];
     for (const b of branches.slice(1)) compound = compound.union(b);
-    let query = compound.orderBy('image_id');
-    if (q.limit !== undefined) query = query.limit(q.limit);
-    return query.execute();
+    let ids = compound.orderBy('id');
+    if (q.limit !== undefined) ids = ids.limit(q.limit);
+    return db.selectFrom('images').selectAll().where('image_id', 'in', ids).orderBy('image_id').execute();
   }
 
   async count(): Promise<number> {
