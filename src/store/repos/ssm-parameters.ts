@@ -7,6 +7,11 @@ import type { Scope } from '../scope.js';
 
 export type ParameterVersionRow = Selectable<SsmParameterVersionsTable>;
 
+/** The key columns naming one parameter (its versions, labels). */
+const named = (scope: Scope, name: string) => ({ account_id: scope.accountId, region: scope.region, name });
+/** The key columns naming one tagged resource. */
+const resource = (scope: Scope, resourceType: string, resourceId: string) => ({ account_id: scope.accountId, region: scope.region, resource_type: resourceType, resource_id: resourceId });
+
 export class SsmParametersRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -15,7 +20,7 @@ export class SsmParametersRepo {
   }
 
   private versions(scope: Scope, name: string) {
-    return this.db.selectFrom('ssm_parameter_versions').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('name', '=', name);
+    return this.db.selectFrom('ssm_parameter_versions').selectAll().where((eb) => eb.and(named(scope, name)));
   }
 
   /** The latest version of a parameter. */
@@ -67,17 +72,16 @@ export class SsmParametersRepo {
   }
 
   async deleteVersion(scope: Scope, name: string, version: number): Promise<void> {
-    await this.db.deleteFrom('ssm_parameter_versions').where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('name', '=', name).where('version', '=', version).execute();
+    await this.db.deleteFrom('ssm_parameter_versions').where((eb) => eb.and({ ...named(scope, name), version })).execute();
   }
 
   /** Deletes a parameter with its versions, labels and tags; false when it did not exist. */
   async delete(scope: Scope, name: string): Promise<boolean> {
-    const { accountId, region } = scope;
-    const r = await this.db.deleteFrom('ssm_parameters').where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name).executeTakeFirst();
+    const r = await this.db.deleteFrom('ssm_parameters').where((eb) => eb.and(named(scope, name))).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) return false;
-    await this.db.deleteFrom('ssm_parameter_versions').where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name).execute();
-    await this.db.deleteFrom('ssm_parameter_labels').where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name).execute();
-    await this.db.deleteFrom('ssm_tags').where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('resource_type', '=', 'Parameter').where('resource_id', '=', name).execute();
+    await this.db.deleteFrom('ssm_parameter_versions').where((eb) => eb.and(named(scope, name))).execute();
+    await this.db.deleteFrom('ssm_parameter_labels').where((eb) => eb.and(named(scope, name))).execute();
+    await this.db.deleteFrom('ssm_tags').where((eb) => eb.and(resource(scope, 'Parameter', name))).execute();
     return true;
   }
 
@@ -85,14 +89,7 @@ export class SsmParametersRepo {
 
   /** label -> version for a parameter. */
   async labels(scope: Scope, name: string): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('ssm_parameter_labels')
-      .select(['label', 'version'])
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('name', '=', name)
-      .orderBy('label')
-      .execute();
+    const rows = await this.db.selectFrom('ssm_parameter_labels').select(['label', 'version']).where((eb) => eb.and(named(scope, name))).orderBy('label').execute();
     return new Map(rows.map((r) => [r.label, r.version]));
   }
 
@@ -101,7 +98,7 @@ export class SsmParametersRepo {
     for (const label of labels) {
       await this.db
         .insertInto('ssm_parameter_labels')
-        .values({ account_id: scope.accountId, region: scope.region, name, label, version })
+        .values({ ...named(scope, name), label, version })
         .onConflict((oc) => oc.columns(['account_id', 'region', 'name', 'label']).doUpdateSet({ version }))
         .execute();
     }
@@ -110,15 +107,7 @@ export class SsmParametersRepo {
   // ---- tags ----------------------------------------------------------------------------
 
   async tags(scope: Scope, resourceType: string, resourceId: string): Promise<{ Key: string; Value: string }[]> {
-    const rows = await this.db
-      .selectFrom('ssm_tags')
-      .select(['key', 'value'])
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('resource_type', '=', resourceType)
-      .where('resource_id', '=', resourceId)
-      .orderBy('key')
-      .execute();
+    const rows = await this.db.selectFrom('ssm_tags').select(['key', 'value']).where((eb) => eb.and(resource(scope, resourceType, resourceId))).orderBy('key').execute();
     return rows.map((r) => ({ Key: r.key, Value: r.value }));
   }
 
@@ -126,7 +115,7 @@ export class SsmParametersRepo {
     for (const t of tags) {
       await this.db
         .insertInto('ssm_tags')
-        .values({ account_id: scope.accountId, region: scope.region, resource_type: resourceType, resource_id: resourceId, key: t.Key, value: t.Value })
+        .values({ ...resource(scope, resourceType, resourceId), key: t.Key, value: t.Value })
         .onConflict((oc) => oc.columns(['account_id', 'region', 'resource_type', 'resource_id', 'key']).doUpdateSet({ value: t.Value }))
         .execute();
     }
@@ -136,10 +125,7 @@ export class SsmParametersRepo {
     if (keys.length === 0) return;
     await this.db
       .deleteFrom('ssm_tags')
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('resource_type', '=', resourceType)
-      .where('resource_id', '=', resourceId)
+      .where((eb) => eb.and(resource(scope, resourceType, resourceId)))
       .where('key', 'in', keys as string[])
       .execute();
   }

@@ -6,17 +6,11 @@
 // every region's copy points at one disk.
 import { BLOCK_SIZE } from '../../../blocks/block-size.js';
 import { chunkReferences, type AccountingDeps } from '../snapshots/storage-accounting.js';
+import type { ImageVolumesRow } from '../../../store/repos/catalog.js';
 
 const GIB = 1024 ** 3;
 
-export interface ImageUsage {
-  imageId: string;
-  accountId: string;
-  region: string;
-  name: string;
-  state: string;
-  ownerAlias: string | null;
-  catalog: boolean;
+export interface ImageUsage extends Omit<ImageVolumesRow, 'volumes'> {
   snapshots: string[];
   logicalBytes: number;
   dataBytes: number;
@@ -42,16 +36,11 @@ export async function imageUsage(deps: AccountingDeps, scope: UsageScope = {}): 
     for (const id of snapshots) for (const c of snapshotChunks.get(id) ?? []) local.set(c, (local.get(c) ?? 0) + 1);
     let unique = 0;
     for (const [chunk, n] of local) if (refs.get(chunk) === n) unique++;
+    const { volumes, ...identity } = image;
     return {
-      imageId: image.imageId,
-      accountId: image.accountId,
-      region: image.region,
-      name: image.name,
-      state: image.state,
-      ownerAlias: image.ownerAlias,
-      catalog: image.catalog,
+      ...identity,
       snapshots,
-      logicalBytes: image.volumes.reduce((n, v) => n + v.sizeGiB * GIB, 0),
+      logicalBytes: volumes.reduce((n, v) => n + v.sizeGiB * GIB, 0),
       dataBytes: local.size * BLOCK_SIZE,
       uniqueBytes: unique * BLOCK_SIZE,
       sharedBytes: (local.size - unique) * BLOCK_SIZE,
