@@ -36,17 +36,12 @@ export class CatalogRepo {
     return (await this.db.selectFrom('catalog_state').select('value').where('key', '=', key).executeTakeFirst())?.value;
   }
 
-  async setState(entries: Record<string, string>): Promise<void> {
+  /** Inserts what is missing (rows already present are left as they are), and state entries. */
+  async seed(rows: CatalogRows, state: Record<string, string> = {}): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const [key, value] of Object.entries(entries)) {
+      for (const [key, value] of Object.entries(state)) {
         await trx.insertInto('catalog_state').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
       }
-    });
-  }
-
-  /** Inserts what is missing (rows already present are left as they are). */
-  async seed(rows: CatalogRows): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
       const put = async <T extends keyof Database>(table: T, values: Insertable<Database[T]>[]) => {
         for (let i = 0; i < values.length; i += BATCH) {
           await trx

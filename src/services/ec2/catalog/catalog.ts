@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { Store } from '../../../store/store.js';
 import { anchorOf, builtinCatalog } from './builtin-catalog.js';
-import { buildBaseDisk } from './base-disk.js';
+import { buildBaseDisk, type BaseDisk } from './base-disk.js';
 import { CatalogFileError, readCatalogFile } from './catalog-file.js';
 import { addImageRows, catalogId, emptyRows, type DiskMap, type RowFactory } from './catalog-rows.js';
 import type { CatalogImage } from './catalog-spec.js';
@@ -67,14 +67,14 @@ export class Catalog {
     let seeded = specs;
     let wrote = false;
     if ((await store.catalog.state('fingerprint')) !== fingerprint) {
-      const disks = await this.disks(specs, warnings);
-      seeded = specs.filter((s) => disks.has(diskKey(s)));
+      const { maps, state } = await this.disks(specs, warnings);
+      seeded = specs.filter((s) => maps.has(diskKey(s)));
       const rows = emptyRows();
       for (const spec of seeded) {
-        for (const region of spec.regions ?? this.deps.regions) addImageRows(rows, spec, region, disks.get(diskKey(spec))!, this.deps.newRow);
+        for (const region of spec.regions ?? this.deps.regions) addImageRows(rows, spec, region, maps.get(diskKey(spec))!, this.deps.newRow);
       }
-      await store.catalog.seed(rows);
-      await store.catalog.setState({ anchor: anchor.toISOString(), ...(warnings.length ? {} : { fingerprint }) });
+      // rows and state in one commit
+      await store.catalog.seed(rows, { ...state, anchor: anchor.toISOString(), ...(warnings.length ? {} : { fingerprint }) });
       wrote = true;
     }
     this.images = seeded;
@@ -110,15 +110,24 @@ export class Catalog {
     }
   }
 
-  /** Disk maps by disk key: built-in disks written once, snapshot-backed ones looked up. */
-  private async disks(specs: readonly CatalogImage[], warnings: string[]): Promise<Map<string, DiskMap>> {
-    const { store } = this.deps;
-    const out = new Map<string, DiskMap>();
+  /**
+   * Disk maps by disk key: built-in disks written once (all their blocks, one flush, then their
+   * maps), snapshot-backed ones looked up; `state` names the new disk maps, to be stored.
+   */
+  private async disks(specs: readonly CatalogImage[], warnings: string[]): Promise<{ maps: Map<string, DiskMap>; state: Record<string, string> }> {
+    const { store, blocks } = this.deps;
+    const maps = new Map<string, DiskMap>();
+    const state: Record<string, string> = {};
+    const toWrite: { key: string; stateKey: string; disk: BaseDisk }[] = [];
     for (const spec of specs) {
       const key = diskKey(spec);
-      if (out.has(key)) continue;
+      if (maps.has(key) || toWrite.some((w) => w.key === key)) continue;
       if ('builtin' in spec.disk) {
-        out.set(key, await this.builtinDisk(spec.disk.builtin));
+        const disk = buildBaseDisk(spec.disk.builtin);
+        const stateKey = `disk:${disk.key}:${disk.digest}`;
+        const known = await store.catalog.state(stateKey);
+        if (known && (await blocks.getMap(known))) maps.set(key, { mapId: known, sizeGiB: disk.sizeBytes / GIB });
+        else toWrite.push({ key, stateKey, disk });
         continue;
       }
       const snap = await store.snapshots.get(spec.disk.snapshotId);
@@ -126,26 +135,24 @@ export class Catalog {
         warnings.push(`catalog image ${spec.name} skipped: snapshot ${spec.disk.snapshotId} ${!snap ? 'does not exist' : snap.encrypted ? 'is encrypted (public images cannot be)' : `is ${snap.state}`}`);
         continue;
       }
-      out.set(key, { mapId: snap.map_id, sizeGiB: snap.volume_size });
+      maps.set(key, { mapId: snap.map_id, sizeGiB: snap.volume_size });
     }
-    return out;
-  }
-
-  private async builtinDisk(architecture: string): Promise<DiskMap> {
-    const { store, blocks } = this.deps;
-    const disk = buildBaseDisk(architecture);
-    const stateKey = `disk:${disk.key}:${disk.digest}`;
-    const known = await store.catalog.state(stateKey);
-    if (known && (await blocks.getMap(known))) return { mapId: known, sizeGiB: disk.sizeBytes / GIB };
-    // data, then the map's entries, then the seal: a crash leaves no entry without its data
-    const entries: [number, string | null][] = [];
-    for (const [index, block] of disk.blocks) entries.push([index, await blocks.storeBlock(block)]);
-    await blocks.flush();
-    const mapId = await blocks.createMap({ sizeBytes: disk.sizeBytes, lineageId: null, sealed: false });
-    await blocks.putEntries(mapId, entries);
-    await blocks.seal(mapId);
-    await store.catalog.setState({ [stateKey]: mapId });
-    return { mapId, sizeGiB: disk.sizeBytes / GIB };
+    // data, then the maps' entries, then their seals: a crash leaves no entry without its data
+    const entries = new Map<string, [number, string | null][]>();
+    for (const w of toWrite) {
+      const list: [number, string | null][] = [];
+      for (const [index, block] of w.disk.blocks) list.push([index, await blocks.storeBlock(block)]);
+      entries.set(w.key, list);
+    }
+    if (toWrite.length) await blocks.flush();
+    for (const w of toWrite) {
+      const mapId = await blocks.createMap({ sizeBytes: w.disk.sizeBytes, lineageId: null, sealed: false });
+      await blocks.putEntries(mapId, entries.get(w.key)!);
+      await blocks.seal(mapId);
+      maps.set(w.key, { mapId, sizeGiB: w.disk.sizeBytes / GIB });
+      state[w.stateKey] = mapId;
+    }
+    return { maps, state };
   }
 }
 
