@@ -6,6 +6,7 @@ import { ebsIngest } from './workloads/ebs-ingest.js';
 import { nbdCopies } from './workloads/nbd.js';
 import { images100k, imagesVsMoto } from './workloads/images.js';
 import { instanceRefresh } from './workloads/instance-refresh.js';
+import { runInstances } from './workloads/run-instances.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
@@ -14,6 +15,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   images: () => imagesVsMoto({ count: 2000 }),
   'images-100k': (o) => images100k({ total: 100_000, seconds: o.seconds }),
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
+  'run-instances': () => runInstances({ batches: 5, singles: 30 }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

@@ -14,6 +14,8 @@ export interface Peer {
   port: number;
   /** peak resident set size in MiB, when known */
   rssMiB(): number | undefined;
+  /** Imago's --data-dir (for measuring what a workload wrote) */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startImago(extraArgs: string[] = []): Promise<Peer> {
   return {
     name: 'imago',
     port,
+    dataDir: join(dir, 'data'),
     rssMiB: () => rssOf(child.pid),
     async stop() {
       await stopChild(child);

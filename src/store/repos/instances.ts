@@ -1,7 +1,7 @@
 // Instances and their EBS attachments. A launch is one transaction: the instances, their
 // volumes and attachments, tags, the image's last launch time and the job that brings them up
 // (so one commit, one fsync, however many instances). Rows are ordered by `seq` (launch order).
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
 
@@ -28,9 +28,50 @@ const batchesOf = <T extends object>(rows: T[]): T[][] => {
   return out;
 };
 
+export interface Batch {
+  volumes?: { ids: readonly string[]; set: Updateable<VolumesTable> }[];
+  /** attachments that are now `attached` */
+  attached?: readonly string[];
+  /** instances whose volumes go: DeleteOnTermination ones deleted, the others detached */
+  release?: readonly string[];
+  transitions?: { ids: readonly string[]; from: readonly string[]; set: Updateable<InstancesTable> }[];
+  /** jobs this batch completes (deleted with it) */
+  doneJobs?: readonly string[];
+  newJobs?: Insertable<JobsTable>[];
+}
+
+/**
+ * Terminated instances' volumes: DeleteOnTermination ones are deleted, the others detached and
+ * `available` (`error` when the launch never gave them their key).
+ */
+async function releaseVolumes(trx: Transaction<Database>, instanceIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < instanceIds.length; i += 500) {
+    const attached = await trx.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[]).execute();
+    const deleted = attached.filter((a) => a.delete_on_termination).map((a) => a.volume_id);
+    const kept = attached.filter((a) => !a.delete_on_termination).map((a) => a.volume_id);
+    if (deleted.length) {
+      await trx.deleteFrom('volume_blocks').where('volume_id', 'in', deleted).execute();
+      await trx.deleteFrom('volumes').where('volume_id', 'in', deleted).execute();
+      await trx.deleteFrom('tags').where('resource_id', 'in', deleted).execute();
+    }
+    if (attached.length) await trx.deleteFrom('instance_volumes').where('volume_id', 'in', attached.map((a) => a.volume_id)).execute();
+    if (kept.length) {
+      await trx.updateTable('volumes').set({ state: 'error' }).where('volume_id', 'in', kept).where('state', '=', 'creating').where('encrypted', '=', 1).where('data_key_id', 'is', null).execute();
+      await trx.updateTable('volumes').set({ state: 'available' }).where('volume_id', 'in', kept).where('state', 'in', ['creating', 'in-use']).execute();
+    }
+  }
+}
+
+/** Columns DescribeInstances' exact filters can match in SQL. */
+export type FilterColumn = 'image_id' | 'instance_type' | 'availability_zone' | 'subnet_id' | 'vpc_id' | 'reservation_id' | 'key_name' | 'instance_id' | 'private_ip' | 'architecture';
+
 export interface InstanceListQuery {
   ids?: readonly string[];
   states?: readonly string[];
+  /** each: the column is one of the values */
+  equals?: { column: FilterColumn; values: readonly string[] }[];
+  /** each: the instance has (the caller's) tag `key` with one of `values`, or one of the `keys` */
+  tags?: { key?: string; keys?: readonly string[]; values?: readonly string[] }[];
   /** instances terminated before this time are gone (AWS shows them for about an hour) */
   terminatedAfter: string;
   afterSeq?: number;
@@ -41,7 +82,7 @@ export class InstancesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inserts a whole launch atomically; returns the instance rows as inserted. */
-  async launch(l: Launch): Promise<{ instances: NewInstanceRow[]; volumes: Selectable<VolumesTable>[] }> {
+  async launch(l: Launch): Promise<{ instances: NewInstanceRow[]; volumes: Selectable<VolumesTable>[]; attachments: AttachmentRow[] }> {
     return this.db.transaction().execute(async (trx) => {
       const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', l.subnetId).where('state', '<>', 'terminated').execute();
       const instances = l.instances(new Set(used.map((u) => u.private_ip)));
@@ -52,7 +93,7 @@ export class InstancesRepo {
       for (const b of batchesOf(l.tags(instances, volumes))) await trx.insertInto('tags').values(b).execute();
       await trx.insertInto('jobs').values(l.job(instances)).execute();
       await trx.updateTable('images').set({ last_launched_time: l.image.lastLaunchedTime }).where('image_id', '=', l.image.imageId).execute();
-      return { instances, volumes };
+      return { instances, volumes, attachments };
     });
   }
 
@@ -69,6 +110,16 @@ export class InstancesRepo {
       .where((eb) => eb.or([eb('terminated_at', 'is', null), eb('terminated_at', '>', q.terminatedAfter)]));
     if (q.ids) query = query.where('instance_id', 'in', q.ids.length ? (q.ids as string[]) : ['']);
     if (q.states) query = query.where('state', 'in', q.states.length ? (q.states as string[]) : ['']);
+    for (const e of q.equals ?? []) query = query.where(e.column, 'in', e.values.length ? (e.values as string[]) : ['']);
+    for (const t of q.tags ?? []) {
+      query = query.where('instance_id', 'in', (eb) => {
+        let tags = eb.selectFrom('tags').select('resource_id').where('account_id', '=', scope.accountId).where('region', '=', scope.region);
+        if (t.key !== undefined) tags = tags.where('key', '=', t.key);
+        if (t.keys) tags = tags.where('key', 'in', t.keys.length ? (t.keys as string[]) : ['']);
+        if (t.values) tags = tags.where('value', 'in', t.values.length ? (t.values as string[]) : ['']);
+        return tags;
+      });
+    }
     if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
     query = query.orderBy('seq');
     if (q.limit !== undefined) query = query.limit(q.limit);
@@ -192,31 +243,49 @@ export class InstancesRepo {
     }
   }
 
-  /**
-   * After instances terminate: their DeleteOnTermination volumes are deleted, the others are
-   * detached and become `available` (`error` when the launch never gave them their key).
-   */
-  async releaseVolumes(instanceIds: readonly string[]): Promise<{ deleted: string[]; kept: string[] }> {
-    const attached = await this.attachments(instanceIds);
-    const deleted = attached.filter((a) => a.delete_on_termination).map((a) => a.volume_id);
-    const kept = attached.filter((a) => !a.delete_on_termination).map((a) => a.volume_id);
-    await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < deleted.length; i += 500) {
-        const batch = deleted.slice(i, i + 500);
-        await trx.deleteFrom('volume_blocks').where('volume_id', 'in', batch).execute();
-        await trx.deleteFrom('volumes').where('volume_id', 'in', batch).execute();
-        await trx.deleteFrom('tags').where('resource_id', 'in', batch).execute();
+  /** Due jobs of one kind (so a handler can take all of them in one commit). */
+  async dueJobs(kind: string, now: string, limit = 5000): Promise<{ job_id: string; payload: string }[]> {
+    return this.db.selectFrom('jobs').select(['job_id', 'payload']).where('kind', '=', kind).where('run_at', '<=', now).orderBy('run_at').limit(limit).execute();
+  }
+
+  async getMany(instanceIds: readonly string[]): Promise<InstanceRow[]> {
+    const out: InstanceRow[] = [];
+    for (let i = 0; i < instanceIds.length; i += 500) {
+      out.push(...(await this.db.selectFrom('instances').selectAll().where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[]).orderBy('seq').execute()));
+    }
+    return out;
+  }
+
+  async volumes(volumeIds: readonly string[]): Promise<Selectable<VolumesTable>[]> {
+    const out: Selectable<VolumesTable>[] = [];
+    for (let i = 0; i < volumeIds.length; i += 500) {
+      out.push(...(await this.db.selectFrom('volumes').selectAll().where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute()));
+    }
+    return out;
+  }
+
+  /** A batch of state changes in one transaction (one commit however many instances). Returns the ids each transition moved. */
+  async commit(b: Batch): Promise<string[][]> {
+    return this.db.transaction().execute(async (trx) => {
+      const inBatches = async (ids: readonly string[], f: (batch: string[]) => Promise<unknown>) => {
+        for (let i = 0; i < ids.length; i += 500) await f(ids.slice(i, i + 500) as string[]);
+      };
+      for (const v of b.volumes ?? []) await inBatches(v.ids, (ids) => trx.updateTable('volumes').set(v.set).where('volume_id', 'in', ids).execute());
+      await inBatches(b.attached ?? [], (ids) => trx.updateTable('instance_volumes').set({ status: 'attached' }).where('volume_id', 'in', ids).execute());
+      if (b.release?.length) await releaseVolumes(trx, b.release);
+      const moved: string[][] = [];
+      for (const t of b.transitions ?? []) {
+        const done: string[] = [];
+        await inBatches(t.ids, async (ids) => {
+          const rows = await trx.updateTable('instances').set(t.set).where('instance_id', 'in', ids).where('state', 'in', t.from as string[]).returning('instance_id').execute();
+          done.push(...rows.map((r) => r.instance_id));
+        });
+        moved.push(done);
       }
-      for (let i = 0; i < attached.length; i += 500) {
-        await trx.deleteFrom('instance_volumes').where('volume_id', 'in', attached.slice(i, i + 500).map((a) => a.volume_id)).execute();
-      }
-      for (let i = 0; i < kept.length; i += 500) {
-        const batch = kept.slice(i, i + 500);
-        await trx.updateTable('volumes').set({ state: 'error' }).where('volume_id', 'in', batch).where('state', '=', 'creating').where('encrypted', '=', 1).where('data_key_id', 'is', null).execute();
-        await trx.updateTable('volumes').set({ state: 'available' }).where('volume_id', 'in', batch).where('state', 'in', ['creating', 'in-use']).execute();
-      }
+      await inBatches(b.doneJobs ?? [], (ids) => trx.deleteFrom('jobs').where('job_id', 'in', ids).execute());
+      for (const job of b.newJobs ?? []) await trx.insertInto('jobs').values(job).execute();
+      return moved;
     });
-    return { deleted, kept };
   }
 
   /** Detaches a volume: it becomes `available` again (its data stays). */

@@ -18,7 +18,9 @@ import type { VolumeRow } from '../../../store/repos/volumes.js';
 import { ec2Error } from '../ec2-errors.js';
 import { newId } from '../resource-ids.js';
 import { intToIp } from '../networking/ipv4.js';
-import { usableRange } from '../networking/default-network.js';
+import { usableRange, type SubnetInfo } from '../networking/default-network.js';
+import { isServiceError } from '../../../protocol/service-error.js';
+import type { OutputContext } from './instance-output.js';
 import { launchRequestHash, planLaunch, type LaunchPlan, type LaunchPlanDeps } from './launch-plan.js';
 import { specOf } from './instance-row.js';
 
@@ -36,11 +38,12 @@ export interface Launched {
   ownerId: string;
   requesterId?: string;
   instances: InstanceRow[];
+  /** attachments, group names and tags of a fresh launch (else read from the store) */
+  context?: OutputContext;
 }
 
 export interface LaunchJob {
   instanceIds: string[];
-  caller: Scope;
 }
 
 const mac = () => `0e:${randomBytes(5).toString('hex').match(/../g)!.join(':')}`;
@@ -87,21 +90,37 @@ export class InstanceLauncher {
     const reservationId = newId('r');
     const now = new Date().toISOString();
     const { store, jobs, settleMs } = this.deps;
-    const { instances } = await store.instances.launch({
-      subnetId: plan.subnet.subnetId,
-      instances: (used) => this.instanceRows(plan, reservationId, now, req.ClientToken ?? null, used),
-      volumes: (rows) => this.volumeRows(plan, rows, now),
-      tags: (rows, volumes) => this.tagRows(plan, rows, volumes),
-      job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id), caller } satisfies LaunchJob, settleMs),
-      image: { imageId: plan.launch.image.image_id, lastLaunchedTime: now },
-    });
-    jobs.notify(settleMs);
-    return { reservationId, ownerId: caller.accountId, requesterId: opts.requesterId, instances: instances.map((r, i) => ({ ...r, seq: i }) as InstanceRow) };
+    for (const [i, subnet] of plan.subnets.entries()) {
+      try {
+        const { instances, attachments } = await store.instances.launch({
+          subnetId: subnet.subnetId,
+          instances: (used) => this.instanceRows(plan, subnet, reservationId, now, req.ClientToken ?? null, used),
+          volumes: (rows) => this.volumeRows(plan, subnet, rows, now),
+          tags: (rows, volumes) => this.tagRows(plan, rows, volumes),
+          job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id) } satisfies LaunchJob, settleMs),
+          image: { imageId: plan.launch.image.image_id, lastLaunchedTime: now },
+        });
+        jobs.notify(settleMs);
+        return { reservationId, ownerId: caller.accountId, requesterId: opts.requesterId, instances: instances.map((r) => ({ ...r, seq: 0 }) as InstanceRow), context: this.context(plan, attachments) };
+      } catch (e) {
+        // a zone AWS was free to choose is full: the next one
+        if (!(isServiceError(e) && e.code === 'InsufficientFreeAddressesInSubnet' && i < plan.subnets.length - 1)) throw e;
+      }
+    }
+    throw new Error('unreachable: no subnet to launch in');
+  }
+
+  /** What the answer to RunInstances shows besides the rows, known without reading them back. */
+  private context(plan: LaunchPlan, attachments: AttachmentRow[]): OutputContext {
+    const byInstance = new Map<string, AttachmentRow[]>();
+    for (const a of attachments) byInstance.set(a.instance_id, [...(byInstance.get(a.instance_id) ?? []), a]);
+    const tags = [...(plan.tags.get('instance') ?? []), ...plan.systemTags].map((t) => ({ Key: t.key, Value: t.value })).sort((a, b) => (a.Key < b.Key ? -1 : 1));
+    return { attachments: byInstance, groupNames: plan.groups, tags: new Map([...byInstance.keys()].map((id) => [id, tags])) };
   }
 
   /** The instance rows, with addresses from the subnet's free ones (called inside the transaction). */
-  private instanceRows(plan: LaunchPlan, reservationId: string, now: string, clientToken: string | null, used: Set<string>): NewInstanceRow[] {
-    const range = usableRange(plan.subnet.cidr);
+  private instanceRows(plan: LaunchPlan, subnet: SubnetInfo, reservationId: string, now: string, clientToken: string | null, used: Set<string>): NewInstanceRow[] {
+    const range = usableRange(subnet.cidr);
     const ips: string[] = [];
     if (plan.privateIp !== undefined) {
       const ip = intToIp(plan.privateIp);
@@ -114,7 +133,7 @@ export class InstanceLauncher {
       }
     }
     if (ips.length < plan.minCount) {
-      throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${plan.subnet.subnetId}' to satisfy the requested number of instances.`);
+      throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.subnetId}' to satisfy the requested number of instances.`);
     }
     const { caller, launch, spec } = plan;
     return ips.map((ip, i) => ({
@@ -128,9 +147,9 @@ export class InstanceLauncher {
       state_reason_code: null,
       state_reason_message: null,
       transition_reason: '',
-      availability_zone: plan.subnet.zone.name,
-      subnet_id: plan.subnet.subnetId,
-      vpc_id: plan.subnet.vpcId,
+      availability_zone: subnet.zone.name,
+      subnet_id: subnet.subnetId,
+      vpc_id: subnet.vpcId,
       private_ip: ip,
       eni_id: newId('eni'),
       mac_address: mac(),
@@ -144,7 +163,7 @@ export class InstanceLauncher {
       disable_api_termination: plan.disableApiTermination ? 1 : 0,
       disable_api_stop: plan.disableApiStop ? 1 : 0,
       shutdown_behavior: plan.shutdownBehavior,
-      security_groups: JSON.stringify(plan.groupIds),
+      security_groups: JSON.stringify([...plan.groups.keys()]),
       spec: JSON.stringify(spec),
       state_changed_at: now,
       running_since: null,
@@ -153,7 +172,7 @@ export class InstanceLauncher {
   }
 
   /** One volume per EBS device per instance, `creating` until the launch job finishes it. */
-  private volumeRows(plan: LaunchPlan, instances: NewInstanceRow[], now: string): { volumes: VolumeRow[]; attachments: AttachmentRow[] } {
+  private volumeRows(plan: LaunchPlan, subnet: SubnetInfo, instances: NewInstanceRow[], now: string): { volumes: VolumeRow[]; attachments: AttachmentRow[] } {
     const volumes: VolumeRow[] = [];
     const attachments: AttachmentRow[] = [];
     for (const instance of instances) {
@@ -163,7 +182,7 @@ export class InstanceLauncher {
           volume_id: volumeId,
           account_id: plan.caller.accountId,
           region: plan.caller.region,
-          availability_zone: plan.subnet.zone.name,
+          availability_zone: subnet.zone.name,
           size_gib: v.sizeGib,
           volume_type: v.volumeType,
           iops: v.iops,

@@ -15,7 +15,10 @@
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { DriverLaunchError } from '../../../compute/instance-driver.js';
-import type { JobRunner } from '../../../jobs/job-runner.js';
+import { JobRunner } from '../../../jobs/job-runner.js';
+import type { JobRow } from '../../../store/repos/jobs.js';
+import type { InstancesTable, VolumesTable } from '../../../store/schema.js';
+import type { Updateable } from 'kysely';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { InstanceRow } from '../../../store/repos/instances.js';
@@ -47,7 +50,6 @@ export interface StateChange {
 
 interface Job {
   instanceIds: string[];
-  caller: Scope;
 }
 
 const CLIENT_ERROR = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
@@ -61,10 +63,10 @@ const notInState = (id: string, verb: string) => ec2Error('IncorrectInstanceStat
 export class InstanceLifecycle {
   constructor(private readonly deps: LifecycleDeps) {
     const { jobs } = deps;
-    jobs.register('instance.launch', (p) => this.finishLaunch(p as Job));
-    jobs.register('instance.start', (p) => this.finishStart(p as Job));
-    jobs.register('instance.stop', (p) => this.finishStop(p as Job));
-    jobs.register('instance.terminate', (p) => this.finishTerminate(p as Job));
+    jobs.register('instance.launch', (p, job) => this.finishLaunch(p as Job, job));
+    jobs.register('instance.start', (p, job) => this.finishStart(p as Job, job));
+    jobs.register('instance.stop', (p, job) => this.finishStop(p as Job, job));
+    jobs.register('instance.terminate', (p, job) => this.finishTerminate(p as Job, job));
     jobs.register('instance.reboot', (p) => this.finishReboot(p as Job));
     jobs.register('instance.purge', () => this.purge());
   }
@@ -84,8 +86,12 @@ export class InstanceLifecycle {
     return new Date(Date.now() - this.deps.terminatedVisibleMs).toISOString();
   }
 
-  private async schedule(kind: string, caller: Scope, instanceIds: string[], delayMs = this.deps.settleMs): Promise<void> {
-    if (instanceIds.length) await this.deps.jobs.schedule(kind, { instanceIds, caller } satisfies Job, delayMs);
+  /** Moves instances and schedules the job that completes the move, in one commit. */
+  private async move(kind: string, ids: string[], from: InstanceStateName[], set: Updateable<InstancesTable>, delayMs = this.deps.settleMs): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const [moved] = await this.deps.store.instances.commit({ transitions: [{ ids, from, set }], newJobs: [JobRunner.row(kind, { instanceIds: ids } satisfies Job, delayMs)] });
+    this.deps.jobs.notify(delayMs);
+    return moved;
   }
 
   private changes(rows: InstanceRow[], moved: string[], to: InstanceStateName): StateChange[] {
@@ -100,12 +106,13 @@ export class InstanceLifecycle {
     for (const r of rows) if (!['stopped', 'pending', 'running'].includes(r.state)) throw notInState(r.instance_id, 'started');
     checkpoint();
     const now = new Date().toISOString();
-    const moved = await this.deps.store.instances.transition(
-      rows.filter((r) => r.state === 'stopped').map((r) => r.instance_id),
-      ['stopped'],
-      { state: 'pending', state_changed_at: now, transition_reason: '', state_reason_code: null, state_reason_message: null },
-    );
-    await this.schedule('instance.start', caller, moved);
+    const moved = await this.move('instance.start', rows.filter((r) => r.state === 'stopped').map((r) => r.instance_id), ['stopped'], {
+      state: 'pending',
+      state_changed_at: now,
+      transition_reason: '',
+      state_reason_code: null,
+      state_reason_message: null,
+    });
     return this.changes(rows, moved, 'pending');
   }
 
@@ -119,14 +126,11 @@ export class InstanceLifecycle {
     }
     checkpoint();
     const now = new Date();
-    const moved = await this.deps.store.instances.transition(
-      rows.filter((r) => r.state === 'running').map((r) => r.instance_id),
-      ['running'],
-      { state: 'stopping', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN },
-    );
-    // a forced stop of an instance already stopping finishes it now
-    const forced = force ? rows.filter((r) => r.state === 'stopping').map((r) => r.instance_id) : [];
-    await this.schedule('instance.stop', caller, [...moved, ...forced], force ? 0 : this.deps.settleMs);
+    // a forced stop finishes at once, also for an instance already stopping
+    const stopping = rows.filter((r) => r.state === 'running' || (force && r.state === 'stopping')).map((r) => r.instance_id);
+    const moved = (
+      await this.move('instance.stop', stopping, ['running', 'stopping'], { state: 'stopping', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN }, force ? 0 : this.deps.settleMs)
+    ).filter((id) => rows.find((r) => r.instance_id === id)?.state === 'running');
     return this.changes(rows, moved, 'stopping');
   }
 
@@ -140,12 +144,13 @@ export class InstanceLifecycle {
     }
     checkpoint();
     const now = new Date();
-    const moved = await this.deps.store.instances.transition(
-      rows.filter((r) => ['pending', 'running', 'stopping', 'stopped'].includes(r.state)).map((r) => r.instance_id),
-      ['pending', 'running', 'stopping', 'stopped'],
-      { state: 'shutting-down', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN },
-    );
-    await this.schedule('instance.terminate', caller, moved);
+    const live: InstanceStateName[] = ['pending', 'running', 'stopping', 'stopped'];
+    const moved = await this.move('instance.terminate', rows.filter((r) => live.includes(r.state as InstanceStateName)).map((r) => r.instance_id), live, {
+      state: 'shutting-down',
+      state_changed_at: now.toISOString(),
+      transition_reason: userInitiated(now),
+      ...USER_SHUTDOWN,
+    });
     return this.changes(rows, moved, 'shutting-down');
   }
 
@@ -154,79 +159,96 @@ export class InstanceLifecycle {
     const rows = await this.owned(caller, ids);
     for (const r of rows) if (!['running', 'terminated'].includes(r.state)) throw notInState(r.instance_id, 'rebooted');
     checkpoint();
-    await this.schedule('instance.reboot', caller, rows.filter((r) => r.state === 'running').map((r) => r.instance_id), 0);
+    const running = rows.filter((r) => r.state === 'running').map((r) => r.instance_id);
+    if (running.length) await this.deps.jobs.schedule('instance.reboot', { instanceIds: running } satisfies Job, 0);
   }
 
   // ---- jobs ----------------------------------------------------------------------------
+  //
+  // A job handler takes its own job and every other due job of its kind, and completes them in
+  // one transaction that also deletes their rows: at a steady rate of launches the background
+  // work costs one commit per batch, not several per launch.
 
-  private async rowsIn(job: Job, state: InstanceStateName): Promise<InstanceRow[]> {
-    const rows = await this.deps.store.instances.list(job.caller, { ids: job.instanceIds, states: [state], terminatedAfter: this.visibleSince() });
-    return rows;
-  }
-
-  private async run(rows: InstanceRow[], hook: (r: InstanceRow) => Promise<void>): Promise<void> {
-    for (const r of rows) await hook(r);
+  private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[] }> {
+    const jobs = await this.deps.store.instances.dueJobs(kind, new Date().toISOString());
+    // another handler of this kind already completed this job with its batch
+    if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [] };
+    const ids = [...new Set(jobs.flatMap((j) => (JSON.parse(j.payload) as Job).instanceIds))];
+    const rows = (await this.deps.store.instances.getMany(ids)).filter((r) => r.state === state);
+    return { jobIds: jobs.map((j) => j.job_id), rows };
   }
 
   private driverOf(row: InstanceRow) {
     return driverInstance({ store: this.deps.store, volumes: this.deps.volumes }, row);
   }
 
-  private async finishLaunch(job: Job): Promise<'done'> {
-    const { store, driver } = this.deps;
-    const rows = await this.rowsIn(job, 'pending');
-    if (rows.length === 0) return 'done';
-    const attachments = await store.instances.attachments(rows.map((r) => r.instance_id));
-    const failed = await this.keyVolumes(job.caller, attachments.map((a) => a.volume_id));
-    const failedInstances = new Set(attachments.filter((a) => failed.has(a.volume_id)).map((a) => a.instance_id));
-    const ok = rows.filter((r) => !failedInstances.has(r.instance_id));
-    for (const r of ok) {
+  /** Runs a driver hook on each instance; instances whose launch the driver refuses are returned. */
+  private async hook(rows: InstanceRow[], run: (r: InstanceRow) => Promise<void>): Promise<Set<string>> {
+    const refused = new Set<string>();
+    for (const r of rows) {
       try {
-        await driver.start(this.driverOf(r));
+        await run(r);
       } catch (e) {
         if (!(e instanceof DriverLaunchError)) throw e;
-        failedInstances.add(r.instance_id);
+        refused.add(r.instance_id);
       }
     }
-    const started = ok.filter((r) => !failedInstances.has(r.instance_id)).map((r) => r.instance_id);
+    return refused;
+  }
+
+  private terminateJob(instanceIds: string[]): JobRow[] {
+    return instanceIds.length ? [JobRunner.row('instance.terminate', { instanceIds } satisfies Job, this.deps.settleMs)] : [];
+  }
+
+  private async finishLaunch(_payload: Job, job: JobRow): Promise<'done'> {
+    const { store, driver } = this.deps;
+    const { jobIds, rows } = await this.batch('instance.launch', job, 'pending');
+    if (jobIds.length === 0) return 'done';
+    const attachments = await store.instances.attachments(rows.map((r) => r.instance_id));
+    const { updates, failed } = await this.keyVolumes(await store.instances.volumes(attachments.map((a) => a.volume_id)));
+    const refused = new Set(attachments.filter((a) => failed.has(a.volume_id)).map((a) => a.instance_id));
+    for (const id of await this.hook(rows.filter((r) => !refused.has(r.instance_id)), (r) => driver.start(this.driverOf(r)))) refused.add(id);
+    const started = rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id);
     const now = new Date().toISOString();
-    await store.instances.setAttachment(
-      attachments.filter((a) => started.includes(a.instance_id)).map((a) => a.volume_id),
-      { status: 'attached' },
-    );
-    await store.instances.transition(started, ['pending'], { state: 'running', state_changed_at: now, running_since: now });
-    const down = await store.instances.transition([...failedInstances], ['pending'], {
-      state: 'shutting-down',
-      state_changed_at: now,
-      state_reason_code: CLIENT_ERROR.code,
-      state_reason_message: CLIENT_ERROR.message,
+    const startedSet = new Set(started);
+    await store.instances.commit({
+      volumes: updates,
+      attached: attachments.filter((a) => startedSet.has(a.instance_id)).map((a) => a.volume_id),
+      transitions: [
+        { ids: started, from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
+        { ids: [...refused], from: ['pending'], set: { state: 'shutting-down', state_changed_at: now, state_reason_code: CLIENT_ERROR.code, state_reason_message: CLIENT_ERROR.message } },
+      ],
+      doneJobs: jobIds,
+      newJobs: this.terminateJob([...refused]),
     });
-    await this.schedule('instance.terminate', job.caller, down);
+    if (refused.size) this.deps.jobs.notify(this.deps.settleMs);
     return 'done';
   }
 
   /**
-   * Gives the launch's `creating` volumes their keys and makes them `in-use`. Volumes sharing a
-   * source and a target key share one wrapping (and, when plaintext data must be encrypted,
-   * one rewritten map): O(1) key work per launch, not per instance. Returns the volumes whose
-   * key the caller cannot use.
+   * The keys of launched volumes still `creating`, as updates making them `in-use`. Volumes that
+   * share a source and a target key share one wrapping (and, when plaintext data must be
+   * encrypted, one rewritten map): O(1) key work per launch, not per instance. The caller (the
+   * volume's account) must be able to use both keys; volumes whose key it cannot use are `failed`.
    */
-  private async keyVolumes(caller: Scope, volumeIds: string[]): Promise<Set<string>> {
+  private async keyVolumes(volumes: VolumeRow[]): Promise<{ updates: { ids: string[]; set: Updateable<VolumesTable> }[]; failed: Set<string> }> {
     const { store, keys, blocks } = this.deps;
-    const volumes = (await Promise.all(volumeIds.map((id) => store.volumes.get(id)))).filter((v): v is VolumeRow => v?.state === 'creating');
     const groups = new Map<string, VolumeRow[]>();
     for (const v of volumes) {
-      const k = v.encrypted ? `${v.snapshot_id}|${v.base_map_id}|${v.kms_key_arn}|${v.size_gib}` : 'plain';
+      if (v.state !== 'creating') continue;
+      const k = v.encrypted ? `${v.account_id}|${v.region}|${v.snapshot_id}|${v.base_map_id}|${v.kms_key_arn}|${v.size_gib}` : 'plain';
       groups.set(k, [...(groups.get(k) ?? []), v]);
     }
+    const updates: { ids: string[]; set: Updateable<VolumesTable> }[] = [];
     const failed = new Set<string>();
     for (const [k, group] of groups) {
       const ids = group.map((v) => v.volume_id);
       if (k === 'plain') {
-        await store.instances.updateVolumes(ids, { state: 'in-use' });
+        updates.push({ ids, set: { state: 'in-use' } });
         continue;
       }
       const v = group[0];
+      const caller = { accountId: v.account_id, region: v.region };
       try {
         const snapshot = v.snapshot_id ? await store.snapshots.get(v.snapshot_id) : undefined;
         const target = v.kms_key_arn!;
@@ -241,78 +263,74 @@ export class InstanceLifecycle {
           // plaintext data must not live on under an encrypted volume: encrypt a copy once
           if (baseMapId) baseMapId = await blocks.rewriteMap(baseMapId, undefined, opened.lineage, v.size_gib * GIB);
         }
-        await store.instances.updateVolumes(ids, { state: 'in-use', data_key_id: opened.dataKeyId, kms_key_arn: opened.kmsKeyArn, base_map_id: baseMapId });
+        updates.push({ ids, set: { state: 'in-use', data_key_id: opened.dataKeyId, kms_key_arn: opened.kmsKeyArn, base_map_id: baseMapId } });
       } catch {
         // KMS refused (disabled, pending deletion, not shared, unknown key)
         for (const id of ids) failed.add(id);
       }
     }
-    return failed;
+    return { updates, failed };
   }
 
-  private async finishStart(job: Job): Promise<'done'> {
+  private async finishStart(_payload: Job, job: JobRow): Promise<'done'> {
     const { store, keys, driver } = this.deps;
-    for (const r of await this.rowsIn(job, 'pending')) {
-      const attachments = await store.instances.attachments([r.instance_id]);
-      let usable = true;
-      for (const a of attachments) {
-        const v = await store.volumes.get(a.volume_id);
-        if (!v?.data_key_id) continue;
-        usable = await keys.open(job.caller, v.data_key_id).then(
-          () => true,
-          () => false,
-        );
-        if (!usable) break;
-      }
-      const now = new Date().toISOString();
-      if (usable) {
-        try {
-          await driver.start(this.driverOf(r));
-        } catch (e) {
-          if (!(e instanceof DriverLaunchError)) throw e;
-          usable = false;
-        }
-      }
-      if (usable) await store.instances.transition([r.instance_id], ['pending'], { state: 'running', state_changed_at: now, running_since: now });
-      else {
-        await store.instances.transition([r.instance_id], ['pending'], {
-          state: 'stopped',
-          state_changed_at: now,
-          state_reason_code: CLIENT_ERROR.code,
-          state_reason_message: CLIENT_ERROR.message,
-        });
-      }
+    const { jobIds, rows } = await this.batch('instance.start', job, 'pending');
+    if (jobIds.length === 0) return 'done';
+    const attachments = await store.instances.attachments(rows.map((r) => r.instance_id));
+    const volumes = new Map((await store.instances.volumes(attachments.map((a) => a.volume_id))).map((v) => [v.volume_id, v]));
+    const refused = new Set<string>();
+    for (const a of attachments) {
+      const v = volumes.get(a.volume_id);
+      if (!v?.data_key_id || refused.has(a.instance_id)) continue;
+      // a key disabled since the launch stops the start (AWS: pending -> stopped)
+      const usable = await keys.open({ accountId: v.account_id, region: v.region }, v.data_key_id).then(
+        () => true,
+        () => false,
+      );
+      if (!usable) refused.add(a.instance_id);
     }
-    return 'done';
-  }
-
-  private async finishStop(job: Job): Promise<'done'> {
-    const rows = await this.rowsIn(job, 'stopping');
-    await this.run(rows, (r) => this.deps.driver.stop(this.driverOf(r), { force: false }));
+    for (const id of await this.hook(rows.filter((r) => !refused.has(r.instance_id)), (r) => driver.start(this.driverOf(r)))) refused.add(id);
     const now = new Date().toISOString();
-    await this.deps.store.instances.transition(
-      rows.map((r) => r.instance_id),
-      ['stopping'],
-      { state: 'stopped', state_changed_at: now, running_since: null },
-    );
+    await store.instances.commit({
+      transitions: [
+        { ids: rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id), from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
+        { ids: [...refused], from: ['pending'], set: { state: 'stopped', state_changed_at: now, state_reason_code: CLIENT_ERROR.code, state_reason_message: CLIENT_ERROR.message } },
+      ],
+      doneJobs: jobIds,
+    });
     return 'done';
   }
 
-  private async finishTerminate(job: Job): Promise<'done'> {
-    const { store, driver } = this.deps;
-    const rows = await this.rowsIn(job, 'shutting-down');
-    if (rows.length === 0) return 'done';
-    await this.run(rows, (r) => driver.terminate(this.driverOf(r)));
+  private async finishStop(_payload: Job, job: JobRow): Promise<'done'> {
+    const { jobIds, rows } = await this.batch('instance.stop', job, 'stopping');
+    if (jobIds.length === 0) return 'done';
+    await this.hook(rows, (r) => this.deps.driver.stop(this.driverOf(r), { force: false }));
+    const now = new Date().toISOString();
+    await this.deps.store.instances.commit({
+      transitions: [{ ids: rows.map((r) => r.instance_id), from: ['stopping'], set: { state: 'stopped', state_changed_at: now, running_since: null } }],
+      doneJobs: jobIds,
+    });
+    return 'done';
+  }
+
+  private async finishTerminate(_payload: Job, job: JobRow): Promise<'done'> {
+    const { jobIds, rows } = await this.batch('instance.terminate', job, 'shutting-down');
+    if (jobIds.length === 0) return 'done';
+    await this.hook(rows, (r) => this.deps.driver.terminate(this.driverOf(r)));
     const ids = rows.map((r) => r.instance_id);
-    await store.instances.releaseVolumes(ids);
     const now = new Date().toISOString();
-    await store.instances.transition(ids, ['shutting-down'], { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null });
-    await this.deps.jobs.schedule('instance.purge', {}, this.deps.terminatedVisibleMs);
+    await this.deps.store.instances.commit({
+      release: ids,
+      transitions: [{ ids, from: ['shutting-down'], set: { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null } }],
+      doneJobs: jobIds,
+      newJobs: ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [],
+    });
+    if (ids.length) this.deps.jobs.notify(this.deps.terminatedVisibleMs);
     return 'done';
   }
 
-  private async finishReboot(job: Job): Promise<'done'> {
-    for (const r of await this.rowsIn(job, 'running')) {
+  private async finishReboot(payload: Job): Promise<'done'> {
+    for (const r of (await this.deps.store.instances.getMany(payload.instanceIds)).filter((x) => x.state === 'running')) {
       await this.deps.driver.reboot(this.driverOf(r));
       const spec = specOf(r);
       await this.deps.store.instances.update(r.instance_id, { spec: JSON.stringify({ ...spec, reboots: (spec.reboots ?? 0) + 1 }) });

@@ -5,7 +5,7 @@
 import type { DescribeInstanceStatusRequest, DescribeInstancesRequest, Filter, InstanceStatus, Reservation } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
-import type { InstanceRow } from '../../../store/repos/instances.js';
+import type { FilterColumn, InstanceListQuery, InstanceRow } from '../../../store/repos/instances.js';
 import { findZone } from '../../../config/regions.js';
 import { invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
@@ -54,7 +54,7 @@ export class InstanceQuery {
    * The caller's instances matching `input`, one page of them: explicit ids must all exist;
    * states (exact names) are filtered in SQL, the rest on the wire shapes.
    */
-  private async page<T>(caller: Scope, op: string, input: PageInput, opts: { states?: string[]; filter: (rows: InstanceRow[]) => Promise<{ row: InstanceRow; item: T }[]>; inSql: boolean }) {
+  private async page<T>(caller: Scope, op: string, input: PageInput, opts: { states?: string[]; sql?: Pick<InstanceListQuery, 'equals' | 'tags'>; filter: (rows: InstanceRow[]) => Promise<{ row: InstanceRow; item: T }[]>; inSql: boolean }) {
     const ids = input.InstanceIds?.length ? [...new Set(input.InstanceIds)] : undefined;
     if (ids && input.MaxResults !== undefined) throw invalidParameterCombination('The parameter instancesSet cannot be used with the parameter maxResults');
     if (input.MaxResults !== undefined && (!Number.isInteger(input.MaxResults) || input.MaxResults < 5 || input.MaxResults > 1000)) {
@@ -64,7 +64,7 @@ export class InstanceQuery {
     const binding = [caller.accountId, caller.region, op, input.Filters ?? [], ids ?? []];
     const after = input.NextToken ? Number(decodeToken(binding, input.NextToken)) : undefined;
     const size = input.MaxResults ?? (input.NextToken ? 1000 : undefined);
-    const query = { ids, states: opts.states, afterSeq: after, terminatedAfter: this.deps.lifecycle.visibleSince() };
+    const query = { ids, states: opts.states, ...opts.sql, afterSeq: after, terminatedAfter: this.deps.lifecycle.visibleSince() };
     const rows = await this.deps.store.instances.list(caller, opts.inSql && size !== undefined ? { ...query, limit: size + 1 } : query);
     const matching = await opts.filter(opts.inSql && size !== undefined ? rows.slice(0, size) : rows);
     const page = size === undefined ? matching : matching.slice(0, size);
@@ -73,10 +73,11 @@ export class InstanceQuery {
   }
 
   async describe(caller: Scope, input: DescribeInstancesRequest): Promise<{ reservations: Reservation[]; nextToken?: string }> {
-    const { states, rest } = splitStateFilter(input.Filters);
+    const { states, sql, rest } = splitFilters(input.Filters);
     const match = compileFilters(rest, INSTANCE_FILTERS);
     const { page, nextToken } = await this.page(caller, 'DescribeInstances', input, {
       states,
+      sql,
       inSql: rest.length === 0,
       filter: async (rows) => {
         const described = await this.described(caller, rows);
@@ -116,7 +117,10 @@ export class InstanceQuery {
   }
 
   async status(caller: Scope, input: DescribeInstanceStatusRequest): Promise<{ statuses: InstanceStatus[]; nextToken?: string }> {
-    const { states, rest } = splitStateFilter(input.Filters);
+    // DescribeInstanceStatus's filters are its own: only an exact state goes to SQL
+    const stateFilter = input.Filters?.find((f) => f.Name === 'instance-state-name' && exact(f));
+    const states = stateFilter?.Values;
+    const rest = (input.Filters ?? []).filter((f) => f !== stateFilter);
     // without IncludeAllInstances only running instances have a status to report
     const visible = input.IncludeAllInstances ? states : (states ?? ['running']).filter((s) => s === 'running');
     const match = compileFilters(rest, STATUS_FILTERS);
@@ -129,16 +133,42 @@ export class InstanceQuery {
   }
 }
 
-/** An `instance-state-name` filter of exact names goes to SQL; wildcards stay in memory. */
-function splitStateFilter(filters: Filter[] | undefined): { states?: string[]; rest: Filter[] } {
+/** Values without wildcards or escapes. */
+const exact = (f: Filter) => (f.Values ?? []).every((v) => !/[*?\\]/.test(v));
+
+const COLUMNS: Record<string, FilterColumn> = {
+  'image-id': 'image_id',
+  'instance-type': 'instance_type',
+  'availability-zone': 'availability_zone',
+  'subnet-id': 'subnet_id',
+  'vpc-id': 'vpc_id',
+  'reservation-id': 'reservation_id',
+  'key-name': 'key_name',
+  'instance-id': 'instance_id',
+  'private-ip-address': 'private_ip',
+  architecture: 'architecture',
+};
+
+/**
+ * Filters SQL can answer (exact values of a state, a column, a tag) and the rest, matched in
+ * memory on the wire shapes (wildcards, nested fields). Terminated instances keep no subnet,
+ * VPC or address on the wire, so those three stay in memory for them.
+ */
+function splitFilters(filters: Filter[] | undefined): { states?: string[]; sql: Pick<InstanceListQuery, 'equals' | 'tags'>; rest: Filter[] } {
   const rest: Filter[] = [];
+  const sql: Required<Pick<InstanceListQuery, 'equals' | 'tags'>> = { equals: [], tags: [] };
   let states: string[] | undefined;
   for (const f of filters ?? []) {
-    const exact = f.Name === 'instance-state-name' && (f.Values ?? []).every((v) => !/[*?\\]/.test(v));
-    if (exact && states === undefined) states = f.Values ?? [];
+    const values = f.Values ?? [];
+    const name = f.Name ?? '';
+    if (!exact(f)) rest.push(f);
+    else if (name === 'instance-state-name' && states === undefined) states = values;
+    else if (COLUMNS[name] && !['subnet-id', 'vpc-id', 'private-ip-address'].includes(name)) sql.equals.push({ column: COLUMNS[name], values });
+    else if (name.startsWith('tag:')) sql.tags.push({ key: name.slice(4), values });
+    else if (name === 'tag-key') sql.tags.push({ keys: values });
     else rest.push(f);
   }
-  return { states, rest };
+  return { states, sql, rest };
 }
 
 const STATUS_FILTERS = {

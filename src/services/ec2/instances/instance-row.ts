@@ -57,7 +57,18 @@ export interface InstanceSpec {
   reboots?: number;
 }
 
-export const specOf = (row: Pick<InstanceRow, 'spec'>): InstanceSpec => JSON.parse(row.spec) as InstanceSpec;
+// a reservation's instances share one spec text: parse each text once (read-only results)
+const parsed = new Map<string, Readonly<InstanceSpec>>();
+
+export function specOf(row: Pick<InstanceRow, 'spec'>): Readonly<InstanceSpec> {
+  let spec = parsed.get(row.spec);
+  if (!spec) {
+    if (parsed.size >= 2000) parsed.clear();
+    spec = Object.freeze(JSON.parse(row.spec) as InstanceSpec);
+    parsed.set(row.spec, spec);
+  }
+  return spec;
+}
 
 export const groupsOf = (row: Pick<InstanceRow, 'security_groups'>): string[] => JSON.parse(row.security_groups) as string[];
 

@@ -32,6 +32,7 @@ import { InstanceAttributes } from './instance-attributes.js';
 import { InstanceLauncher, type Launched, type RunOptions } from './instance-launcher.js';
 import { InstanceLifecycle, type StateChange } from './instance-lifecycle.js';
 import { InstanceQuery } from './instance-query.js';
+import { instanceOut } from './instance-output.js';
 import { instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
 import { DEFAULT_LAUNCH_SOURCES, type LaunchSources } from './launch-sources.js';
 import { VolumeAttachments } from './volume-attachments.js';
@@ -135,6 +136,7 @@ export class InstanceService {
 
   /** Launched instances as the wire shape (RunInstances' answer). */
   async instancesOut(caller: Scope, launched: Launched): Promise<Instance[]> {
+    if (launched.context) return launched.instances.map((r) => instanceOut(r, launched.context!));
     return (await this.query.described(caller, launched.instances)).map((d) => d.instance);
   }
 }

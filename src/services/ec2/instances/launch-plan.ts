@@ -42,8 +42,10 @@ export interface LaunchPlan {
   maxCount: number;
   launch: LaunchImage;
   instanceType: string;
-  subnet: SubnetInfo;
-  groupIds: string[];
+  /** where to launch, in order of preference (one unless AWS may choose the zone) */
+  subnets: SubnetInfo[];
+  /** security group id -> name */
+  groups: Map<string, string>;
   privateIp?: number;
   keyName: string | null;
   userData: string | null;
@@ -131,23 +133,28 @@ function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupI
   return { subnetId: primary.SubnetId, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress };
 }
 
-async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<{ subnet: SubnetInfo; groupIds: string[]; privateIp?: number }> {
+async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp'>> {
   const nic = primaryInterface(req);
   const zone = req.Placement?.AvailabilityZone ?? req.Placement?.AvailabilityZoneId;
-  let subnet: SubnetInfo;
+  let subnets: SubnetInfo[];
   if (nic.subnetId !== undefined) {
-    subnet = deps.network.subnet(caller, nic.subnetId);
+    const subnet = deps.network.subnet(caller, nic.subnetId);
     if (zone !== undefined && zone !== subnet.zone.name && zone !== subnet.zone.id) {
       throw invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnet.subnetId}' is in Availability Zone '${subnet.zone.name}'`);
     }
+    subnets = [subnet];
   } else {
-    subnet = zone !== undefined ? deps.network.subnetInZone(caller, zone) : await deps.network.pickSubnet(caller);
+    subnets = zone !== undefined ? [deps.network.subnetInZone(caller, zone)] : deps.network.subnetsInTurn(caller);
   }
+  const subnet = subnets[0];
   const groups = deps.network.groups;
-  const ids = new Set<string>();
-  for (const id of nic.groupIds ?? []) ids.add((await groups.get(caller, id)).group_id);
-  for (const name of req.SecurityGroups ?? []) ids.add((await groups.resolve(caller, { groupName: name })).group_id);
-  if (ids.size === 0) ids.add(await groups.ensureDefault(caller));
+  const named = new Map<string, string>();
+  for (const id of nic.groupIds ?? []) {
+    const g = await groups.get(caller, id);
+    named.set(g.group_id, g.group_name);
+  }
+  for (const name of req.SecurityGroups ?? []) named.set((await groups.resolve(caller, { groupName: name })).group_id, name);
+  if (named.size === 0) named.set(await groups.ensureDefault(caller), 'default');
   let privateIp: number | undefined;
   if (nic.privateIp !== undefined) {
     if (req.MaxCount > 1) throw invalidParameterCombination('A private IP address can be specified only when launching a single instance (MaxCount=1).');
@@ -157,8 +164,9 @@ async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstance
       throw invalidParameterValue(`Address ${nic.privateIp} does not fall within the subnet's address range`);
     }
     privateIp = ip;
+    subnets = [subnet];
   }
-  return { subnet, groupIds: [...ids], privateIp };
+  return { subnets, groups: named, privateIp };
 }
 
 export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: RunInstancesRequest, systemTags: { key: string; value: string }[] = []): Promise<LaunchPlan> {

@@ -18,6 +18,7 @@ const eniNotFound = (id: string) => ec2Error('InvalidNetworkInterfaceID.NotFound
 
 export class NetworkService {
   readonly groups: SecurityGroupService;
+  private turn = 0;
   readonly taggables: Taggable[];
 
   constructor(private readonly store: Store) {
@@ -73,11 +74,15 @@ export class NetworkService {
     return subnet;
   }
 
-  /** Where AWS would put an instance with no subnet or zone: the default subnet with the most room. */
-  async pickSubnet(caller: Scope): Promise<SubnetInfo> {
-    const counts = await this.store.instances.countBySubnet(caller);
+  /**
+   * Where to put an instance with no subnet or zone ("we choose a default subnet for you"): the
+   * default subnets in turn, so launches spread over the zones; the launch moves on to the next
+   * when one is full.
+   */
+  subnetsInTurn(caller: Scope): SubnetInfo[] {
     const subnets = defaultSubnets(caller);
-    return subnets.reduce((best, s) => ((counts.get(s.subnetId) ?? 0) < (counts.get(best.subnetId) ?? 0) ? s : best), subnets[0]);
+    const turn = this.turn++ % subnets.length;
+    return [...subnets.slice(turn), ...subnets.slice(0, turn)];
   }
 
   async subnetsOut(caller: Scope, subnets: SubnetInfo[]): Promise<Subnet[]> {
