@@ -92,8 +92,12 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     ),
   });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
-  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs });
-  compute.instances.setLaunchSources({ launchTemplates: launchTemplates.resolve });
+  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs, references: images.references });
+  compute.instances.setLaunchSources({
+    launchTemplates: launchTemplates.resolve,
+    imageParameters: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`),
+    subscriptions: (caller, image) => catalog.marketplace.assertCanLaunch(caller, image),
+  });
   launchTemplates.setAliasResolver({ resolveImageId: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`) });
   const autoscaling = createAutoscaling({
     store,

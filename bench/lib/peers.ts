@@ -14,8 +14,9 @@ export interface Peer {
   port: number;
   /** peak resident set size in MiB, when known */
   rssMiB(): number | undefined;
-  /** Imago's --data-dir (for measuring what a workload wrote) */
+  /** Imago's --data-dir and process id (for measuring what a workload wrote) */
   dataDir?: string;
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -75,6 +76,7 @@ export async function startImago(extraArgs: string[] = []): Promise<Peer> {
     name: 'imago',
     port,
     dataDir: join(dir, 'data'),
+    pid: child.pid,
     rssMiB: () => rssOf(child.pid),
     async stop() {
       await stopChild(child);

@@ -21,6 +21,9 @@ import {
   DescribeVolumesCommand,
   DetachVolumeCommand,
   DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstanceImageMetadataCommand,
+  DescribeImageReferencesCommand,
   DisableImageCommand,
   EnableImageDeprecationCommand,
   GetConsoleOutputCommand,
@@ -36,8 +39,9 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, DisableKeyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
-import { ec2, kms } from '../helpers/clients.js';
+import { ec2, kms, ssm } from '../helpers/clients.js';
 import { until } from '../helpers/until.js';
 import { emptySnapshot, expectError, registerImage, UNKNOWN_AMI } from '../helpers/images.js';
 import { describeInstance, instanceIn, launchableImage, rootVolumeOf, runOne, volume, volumeIn } from '../helpers/instances.js';
@@ -623,6 +627,46 @@ describe('EC2 instances', () => {
       assert.equal(page.InstanceTypes!.length, 5);
       assert.ok(page.NextToken);
       await expectError(alice().send(new DescribeInstanceTypesCommand({ InstanceTypes: ['t9.nothing' as never] })), 'InvalidParameterValue');
+    });
+  });
+
+  describe('the public catalog, SSM parameters and the Marketplace', () => {
+    test('resolve:ssm: launches the image a parameter names; marketplace images need a subscription (OptInRequired, 401)', async () => {
+      const dev = await startServer({ args: ['--settle-ms', '50'] });
+      try {
+        const carol = ec2(dev.url, { account: { accessKeyId: '333333333333', secretAccessKey: 'x' } });
+        const name = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
+        const latest = (await ssm(dev.url, { account: { accessKeyId: '333333333333', secretAccessKey: 'x' } }).send(new GetParameterCommand({ Name: name }))).Parameter!.Value!;
+        const i = await runOne(carol, `resolve:ssm:${name}`);
+        assert.equal(i.ImageId, latest);
+        const running = await instanceIn(carol, i.InstanceId!, 'running');
+        assert.equal((await volume(carol, rootVolumeOf(running)))!.Size, 8, "the catalog image's 8 GiB root");
+        await expectError(carol.send(new RunInstancesCommand({ ImageId: 'resolve:ssm:/no/such/parameter', MinCount: 1, MaxCount: 1 })), 'SsmInvalidParameter');
+
+        const [market] = (await carol.send(new DescribeImagesCommand({ Owners: ['aws-marketplace'] }))).Images!;
+        const code = market.ProductCodes![0].ProductCodeId!;
+        await expectError(carol.send(new RunInstancesCommand({ ImageId: market.ImageId, MinCount: 1, MaxCount: 1 })), 'OptInRequired', new RegExp(`you need to accept terms and subscribe.*sku=${code}`), 401);
+        const put = await fetch(`${dev.url}/_imago/marketplace/subscriptions`, { method: 'PUT', body: JSON.stringify({ accountId: '333333333333', productCode: code }) });
+        assert.equal(put.status, 200);
+        const bought = await runOne(carol, market.ImageId!);
+        assert.deepEqual(bought.ProductCodes, [{ ProductCodeId: code, ProductCodeType: 'marketplace' }]);
+      } finally {
+        await dev.stop();
+      }
+    });
+
+    test("DescribeImageReferences finds instances; DescribeInstanceImageMetadata reports the launch image even after it is deregistered", async () => {
+      const img = await launchableImage(alice());
+      const i = await runOne(alice(), img, { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'meta', Value: 'yes' }] }] });
+      const refs = await alice().send(new DescribeImageReferencesCommand({ ImageIds: [img], IncludeAllResourceTypes: true }));
+      assert.deepEqual(refs.ImageReferences, [{ ImageId: img, ResourceType: 'ec2:Instance', Arn: `arn:aws:ec2:us-east-1:${A}:instance/${i.InstanceId}` }]);
+      await alice().send(new DeregisterImageCommand({ ImageId: img }));
+      const out = await alice().send(new DescribeInstanceImageMetadataCommand({ InstanceIds: [i.InstanceId!] }));
+      const m = out.InstanceImageMetadata![0];
+      assert.deepEqual([m.InstanceId, m.InstanceType, m.OwnerId, m.ImageMetadata!.ImageId, m.ImageMetadata!.State, m.ImageMetadata!.OwnerId], [i.InstanceId, 't3.micro', A, img, 'deregistered', A]);
+      assert.deepEqual(m.Tags, [{ Key: 'meta', Value: 'yes' }]);
+      const filtered = await alice().send(new DescribeInstanceImageMetadataCommand({ Filters: [{ Name: 'tag:meta', Values: ['yes'] }] }));
+      assert.deepEqual(filtered.InstanceImageMetadata!.map((x) => x.InstanceId), [i.InstanceId]);
     });
   });
 

@@ -13,6 +13,7 @@ import { NetworkService } from './networking/network-service.js';
 import { KeyPairService } from './key-pairs/key-pair-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import type { Taggable } from './tags/taggable.js';
+import type { ImageReferences } from './images/image-references.js';
 
 export interface ComputeDomainDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface ComputeDomainDeps {
   /** how long terminated instances stay visible (default 1 h) */
   terminatedVisibleMs?: number;
   driver?: InstanceDriver;
+  /** DescribeImageReferences' registry: instances register as `ec2:Instance` */
+  references?: ImageReferences;
 }
 
 export interface ComputeDomain {
@@ -40,5 +43,8 @@ export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
   const keyPairs = new KeyPairService(deps.store);
   const driver = deps.driver ?? new NoneDriver();
   const instances = new InstanceService({ ...deps, network, keyPairs, driver, terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
+  deps.references?.register('ec2:Instance', async (caller, imageIds, options) =>
+    (await instances.launchedFrom(caller, imageIds, options.stateNames)).map((i) => ({ imageId: i.imageId, arn: `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/${i.instanceId}` })),
+  );
   return { network, keyPairs, instances, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
 }

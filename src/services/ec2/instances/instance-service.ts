@@ -7,6 +7,7 @@
 //   terminate(caller, ids, checkpoint?) / stop(caller, ids, force, checkpoint?) /
 //   start(caller, ids, checkpoint?) / reboot(caller, ids, checkpoint?) -> StateChange[]
 //   summaries(caller, ids?) -> InstanceSummary[]   (state, image, type, zone, launch template)
+//   launchedFrom(caller, imageIds, states?)         (DescribeImageReferences' ec2:Instance)
 //   describe(caller, DescribeInstancesRequest)      -> reservations as on the wire
 //   setLaunchSources({ launchTemplates, imageParameters, subscriptions })  wiring of the
 //       resolvers other services provide (see launch-sources.ts)
@@ -132,6 +133,12 @@ export class InstanceService {
       launchTemplate: specOf(r).launchTemplate,
       stateReason: r.state_reason_code ? { code: r.state_reason_code, message: r.state_reason_message ?? '' } : undefined,
     }));
+  }
+
+  /** The caller's instances launched from any of `imageIds` (in the given states, else all). */
+  async launchedFrom(caller: Scope, imageIds: readonly string[], states?: readonly string[]): Promise<{ instanceId: string; imageId: string }[]> {
+    const rows = await this.deps.store.instances.list(caller, { equals: [{ column: 'image_id', values: imageIds }], states, terminatedAfter: this.lifecycle.visibleSince() });
+    return rows.map((r) => ({ instanceId: r.instance_id, imageId: r.image_id }));
   }
 
   /** Launched instances as the wire shape (RunInstances' answer). */
