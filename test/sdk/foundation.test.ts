@@ -12,7 +12,7 @@ import {
   EnableEbsEncryptionByDefaultCommand,
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -111,7 +111,7 @@ describe('foundation (dev mode)', () => {
 
   test('every other protocol renders its errors so the SDK parses them', async () => {
     for (const [send, op] of [
-      [() => autoscaling(server.url).send(new DescribeAutoScalingGroupsCommand({})), 'DescribeAutoScalingGroups'],
+      [() => autoscaling(server.url).send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'no-such-group', DesiredCapacity: 1 })), 'SetDesiredCapacity'],
       [() => kms(server.url).send(new DescribeKeyCommand({ KeyId: 'alias/does-not-exist' })), 'DescribeKey'],
       [() => ebs(server.url).send(new ListSnapshotBlocksCommand({ SnapshotId: 'snap-0123456789abcdef0' })), 'ListSnapshotBlocks'],
       [() => ssm(server.url).send(new GetParameterCommand({ Name: '/x' })), 'GetParameter'],

@@ -16,6 +16,8 @@ export interface LaunchRequest {
   /** a MixedInstancesPolicy override */
   instanceType?: string;
   imageId?: string;
+  /** RunInstances' ClientToken: the same launch sent again after a crash starts nothing new */
+  clientToken: string;
 }
 
 export interface LaunchedInstance {

@@ -14,6 +14,7 @@ import { checkSource, hasSource } from './launch-source.js';
 import { resolvePlacement } from './placement.js';
 import { page } from './paging.js';
 import { activeRefresh } from './refresh-step.js';
+import { LAUNCHING } from './instance-lifecycle.js';
 import { ServiceError } from '../../protocol/service-error.js';
 
 export class GroupService {
@@ -172,7 +173,7 @@ export class GroupService {
     const withInstances = input.IncludeInstances !== false;
     const groups: AutoScalingGroup[] = [];
     for (const r of items) {
-      const members = withInstances ? (await this.ctx.instances.ofGroup(caller, r.group_name)).filter((m) => m.lifecycle_state !== 'Terminated') : [];
+      const members = withInstances ? (await this.ctx.instances.ofGroup(caller, r.group_name)).filter((m) => m.lifecycle_state !== LAUNCHING) : [];
       groups.push(groupOut(parseGroup(r), tagsOf(r.group_name), members));
     }
     return { groups, nextToken };

@@ -42,6 +42,7 @@ export function instanceCompute(instances: InstanceApi, templates: LaunchTemplat
         {
           MinCount: 1,
           MaxCount: 1,
+          ClientToken: req.clientToken,
           LaunchTemplate: { LaunchTemplateId: resolved.templateId, Version: String(resolved.version) },
           Placement: req.subnetId ? undefined : { AvailabilityZone: req.zone },
           ...network(resolved.data, req.subnetId),

@@ -2,6 +2,9 @@
 // activity. Launches go through the launch template (resolved now: `$Latest` follows new
 // versions) and the compute port; instances get the group's PropagateAtLaunch tags and
 // aws:autoscaling:groupName. A refused launch becomes a Failed activity carrying the EC2 message.
+// A launch is recorded (a Launching row with its client token) before it is sent, so one
+// interrupted by a crash is replayed, never repeated.
+import { randomUUID } from 'node:crypto';
 import type { LaunchTemplateSpecification } from '../../api/autoscaling/types.js';
 import type { GroupRow } from '../../store/repos/autoscaling-groups.js';
 import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
@@ -9,11 +12,26 @@ import type { ActivityRow } from '../../store/repos/autoscaling-activities.js';
 import { SSM_PREFIX } from '../ec2/launch-templates/template-data.js';
 import { details } from './activities.js';
 import type { AsgContext } from './asg-context.js';
+import type { LaunchRequest } from './compute-port.js';
 import { sourceTemplate, type Group, type LaunchSource } from './group-model.js';
 
 export const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
 
 export type LaunchOutcome = { ok: true; instance: GroupInstanceRow } | { ok: false; activity: ActivityRow };
+
+/** A launch as recorded before it is sent (the `launch_template` of a Launching row). */
+interface LaunchIntent {
+  request: LaunchRequest;
+  cause: string;
+  templateName: string;
+  templateImage?: string;
+  templateType?: string;
+}
+
+/** Launching rows stand for launches sent but not yet answered; they never show in the group. */
+export const LAUNCHING = 'Launching';
+
+const refused = (e: unknown): e is { code: string; message?: string } => Boolean((e as { code?: string }).code);
 
 export async function launchInstance(
   ctx: AsgContext,
@@ -24,7 +42,7 @@ export async function launchInstance(
   refreshId: string | null,
 ): Promise<LaunchOutcome> {
   const { spec, instanceType, imageId } = sourceTemplate(source);
-  const detail = details(slot.zone, slot.subnetId);
+  let intent: LaunchIntent;
   try {
     if (!spec) throw Object.assign(new Error('The group has no launch template.'), { code: 'ValidationError' });
     const resolved = await ctx.templates.resolve(group.scope, spec);
@@ -33,47 +51,72 @@ export async function launchInstance(
     if (!image && templateImage?.startsWith(SSM_PREFIX)) image = await ctx.templates.resolveAlias(group.scope, templateImage);
     const tags = (await ctx.groups.tags(group.scope, [group.name])).filter((t) => t.propagate_at_launch === 1).map((t) => ({ Key: t.key, Value: t.value }));
     tags.push({ Key: GROUP_NAME_TAG, Value: group.name });
-    const launched = await ctx.compute.launch(group.scope, {
-      launchTemplate: { id: resolved.templateId, version: resolved.version },
-      zone: slot.zone,
-      subnetId: slot.subnetId,
-      tags,
-      instanceType,
-      imageId: image,
-    });
+    intent = {
+      request: { launchTemplate: { id: resolved.templateId, version: resolved.version }, zone: slot.zone, subnetId: slot.subnetId, tags, instanceType, imageId: image, clientToken: randomUUID() },
+      cause,
+      templateName: resolved.templateName,
+      templateImage: image ?? templateImage,
+      templateType: instanceType ?? resolved.data.InstanceType,
+    };
+  } catch (e) {
+    if (!refused(e)) throw e; // not an EC2 refusal: a bug, let the job runner log and retry
+    return { ok: false, activity: await ctx.activities.failedLaunch(group.row, cause, details(slot.zone, slot.subnetId), e.message ?? e.code) };
+  }
+  // recorded first, so that a crash before the answer is replayed (same client token) rather than repeated
+  const placeholder: GroupInstanceRow = {
+    instance_id: `launch:${intent.request.clientToken}`,
+    account_id: group.row.account_id,
+    region: group.row.region,
+    group_name: group.name,
+    availability_zone: slot.zone,
+    subnet_id: slot.subnetId ?? null,
+    lifecycle_state: LAUNCHING,
+    health_status: 'Healthy',
+    protected_from_scale_in: group.settings.NewInstancesProtectedFromScaleIn ? 1 : 0,
+    launch_template: JSON.stringify(intent),
+    image_id: null,
+    instance_type: null,
+    launched_at: new Date().toISOString(),
+    in_service_at: null,
+    refresh_id: refreshId,
+    activity_id: null,
+    termination_cause: null,
+  };
+  await ctx.instances.insert(placeholder);
+  return completeLaunch(ctx, group, placeholder);
+}
+
+/** Sends a recorded launch; after a restart its client token makes RunInstances answer the first launch. */
+export async function completeLaunch(ctx: AsgContext, group: Group, placeholder: GroupInstanceRow): Promise<LaunchOutcome> {
+  const intent = JSON.parse(placeholder.launch_template!) as LaunchIntent;
+  const { request } = intent;
+  try {
+    const launched = await ctx.compute.launch(group.scope, request);
     const activity = await ctx.activities.start(group.row, {
       description: `Launching a new EC2 instance: ${launched.instanceId}`,
-      cause,
-      details: details(launched.zone, launched.subnetId ?? slot.subnetId),
+      cause: intent.cause,
+      details: details(launched.zone, launched.subnetId ?? request.subnetId),
       statusCode: 'InProgress',
       progress: 30,
     });
-    const lt: LaunchTemplateSpecification = { LaunchTemplateId: resolved.templateId, LaunchTemplateName: resolved.templateName, Version: String(resolved.version) };
+    const lt: LaunchTemplateSpecification = { LaunchTemplateId: request.launchTemplate.id, LaunchTemplateName: intent.templateName, Version: String(request.launchTemplate.version) };
     const row: GroupInstanceRow = {
+      ...placeholder,
       instance_id: launched.instanceId,
-      account_id: group.row.account_id,
-      region: group.row.region,
-      group_name: group.name,
       availability_zone: launched.zone,
-      subnet_id: launched.subnetId ?? slot.subnetId ?? null,
+      subnet_id: launched.subnetId ?? request.subnetId ?? null,
       lifecycle_state: 'Pending',
-      health_status: 'Healthy',
-      protected_from_scale_in: group.settings.NewInstancesProtectedFromScaleIn ? 1 : 0,
       launch_template: JSON.stringify(lt),
-      image_id: launched.imageId ?? image ?? resolved.data.ImageId ?? null,
-      instance_type: launched.instanceType ?? instanceType ?? resolved.data.InstanceType ?? null,
-      launched_at: new Date().toISOString(),
-      in_service_at: null,
-      refresh_id: refreshId,
+      image_id: launched.imageId ?? intent.templateImage ?? null,
+      instance_type: launched.instanceType ?? intent.templateType ?? null,
       activity_id: activity.activity_id,
-      termination_cause: null,
     };
-    await ctx.instances.insert(row);
+    await ctx.instances.replace(placeholder.instance_id, row);
     return { ok: true, instance: row };
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (!err.code) throw e; // not an EC2 refusal: a bug, let the job runner log and retry
-    return { ok: false, activity: await ctx.activities.failedLaunch(group.row, cause, detail, err.message ?? err.code) };
+    if (!refused(e)) throw e;
+    await ctx.instances.delete(placeholder.instance_id);
+    return { ok: false, activity: await ctx.activities.failedLaunch(group.row, intent.cause, details(request.zone, request.subnetId), e.message ?? e.code) };
   }
 }
 

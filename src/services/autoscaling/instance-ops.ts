@@ -9,7 +9,7 @@ import { instanceNotInGroup, validationError } from './asg-errors.js';
 import { groupKey, type AsgContext } from './asg-context.js';
 import type { GroupService } from './group-service.js';
 import { instanceOut } from './group-model.js';
-import { beginTermination } from './instance-lifecycle.js';
+import { beginTermination, LAUNCHING } from './instance-lifecycle.js';
 import { page } from './paging.js';
 
 const minViolation = (min: number) =>
@@ -25,12 +25,12 @@ export class InstanceOps {
 
   private async member(caller: Scope, instanceId: string): Promise<GroupInstanceRow> {
     const m = await this.ctx.instances.get(caller, instanceId);
-    if (!m || m.lifecycle_state === 'Terminated') throw instanceNotInGroup(instanceId);
+    if (!m || m.lifecycle_state === LAUNCHING) throw instanceNotInGroup(instanceId);
     return m;
   }
 
   async describe(caller: Scope, input: DescribeAutoScalingInstancesType): Promise<{ instances: AutoScalingInstanceDetails[]; nextToken?: string }> {
-    const rows = await this.ctx.instances.list(caller, input.InstanceIds?.length ? input.InstanceIds : undefined);
+    const rows = (await this.ctx.instances.list(caller, input.InstanceIds?.length ? input.InstanceIds : undefined)).filter((r) => r.lifecycle_state !== LAUNCHING);
     const { items, nextToken } = page(rows, (r) => r.instance_id, input, { binding: [caller.accountId, caller.region, input.InstanceIds], max: 50, defaultSize: 50 });
     return { instances: items.map((r) => ({ ...instanceOut(r), AutoScalingGroupName: r.group_name, LifecycleState: r.lifecycle_state })), nextToken };
   }
@@ -139,7 +139,7 @@ export class InstanceOps {
     const out: GroupInstanceRow[] = [];
     for (const id of instanceIds) {
       const m = await this.ctx.instances.get(caller, id);
-      if (!m || m.group_name !== groupName || m.lifecycle_state === 'Terminated') {
+      if (!m || m.group_name !== groupName || m.lifecycle_state === LAUNCHING) {
         throw validationError(`The instance ${id} is not part of Auto Scaling group ${groupName}.`);
       }
       out.push(m);

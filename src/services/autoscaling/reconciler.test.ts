@@ -31,16 +31,28 @@ let launched = 0;
 class FakeEc2 implements AsgCompute {
   readonly state = new Map<string, InstanceState>();
   readonly launches: (LaunchRequest & { instanceId: string })[] = [];
+  readonly byToken = new Map<string, string>();
   failNext = 0;
+  /** the next launch happens in EC2 but its answer is lost (the process "crashes") */
+  loseNextAnswer = false;
 
   async launch(_caller: Scope, req: LaunchRequest) {
     if (this.failNext > 0) {
       this.failNext--;
       throw ec2Error('InvalidAMIID.NotFound', `The image id '[${req.imageId ?? 'ami-x'}]' does not exist`);
     }
-    const instanceId = `i-${(++launched).toString(16).padStart(17, '0')}`;
-    this.state.set(instanceId, 'pending');
-    this.launches.push({ ...req, instanceId });
+    // RunInstances' ClientToken: the same token answers the first launch again
+    let instanceId = this.byToken.get(req.clientToken);
+    if (!instanceId) {
+      instanceId = `i-${(++launched).toString(16).padStart(17, '0')}`;
+      this.byToken.set(req.clientToken, instanceId);
+      this.state.set(instanceId, 'pending');
+      this.launches.push({ ...req, instanceId });
+    }
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new Error('connection lost');
+    }
     return { instanceId, zone: req.zone, subnetId: req.subnetId, instanceType: 't3.micro' };
   }
 
@@ -222,6 +234,36 @@ describe('Auto Scaling reconciler', () => {
     await ctx.groups.update(CALLER, name(), { next_launch_at: new Date(Date.now() - 1).toISOString() });
     await converge();
     assert.equal((await ctx.groups.get(CALLER, name()))!.launch_failures, 0);
+  });
+
+  test('a launch whose answer was lost is replayed with its client token, not repeated', async () => {
+    await create(1);
+    ec2.loseNextAnswer = true;
+    await assert.rejects(pass(), /connection lost/);
+    const [recorded] = await members();
+    assert.equal(recorded.lifecycle_state, 'Launching');
+    assert.deepEqual((await groups.describe(CALLER, { AutoScalingGroupNames: [name()] })).groups[0].Instances, [], 'a recorded launch is not an instance yet');
+    await converge();
+    assert.equal(ec2.launches.length, 1, 'EC2 launched once');
+    const [m] = await members();
+    assert.equal(m.instance_id, ec2.launches[0].instanceId);
+    assert.equal(recorded.instance_id, `launch:${ec2.launches[0].clientToken}`);
+  });
+
+  test('ForceDelete: the group is deleting until its instances are gone; its name stays taken meanwhile', async () => {
+    await create(2);
+    await converge();
+    await assert.rejects(groups.delete(CALLER, name(), false), { code: 'ResourceInUse' });
+    await groups.delete(CALLER, name(), true);
+    const [g] = (await groups.describe(CALLER, { AutoScalingGroupNames: [name()] })).groups;
+    assert.equal(g.Status, 'Delete in progress');
+    assert.deepEqual([g.MinSize, g.MaxSize, g.DesiredCapacity], [0, 0, 0]);
+    await assert.rejects(create(1), { code: 'AlreadyExists' });
+    await pass();
+    assert.ok((await members()).every((m) => m.lifecycle_state === 'Terminating'));
+    ec2.settle();
+    assert.equal(await pass(), 'gone');
+    assert.equal(await ctx.groups.get(CALLER, name()), undefined);
   });
 
   test('$Latest follows new template versions for new launches only', async () => {

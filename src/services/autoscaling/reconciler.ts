@@ -10,7 +10,7 @@ import type { Scope } from '../../store/scope.js';
 import { causes, withPrefix } from './activities.js';
 import type { AsgContext } from './asg-context.js';
 import { DELETING, parseGroup, sourceTemplate, type Group } from './group-model.js';
-import { beginTermination, launchInstance, requestTermination } from './instance-lifecycle.js';
+import { beginTermination, completeLaunch, LAUNCHING, launchInstance, requestTermination } from './instance-lifecycle.js';
 import { nextSlot } from './placement.js';
 import { noteLaunchResult, refreshStep } from './refresh-step.js';
 import { pickVictims } from './termination-policy.js';
@@ -21,6 +21,10 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string): Pr
   if (!row) return 'gone';
   const group = parseGroup(row);
   const now = Date.now();
+  // launches a crash interrupted are replayed first (their client tokens make them happen once)
+  for (const m of await ctx.instances.ofGroup(scope, name)) {
+    if (m.lifecycle_state === LAUNCHING) await completeLaunch(ctx, group, m);
+  }
   let members = await ctx.instances.ofGroup(scope, name);
   await observe(ctx, group, members, now);
   members = members.filter((m) => m.lifecycle_state !== 'Terminated');
@@ -60,9 +64,10 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string): Pr
 
 /** Applies what EC2 says about each instance. */
 async function observe(ctx: AsgContext, group: Group, members: GroupInstanceRow[], now: number): Promise<void> {
-  if (members.length === 0) return;
-  const states = await ctx.compute.states(group.scope, members.map((m) => m.instance_id));
-  for (const m of members) {
+  const real = members.filter((m) => m.lifecycle_state !== LAUNCHING);
+  if (real.length === 0) return;
+  const states = await ctx.compute.states(group.scope, real.map((m) => m.instance_id));
+  for (const m of real) {
     const state = states.get(m.instance_id);
     const gone = state === undefined || state === 'terminated';
     if (m.lifecycle_state === 'Terminating') {

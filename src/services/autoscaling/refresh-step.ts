@@ -140,13 +140,18 @@ export async function refreshStep(ctx: AsgContext, group: Group, members: GroupI
   const surge = maxTotal - desired;
   let batch = healthy - minHealthy;
   if (batch <= 0 && inFlight === 0 && surge === 0) batch = 1;
+  // never past the next checkpoint: the refresh pauses there
+  const next = rolling ? undefined : checkpoints[plan.checkpointIndex];
+  const upTo = next !== undefined && next < 100 ? Math.ceil((plan.total * next) / 100) : plan.total;
+  batch = Math.min(batch, upTo - (plan.total - plan.toReplace.length));
   const victims = batch > 0 ? pickVictims(live, eligible, batch, ['OldestInstance']) : [];
   for (const v of victims) {
     await beginTermination(ctx, group.row, v, causes.refresh(v.instance_id));
     plan.toReplace = plan.toReplace.filter((id) => id !== v.instance_id);
   }
   await save();
-  return { source, tag, extra: Math.max(0, Math.min(surge, plan.toReplace.length)), busy: true };
+  const started = live.filter((m) => m.refresh_id === tag).length;
+  return { source, tag, extra: Math.max(0, Math.min(surge, plan.toReplace.length, upTo - started)), busy: true };
 }
 
 function progress(plan: RefreshPlan, updated: number): void {

@@ -45,6 +45,14 @@ export class AutoscalingInstancesRepo {
       .executeTakeFirst();
   }
 
+  /** Swaps a row for another (a recorded launch for the instance it started). */
+  async replace(instanceId: string, row: GroupInstanceRow): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('autoscaling_instances').where('instance_id', '=', instanceId).execute();
+      await trx.insertInto('autoscaling_instances').values(row).execute();
+    });
+  }
+
   async update(instanceId: string, set: Updateable<AutoscalingInstancesTable>): Promise<void> {
     await this.db.updateTable('autoscaling_instances').set(set).where('instance_id', '=', instanceId).execute();
   }

@@ -36,11 +36,11 @@ export type AutoscalingInstancesTable = {
   group_name: string;
   availability_zone: string;
   subnet_id: string | null;
-  /** Pending | InService | Terminating | Standby */
+  /** Launching (a recorded launch, id `launch:<client token>`) | Pending | InService | Terminating | Standby */
   lifecycle_state: string;
   health_status: string;
   protected_from_scale_in: number;
-  /** LaunchTemplateSpecification with the resolved version number */
+  /** LaunchTemplateSpecification with the resolved version number (Launching: the launch to replay) */
   launch_template: string | null;
   image_id: string | null;
   instance_type: string | null;
