@@ -43,11 +43,16 @@ export class ParameterStore {
 
   // ---- reads ---------------------------------------------------------------------------
 
+  /** Deletes a parameter with everything it has; false when it did not exist. */
+  private drop(caller: Scope, name: string): Promise<boolean> {
+    return this.deps.repo.transaction((tx) => tx.delete(caller, name));
+  }
+
   /** The latest version, or undefined; an expired parameter (Expiration policy) is deleted first. */
   private async latest(caller: Scope, name: string): Promise<ParameterVersionRow | undefined> {
     const row = await this.deps.repo.latest(caller, name);
-    if (row && (expiresAt(row.policies) ?? Infinity) <= Date.now()) {
-      await this.deps.repo.transaction((tx) => tx.delete(caller, name));
+    if (row && expired(row)) {
+      await this.drop(caller, name);
       return undefined;
     }
     return row;
@@ -143,7 +148,7 @@ export class ParameterStore {
   private async live(caller: Scope, rows: ParameterVersionRow[]): Promise<ParameterVersionRow[]> {
     const out: ParameterVersionRow[] = [];
     for (const row of rows) {
-      if ((expiresAt(row.policies) ?? Infinity) <= Date.now()) await this.deps.repo.transaction((tx) => tx.delete(caller, row.name));
+      if (expired(row)) await this.drop(caller, row.name);
       else out.push(row);
     }
     return out;
@@ -274,14 +279,14 @@ export class ParameterStore {
 
   async delete(caller: Scope, name: string): Promise<void> {
     if (isPublicName(name)) throw accessDenied(`No access to reserved parameter name: ${name}.`);
-    if (!(await this.latest(caller, name)) || !(await this.deps.repo.transaction((tx) => tx.delete(caller, name)))) throw parameterNotFound();
+    if (!(await this.latest(caller, name)) || !(await this.drop(caller, name))) throw parameterNotFound();
   }
 
   async deleteMany(caller: Scope, names: readonly string[]): Promise<{ deleted: string[]; invalid: string[] }> {
     const deleted: string[] = [];
     const invalid: string[] = [];
     for (const name of new Set(names)) {
-      const gone = !isPublicName(name) && (await this.latest(caller, name)) && (await this.deps.repo.transaction((tx) => tx.delete(caller, name)));
+      const gone = !isPublicName(name) && (await this.latest(caller, name)) && (await this.drop(caller, name));
       (gone ? deleted : invalid).push(name);
     }
     return { deleted, invalid };
@@ -333,6 +338,11 @@ export class ParameterStore {
     await this.taggable(caller, resourceType, resourceId);
     await this.deps.repo.removeTags(caller, resourceType, resourceId, keys);
   }
+}
+
+/** Whether an Expiration policy has deleted the parameter. */
+function expired(row: ParameterVersionRow): boolean {
+  return (expiresAt(row.policies) ?? Infinity) <= Date.now();
 }
 
 /** What a page token is bound to: the account and region, not the request's context. */
