@@ -36,7 +36,7 @@ import {
   type CreateAutoScalingGroupCommandInput,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, DeregisterImageCommand, DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, DeregisterImageCommand, DescribeInstancesCommand, DescribeSubnetsCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2 } from '../helpers/clients.js';
 import { until } from '../helpers/until.js';
@@ -185,6 +185,35 @@ describe('Auto Scaling', () => {
     await settled(name, 1);
     await expectError(asg().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'nope', MaxSize: 3 })), 'ValidationError', /^AutoScalingGroup name not found - null$/);
     await expectError(asg().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: 4 })), 'ValidationError', /Max bound/);
+  });
+
+  test('VPCZoneIdentifier places instances in the subnets, balanced; AvailabilityZones follow them', async () => {
+    const subnets = (await ec().send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1b', 'us-east-1c'] }] }))).Subnets!;
+    assert.equal(subnets.length, 2);
+    const name = uniq('vpc');
+    await create(name, { AvailabilityZones: undefined, VPCZoneIdentifier: subnets.map((s) => s.SubnetId).join(','), DesiredCapacity: 4 });
+    const g = await settled(name, 4);
+    assert.deepEqual(g.AvailabilityZones, ['us-east-1b', 'us-east-1c']);
+    assert.equal(g.VPCZoneIdentifier, subnets.map((s) => s.SubnetId).join(','));
+    const ec2s = await ec2Instances(g.Instances!.map((i) => i.InstanceId!));
+    for (const s of subnets) assert.equal(ec2s.filter((i) => i.SubnetId === s.SubnetId).length, 2, `two instances in ${s.SubnetId}`);
+    await expectError(create(uniq('vpc'), { AvailabilityZones: ['us-east-1a'], VPCZoneIdentifier: subnets[0].SubnetId }), 'ValidationError', /not one of the group's Availability Zones/);
+  });
+
+  test('a minimal MixedInstancesPolicy launches its first override', async () => {
+    const name = uniq('mixed');
+    await create(name, {
+      LaunchTemplate: undefined,
+      DesiredCapacity: 1,
+      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: ltId, Version: '1' }, Overrides: [{ InstanceType: 't3.small' }, { InstanceType: 't3.medium' }] } },
+    });
+    const g = await settled(name, 1);
+    assert.equal(g.LaunchTemplate, undefined);
+    assert.deepEqual(g.MixedInstancesPolicy!.LaunchTemplate!.LaunchTemplateSpecification, { LaunchTemplateId: ltId, LaunchTemplateName: 'web', Version: '1' });
+    assert.equal(g.MixedInstancesPolicy!.InstancesDistribution!.OnDemandAllocationStrategy, 'prioritized');
+    assert.equal(g.Instances![0].InstanceType, 't3.small');
+    assert.equal((await ec2Instances([g.Instances![0].InstanceId!]))[0].InstanceType, 't3.small');
+    await expectError(create(uniq('mixed'), { LaunchTemplate: undefined, MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ InstanceType: 't3.small' }] } } }), 'ValidationError', /LaunchTemplateSpecification/);
   });
 
   test('$Latest follows new versions; changing the template does not replace running instances', async () => {
