@@ -19,6 +19,11 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeInstanceRefreshesCommand,
+  DescribeLifecycleHooksCommand,
+  DescribeLoadBalancersCommand,
+  DescribeLoadBalancerTargetGroupsCommand,
+  DescribeTrafficSourcesCommand,
+  DescribeWarmPoolCommand,
   DescribePoliciesCommand,
   DescribeScalingActivitiesCommand,
   DescribeTagsCommand,
@@ -357,6 +362,25 @@ describe('Auto Scaling', () => {
     await asg().send(new DeleteTagsCommand({ Tags: [{ ResourceId: name, ResourceType: 'auto-scaling-group', Key: 'a' }] }));
     assert.deepEqual((await group(name))!.Tags!.map((t) => t.Key), ['b']);
     await expectError(asg().send(new CreateOrUpdateTagsCommand({ Tags: [{ ResourceId: 'ghost', ResourceType: 'auto-scaling-group', Key: 'a', Value: '1' }] })), 'ValidationError', /not found/);
+  });
+
+  test('load balancers, target groups and traffic sources named at creation are reported; hooks and warm pools are empty', async () => {
+    const name = uniq('attach');
+    const tg = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/web/0123456789abcdef';
+    await create(name, { DesiredCapacity: 0, LoadBalancerNames: ['classic-web'], TargetGroupARNs: [tg] });
+    assert.deepEqual((await asg().send(new DescribeLoadBalancersCommand({ AutoScalingGroupName: name }))).LoadBalancers, [{ LoadBalancerName: 'classic-web', State: 'Added' }]);
+    assert.deepEqual((await asg().send(new DescribeLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name }))).LoadBalancerTargetGroups, [{ LoadBalancerTargetGroupARN: tg, State: 'Added' }]);
+    assert.deepEqual((await asg().send(new DescribeTrafficSourcesCommand({ AutoScalingGroupName: name }))).TrafficSources, []);
+    assert.deepEqual((await asg().send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }))).LifecycleHooks, []);
+    const warm = await asg().send(new DescribeWarmPoolCommand({ AutoScalingGroupName: name }));
+    assert.equal(warm.WarmPoolConfiguration, undefined);
+    assert.deepEqual((await group(name))!.LoadBalancerNames, ['classic-web']);
+    await expectError(asg().send(new DescribeLoadBalancersCommand({ AutoScalingGroupName: 'missing' })), 'ValidationError', /not found/);
+    await expectError(
+      create(uniq('hooks'), { LifecycleHookSpecificationList: [{ LifecycleHookName: 'h', LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING' }] }),
+      'ValidationError',
+      /Lifecycle hooks are not supported/,
+    );
   });
 
   describe('instance refresh', () => {

@@ -36,6 +36,7 @@ export class GroupService {
     checkGroupName(name);
     const desired = input.DesiredCapacity ?? input.MinSize;
     checkSizes(input.MinSize, input.MaxSize, desired);
+    if (input.LifecycleHookSpecificationList?.length) throw validationError('Lifecycle hooks are not supported by this service (LifecycleHookSpecificationList).');
     const source = await checkSource(caller, this.ctx.templates, this.ctx.images, input);
     const placement = await resolvePlacement(caller, this.ctx.subnets, input.AvailabilityZones, input.VPCZoneIdentifier);
     const settings = mergeSettings(DEFAULT_SETTINGS, input);

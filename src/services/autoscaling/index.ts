@@ -20,6 +20,7 @@ import { PolicyService } from './policies.js';
 import { GroupTags } from './asg-tags.js';
 import { RefreshService } from './refresh-service.js';
 import { autoscalingHandlers } from './handlers.js';
+import { attachmentHandlers } from './group-attachments.js';
 
 export interface AutoscalingDeps {
   store: Store;
@@ -42,14 +43,17 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
     kick: loop.kick,
   };
   const groups = new GroupService(ctx);
-  const handlers: HandlerMap<Operations> = autoscalingHandlers({
-    ctx,
-    groups,
-    instances: new InstanceOps(ctx, groups),
-    policies: new PolicyService(ctx, groups),
-    tags: new GroupTags(ctx, groups),
-    refreshes: new RefreshService(ctx, groups),
-  });
+  const handlers: HandlerMap<Operations> = {
+    ...autoscalingHandlers({
+      ctx,
+      groups,
+      instances: new InstanceOps(ctx, groups),
+      policies: new PolicyService(ctx, groups),
+      tags: new GroupTags(ctx, groups),
+      refreshes: new RefreshService(ctx, groups),
+    }),
+    ...attachmentHandlers(groups),
+  };
   const model = loadServiceModel('autoscaling');
   return {
     ctx,
