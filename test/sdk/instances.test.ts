@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import {
   AttachVolumeCommand,
   CreateKeyPairCommand,
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
   CreateSecurityGroupCommand,
   CreateVolumeCommand,
   DescribeImageAttributeCommand,
@@ -270,6 +272,33 @@ describe('EC2 instances', () => {
       const root = await volume(alice(), rootVolumeOf(running));
       assert.equal(root!.Encrypted, true);
       assert.match(root!.KmsKeyId!, new RegExp(`^arn:aws:kms:us-east-1:${A}:key/`), "Alice's default key, not Bob's");
+    });
+
+    test('launch templates: $Default, $Latest and numbers; the request wins; template tags on the instance', async () => {
+      const lt = await alice().send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: `lt-${Date.now()}`,
+          LaunchTemplateData: { ImageId: image, InstanceType: 't3.small', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'from', Value: 'template' }] }] },
+        }),
+      );
+      const id = lt.LaunchTemplate!.LaunchTemplateId!;
+      const name = lt.LaunchTemplate!.LaunchTemplateName!;
+      await alice().send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { InstanceType: 't3.medium' } }));
+      const byDefault = (await alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id } }))).Instances![0];
+      assert.equal(byDefault.InstanceType, 't3.small', '$Default is version 1');
+      assert.deepEqual(byDefault.Tags, [
+        { Key: 'aws:ec2launchtemplate:id', Value: id },
+        { Key: 'aws:ec2launchtemplate:version', Value: '1' },
+        { Key: 'from', Value: 'template' },
+      ]);
+      const latest = (await alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' } }))).Instances![0];
+      assert.equal(latest.InstanceType, 't3.medium');
+      assert.equal(latest.ImageId, image, 'version 2 copied the image from version 1');
+      const overridden = (await alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, InstanceType: 't3.nano', LaunchTemplate: { LaunchTemplateId: id, Version: '2' } }))).Instances![0];
+      assert.equal(overridden.InstanceType, 't3.nano');
+      await expectError(alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id, Version: '9' } })), 'InvalidLaunchTemplateId.VersionNotFound');
+      await expectError(alice().send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: 'no-such-template' } })), 'InvalidLaunchTemplateName.NotFoundException');
+      await expectError(client(BOB).send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id } })), 'InvalidLaunchTemplateId.NotFound');
     });
 
     test('tags by resource type; types RunInstances cannot tag are refused', async () => {

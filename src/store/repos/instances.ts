@@ -137,22 +137,6 @@ export class InstancesRepo {
       .execute();
   }
 
-  /** Moves instances still in one of `from` to a new state; returns those that moved. */
-  async transition(instanceIds: readonly string[], from: readonly string[], set: Updateable<InstancesTable>): Promise<string[]> {
-    const moved: string[] = [];
-    for (let i = 0; i < instanceIds.length; i += 500) {
-      const rows = await this.db
-        .updateTable('instances')
-        .set(set)
-        .where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[])
-        .where('state', 'in', from as string[])
-        .returning('instance_id')
-        .execute();
-      moved.push(...rows.map((r) => r.instance_id));
-    }
-    return moved;
-  }
-
   async update(instanceId: string, set: Updateable<InstancesTable>): Promise<void> {
     await this.db.updateTable('instances').set(set).where('instance_id', '=', instanceId).execute();
   }
@@ -234,12 +218,6 @@ export class InstancesRepo {
   async setAttachment(volumeIds: readonly string[], set: Updateable<InstanceVolumesTable>): Promise<void> {
     for (let i = 0; i < volumeIds.length; i += 500) {
       await this.db.updateTable('instance_volumes').set(set).where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute();
-    }
-  }
-
-  async updateVolumes(volumeIds: readonly string[], set: Updateable<VolumesTable>): Promise<void> {
-    for (let i = 0; i < volumeIds.length; i += 500) {
-      await this.db.updateTable('volumes').set(set).where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute();
     }
   }
 
