@@ -55,18 +55,19 @@ describe('EC2 launch templates', () => {
   describe('CreateLaunchTemplate', () => {
     test('creates version 1 with the data as given, the creator and tags', async () => {
       const name = ltName();
+      const data = {
+        ImageId: ami,
+        InstanceType: 't3.micro' as const,
+        UserData: 'ZWNobyBoaQ==',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3' as const, DeleteOnTermination: true } }],
+        TagSpecifications: [{ ResourceType: 'instance' as const, Tags: [{ Key: 'Name', Value: 'web' }] }],
+        MetadataOptions: { HttpTokens: 'required' as const },
+      };
       const out = await alice().send(
         new CreateLaunchTemplateCommand({
           LaunchTemplateName: name,
           VersionDescription: 'first',
-          LaunchTemplateData: {
-            ImageId: ami,
-            InstanceType: 't3.micro',
-            UserData: 'ZWNobyBoaQ==',
-            BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3', DeleteOnTermination: true } }],
-            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'web' }] }],
-            MetadataOptions: { HttpTokens: 'required' },
-          },
+          LaunchTemplateData: data,
           TagSpecifications: [{ ResourceType: 'launch-template', Tags: [{ Key: 'team', Value: 'a' }] }],
         }),
       );
@@ -83,14 +84,7 @@ describe('EC2 launch templates', () => {
       assert.equal(v.VersionNumber, 1);
       assert.equal(v.VersionDescription, 'first');
       assert.equal(v.DefaultVersion, true);
-      assert.deepEqual(v.LaunchTemplateData, {
-        ImageId: ami,
-        InstanceType: 't3.micro',
-        UserData: 'ZWNobyBoaQ==',
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3', DeleteOnTermination: true } }],
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'web' }] }],
-        MetadataOptions: { HttpTokens: 'required' },
-      });
+      assert.deepEqual(v.LaunchTemplateData, data, 'the data comes back as given');
     });
 
     test('accepts data referencing missing or malformed AMIs, with validation warnings', async () => {

@@ -36,11 +36,6 @@ export class AutoscalingGroupsRepo {
     return this.db.selectFrom('autoscaling_groups').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).orderBy('group_name').execute();
   }
 
-  /** Every group of every account (the reconciler resumes them after a restart). */
-  async all(): Promise<GroupRow[]> {
-    return this.db.selectFrom('autoscaling_groups').selectAll().execute();
-  }
-
   async update(scope: Scope, name: string, set: Updateable<AutoscalingGroupsTable>): Promise<void> {
     await this.db
       .updateTable('autoscaling_groups')
