@@ -71,8 +71,15 @@ function listed(name: string): TypeFacts | undefined {
   };
 }
 
+const facts = new Map<string, TypeFacts | undefined>();
+
 /** The catalog's facts about a type, when it has them. */
 export function typeFacts(name: string): TypeFacts | undefined {
+  if (!facts.has(name)) facts.set(name, computeFacts(name));
+  return facts.get(name);
+}
+
+function computeFacts(name: string): TypeFacts | undefined {
   const known = listed(name);
   if (known) return known;
   const [family, size] = name.split('.');
