@@ -38,6 +38,8 @@ interface ResumeState {
   endpoint: string;
   size: number;
   mtimeMs: number;
+  /** every block below this index is uploaded (a pending snapshot cannot be listed) */
+  doneBelow: number;
 }
 
 function qemuImg(args: string[]): string {
@@ -93,24 +95,28 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
   try {
     const size = statSync(raw.path).size;
     const volumeSizeGib = Math.max(1, Math.ceil(size / GIB));
-    let done = new Map<number, string>();
-    if (state) {
-      try {
-        done = (await client.listBlocks(state.snapshotId)).blocks;
-      } catch {
-        state = undefined; // the snapshot is gone or completed: start over
-      }
-    }
     if (!state) {
       const started = await client.startSnapshot({ VolumeSize: volumeSizeGib, Description: o.description ?? `Imported from ${o.file}` });
-      state = { snapshotId: started.SnapshotId, endpoint: o.endpoint, size: source.size, mtimeMs: source.mtimeMs };
+      state = { snapshotId: started.SnapshotId, endpoint: o.endpoint, size: source.size, mtimeMs: source.mtimeMs, doneBelow: 0 };
       writeFileSync(stateFile, JSON.stringify(state));
     }
     const snapshotId = state.snapshotId;
+    const resumeFrom = state.doneBelow;
+    // the low-water mark: blocks below the smallest index still in flight are all uploaded
+    const pending = new Set<number>();
+    let nextIndex = 0;
+    let lastSaved = 0;
+    const saveProgress = (force = false) => {
+      const doneBelow = pending.size ? Math.min(...pending) : nextIndex;
+      if (!force && Date.now() - lastSaved < 200) return;
+      lastSaved = Date.now();
+      writeFileSync(stateFile, JSON.stringify({ ...state, doneBelow }));
+    };
     const progress = new Progress(size, o.progress ?? process.stderr.isTTY);
     const concurrency = o.concurrency ?? 4;
     const inFlight = new Set<Promise<void>>();
-    let written = done.size;
+    let written = 0;
+    let resumed = 0;
     let zeros = 0;
     let failure: unknown;
     const fd = openSync(raw.path, 'r');
@@ -120,14 +126,23 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
         const buf = Buffer.alloc(BLOCK_SIZE); // each in-flight block owns its buffer
         const n = readSync(fd, buf, 0, BLOCK_SIZE, index * BLOCK_SIZE);
         progress.add(n);
+        nextIndex = index + 1;
         if (isZeroBlock(buf)) {
           zeros++;
           continue;
         }
-        if (done.has(index)) continue;
+        if (index < resumeFrom) {
+          // uploaded before the interruption: count it, don't send it again
+          written++;
+          resumed++;
+          continue;
+        }
+        pending.add(index);
         const p = client.putBlock(snapshotId, index, buf).then(
           () => {
             written++;
+            pending.delete(index);
+            saveProgress();
             inFlight.delete(p);
           },
           (e: unknown) => {
@@ -140,13 +155,14 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
       }
       await Promise.all(inFlight);
       if (failure) throw failure;
+      saveProgress(true);
     } finally {
       closeSync(fd);
       progress.finish();
     }
     await client.completeSnapshot(snapshotId, written);
     rmSync(stateFile, { force: true });
-    return { snapshotId, volumeSizeGib, blocksWritten: written, zeroBlocksSkipped: zeros, resumedBlocks: done.size, bytesRead: size, seconds: (Date.now() - started) / 1000 };
+    return { snapshotId, volumeSizeGib, blocksWritten: written, zeroBlocksSkipped: zeros, resumedBlocks: resumed, bytesRead: size, seconds: (Date.now() - started) / 1000 };
   } finally {
     raw.cleanup();
   }
