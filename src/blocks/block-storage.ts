@@ -7,9 +7,12 @@
 //
 // Write order is data -> chunk store flush -> map entries -> seal (the metadata commit), so a
 // crash never leaves an entry pointing at data that is not durable.
+//
+// Encoding and decoding run on the codec pool's worker threads (codec-pool.ts): callers await
+// them like any other I/O, and many blocks in flight use every core.
 import { BLOCK_SIZE, isZeroBlock } from './block-size.js';
-import { BlockCodec } from './block-codec.js';
 import type { ChunkKey } from './chunk-key.js';
+import { sharedCodecPool, type CodecPool } from './codec-pool.js';
 import { ChunkNotFoundError, type ChunkId, type ChunkStore } from './chunk-store.js';
 import type { BlockMapsRepo, BlockMapRow, MapEntry } from '../store/repos/block-maps.js';
 import { randomBytes } from 'node:crypto';
@@ -48,23 +51,41 @@ export function newMapId(): string {
 /** Maps deeper than this are written flat (materialised) instead of incrementally. */
 export const MAX_MAP_DEPTH = 64;
 
+/** Blocks a rewrite keeps in flight (loads and stores overlap, the pool stays busy). */
+const REWRITE_WINDOW = 16;
+
+export interface BlockStorageOptions {
+  /** resolved map entries kept in the cache (default 4,000,000: ~2 TiB of 512 KiB blocks) */
+  cacheLimit?: number;
+  /** where blocks are encoded and decoded (default: the process-wide pool) */
+  codec?: CodecPool;
+}
+
 export class BlockStorage {
-  private readonly codec = new BlockCodec();
+  readonly codec: CodecPool;
   private readonly cache = new Map<string, ResolvedMap>();
   private cachedEntries = 0;
+  private readonly cacheLimit: number;
 
   constructor(
     readonly chunks: ChunkStore,
     readonly maps: BlockMapsRepo,
-    private readonly cacheLimit = 4_000_000,
-  ) {}
+    options: BlockStorageOptions = {},
+  ) {
+    this.cacheLimit = options.cacheLimit ?? 4_000_000;
+    this.codec = options.codec ?? sharedCodecPool();
+  }
 
   /**
    * Encodes and stores one block (shorter blocks are zero-padded). Returns null for zeros.
    * `knownId`: the block's chunk id when the caller computed it already (an unencrypted block's
-   * SHA-256, e.g. a verified upload checksum), so it is not hashed again.
+   * SHA-256, e.g. a verified upload checksum): it is not hashed again, and a block already
+   * stored is not encoded at all. Without it the worker hashes and encodes in one go, and a
+   * duplicate costs an encode (the store keeps the bytes it has).
+   * `giveUp`: the caller will not use `data` again, so its memory may move to a codec worker
+   * instead of being copied (`data` is then empty).
    */
-  async storeBlock(data: Uint8Array, key?: LineageKey, knownId?: ChunkId): Promise<ChunkId | null> {
+  async storeBlock(data: Uint8Array, key?: LineageKey, knownId?: ChunkId, giveUp = false): Promise<ChunkId | null> {
     let block = data;
     if (block.length < BLOCK_SIZE) {
       const padded = Buffer.alloc(BLOCK_SIZE);
@@ -72,27 +93,30 @@ export class BlockStorage {
       block = padded;
     }
     if (isZeroBlock(block)) return null;
-    const id = knownId ?? this.codec.chunkId(block, key?.chunkKey);
-    const [exists] = await this.chunks.hasMany([id]);
-    if (exists) {
-      // Deduplicated. Re-putting refreshes the chunk's write time, so GC's grace window covers
-      // the reference we are about to add; if GC removed it meanwhile, we store it again.
-      try {
-        await this.chunks.put(id, await this.chunks.get(id));
-        return id;
-      } catch (e) {
-        if (!(e instanceof ChunkNotFoundError)) throw e;
-      }
-    }
-    const encoded = this.codec.encode(block, key?.chunkKey, id);
+    // Deduplicated: refreshing the chunk's write time makes GC's grace window cover the reference
+    // we are about to add; if GC removed it meanwhile, we store it again.
+    if (knownId && (await this.touch(knownId))) return knownId;
+    const encoded = await this.codec.encode(block, key?.chunkKey, knownId, giveUp || block !== data);
     await this.chunks.put(encoded.id, encoded.payload);
     return encoded.id;
+  }
+
+  /** Refreshes a stored chunk's write time; false when it is not stored. */
+  private async touch(id: ChunkId): Promise<boolean> {
+    if (this.chunks.touch) return this.chunks.touch(id);
+    try {
+      await this.chunks.put(id, await this.chunks.get(id));
+      return true;
+    } catch (e) {
+      if (e instanceof ChunkNotFoundError) return false;
+      throw e;
+    }
   }
 
   async loadBlock(id: ChunkId | null | undefined, key?: LineageKey, verify = false): Promise<Buffer> {
     if (!id) return ZERO_BLOCK;
     const payload = await this.chunks.get(id);
-    const block = this.codec.decode(id, payload, { key: key?.chunkKey, verify });
+    const block = await this.codec.decode(id, payload, { key: key?.chunkKey, verify });
     if (block.length === BLOCK_SIZE) return block;
     const full = Buffer.alloc(BLOCK_SIZE);
     full.set(block);
@@ -198,11 +222,16 @@ export class BlockStorage {
     const mapId = await this.createMap({ sizeBytes: sizeBytes ?? source.sizeBytes, lineageId: to?.lineageId ?? null });
     const entries: MapEntry[] = [];
     let done = 0;
-    for (const [index, chunk] of source.entries) {
-      const block = await this.loadBlock(chunk, from);
-      entries.push([index, await this.storeBlock(block, to)]);
-      if (++done % 64 === 0) onProgress?.(done / source.entries.size);
-    }
+    const todo = source.entries.entries();
+    const worker = async () => {
+      for (let next = todo.next(); !next.done; next = todo.next()) {
+        const [index, chunk] = next.value;
+        const block = await this.loadBlock(chunk, from);
+        entries.push([index, await this.storeBlock(block, to, undefined, block !== ZERO_BLOCK)]);
+        if (++done % 64 === 0) onProgress?.(done / source.entries.size);
+      }
+    };
+    await Promise.all(Array.from({ length: REWRITE_WINDOW }, worker));
     await this.flush();
     await this.putEntries(mapId, entries);
     await this.seal(mapId);

@@ -102,6 +102,29 @@ export function chunkStoreConformance(label: string, makeHarness: () => Promise<
         if (before.writtenAt !== undefined) assert.ok((await statOf(store, id)).writtenAt! >= reputAt);
       }));
 
+    test('touch (when supported) refreshes writtenAt of a stored chunk and says whether it is stored', () =>
+      withStore(async (store) => {
+        if (!store.touch) return;
+        const data = Buffer.from('touched');
+        const id = idOf(data);
+        assert.equal(await store.touch(id), false, 'not stored');
+        assert.equal((await store.hasMany([id]))[0], false, 'a touch stores nothing');
+        await assert.rejects(store.touch('nope'), TypeError);
+        await store.put(id, data);
+        for (const flushed of [false, true]) {
+          if (flushed) await store.flush();
+          const before = await statOf(store, id);
+          await sleep(5);
+          const touchedAt = Date.now();
+          assert.equal(await store.touch(id), true);
+          assert.ok((await store.get(id)).equals(data));
+          if (before.writtenAt !== undefined) assert.ok((await statOf(store, id)).writtenAt! >= touchedAt, `writtenAt refreshed (flushed: ${flushed})`);
+        }
+        await store.flush();
+        await store.delete([id]);
+        assert.equal(await store.touch(id), false, 'deleted');
+      }));
+
     test('hasMany answers in order, with duplicates and for an empty list', () =>
       withStore(async (store) => {
         const [a, b, c] = ['a', 'b', 'c'].map((s) => Buffer.from(s));

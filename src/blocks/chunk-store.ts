@@ -54,7 +54,13 @@ export interface ChunkStore {
    * refreshed). Durable only after `flush()`. Throws TypeError for a malformed id.
    */
   put(id: ChunkId, data: Buffer): Promise<void>;
-  /** Throws ChunkNotFoundError / ChunkPermanentError. */
+  /**
+   * Refreshes the `writtenAt` of a stored chunk, as a put of its id would, without its bytes
+   * (a dedup hit needs no payload); false when it is not stored. Optional: without it callers
+   * put the chunk's own bytes again.
+   */
+  touch?(id: ChunkId): Promise<boolean>;
+  /** Throws ChunkNotFoundError / ChunkPermanentError. The buffer is the caller's. */
   get(id: ChunkId): Promise<Buffer>;
   /** For each id, whether it is stored. */
   hasMany(ids: readonly ChunkId[]): Promise<boolean[]>;

@@ -103,7 +103,8 @@ describe('VolumeDevice', () => {
     await device.writeZeroes(5 * BLOCK_SIZE, BLOCK_SIZE);
     await device.flush();
     assert.equal(await storedChunks(), before, 'no chunk for all-zero blocks');
-    assert.equal(device.chunkOf(0), null);
+    assert.ok(!device.chunkOf(0), 'zeros over nothing: nothing recorded');
+    assert.deepEqual(await store.volumes.overlay(device.volumeId), []);
 
     const block = randomBytes(BLOCK_SIZE);
     await device.write(BLOCK_SIZE, block);
@@ -218,7 +219,9 @@ describe('VolumeDevice', () => {
       written.push(block);
       await device.write(i * BLOCK_SIZE, block);
     }
-    // the 6 oldest left the cache as chunks (not yet committed); 64 are still in memory
+    // the 6 oldest left the cache to be encoded in the background; 64 are still in memory
+    assert.ok(device.cached().dirty === 64 && device.cached().encoding <= 6, JSON.stringify(device.cached()));
+    await device.idle();
     assert.equal(await storedChunks(), before + 6);
     for (let i = 0; i < 6; i++) assert.ok(device.chunkOf(i), `block ${i} encoded`);
     for (let i = 6; i < 70; i++) assert.equal(device.chunkOf(i), undefined, `block ${i} still cached`);
@@ -230,6 +233,87 @@ describe('VolumeDevice', () => {
     assert.equal((await store.volumes.overlay(device.volumeId)).length, 70);
     assert.deepEqual(await device.read(6 * BLOCK_SIZE, 4), Buffer.alloc(4, 99));
     assert.deepEqual(await device.read(69 * BLOCK_SIZE, BLOCK_SIZE), written[69]);
+  });
+
+  test('zeroing whole blocks reads nothing and encodes nothing; partial zeroing keeps the rest', async () => {
+    const b0 = randomBytes(BLOCK_SIZE);
+    const b1 = randomBytes(BLOCK_SIZE);
+    const mapId = await baseMap(new Map([[0, b0], [1, b1]]));
+    const device = await open({ baseMapId: mapId });
+    let gets = 0;
+    const get = chunks.get.bind(chunks);
+    chunks.get = (id) => {
+      gets++;
+      return get(id);
+    };
+    try {
+      await device.writeZeroes(0, BLOCK_SIZE); // TRIM/WRITE_ZEROES of a whole stored block
+      await device.write(2 * BLOCK_SIZE, Buffer.alloc(2 * BLOCK_SIZE)); // zeros over nothing
+      assert.equal(gets, 0, 'no block was read');
+      assert.equal(device.chunkOf(0), null, 'a null entry hides the base block');
+      assert.equal(device.cached().dirty, 0, 'nothing to encode');
+      await device.writeZeroes(BLOCK_SIZE + 10, 20); // partial: read-modify-write
+      assert.equal(gets, 1);
+    } finally {
+      chunks.get = get;
+    }
+    await device.flush();
+    assert.deepEqual(await device.read(0, BLOCK_SIZE), Buffer.alloc(BLOCK_SIZE));
+    const expected = Buffer.from(b1);
+    expected.fill(0, 10, 30);
+    assert.deepEqual(await device.read(BLOCK_SIZE, BLOCK_SIZE), expected);
+    assert.deepEqual(
+      (await store.volumes.overlay(device.volumeId)).map(([i, c]) => [i, c === null]),
+      [
+        [0, true],
+        [1, false],
+      ],
+      'only blocks that held data get entries',
+    );
+  });
+
+  test('sequential reads fetch ahead; blocks written or flushed since read back as written', async () => {
+    const data = new Map(Array.from({ length: 12 }, (_, i) => [i, randomBytes(BLOCK_SIZE)] as [number, Buffer]));
+    const mapId = await baseMap(data);
+    const device = await open({ baseMapId: mapId });
+    assert.deepEqual(await device.read(0, BLOCK_SIZE), data.get(0));
+    assert.deepEqual(await device.read(BLOCK_SIZE, BLOCK_SIZE / 2), data.get(1)!.subarray(0, BLOCK_SIZE / 2));
+    // blocks 2.. are being fetched ahead: change some of them before they are read
+    const fresh = randomBytes(BLOCK_SIZE);
+    await device.write(3 * BLOCK_SIZE, fresh);
+    await device.write(4 * BLOCK_SIZE + 5, Buffer.from('patch'));
+    await device.writeZeroes(5 * BLOCK_SIZE, BLOCK_SIZE);
+    await device.flush();
+    const patched = Buffer.from(data.get(4)!);
+    patched.write('patch', 5);
+    const whole = await device.read(2 * BLOCK_SIZE, 10 * BLOCK_SIZE);
+    assert.deepEqual(whole.subarray(0, BLOCK_SIZE), data.get(2));
+    assert.deepEqual(whole.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE), fresh);
+    assert.deepEqual(whole.subarray(2 * BLOCK_SIZE, 3 * BLOCK_SIZE), patched);
+    assert.deepEqual(whole.subarray(3 * BLOCK_SIZE, 4 * BLOCK_SIZE), Buffer.alloc(BLOCK_SIZE));
+    for (let i = 6; i < 12; i++) assert.deepEqual(whole.subarray((i - 2) * BLOCK_SIZE, (i - 1) * BLOCK_SIZE), data.get(i), `block ${i}`);
+  });
+
+  test('a block that cannot be stored stays cached: writes and flush report it, a later flush stores it', async () => {
+    const device = await open({ sizeBytes: 80 * BLOCK_SIZE });
+    const put = chunks.put.bind(chunks);
+    let failures = 2; // the background encode, then the first flush's retry
+    chunks.put = (id, payload) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : put(id, payload));
+    const written: Buffer[] = [];
+    try {
+      for (let i = 0; i < 65; i++) {
+        written.push(randomBytes(BLOCK_SIZE));
+        await device.write(i * BLOCK_SIZE, written[i]); // the 65th sends the oldest to be encoded
+      }
+      await device.idle();
+      await assert.rejects(device.write(70 * BLOCK_SIZE, Buffer.from('x')), /disk full/, 'a failing store is reported to writers');
+      await assert.rejects(device.flush(), /disk full/);
+      await device.flush();
+    } finally {
+      chunks.put = put;
+    }
+    assert.equal((await store.volumes.overlay(device.volumeId)).length, 65);
+    for (let i = 0; i < 65; i++) assert.deepEqual(await device.read(i * BLOCK_SIZE, BLOCK_SIZE), written[i], `block ${i}`);
   });
 
   test('resize grows the device; shrinking is refused', async () => {

@@ -1,6 +1,11 @@
 // A small client for the EBS direct APIs (what `imago import` / `imago export` speak to a
-// running server): fetch + SigV4 with Imago's own signer, keep-alive, no SDK dependency.
+// running server): node:http + SigV4 with Imago's own signer, keep-alive, no SDK dependency.
+// node:http rather than fetch: a block goes out as the caller's buffer (fetch copies every body
+// into a web stream) and the response is read without streams, which halves the client's CPU per
+// 512 KiB block — the client usually shares the machine with the server.
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { signRequest } from '../protocol/sigv4.js';
 
 export interface EbsClientOptions {
@@ -27,52 +32,84 @@ export interface StartedSnapshot {
   Status: string;
 }
 
-export class EbsClient {
-  constructor(private readonly o: EbsClientOptions) {}
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
-  private async call(method: string, path: string, query: Record<string, string | undefined>, headers: Record<string, string>, body?: Buffer): Promise<Response> {
+export class EbsClient {
+  private readonly agent: HttpAgent;
+  private readonly secure: boolean;
+
+  constructor(private readonly o: EbsClientOptions) {
+    this.secure = new URL(o.endpoint).protocol === 'https:';
+    this.agent = this.secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async call(method: string, path: string, query: Record<string, string | undefined>, headers: Record<string, string>, body?: Buffer, unsignedPayload = false): Promise<Reply> {
     const url = new URL(path, this.o.endpoint);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const signed = signRequest(
       { method, path: url.pathname, rawQuery: url.searchParams.toString(), headers: { host: url.host, ...headers }, body: body ?? Buffer.alloc(0) },
       { accessKeyId: this.o.accessKeyId, secretAccessKey: this.o.secretAccessKey, region: this.o.region, service: 'ebs' },
+      new Date(),
+      unsignedPayload,
     );
-    delete signed.host;
-    const res = await fetch(url, { method, headers: signed, body });
+    const res = await this.send(url, method, { ...signed, 'content-length': String(body?.length ?? 0) }, body);
     if (res.status >= 400) {
-      const text = await res.text();
+      const text = res.body.toString('utf8');
       let message = text;
       try {
         message = (JSON.parse(text) as { message?: string }).message ?? text;
       } catch {
         /* not JSON */
       }
-      throw new EbsApiError(res.headers.get('x-amzn-errortype') ?? 'Error', res.status, message);
+      const type = res.headers['x-amzn-errortype'];
+      throw new EbsApiError((Array.isArray(type) ? type[0] : type) ?? 'Error', res.status, message);
     }
     return res;
+  }
+
+  private send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = (this.secure ? httpsRequest : httpRequest)(url, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   async startSnapshot(input: { VolumeSize: number; Description?: string; ClientToken?: string; Encrypted?: boolean; KmsKeyArn?: string; ParentSnapshotId?: string }): Promise<StartedSnapshot> {
     const body = Buffer.from(JSON.stringify(input));
     const res = await this.call('POST', '/snapshots', {}, { 'content-type': 'application/json' }, body);
-    return (await res.json()) as StartedSnapshot;
+    return JSON.parse(res.body.toString('utf8')) as StartedSnapshot;
   }
 
   async putBlock(snapshotId: string, index: number, data: Buffer): Promise<void> {
     const checksum = createHash('sha256').update(data).digest('base64');
-    const res = await this.call(
+    await this.call(
       'PUT',
       `/snapshots/${snapshotId}/blocks/${index}`,
       {},
       { 'x-amz-data-length': String(data.length), 'x-amz-checksum': checksum, 'x-amz-checksum-algorithm': 'SHA256', 'content-type': 'application/octet-stream' },
       data,
+      true, // as the AWS SDKs sign PutSnapshotBlock: the checksum covers the block, one hash instead of two
     );
-    await res.arrayBuffer();
   }
 
   async completeSnapshot(snapshotId: string, changedBlocksCount: number): Promise<string> {
     const res = await this.call('POST', `/snapshots/completion/${snapshotId}`, {}, { 'x-amz-changedblockscount': String(changedBlocksCount) });
-    return ((await res.json()) as { Status: string }).Status;
+    return (JSON.parse(res.body.toString('utf8')) as { Status: string }).Status;
   }
 
   /** Every written block of a snapshot: index -> block token. */
@@ -82,7 +119,7 @@ export class EbsClient {
     let pageToken: string | undefined;
     do {
       const res = await this.call('GET', `/snapshots/${snapshotId}/blocks`, { maxResults: '10000', pageToken }, {});
-      const page = (await res.json()) as { Blocks?: { BlockIndex: number; BlockToken: string }[]; NextToken?: string; VolumeSize?: number };
+      const page = JSON.parse(res.body.toString('utf8')) as { Blocks?: { BlockIndex: number; BlockToken: string }[]; NextToken?: string; VolumeSize?: number };
       for (const b of page.Blocks ?? []) blocks.set(b.BlockIndex, b.BlockToken);
       volumeSize = page.VolumeSize ?? volumeSize;
       pageToken = page.NextToken;
@@ -92,8 +129,8 @@ export class EbsClient {
 
   async getBlock(snapshotId: string, index: number, token: string): Promise<Buffer> {
     const res = await this.call('GET', `/snapshots/${snapshotId}/blocks/${index}`, { blockToken: token }, {});
-    const data = Buffer.from(await res.arrayBuffer());
-    const expected = res.headers.get('x-amz-checksum');
+    const data = res.body;
+    const expected = res.headers['x-amz-checksum'];
     if (expected && createHash('sha256').update(data).digest('base64') !== expected) {
       throw new Error(`block ${index} of ${snapshotId} arrived corrupted (checksum mismatch)`);
     }

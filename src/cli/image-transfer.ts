@@ -4,6 +4,7 @@
 // import, and uses qemu-img for formats other than raw (refusing images that name a backing
 // file on this host: an untrusted qcow2 must not read local files).
 import { spawnSync } from 'node:child_process';
+import { open, type FileHandle } from 'node:fs/promises';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, ftruncateSync, writeSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,47 @@ import { EbsClient, type EbsClientOptions } from './ebs-client.js';
 import { Progress } from './progress.js';
 
 const GIB = 1024 ** 3;
+/** Uploads in flight: enough for the server's commit rounds to fill while one is being made durable. */
+const DEFAULT_CONCURRENCY = 16;
+/** Blocks per read (2 MiB: the kernel's zero-fill of holes and our zero check stay in cache). */
+const READ_BLOCKS = 4;
+/** Reads in flight ahead of the one being looked at (holes: the kernel fills on two cores). */
+const READ_AHEAD = 2;
+
+/** Reads up to `buf.length` bytes at `position`; fewer only at end of file. */
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/**
+ * The file in order, READ_BLOCKS blocks at a time, with READ_AHEAD reads already running. A
+ * piece's buffer is reused once the caller asks for the next one.
+ */
+async function* pieces(fh: FileHandle, size: number): AsyncGenerator<{ offset: number; data: Buffer }> {
+  const length = READ_BLOCKS * BLOCK_SIZE;
+  const buffers = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafe(length));
+  const reads: Promise<number>[] = [];
+  const start = (k: number) => {
+    if (k * length < size) reads[k % buffers.length] = readFully(fh, buffers[k % buffers.length], k * length);
+  };
+  try {
+    for (let k = 0; k <= READ_AHEAD; k++) start(k);
+    for (let k = 0; k * length < size; k++) {
+      const got = await reads[k % buffers.length];
+      yield { offset: k * length, data: buffers[k % buffers.length].subarray(0, got) };
+      start(k + READ_AHEAD + 1);
+      if (got < length) return;
+    }
+  } finally {
+    await Promise.allSettled(reads); // the caller stopped early: let reads ahead end before the file closes
+  }
+}
 
 export interface ImportOptions extends EbsClientOptions {
   file: string;
@@ -107,63 +149,77 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
     let nextIndex = 0;
     let lastSaved = 0;
     const saveProgress = (force = false) => {
-      const doneBelow = pending.size ? Math.min(...pending) : nextIndex;
       if (!force && Date.now() - lastSaved < 200) return;
       lastSaved = Date.now();
+      let doneBelow = nextIndex;
+      for (const i of pending) doneBelow = Math.min(doneBelow, i);
       writeFileSync(stateFile, JSON.stringify({ ...state, doneBelow }));
     };
     const progress = new Progress(size, o.progress ?? process.stderr.isTTY);
-    const concurrency = o.concurrency ?? 4;
+    const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
     const inFlight = new Set<Promise<void>>();
     let written = 0;
     let resumed = 0;
     let zeros = 0;
     let failure: unknown;
-    const fd = openSync(raw.path, 'r');
+    // Read in pieces of several blocks, a few reads ahead (holes of a sparse file come back from
+    // the page cache at 3-4 GB/s this way, against ~1.4 GB/s block by block), and copy only data
+    // blocks out, into buffers reused once their upload is answered: no allocation or zero-fill
+    // per block.
+    const spare: Buffer[] = [];
+    const fh = await open(raw.path, 'r');
     try {
-      for (let index = 0; index * BLOCK_SIZE < size; index++) {
-        if (failure) throw failure;
-        const buf = Buffer.alloc(BLOCK_SIZE); // each in-flight block owns its buffer
-        const n = readSync(fd, buf, 0, BLOCK_SIZE, index * BLOCK_SIZE);
-        progress.add(n);
-        nextIndex = index + 1;
-        if (isZeroBlock(buf)) {
-          zeros++;
-          continue;
-        }
-        if (index < resumeFrom) {
-          // uploaded before the interruption: count it, don't send it again
-          written++;
-          resumed++;
-          continue;
-        }
-        pending.add(index);
-        const p = client.putBlock(snapshotId, index, buf).then(
-          () => {
+      for await (const piece of pieces(fh, size)) {
+        for (let at = 0; at < piece.data.length; at += BLOCK_SIZE) {
+          if (failure) throw failure;
+          const index = (piece.offset + at) / BLOCK_SIZE;
+          const view = piece.data.subarray(at, Math.min(at + BLOCK_SIZE, piece.data.length));
+          progress.add(view.length);
+          nextIndex = index + 1;
+          if (isZeroBlock(view)) {
+            zeros++;
+            continue;
+          }
+          if (index < resumeFrom) {
+            // uploaded before the interruption: count it, don't send it again
             written++;
-            pending.delete(index);
-            saveProgress();
-            inFlight.delete(p);
-          },
-          (e: unknown) => {
-            failure ??= e;
-            inFlight.delete(p);
-          },
-        );
-        inFlight.add(p);
-        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+            resumed++;
+            continue;
+          }
+          const buf = spare.pop() ?? Buffer.allocUnsafe(BLOCK_SIZE);
+          view.copy(buf);
+          if (view.length < BLOCK_SIZE) buf.fill(0, view.length); // the image's last, short block
+          pending.add(index);
+          const p = client.putBlock(snapshotId, index, buf).then(
+            () => {
+              written++;
+              pending.delete(index);
+              spare.push(buf);
+              saveProgress();
+              inFlight.delete(p);
+            },
+            (e: unknown) => {
+              failure ??= e;
+              inFlight.delete(p);
+            },
+          );
+          inFlight.add(p);
+          if (inFlight.size >= concurrency) await Promise.race(inFlight);
+        }
       }
       await Promise.all(inFlight);
       if (failure) throw failure;
       saveProgress(true);
     } finally {
-      closeSync(fd);
+      await Promise.allSettled(inFlight);
+      await fh.close();
       progress.finish();
     }
     await client.completeSnapshot(snapshotId, written);
     rmSync(stateFile, { force: true });
     return { snapshotId, volumeSizeGib, blocksWritten: written, zeroBlocksSkipped: zeros, resumedBlocks: resumed, bytesRead: size, seconds: (Date.now() - started) / 1000 };
   } finally {
+    client.close();
     raw.cleanup();
   }
 }
@@ -201,6 +257,7 @@ export async function exportSnapshot(o: ExportOptions): Promise<{ bytes: number;
     };
     await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));
   } finally {
+    client.close();
     closeSync(fd);
     progress.finish();
   }

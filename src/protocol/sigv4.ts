@@ -210,9 +210,9 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 function payloadHash(req: SigV4Request, sig: ParsedSignature, allowUnsigned: boolean): string {
   let declared = header(req, 'x-amz-content-sha256');
   if (!declared && sig.presigned) declared = queryPairs(req.rawQuery).find(([k]) => k === 'X-Amz-Content-Sha256')?.[1];
+  if (declared === UNSIGNED_PAYLOAD && allowUnsigned) return declared; // no hash of a 512 KiB block for nothing
   const actual = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
   if (declared === undefined) return actual;
-  if (declared === UNSIGNED_PAYLOAD && allowUnsigned) return declared;
   if (declared.toLowerCase() !== actual) {
     throw new SigV4Failure('bad-signature', 'The provided x-amz-content-sha256 header does not match what was computed.');
   }
@@ -279,9 +279,11 @@ export function signRequest(
   req: { method: string; path: string; rawQuery: string; headers: Record<string, string>; body: Buffer },
   credential: { accessKeyId: string; secretAccessKey: string; region: string; service: string },
   now = new Date(),
+  /** sign the payload as UNSIGNED-PAYLOAD (EBS block uploads: their checksum covers the data) */
+  unsignedPayload = false,
 ): Record<string, string> {
   const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const headers: Record<string, string> = { ...req.headers, 'x-amz-date': amzDate, 'x-amz-content-sha256': sha256Hex(req.body) };
+  const headers: Record<string, string> = { ...req.headers, 'x-amz-date': amzDate, 'x-amz-content-sha256': unsignedPayload ? UNSIGNED_PAYLOAD : sha256Hex(req.body) };
   const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
   const rawHeaders = Object.entries(headers).flatMap(([k, v]) => [k, v]);
   const sig: ParsedSignature = {
@@ -291,7 +293,7 @@ export function signRequest(
     amzDate,
     presigned: false,
   };
-  const signature = computeSignature({ method: req.method, path: req.path, rawQuery: req.rawQuery, rawHeaders, body: req.body }, sig, credential.secretAccessKey);
+  const signature = computeSignature({ method: req.method, path: req.path, rawQuery: req.rawQuery, rawHeaders, body: req.body }, sig, credential.secretAccessKey, unsignedPayload);
   const c = sig.credential;
   return {
     ...headers,

@@ -122,6 +122,20 @@ export class FsChunkStore implements ChunkStore {
     }
   }
 
+  async touch(id: ChunkId): Promise<boolean> {
+    this.#assertOpen();
+    assertChunkId(id);
+    await this.#inflight.get(id)?.catch(() => undefined);
+    const pending = this.#pending.get(id);
+    if (pending) {
+      pending.writtenAt = Date.now();
+      return true;
+    }
+    if (!this.#index.lookup(Buffer.from(id, 'hex'))) return false;
+    this.#touches.set(id, Date.now());
+    return true;
+  }
+
   async get(id: ChunkId): Promise<Buffer> {
     this.#assertOpen();
     assertChunkId(id);

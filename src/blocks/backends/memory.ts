@@ -28,6 +28,14 @@ export class MemoryChunkStore implements ChunkStore {
     else this.#chunks.set(id, { data: Buffer.from(data), writtenAt: Date.now() });
   }
 
+  async touch(id: ChunkId): Promise<boolean> {
+    this.#open();
+    assertChunkId(id);
+    const existing = this.#chunks.get(id);
+    if (existing) existing.writtenAt = Date.now();
+    return existing !== undefined;
+  }
+
   async get(id: ChunkId): Promise<Buffer> {
     this.#open();
     assertChunkId(id);

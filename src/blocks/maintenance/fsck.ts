@@ -1,8 +1,8 @@
 // Consistency check of the data plane: every referenced map exists, every parent exists, every
 // chunk an entry or overlay names is stored, decodes (its authentication tag and checksum hold)
 // and hashes to its id. Reports; never repairs.
-import { BlockCodec } from '../block-codec.js';
 import type { LineageKey } from '../block-storage.js';
+import { sharedCodecPool, type CodecPool } from '../codec-pool.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { BlockMapsRepo } from '../../store/repos/block-maps.js';
 
@@ -31,7 +31,12 @@ export interface FsckOptions {
   verifyData?: boolean;
   /** the key of an encrypted lineage (undefined: not available) */
   keyFor(lineageId: string): Promise<LineageKey | undefined>;
+  /** where chunks are decoded (default: the process-wide pool) */
+  codec?: CodecPool;
 }
+
+/** Chunks verified at once (reads and decodes overlap; the pool bounds the decodes). */
+const VERIFY_WINDOW = 16;
 
 export async function fsck(chunks: ChunkStore, maps: BlockMapsRepo, refs: FsckReferences, options: FsckOptions): Promise<FsckReport> {
   const issues: FsckIssue[] = [];
@@ -65,28 +70,37 @@ export async function fsck(chunks: ChunkStore, maps: BlockMapsRepo, refs: FsckRe
 
   let bytesVerified = 0;
   if (options.verifyData !== false) {
-    const codec = new BlockCodec();
-    const keys = new Map<string, LineageKey | undefined>();
-    for (const id of ids) {
-      if (!present.has(id)) continue;
+    const codec = options.codec ?? sharedCodecPool();
+    const keys = new Map<string, Promise<LineageKey | undefined>>();
+    const keyOf = (lineageId: string) => {
+      let key = keys.get(lineageId);
+      if (!key) keys.set(lineageId, (key = options.keyFor(lineageId).catch(() => undefined)));
+      return key;
+    };
+    // found out of order, reported in id order (as the chunks are listed)
+    const found = new Map<string, FsckIssue>();
+    const verify = async (id: string) => {
       const { lineageId, by } = chunkLineage.get(id)!;
-      let key: LineageKey | undefined;
-      if (lineageId) {
-        if (!keys.has(lineageId)) keys.set(lineageId, await options.keyFor(lineageId).catch(() => undefined));
-        key = keys.get(lineageId);
-        if (!key) {
-          issues.push({ kind: 'key-unavailable', detail: `chunk ${id} (used by ${by}) cannot be verified: the key of lineage ${lineageId} is not usable` });
-          continue;
-        }
+      const key = lineageId ? await keyOf(lineageId) : undefined;
+      if (lineageId && !key) {
+        found.set(id, { kind: 'key-unavailable', detail: `chunk ${id} (used by ${by}) cannot be verified: the key of lineage ${lineageId} is not usable` });
+        return;
       }
       try {
         const payload = await chunks.get(id);
-        codec.decode(id, payload, { key: key?.chunkKey, verify: true });
+        await codec.decode(id, payload, { key: key?.chunkKey, verify: true });
         bytesVerified += payload.length;
       } catch (e) {
-        issues.push({ kind: 'corrupt-chunk', detail: `chunk ${id} (used by ${by}): ${(e as Error).message}` });
+        found.set(id, { kind: 'corrupt-chunk', detail: `chunk ${id} (used by ${by}): ${(e as Error).message}` });
       }
-    }
+    };
+    const todo = ids.filter((id) => present.has(id)).values();
+    await Promise.all(
+      Array.from({ length: VERIFY_WINDOW }, async () => {
+        for (let next = todo.next(); !next.done; next = todo.next()) await verify(next.value);
+      }),
+    );
+    for (const id of ids) if (found.has(id)) issues.push(found.get(id)!);
   }
   return { maps: all.length, chunks: ids.length, bytesVerified, issues, ok: issues.length === 0 };
 }

@@ -20,7 +20,7 @@ export function volumeNbdDevice(device: VolumeDevice): NbdDevice {
     // queued like any other operation, so it sees every write issued before it
     extents: (offset, length) =>
       device.exclusive(async () => {
-        await device.flushLocked(); // cached writes get their chunk (or none, for zeros) first
+        await device.settleLocked(); // cached writes get their chunk (or none, for zeros) first; no fsync needed
         const out: { length: number; zero: boolean }[] = [];
         for (let pos = offset; pos < offset + length; ) {
           const index = Math.floor(pos / BLOCK_SIZE);

@@ -206,12 +206,13 @@ export class DirectSnapshots {
     if (!checksumMatches(w.checksum, digest)) {
       throw validation('INVALID_BLOCK', `The checksum ${w.checksum} does not match the block data (SHA-256 ${digest.toString('base64')}).`);
     }
-    const key = await access.key(caller, row);
+    const key = await access.blockKey(caller, row);
     if (!activity.begin(row.snapshot_id)) throw notPending(row.snapshot_id, 'is being completed');
     try {
-      // an unencrypted chunk's id is the plaintext's SHA-256: the verified checksum
+      // an unencrypted chunk's id is the plaintext's SHA-256: the verified checksum; the request
+      // body is not used after this, so it moves to the codec worker instead of being copied
       await committer.write(row.map_id, w.index, async () =>
-        isZeroBlock(w.data) ? null : blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex')),
+        isZeroBlock(w.data) ? null : blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex'), true),
       );
       await activity.written(row.snapshot_id, w.progress);
     } finally {

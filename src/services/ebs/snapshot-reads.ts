@@ -56,12 +56,12 @@ export class SnapshotReads {
   ) {}
 
   /** A completed snapshot the caller may read, and its key (reading needs it, as the caller). */
-  private async completed(caller: Scope, snapshotId: string): Promise<{ row: SnapshotRow; key: LineageKey | undefined }> {
+  private async completed(caller: Scope, snapshotId: string, perBlock = false): Promise<{ row: SnapshotRow; key: LineageKey | undefined }> {
     const row = await this.access.readable(caller, snapshotId);
     if (row.state !== 'completed') {
       throw validation('INVALID_SNAPSHOT_ID', `The snapshot '${snapshotId}' is in state ${row.state}; only completed snapshots can be read.`);
     }
-    return { row, key: await this.access.key(caller, row) };
+    return { row, key: await (perBlock ? this.access.blockKey(caller, row) : this.access.key(caller, row)) };
   }
 
   async listBlocks(caller: Scope, snapshotId: string, q: PageQuery): Promise<Listing<{ index: number; token: string }>> {
@@ -104,7 +104,7 @@ export class SnapshotReads {
   }
 
   async getBlock(caller: Scope, snapshotId: string, index: number, blockToken: string): Promise<BlockData> {
-    const { row, key } = await this.completed(caller, snapshotId);
+    const { row, key } = await this.completed(caller, snapshotId, true);
     const map = await this.blocks.resolve(row.map_id);
     const chunk = map.entries.get(index);
     const check = this.tokens.checkBlockToken(blockToken, snapshotId, index, chunk);
