@@ -3,96 +3,34 @@
 // crc32) on real data: files of /usr/bin and /usr/lib concatenated. Prints medians; never asserts.
 // --candidates DIR loads other compressors installed in DIR (npm install there) for comparison:
 // @mongodb-js/zstd, @toondepauw/node-zstd, lz4-napi.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { BLOCK_SIZE, BlockCodec, ChunkKey, isZeroBlock } from '../src/blocks/index.js';
 import { Zstd } from '../src/blocks/zstd.js';
+import { loadCorpus } from './lib/corpus.js';
+import { mbs, rate, rateAsync } from './lib/rates.js';
+import { aesGcmEncryptRate, sha256Rate } from './lib/stage-limits.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string' }, candidates: { type: 'string' } } });
 const MIB = Number(values.mib ?? 64);
 const RUNS = 5;
 
-// --- corpus ---
-function* files(dir: string): Generator<string> {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) yield* files(path);
-    else if (e.isFile()) yield path;
-  }
-}
-
-// Half from each tree: executables and libraries (shared objects, data files, scripts).
-const target = MIB * 1024 * 1024;
-const parts: Buffer[] = [];
-let have = 0;
-for (const root of ['/usr/bin', '/usr/lib']) {
-  const quota = have + target / 2;
-  for (const path of files(root)) {
-    try {
-      const data = readFileSync(path);
-      parts.push(data.subarray(0, quota - have));
-      have += Math.min(data.length, quota - have);
-    } catch {
-      continue;
-    }
-    if (have >= quota) break;
-  }
-}
-const corpus = Buffer.concat(parts).subarray(0, Math.floor(Math.min(have, target) / BLOCK_SIZE) * BLOCK_SIZE);
-const all: Buffer[] = [];
-for (let o = 0; o < corpus.length; o += BLOCK_SIZE) all.push(corpus.subarray(o, o + BLOCK_SIZE));
-const blocks = all.filter((b) => !isZeroBlock(b));
+const corpus = loadCorpus(MIB);
+const blocks = corpus.blocks;
 const bytes = blocks.length * BLOCK_SIZE;
-console.log(`corpus: ${all.length} blocks of /usr/bin + /usr/lib (${(corpus.length / 2 ** 20).toFixed(0)} MiB), ${all.length - blocks.length} all-zero skipped`);
+console.log(`corpus: ${corpus.total} blocks of ${corpus.source}, ${corpus.total - blocks.length} all-zero skipped`);
 console.log(`node ${process.version}, one thread, median of ${RUNS} runs\n`);
 
-// --- helpers ---
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** MB/s (10^6 bytes) of `fn` over every block, median of RUNS. */
-function rate(n: number, fn: () => void): number {
-  fn(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return n / 1e6 / (median(times) / 1000);
-}
-
-async function rateAsync(n: number, fn: () => Promise<void>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return n / 1e6 / (median(times) / 1000);
-}
-
 const row = (name: string, ...cols: string[]) => console.log(name.padEnd(34) + cols.map((c) => c.padStart(12)).join(''));
-const mbs = (x: number) => `${x.toFixed(0)} MB/s`;
 
 // --- primitives ---
 console.log('primitives');
 const zeroBlock = Buffer.alloc(BLOCK_SIZE);
 row('isZeroBlock (all-zero input)', mbs(rate(bytes * 20, () => { for (let i = 0; i < blocks.length * 20; i++) isZeroBlock(zeroBlock); })));
-row('sha256', mbs(rate(bytes, () => blocks.forEach((b) => createHash('sha256').update(b).digest()))));
+row('sha256', mbs(sha256Rate(blocks)));
 const macKey = randomBytes(32);
 row('hmac-sha256', mbs(rate(bytes, () => blocks.forEach((b) => createHmac('sha256', macKey).update(b).digest()))));
 const aesKey = randomBytes(32);
@@ -103,12 +41,7 @@ const sealed = blocks.map((b) => {
   c.final();
   return { ct, tag: c.getAuthTag() };
 });
-row('aes-256-gcm encrypt', mbs(rate(bytes, () => blocks.forEach((b) => {
-  const c = createCipheriv('aes-256-gcm', aesKey, iv);
-  c.update(b);
-  c.final();
-  c.getAuthTag();
-}))));
+row('aes-256-gcm encrypt', mbs(aesGcmEncryptRate(blocks)));
 row('aes-256-gcm decrypt', mbs(rate(bytes, () => sealed.forEach(({ ct, tag }) => {
   const d = createDecipheriv('aes-256-gcm', aesKey, iv);
   d.setAuthTag(tag);

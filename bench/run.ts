@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { describeRegions } from './workloads/describe-regions.js';
 import { ebsIngest } from './workloads/ebs-ingest.js';
+import { blocksIngest } from './workloads/blocks-ingest.js';
+import { printVerdicts } from './lib/targets.js';
 import { nbdCopies } from './workloads/nbd.js';
 import { images100k, imagesVsMoto } from './workloads/images.js';
 import { instanceRefresh } from './workloads/instance-refresh.js';
@@ -12,6 +14,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
   'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
   nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
+  'blocks-ingest': () => blocksIngest({ blocks: 512, concurrency: [1, 4, 16], importMiB: 1024, zeroGiB: 16 }),
   images: () => imagesVsMoto({ count: 2000 }),
   'images-100k': (o) => images100k({ total: 100_000, seconds: o.seconds }),
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
@@ -30,3 +33,4 @@ for (const name of names) {
   console.log(`\n=== ${name}`);
   await run({ seconds });
 }
+printVerdicts();
