@@ -110,6 +110,9 @@ export class CodecPool {
 
   /** Decodes a chunk (see BlockCodec.decode); the result is a buffer of its own. */
   async decode(id: ChunkId, payload: Uint8Array, options: PoolDecodeOptions = {}): Promise<Buffer> {
+    // a plain, uncompressed chunk (incompressible data) decodes to a view of its payload: a
+    // trip to a worker would cost more than it saves
+    if (payload[0] === 0 && !options.verify) return this.#codec().decode(id, payload, { key: options.key });
     if (this.#inline()) return this.#codec().decode(id, payload, { key: options.key, verify: options.verify });
     const reply = await this.#run({ op: 'decode', id, key: wireKey(options.key), verify: options.verify }, payload, options.transfer ?? false);
     return asBuffer(reply.data);

@@ -13,7 +13,7 @@
 // overlay entry at once, or nothing when the block holds nothing already. Sequential reads
 // fetch the blocks ahead of the reader in parallel.
 import { BLOCK_SIZE, isZeroBlock } from './block-size.js';
-import type { BlockStorage, LineageKey } from './block-storage.js';
+import { ZERO_BLOCK, type BlockStorage, type LineageKey } from './block-storage.js';
 import type { ChunkId } from './chunk-store.js';
 import type { MapEntry } from '../store/repos/block-maps.js';
 
@@ -141,14 +141,20 @@ export class VolumeDevice {
   read(offset: number, length: number): Promise<Buffer> {
     return this.exclusive(async () => {
       this.check(offset, length);
-      const out = Buffer.allocUnsafe(length);
-      if (length === 0) return out;
+      if (length === 0) return Buffer.alloc(0);
       const first = Math.floor(offset / BLOCK_SIZE);
       const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
+      const cached = (index: number) => this.dirty.has(index) || this.encoding.has(index);
       const blocks: Promise<Buffer>[] = [];
       for (let index = first; index <= last; index++) blocks.push(this.block(index));
       if (first === this.nextSequential || (first === 0 && this.nextSequential < 0)) this.readAhead(last + 1, last - first + 1);
       this.nextSequential = last + 1;
+      if (first === last && length === BLOCK_SIZE && offset % BLOCK_SIZE === 0 && !cached(first)) {
+        // one whole stored block: the decoded buffer is ours to hand over (zeros are shared)
+        const block = await blocks[0];
+        return block === ZERO_BLOCK ? Buffer.alloc(BLOCK_SIZE) : block;
+      }
+      const out = Buffer.allocUnsafe(length);
       let done = 0;
       for (const [i, block] of (await Promise.all(blocks)).entries()) {
         const within = i === 0 ? offset % BLOCK_SIZE : 0;
@@ -305,10 +311,15 @@ export class VolumeDevice {
     this.pending.clear();
   }
 
-  /** After a snapshot took the overlay into a new base map (caller holds `exclusive`). */
+  /**
+   * After a snapshot took the (flushed) overlay into a new base map: the device reads the same
+   * as before, so its view stays as it is (base + overlay in memory, the overlay's rows now in
+   * the new map); only later opens resolve the new map. O(1), not O(volume): an incremental
+   * snapshot of a large volume costs its changed blocks only. Caller holds `exclusive`.
+   */
   async rebaseLocked(newBaseMapId: string): Promise<void> {
+    if (this.pending.size || this.dirty.size || this.encodes.size) throw new VolumeDeviceError('rebase needs a flushed device');
     this.backing = { ...this.backing, baseMapId: newBaseMapId };
-    await this.load();
   }
 
   /** Grows the device (ModifyVolume). */
