@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { describeRegions } from './workloads/describe-regions.js';
 import { ebsIngest } from './workloads/ebs-ingest.js';
 import { blocksIngest } from './workloads/blocks-ingest.js';
+import { snapshotIncremental } from './workloads/snapshot-incremental.js';
+import { copyByReference } from './workloads/copy-by-reference.js';
+import { importMemory } from './workloads/import-memory.js';
 import { printVerdicts } from './lib/targets.js';
 import { nbdCopies } from './workloads/nbd.js';
 import { images100k, imagesVsMoto } from './workloads/images.js';
@@ -15,6 +18,9 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
   nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
   'blocks-ingest': () => blocksIngest({ blocks: 512, concurrency: [1, 4, 16], importMiB: 1024, zeroGiB: 16 }),
+  'snapshot-incremental': () => snapshotIncremental({ gib: 4, changedShare: 0.01 }),
+  'copy-by-reference': () => copyByReference({ gib: 8 }),
+  'import-memory': () => importMemory({ gib: 20, everyMiB: 4 }),
   images: () => imagesVsMoto({ count: 2000 }),
   'images-100k': (o) => images100k({ total: 100_000, seconds: o.seconds }),
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
