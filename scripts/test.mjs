@@ -2,7 +2,7 @@
 // `npm test`: type-check, then unit (including codegen freshness) + SDK round-trip tests (node:test, each file
 // in its own process against real server processes), then the aws CLI end-to-end scripts.
 // `npm test -- <pattern>` runs only the test files whose path contains <pattern>.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,5 +39,33 @@ if (tests.length) {
   step(`node:test (${tests.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...tests]);
 }
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
-for (const script of e2e) step(`e2e ${script}`, 'bash', [script]);
+await runE2e(e2e, 2);
 console.log('\nall tests passed');
+
+/**
+ * The CLI scripts are independent (each starts its own servers on free ports, in its own
+ * temp dir), and mostly wait on the CLI's Python start-up: run them two at a time, printing
+ * each one's output when it finishes.
+ */
+async function runE2e(scripts, parallel) {
+  const queue = [...scripts];
+  let failed = false;
+  const worker = async () => {
+    for (let script = queue.shift(); script && !failed; script = queue.shift()) {
+      const started = Date.now();
+      const output = [];
+      const code = await new Promise((resolve) => {
+        const child = spawn('bash', [script], { cwd: root, env: process.env });
+        child.stdout.on('data', (d) => output.push(d));
+        child.stderr.on('data', (d) => output.push(d));
+        child.on('close', resolve);
+      });
+      console.log(`\n== e2e ${script}`);
+      process.stdout.write(Buffer.concat(output));
+      console.log(`== e2e ${script}: ${code === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      if (code !== 0) failed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  if (failed) process.exit(1);
+}
