@@ -29,7 +29,10 @@ function importSampled(file: string, endpoint: string): Promise<{ result: { bloc
     let out = '';
     let peak = 0;
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(child.pid)?.peak ?? 0)), 20);
+    const sampler = setInterval(() => {
+      const rss = residentMiB(child.pid)?.peak; // NaN once the process is exiting
+      if (rss !== undefined && Number.isFinite(rss)) peak = Math.max(peak, rss);
+    }, 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(sampler);

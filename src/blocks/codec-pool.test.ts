@@ -149,12 +149,16 @@ describe('CodecPool inline', () => {
     await pool.close();
   });
 
-  test('before a worker is ready, tasks do not wait for it', async () => {
+  test('the first blocks run inline, and so do blocks while the worker starts', async () => {
     const pool = new CodecPool({ size: 1 });
     try {
-      const b = blocks(2)[1];
-      assert.equal((await pool.encode(b)).id, codec.chunkId(b));
-      assert.equal(pool.stats().inline, 1);
+      const input = blocks(12);
+      for (const b of input) assert.equal((await pool.encode(b)).id, codec.chunkId(b));
+      assert.equal(pool.stats().inline, 12, 'a worker takes longer to start than these take');
+      assert.equal(pool.stats().offloaded, 0);
+      await pool.warmUp();
+      await pool.encode(input[0]);
+      assert.equal(pool.stats().offloaded, 1, 'then the worker runs them');
     } finally {
       await pool.close();
     }
