@@ -4,56 +4,20 @@
 // import, and uses qemu-img for formats other than raw (refusing images that name a backing
 // file on this host: an untrusted qcow2 must not read local files).
 import { spawnSync } from 'node:child_process';
-import { open, type FileHandle } from 'node:fs/promises';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, ftruncateSync, writeSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BLOCK_SIZE, isZeroBlock } from '../blocks/block-size.js';
 import { EbsClient, type EbsClientOptions } from './ebs-client.js';
+import { ImageReader } from './image-reader.js';
 import { Progress } from './progress.js';
 
 const GIB = 1024 ** 3;
 /** Uploads in flight: enough for the server's commit rounds to fill while one is being made durable. */
 const DEFAULT_CONCURRENCY = 16;
-/** Blocks per read (2 MiB: the kernel's zero-fill of holes and our zero check stay in cache). */
+/** Blocks per read (2 MiB: the zero check stays in cache) and reads running ahead of it. */
 const READ_BLOCKS = 4;
-/** Reads in flight ahead of the one being looked at (holes: the kernel fills on two cores). */
 const READ_AHEAD = 2;
-
-/** Reads up to `buf.length` bytes at `position`; fewer only at end of file. */
-async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-/**
- * The file in order, READ_BLOCKS blocks at a time, with READ_AHEAD reads already running. A
- * piece's buffer is reused once the caller asks for the next one.
- */
-async function* pieces(fh: FileHandle, size: number): AsyncGenerator<{ offset: number; data: Buffer }> {
-  const length = READ_BLOCKS * BLOCK_SIZE;
-  const buffers = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafe(length));
-  const reads: Promise<number>[] = [];
-  const start = (k: number) => {
-    if (k * length < size) reads[k % buffers.length] = readFully(fh, buffers[k % buffers.length], k * length);
-  };
-  try {
-    for (let k = 0; k <= READ_AHEAD; k++) start(k);
-    for (let k = 0; k * length < size; k++) {
-      const got = await reads[k % buffers.length];
-      yield { offset: k * length, data: buffers[k % buffers.length].subarray(0, got) };
-      start(k + READ_AHEAD + 1);
-      if (got < length) return;
-    }
-  } finally {
-    await Promise.allSettled(reads); // the caller stopped early: let reads ahead end before the file closes
-  }
-}
 
 export interface ImportOptions extends EbsClientOptions {
   file: string;
@@ -162,14 +126,13 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
     let resumed = 0;
     let zeros = 0;
     let failure: unknown;
-    // Read in pieces of several blocks, a few reads ahead (holes of a sparse file come back from
-    // the page cache at 3-4 GB/s this way, against ~1.4 GB/s block by block), and copy only data
-    // blocks out, into buffers reused once their upload is answered: no allocation or zero-fill
-    // per block.
+    // Read in pieces of several blocks, a few reads ahead, bypassing the page cache where the
+    // filesystem allows (image-reader.ts: holes then cost nothing), and copy only data blocks
+    // out, into buffers reused once their upload is answered: no allocation or zero-fill per block.
     const spare: Buffer[] = [];
-    const fh = await open(raw.path, 'r');
+    const reader = await ImageReader.open(raw.path);
     try {
-      for await (const piece of pieces(fh, size)) {
+      for await (const piece of reader.pieces(size, READ_BLOCKS * BLOCK_SIZE, READ_AHEAD)) {
         for (let at = 0; at < piece.data.length; at += BLOCK_SIZE) {
           if (failure) throw failure;
           const index = (piece.offset + at) / BLOCK_SIZE;
@@ -212,7 +175,7 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
       saveProgress(true);
     } finally {
       await Promise.allSettled(inFlight);
-      await fh.close();
+      await reader.close();
       progress.finish();
     }
     await client.completeSnapshot(snapshotId, written);
