@@ -45,7 +45,8 @@ interface Case {
 
 export async function instanceRefresh(options: { instances: number; warmupSec: number; settleMs: number }): Promise<void> {
   const imago = await startImago(['--settle-ms', String(options.settleMs), '--log-level', 'warn']);
-  const config = { endpoint: `http://127.0.0.1:${imago.port}`, region: 'us-east-1', credentials: BENCH_KEY, maxAttempts: 1 };
+  // the SDK's default retries, as a user has them (an idle keep-alive socket may be reset under it)
+  const config = { endpoint: `http://127.0.0.1:${imago.port}`, region: 'us-east-1', credentials: BENCH_KEY };
   const ec2 = new EC2Client(config);
   const asg = new AutoScalingClient(config);
   const cases: Case[] = [

@@ -326,6 +326,29 @@ describe('Auto Scaling reconciler', () => {
     assert.ok((await members()).every((m) => versionOf(m) === '2'));
   });
 
+  test('launch before terminate on a larger group: every instance is replaced exactly once', async () => {
+    await create(10, { MaxSize: 20 });
+    await converge();
+    const before = ec2.launches.length;
+    await refreshes.start(CALLER, {
+      AutoScalingGroupName: name(),
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId, Version: '2' } },
+      Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 150, InstanceWarmup: 0 },
+    });
+    for (let i = 0; i < 60; i++) {
+      await pass();
+      const live = (await members()).filter((m) => m.lifecycle_state !== 'Terminating');
+      assert.ok(live.length <= 15, `at most 150% of 10 at once, saw ${live.length}`);
+      assert.ok(!(await members()).some((m) => m.lifecycle_state === 'Terminating' && versionOf(m) === '2'), 'no replacement is taken out again');
+      const [r] = await ctx.refreshes.ofGroup(CALLER, name());
+      if (r.status === 'Successful') break;
+      ec2.settle();
+    }
+    assert.equal((await ctx.refreshes.ofGroup(CALLER, name()))[0].status, 'Successful');
+    assert.equal(ec2.launches.length - before, 10, 'ten launches for ten instances');
+    assert.ok((await members()).every((m) => versionOf(m) === '2'));
+  });
+
   test('checkpoints pause; rollback returns to the previous version; cancel stops', async () => {
     await create(4);
     await converge();

@@ -52,7 +52,7 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string): Pr
     if (due > now) waitMs = due - now;
     else waitMs = await scaleOut(ctx, group, members, target, refresh.source, refresh.tag);
   } else if (active().length > target) {
-    await scaleIn(ctx, group, members, active().length - target);
+    await scaleIn(ctx, group, members, active().length - target, refresh.source);
   }
   const settled = active().length === target;
   if (settled && row.capacity_cause) await ctx.groups.update(scope, name, { capacity_cause: null });
@@ -136,11 +136,12 @@ async function scaleOut(ctx: AsgContext, group: Group, members: GroupInstanceRow
   return undefined;
 }
 
-async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[], excess: number): Promise<void> {
+/** `source` is what launches now (a refresh's target while one runs): instances not on it go first. */
+async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[], excess: number, source: Group['source']): Promise<void> {
   const active = members.filter((m) => m.lifecycle_state === 'Pending' || m.lifecycle_state === 'InService');
   const deleting = group.row.status === DELETING;
   const candidates = deleting ? active : active.filter((m) => m.protected_from_scale_in !== 1);
-  const { spec } = sourceTemplate(group.source);
+  const { spec } = sourceTemplate(source);
   let current: { templateId: string; version: number } | undefined;
   if (spec) {
     try {

@@ -150,8 +150,10 @@ export async function refreshStep(ctx: AsgContext, group: Group, members: GroupI
     plan.toReplace = plan.toReplace.filter((id) => id !== v.instance_id);
   }
   await save();
+  // launching first (MaxHealthyPercentage) never makes more new instances than this stretch allows
   const started = live.filter((m) => m.refresh_id === tag).length;
-  return { source, tag, extra: Math.max(0, Math.min(surge, plan.toReplace.length, upTo - started)), busy: true };
+  const room = upTo - started + (live.length - desired);
+  return { source, tag, extra: Math.max(0, Math.min(surge, plan.toReplace.length, room)), busy: true };
 }
 
 function progress(plan: RefreshPlan, updated: number): void {
