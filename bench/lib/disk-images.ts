@@ -1,6 +1,6 @@
 // Generated raw disk images for import benchmarks, written sparse: zero blocks are holes (no
 // disk space, read back from no disk), data blocks are distinct corpus blocks.
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { BLOCK_SIZE } from '../../src/blocks/block-size.js';
 import { distinctBlock, type Corpus } from './corpus.js';
 
@@ -28,6 +28,7 @@ export function writeImage(path: string, bytes: number, corpus: Corpus, isData: 
       writeSync(fd, block, 0, Math.min(BLOCK_SIZE, bytes - i * BLOCK_SIZE), i * BLOCK_SIZE);
       dataBlocks++;
     }
+    fsyncSync(fd); // an image at rest: the import must not pay for writing it back
   } finally {
     closeSync(fd);
   }

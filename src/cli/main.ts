@@ -7,6 +7,7 @@ import { StartupError, startServer } from '../server.js';
 import { callAdmin } from './admin-client.js';
 import { openOffline } from './offline.js';
 import { IMAGES_USAGE, ImagesUsageError, imagesCommand } from './images.js';
+import { Ec2Client } from './ec2-client.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
 
 const USAGE = `usage: imago <command> [options]
@@ -31,7 +32,11 @@ commands:
             snapshot of a running server, skipping zero blocks; re-running resumes
             --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
             --description D  --concurrency N  --allow-backing-file  --no-progress
-  export SNAPSHOT FILE   write a snapshot as a sparse raw image (--format F converts)
+            --register NAME     then register an AMI on the snapshot (--architecture A,
+                                default x86_64; --boot-mode M; --root-device-name D,
+                                default /dev/xvda)
+  export SNAPSHOT|AMI FILE   write a snapshot (an AMI: its root device's) as a sparse
+            raw image (--format F converts)
             --endpoint URL  --region R  --concurrency N  --no-progress
   (import/export sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; region from
    --region, AWS_REGION or AWS_DEFAULT_REGION, else us-east-1)
@@ -152,6 +157,10 @@ async function transfer(command: 'import' | 'export', args: string[]): Promise<v
       concurrency: { type: 'string' },
       'allow-backing-file': { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      register: { type: 'string' },
+      architecture: { type: 'string' },
+      'boot-mode': { type: 'string' },
+      'root-device-name': { type: 'string' },
     },
     strict: true,
   });
@@ -159,13 +168,33 @@ async function transfer(command: 'import' | 'export', args: string[]): Promise<v
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError('--concurrency must be 1..64');
   const progress = values['no-progress'] ? false : undefined;
   if (command === 'import') {
-    if (positionals.length !== 1) throw new UsageError('usage: imago import FILE');
-    const r = await importImage({ ...ebsTarget(values), file: positionals[0], format: values.format, description: values.description, concurrency, allowBackingFile: values['allow-backing-file'], progress });
-    process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (positionals.length !== 1) throw new UsageError('usage: imago import FILE [--register NAME]');
+    if (values.register === undefined && (values.architecture ?? values['boot-mode'] ?? values['root-device-name']) !== undefined) {
+      throw new UsageError('--architecture, --boot-mode and --root-device-name go with --register');
+    }
+    const target = ebsTarget(values);
+    const r = await importImage({ ...target, file: positionals[0], format: values.format, description: values.description, concurrency, allowBackingFile: values['allow-backing-file'], progress });
+    let imageId: string | undefined;
+    if (values.register !== undefined) {
+      const ec2 = new Ec2Client(target);
+      await ec2.waitForSnapshot(r.snapshotId);
+      imageId = await ec2.registerImage({
+        name: values.register,
+        snapshotId: r.snapshotId,
+        description: values.description,
+        architecture: values.architecture ?? 'x86_64',
+        bootMode: values['boot-mode'],
+        rootDeviceName: values['root-device-name'] ?? '/dev/xvda',
+      });
+    }
+    process.stdout.write(`${JSON.stringify(imageId ? { ...r, imageId } : r)}\n`);
   } else {
-    if (positionals.length !== 2) throw new UsageError('usage: imago export SNAPSHOT FILE');
-    const r = await exportSnapshot({ ...ebsTarget(values), snapshotId: positionals[0], file: positionals[1], format: values.format, concurrency, progress });
-    process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (positionals.length !== 2) throw new UsageError('usage: imago export SNAPSHOT|AMI FILE');
+    const target = ebsTarget(values);
+    const source = positionals[0];
+    const snapshotId = source.startsWith('ami-') ? await new Ec2Client(target).rootSnapshot(source) : source;
+    const r = await exportSnapshot({ ...target, snapshotId, file: positionals[1], format: values.format, concurrency, progress });
+    process.stdout.write(`${JSON.stringify({ snapshotId, ...r })}\n`);
   }
 }
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompleteSnapshotCommand, PutSnapshotBlockCommand, StartSnapshotCommand } from '@aws-sdk/client-ebs';
-import { DeleteSnapshotCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import { DeleteSnapshotCommand, DescribeImagesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { ROOT, removeDir, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { ebs, ec2 } from '../helpers/clients.js';
 
@@ -70,6 +70,41 @@ describe('import and export', () => {
     assert.ok(back.subarray(original.length, original.length + 8 * BLOCK).equals(Buffer.alloc(8 * BLOCK)));
     // sparse: the file holds only the written blocks
     assert.ok(statSync(out).blocks * 512 < 64 * BLOCK, `export is sparse (${statSync(out).blocks * 512} bytes allocated)`);
+  });
+
+  test('import --register makes an AMI on the snapshot; export of an AMI writes its root snapshot', async () => {
+    const src = join(dir, 'boot.raw');
+    const original = makeImage(src, 3);
+    const imported = imago(['import', src, '--endpoint', server.url, '--no-progress', '--register', 'corp-base-1', '--architecture', 'arm64', '--boot-mode', 'uefi', '--description', 'corp base']);
+    assert.equal(imported.status, 0, imported.stderr);
+    const { snapshotId, imageId } = JSON.parse(imported.stdout) as { snapshotId: string; imageId: string };
+    assert.match(imageId, /^ami-[0-9a-f]{17}$/);
+    const { Images } = await ec2(server.url, { account: { accessKeyId: '123456789012', secretAccessKey: 'x' } }).send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+    const image = Images![0];
+    assert.equal(image.Name, 'corp-base-1');
+    assert.equal(image.Description, 'corp base');
+    assert.equal(image.Architecture, 'arm64');
+    assert.equal(image.BootMode, 'uefi');
+    assert.equal(image.VirtualizationType, 'hvm');
+    assert.equal(image.RootDeviceName, '/dev/xvda');
+    assert.equal(image.BlockDeviceMappings![0].Ebs!.SnapshotId, snapshotId);
+
+    const out = join(dir, 'ami.raw');
+    const exported = imago(['export', imageId, out, '--endpoint', server.url, '--no-progress']);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.equal((JSON.parse(exported.stdout) as { snapshotId: string }).snapshotId, snapshotId);
+    assert.ok(readFileSync(out).subarray(0, original.length).equals(original));
+
+    // the name is taken now: AWS's error, and the snapshot stays imported
+    const again = imago(['import', src, '--endpoint', server.url, '--no-progress', '--register', 'corp-base-1']);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /InvalidAMIName\.Duplicate/);
+    const unknown = imago(['export', 'ami-0123456789abcdef0', out, '--endpoint', server.url, '--no-progress']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /InvalidAMIID\.NotFound/);
+    const misuse = imago(['import', src, '--architecture', 'arm64', '--endpoint', server.url]);
+    assert.equal(misuse.status, 2);
+    assert.match(misuse.stderr, /go with --register/);
   });
 
   test('qcow2 goes through qemu-img; images naming a backing file are refused', { skip: !hasQemu && 'qemu-img is not installed (.ci/run installs qemu-utils)' }, () => {
