@@ -185,13 +185,12 @@ function lowerHeaders(req: IncomingMessage): Record<string, string> {
 
 function send(res: ServerResponse, response: RawResponse, requestId: string): void {
   if (res.headersSent || res.destroyed) return;
-  const { body } = response;
+  const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
   res.writeHead(response.status, {
     'x-amzn-requestid': requestId,
     ...response.headers,
-    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+    'content-length': body.length,
   });
-  // a string body goes out in the same write as the headers, encoded straight from the string
   res.end(body);
 }
 

@@ -24,9 +24,17 @@ export class QueryProtocol implements ProtocolAdapter {
     this.known = new Set(model.allOperations);
   }
 
+  /** parsed once per request: operationOf and decode both need them */
+  private readonly parsed = new WeakMap<RawRequest, [string, string][]>();
+
   private params(req: RawRequest): [string, string][] {
     // GET puts the parameters in the query string; POST in the form body (EC2 accepts both).
-    return req.body.length > 0 ? formParams(req.body) : req.query;
+    let params = this.parsed.get(req);
+    if (!params) {
+      params = req.body.length > 0 ? formParams(req.body) : req.query;
+      this.parsed.set(req, params);
+    }
+    return params;
   }
 
   operationOf(req: RawRequest): string {
