@@ -64,7 +64,14 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
   const chunks = new FsChunkStore(join(config.dataDir, 'blocks'));
   const blocks = new BlockStorage(chunks, store.blockMaps);
-  const devices = new VolumeDevices(blocks, { load: (id) => store.volumes.overlay(id), put: (id, e) => store.volumes.putOverlay(id, e) });
+  // a device's flush ends with its overlay put: durable before the NBD client hears of it
+  const devices = new VolumeDevices(blocks, {
+    load: (id) => store.volumes.overlay(id),
+    put: async (id, e) => {
+      await store.volumes.putOverlay(id, e);
+      await store.barrier();
+    },
+  });
   const jobs = new JobRunner(store.jobs, log);
   const kms = kmsService({ store, dataDir: config.dataDir });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
@@ -136,6 +143,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     services,
     auth,
     log,
+    durable: () => store.barrier(),
     admin: {
       devMode: !principals,
       routes: [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace })],

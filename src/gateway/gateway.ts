@@ -22,6 +22,8 @@ export interface GatewayDeps {
   auth: Authenticator;
   admin: AdminDeps;
   log: Logger;
+  /** resolves once everything committed so far survives a power loss: awaited before every response */
+  durable?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -46,6 +48,11 @@ export class Gateway {
     const started = performance.now();
     const fields: LogFields = { requestId: randomUUID() };
     this.process(req, fields)
+      .then(async (response) => {
+        // nothing is acknowledged (nor shown: a reader may see another request's commit) before it is durable
+        await this.deps.durable?.();
+        return response;
+      })
       .catch((e: unknown) => {
         // last resort: something outside dispatch failed; never leak it
         this.deps.log.error('unhandled gateway failure', { requestId: fields.requestId, err: describe(e) });

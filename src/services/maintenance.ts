@@ -26,7 +26,7 @@ export class Maintenance {
         return ids;
       },
       overlayChunkIds: async () => (await store.volumes.allOverlayChunks()).map((r) => r.chunk_id),
-    });
+    }, () => store.barrier());
     blocks.clearCache();
     return collector.run(options);
   }

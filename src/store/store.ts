@@ -5,6 +5,7 @@ import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './dialects/sqlite.js';
+import type { WalBarrier } from './wal-barrier.js';
 import { AccountAttributesRepo } from './repos/account-attributes.js';
 import { IdempotencyRepo } from './repos/idempotency.js';
 import { KmsKeysRepo } from './repos/kms-keys.js';
@@ -51,7 +52,10 @@ export class Store {
   readonly catalog: CatalogRepo;
   readonly ssmParameters: SsmParametersRepo;
 
-  private constructor(readonly db: Kysely<Database>) {
+  private constructor(
+    readonly db: Kysely<Database>,
+    private readonly wal: WalBarrier,
+  ) {
     this.accountAttributes = new AccountAttributesRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.kmsKeys = new KmsKeysRepo(db);
@@ -75,8 +79,8 @@ export class Store {
 
   static async open(options: StoreOptions): Promise<Store> {
     mkdirSync(options.dataDir, { recursive: true });
-    const db = openSqlite(join(options.dataDir, 'metadata.sqlite'), { synchronous: options.durability });
-    const store = new Store(db);
+    const { db, wal } = openSqlite(join(options.dataDir, 'metadata.sqlite'), { durability: options.durability });
+    const store = new Store(db, wal);
     await store.migrate();
     return store;
   }
@@ -98,7 +102,16 @@ export class Store {
     });
   }
 
+  /**
+   * Resolves once every commit made before the call survives a power loss (with `durability:
+   * 'full'`; at once with 'normal'). Call it before acknowledging anything to anyone.
+   */
+  barrier(): Promise<void> {
+    return this.wal.barrier();
+  }
+
   async close(): Promise<void> {
-    await this.db.destroy(); // closes the underlying connection
+    await this.wal.close();
+    await this.db.destroy(); // closes the underlying connection (checkpointing and syncing the WAL)
   }
 }

@@ -43,6 +43,8 @@ export class GarbageCollector {
     private readonly chunks: ChunkStore,
     private readonly maps: BlockMapsRepo,
     private readonly roots: GcRoots,
+    /** makes the maps' deletion durable (the metadata store's barrier) before chunks go */
+    private readonly durable: () => Promise<void> = async () => undefined,
   ) {}
 
   private async liveness(now: Date): Promise<{ liveMaps: Set<string>; deadMaps: string[]; liveChunks: Set<string> }> {
@@ -95,6 +97,7 @@ export class GarbageCollector {
     if (options.dryRun) return { ...plan, dryRun: true, deletedMaps: 0, deletedChunks: 0, reclaimedBytes: 0 };
     // metadata first: once no map names a chunk, deleting the chunk cannot dangle
     await this.maps.delete(plan.deadMaps);
+    await this.durable();
     const { liveChunks } = await this.liveness(new Date());
     const cutoff = Date.parse(plan.cutoff);
     const candidates = new Set(plan.deadChunks.map((c) => c.id));

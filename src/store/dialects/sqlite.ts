@@ -1,24 +1,35 @@
 // The embedded default: SQLite in WAL mode through better-sqlite3. WAL keeps readers off the
-// writer's back, and a kill -9 at any moment leaves a database that opens consistent.
+// writer's back, and a kill -9 (or a power loss) at any moment leaves a database that opens
+// consistent; what has been acknowledged is durable through the WAL barrier (wal-barrier.ts).
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.js';
+import { WalBarrier } from '../wal-barrier.js';
 
 /** Prepared statements kept per SQL text (least recently used dropped beyond it). */
 const STATEMENT_CACHE = 1000;
 
 export interface SqliteOptions {
-  /** 'full' fsyncs every commit (survives power loss); 'normal' survives process crashes */
-  synchronous: 'full' | 'normal';
+  /**
+   * 'full' survives power loss: commits go to the WAL unsynced and `barrier()` (WalBarrier)
+   * syncs it before anything is acknowledged; 'normal' survives process crashes (no barrier).
+   */
+  durability: 'full' | 'normal';
 }
 
-export function openSqlite(path: string, options: SqliteOptions): Kysely<Database> {
+export interface SqliteHandle {
+  db: Kysely<Database>;
+  wal: WalBarrier;
+}
+
+export function openSqlite(path: string, options: SqliteOptions): SqliteHandle {
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
-  raw.pragma(`synchronous = ${options.synchronous.toUpperCase()}`);
+  raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const wal = new WalBarrier(`${path}-wal`, options.durability === 'full');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, wal) }) }), wal };
 }
 
 /**
@@ -27,7 +38,7 @@ export function openSqlite(path: string, options: SqliteOptions): Kysely<Databas
  * are reused per SQL text instead; one still being iterated (a streamed query) is busy, and a
  * second use of its text gets a fresh one.
  */
-function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(db: BetterSqlite3.Database, wal: WalBarrier): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => db.close(),
@@ -36,9 +47,11 @@ function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
       if (hit && !hit.busy) {
         cache.delete(sql); // most recently used last
         cache.set(sql, hit);
+        if (!hit.reader) wal.noteWrite();
         return hit;
       }
       const stmt = db.prepare(sql);
+      if (!stmt.reader) wal.noteWrite();
       if (!hit) {
         cache.set(sql, stmt);
         if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
