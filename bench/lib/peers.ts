@@ -62,12 +62,17 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** IMAGO_BENCH_NODE_ARGS: node options for the Imago server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+function nodeArgs(): string[] {
+  return (process.env.IMAGO_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export async function startImago(extraArgs: string[] = []): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'imago-bench-'));
   const creds = join(dir, 'credentials');
   writeFileSync(creds, `[bench]\naws_access_key_id = ${BENCH_KEY.accessKeyId}\naws_secret_access_key = ${BENCH_KEY.secretAccessKey}\naws_account_id = ${BENCH_KEY.accountId}\n`);
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...extraArgs], {
+  const child = spawn(process.execPath, [...nodeArgs(), 'bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -122,10 +122,19 @@ export class XmlSerializer {
       return (v) => {
         const items = v as unknown[];
         if (items.length === 0) return empty;
-        let out = open;
         const w = itemWriter();
-        for (const x of items) out += w(x);
-        return out + close;
+        if (items.length < 16) {
+          let out = open;
+          for (const x of items) out += w(x);
+          return out + close;
+        }
+        // a long list is joined, not concatenated: one flat string instead of a deep rope that
+        // every later use (its byte length, its encoding for the socket) would flatten again
+        const parts = new Array<string>(items.length + 2);
+        parts[0] = open;
+        for (let i = 0; i < items.length; i++) parts[i + 1] = w(items[i]);
+        parts[items.length + 1] = close;
+        return parts.join('');
       };
     }
     const keyTag = shape.key.xmlName ?? 'key';
