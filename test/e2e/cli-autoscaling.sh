@@ -85,6 +85,20 @@ out=$(ec2 describe-instances --instance-ids $ids --query 'Reservations[].Instanc
 out=$(asg describe-auto-scaling-groups --auto-scaling-group-names web --query 'AutoScalingGroups[0].LaunchTemplate.Version' --output text)
 [ "$out" = "2" ] && ok "the group now launches version 2" || fail "group version [$out]"
 
+# everything above survives a restart: the group, its instances, the refresh, images, template
+restart_imago dev --settle-ms 50
+out=$(asg describe-auto-scaling-groups --auto-scaling-group-names web --query 'AutoScalingGroups[0].LaunchTemplate.Version' --output text)
+[ "$out" = "2" ] && ok "after a restart the group still launches version 2" || fail "group version after restart [$out]"
+wait_for "4 instances in service after the restart" 4 in_service
+after=$(asg describe-auto-scaling-groups --auto-scaling-group-names web --query 'AutoScalingGroups[0].Instances[].InstanceId' --output text | tr '\t' '\n' | sort)
+[ "$after" = "$(printf '%s' "$ids" | tr '\t' '\n' | sort)" ] && ok "the same instances after the restart (none replaced)" || fail "instances changed across the restart: [$ids] -> [$after]"
+out=$(asg describe-instance-refreshes --auto-scaling-group-name web --instance-refresh-ids "$refresh" --query 'InstanceRefreshes[0].Status' --output text)
+[ "$out" = "Successful" ] && ok "the refresh is still Successful after the restart" || fail "refresh after restart [$out]"
+out=$(ec2 describe-images --image-ids "$ami_a" "$ami_b" --query 'length(Images)')
+[ "$out" = "2" ] && ok "both AMIs survive the restart" || fail "images after restart [$out]"
+out=$(ec2 describe-launch-template-versions --launch-template-id "$lt" --query 'length(LaunchTemplateVersions)')
+[ "$out" = "2" ] && ok "both launch template versions survive the restart" || fail "template versions after restart [$out]"
+
 run_aws_fail --endpoint-url "$dev_URL" autoscaling cancel-instance-refresh --auto-scaling-group-name web
 expect_contains "$OUT" "(ActiveInstanceRefreshNotFound)" "cancel with no active refresh is ActiveInstanceRefreshNotFound"
 run_aws_fail --endpoint-url "$dev_URL" autoscaling delete-auto-scaling-group --auto-scaling-group-name web

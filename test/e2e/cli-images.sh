@@ -99,6 +99,15 @@ ec2 enable-image-deprecation --image-id "$v1" --deprecate-at 2030-01-01T00:00:00
 out=$(ec2 describe-images --image-ids "$v1" --query 'Images[0].DeprecationTime' --output text)
 [ "$out" = "2030-01-01T00:00:00.000Z" ] && ok "enable-image-deprecation" || fail "deprecation [$out]"
 
+# the catalog as built so far survives a restart: copies, shares, tags, deprecation
+restart_imago dev --settle-ms 50
+out=$(ec2 describe-images --image-ids "$v1" --query 'Images[0].DeprecationTime' --output text)
+[ "$out" = "2030-01-01T00:00:00.000Z" ] && ok "after a restart: the deprecation time" || fail "deprecation after restart [$out]"
+out=$(ec2 describe-images --owners self --filters 'Name=tag:Version,Values=1.1.*' --query 'length(Images)')
+[ "$out" -ge 1 ] && ok "after a restart: tags still filter" || fail "tag filter after restart [$out]"
+out=$(ec2 describe-images --region us-west-2 --image-ids "$copy" --query 'Images[0].[Name,State]' --output text)
+[ "$out" = "app-1.2.0	available" ] && ok "after a restart: the cross-region copy" || fail "copy after restart [$out]"
+
 # deregister, then clean up the snapshot once no image uses it
 run_aws_fail --endpoint-url "$dev_URL" ec2 delete-snapshot --snapshot-id "$snap"
 expect_contains "$OUT" "(InvalidSnapshot.InUse)" "a snapshot used by an image cannot be deleted"

@@ -31,8 +31,10 @@ start_imago() {
   local name=$1
   shift
   local log="$WORK/$name.log"
+  : >"$log"
   node "$ROOT/bin/imago.mjs" serve --port 0 --data-dir "$WORK/$name-data" "$@" >"$log" 2>&1 &
   PIDS+=($!)
+  printf -v "${name}_PID" '%s' "$!"
   local url=""
   for _ in $(seq 1 100); do
     url=$(grep -o '"msg":"listening","url":"[^"]*"' "$log" 2>/dev/null | sed 's/.*"url":"\([^"]*\)"/\1/' || true)
@@ -45,6 +47,16 @@ start_imago() {
     exit 1
   fi
   printf -v "${name}_URL" '%s' "$url"
+}
+
+# restart_imago NAME [serve args...]: stops NAME's server gracefully (SIGTERM) and starts it
+# again on the same data directory; sets ${NAME}_URL anew (the port changes)
+restart_imago() {
+  local name=$1
+  local pid_var="${name}_PID"
+  kill -TERM "${!pid_var}"
+  wait "${!pid_var}" 2>/dev/null || true
+  start_imago "$@"
 }
 
 PASS=0
