@@ -14,7 +14,7 @@ import { Progress } from './progress.js';
 
 const GIB = 1024 ** 3;
 /** Uploads in flight: enough for the server's commit rounds to fill while one is being made durable. */
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 /** Blocks per read (2 MiB: the zero check stays in cache) and reads running ahead of it. */
 const READ_BLOCKS = 4;
 const READ_AHEAD = 2;
