@@ -324,7 +324,8 @@ export class FsChunkStore implements ChunkStore {
     const deadEnds = [...this.#deadEnds];
     const packs = [...this.#dirtyPacks];
     const dirs = [...this.#dirtyDirs];
-    if (!entries.length && !touches.length && !deadEnds.length && !packs.length && !dirs.length) return;
+    // nothing new: still make sure the last commit's sync happened (it may have failed)
+    if (!entries.length && !touches.length && !deadEnds.length && !packs.length && !dirs.length) return this.#index.durable();
     this.#dirtyPacks.clear();
     this.#dirtyDirs.clear();
     try {
@@ -353,6 +354,7 @@ export class FsChunkStore implements ChunkStore {
     }
     for (const [id, at] of touches) if (this.#touches.get(id) === at) this.#touches.delete(id);
     for (const [pack, end] of deadEnds) if (this.#deadEnds.get(pack) === end) this.#deadEnds.delete(pack);
+    await this.#index.durable();
     // Writers of sealed packs with nothing left to write or sync are closed.
     for (const [pack, writer] of this.#writers) {
       if (pack === this.#active.pack || writer.inflight > 0 || this.#dirtyPacks.has(pack)) continue;

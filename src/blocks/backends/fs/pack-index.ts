@@ -1,7 +1,9 @@
 // Where each chunk lives: a small SQLite database beside the packs (better-sqlite3, WAL,
-// synchronous=FULL so a commit is on disk when it returns, locked exclusively while open). Only records already fsynced in their
+// synchronous=FULL so a commit is on disk when it returns — except `commit`, the flush's hot
+// path, which syncs through `durable()` off the event loop —, locked exclusively while open). Only records already fsynced in their
 // pack are ever inserted, so an entry never points at missing or partial data.
 import BetterSqlite3 from 'better-sqlite3';
+import { WalBarrier } from '../../../store/wal-barrier.js';
 
 export type PackState = 'active' | 'sealed' | 'retired';
 
@@ -63,7 +65,12 @@ export class PackIndex {
   readonly #extendPack: BetterSqlite3.Statement<[number, number]>;
   readonly #move: BetterSqlite3.Statement<[number, number, Buffer, number, number]>;
 
+  readonly #wal: WalBarrier;
+  readonly #syncNormal: BetterSqlite3.Statement;
+  readonly #syncFull: BetterSqlite3.Statement;
+
   constructor(path: string) {
+    this.#wal = new WalBarrier(`${path}-wal`, true);
     this.#db = new BetterSqlite3(path, { timeout: 1000 });
     try {
       // One process owns a pack directory: two appending to the same pack would interleave
@@ -77,6 +84,8 @@ export class PackIndex {
       throw err;
     }
     this.#db.pragma('synchronous = FULL');
+    this.#syncNormal = this.#db.prepare('PRAGMA synchronous = NORMAL');
+    this.#syncFull = this.#db.prepare('PRAGMA synchronous = FULL');
     this.#db.exec(SCHEMA);
     this.#lookup = this.#db.prepare('SELECT pack, offset, size, written_at FROM chunks WHERE id = ?');
     this.#insert = this.#db.prepare(
@@ -98,13 +107,30 @@ export class PackIndex {
     return row && { pack: row.pack, offset: row.offset, size: row.size, writtenAt: row.written_at };
   }
 
-  /** One transaction: new entries, the pack lengths they extend to, refreshed write times. */
+  /**
+   * One transaction: new entries, the pack lengths they extend to, refreshed write times.
+   * Committed without an fsync (the WAL append only): durable once `durable()` resolves. Until
+   * then a power loss can only lose entries whose records are in their packs already, which
+   * the recovery scan indexes again. The other writes (switches, deletes) stay FULL: what
+   * follows them (removing pack files) must not outrun them.
+   */
   commit(entries: readonly IndexedChunk[], packEnds: ReadonlyMap<number, number>, touches: Iterable<[Buffer, number]>) {
-    this.#db.transaction(() => {
-      for (const e of entries) this.#insert.run(e.id, e.pack, e.offset, e.size, e.writtenAt);
-      for (const [pack, end] of packEnds) this.#extendPack.run(end, pack);
-      for (const [id, at] of touches) this.#touch.run(at, id);
-    })();
+    this.#syncNormal.run();
+    try {
+      this.#db.transaction(() => {
+        for (const e of entries) this.#insert.run(e.id, e.pack, e.offset, e.size, e.writtenAt);
+        for (const [pack, end] of packEnds) this.#extendPack.run(end, pack);
+        for (const [id, at] of touches) this.#touch.run(at, id);
+      })();
+    } finally {
+      this.#syncFull.run();
+    }
+    this.#wal.noteWrite();
+  }
+
+  /** Resolves once every `commit` before the call is on stable storage (one WAL fdatasync, shared). */
+  durable(): Promise<void> {
+    return this.#wal.barrier();
   }
 
   deleteMany(ids: readonly Buffer[]): void {
@@ -178,6 +204,7 @@ export class PackIndex {
   }
 
   close(): void {
-    this.#db.close();
+    void this.#wal.close();
+    this.#db.close(); // checkpoints and syncs the WAL
   }
 }
