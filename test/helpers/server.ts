@@ -30,8 +30,15 @@ export function tempDir(prefix = 'imago-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Data dirs startServer made itself: removed when the test process exits (a restart test reuses one until then). */
+const ownDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of ownDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dataDir = options.dataDir ?? tempDir();
+  let dataDir = options.dataDir;
+  if (!dataDir) ownDirs.add((dataDir = tempDir()));
   const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...(options.args ?? [])];
   if (options.credentials) args.push('--credentials', options.credentials);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
