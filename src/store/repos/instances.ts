@@ -1,6 +1,7 @@
 // Instances and their EBS attachments. A launch is one transaction: the instances, their
 // volumes and attachments, tags, the image's last launch time and the job that brings them up
 // (so one commit, one fsync, however many instances). Rows are ordered by `seq` (launch order).
+import { insertRows } from '../insert-rows.js';
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -19,14 +20,6 @@ export interface Launch {
   image: { imageId: string; lastLaunchedTime: string };
 }
 
-// SQLite allows 32766 bound values per statement
-const batchesOf = <T extends object>(rows: T[]): T[][] => {
-  if (rows.length === 0) return [];
-  const per = Math.max(1, Math.floor(30000 / Object.keys(rows[0]).length));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += per) out.push(rows.slice(i, i + per));
-  return out;
-};
 
 export interface Batch {
   volumes?: { ids: readonly string[]; set: Updateable<VolumesTable> }[];
@@ -87,10 +80,10 @@ export class InstancesRepo {
       const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', l.subnetId).where('state', '<>', 'terminated').execute();
       const instances = l.instances(new Set(used.map((u) => u.private_ip)));
       const { volumes, attachments } = l.volumes(instances);
-      for (const b of batchesOf(instances)) await trx.insertInto('instances').values(b).execute();
-      for (const b of batchesOf(volumes)) await trx.insertInto('volumes').values(b).execute();
-      for (const b of batchesOf(attachments)) await trx.insertInto('instance_volumes').values(b).execute();
-      for (const b of batchesOf(l.tags(instances, volumes))) await trx.insertInto('tags').values(b).execute();
+      await insertRows(trx, 'instances', instances);
+      await insertRows(trx, 'volumes', volumes);
+      await insertRows(trx, 'instance_volumes', attachments);
+      await insertRows(trx, 'tags', l.tags(instances, volumes));
       await trx.insertInto('jobs').values(l.job(instances)).execute();
       await trx.updateTable('images').set({ last_launched_time: l.image.lastLaunchedTime }).where('image_id', '=', l.image.imageId).execute();
       return { instances, volumes, attachments };

@@ -1,0 +1,58 @@
+// Many rows into one table, fast: Kysely builds and compiles an insert of N rows as an operation
+// tree of N x columns nodes (~0.6 ms for 100 instance rows, ~2 ms for 400 narrower ones here),
+// more than SQLite takes to insert them. Rows of one shape are written here as multi-row
+// INSERTs whose text is made directly (so the prepared statement is reused per batch size),
+// with the dialect's own placeholders (`?` or `$n`, found once by compiling a parameter).
+import { CompiledQuery, sql, type Insertable, type Kysely } from 'kysely';
+
+/** Bound values per statement: SQLite allows 32766, PostgreSQL 65535. */
+const MAX_VALUES = 30_000;
+
+const numberedPlaceholders = new WeakMap<object, boolean>();
+
+function numbered(db: Kysely<any>): boolean {
+  let known = numberedPlaceholders.get(db.getExecutor().adapter);
+  if (known === undefined) {
+    known = sql`${1}`.compile(db).sql.startsWith('$');
+    numberedPlaceholders.set(db.getExecutor().adapter, known);
+  }
+  return known;
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Inserts `rows` (all with the same keys, in the same order: rows made by one function) into
+ * `table`, in as few statements as the parameter limit allows. Runs on `db`, which may be a
+ * transaction. Rows of differing shapes, or with undefined values, go through Kysely's builder.
+ */
+export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: readonly Insertable<DB[T]>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] as object);
+  // (an undefined value means "the column's default" to Kysely: that row shape is left to it)
+  const sameShape = rows.every((r) => {
+    const keys = Object.keys(r as object);
+    return keys.length === columns.length && keys.every((k, i) => k === columns[i] && (r as Record<string, unknown>)[k] !== undefined);
+  });
+  if (!sameShape || columns.length === 0) {
+    await db.insertInto(table).values(rows as never).execute();
+    return;
+  }
+  const dollar = numbered(db as Kysely<any>);
+  const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length));
+  const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const batch = rows.slice(start, start + perStatement);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of batch) {
+      const slots: string[] = [];
+      for (const c of columns) {
+        params.push((row as Record<string, unknown>)[c]);
+        slots.push(dollar ? `$${params.length}` : '?');
+      }
+      tuples.push(`(${slots.join(', ')})`);
+    }
+    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', '), params));
+  }
+}
