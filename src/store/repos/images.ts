@@ -31,7 +31,7 @@ export interface ImageQuery {
   includeDisabled: boolean;
   /** ISO time: deprecation and the deregistered-visibility window are judged against it */
   now: string;
-  /** deregistered images stay visible to their owner while deregistered_at >= this */
+  /** deregistered images stay visible to their owner while deregistered_at > this (strictly: a window of 0 shows nothing) */
   deregisteredSince: string;
   columns: { column: ImageColumn; patterns: string[]; boolean?: boolean; text?: boolean }[];
   blockDevices: { column: BlockDeviceColumn; patterns: string[]; boolean?: boolean; text?: boolean }[];
@@ -250,7 +250,7 @@ export class ImagesRepo {
     const states: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
     if (q.includeDisabled) states.push(eb('images.state', '=', 'disabled'));
     // recently deregistered, unless it went to the Recycle Bin (which lists it instead)
-    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>=', q.deregisteredSince), eb('images.recycle_bin_until', 'is', null)]));
+    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>', q.deregisteredSince), eb('images.recycle_bin_until', 'is', null)]));
     return [eb.or(states)];
   }
 
