@@ -7,7 +7,6 @@ echo "# $("$AWS_BIN" --version 2>&1)"
 
 start_imago dev --settle-ms 50
 export AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 ssm() { "$AWS_BIN" --endpoint-url "$dev_URL" ssm "$@"; }
 
 # the latest Amazon Linux 2023, the way scripts find it

@@ -7,7 +7,6 @@ echo "# $("$AWS_BIN" --version 2>&1)"
 start_imago dev --settle-ms 50
 export AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
 ebs() { "$AWS_BIN" --endpoint-url "$dev_URL" ebs "$@"; }
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 sha256_b64() { node -e 'process.stdout.write(require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$1"; }
 
 out=$(ebs start-snapshot --volume-size 1 --description "cli upload" --tags Key=Name,Value=cli --timeout 60)

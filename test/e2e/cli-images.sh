@@ -10,8 +10,6 @@ start_imago dev --settle-ms 50
 ALICE=111111111111
 BOB=222222222222
 export AWS_ACCESS_KEY_ID=$ALICE AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
-as_bob() { AWS_ACCESS_KEY_ID=$BOB "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 
 # a snapshot to build from
 volume=$(ec2 create-volume --availability-zone us-east-1a --size 8 --query VolumeId --output text)

@@ -7,7 +7,6 @@ echo "# $("$AWS_BIN" --version 2>&1)"
 # transitions settle at once, so every waiter succeeds on its first poll (they sleep 15 s between)
 start_imago dev --settle-ms 0
 export AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 
 volume=$(ec2 create-volume --availability-zone us-east-1a --size 1 --query VolumeId --output text)
 ec2 wait volume-available --volume-ids "$volume"

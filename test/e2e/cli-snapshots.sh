@@ -7,21 +7,7 @@ start_imago dev --settle-ms 50
 ALICE=111111111111
 BOB=222222222222
 export AWS_ACCESS_KEY_ID=$ALICE AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
-as_bob() { AWS_ACCESS_KEY_ID=$BOB "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 
-# wait_for DESCRIPTION EXPECTED COMMAND...: polls (the CLI's own waiters sleep 15 s between polls)
-wait_for() {
-  local what=$1 want=$2
-  shift 2
-  local got=""
-  for _ in $(seq 1 200); do
-    got=$("$@")
-    [ "$got" = "$want" ] && return 0
-    sleep 0.05
-  done
-  fail "$what: expected [$want], last saw [$got]"
-}
 
 volume=$(ec2 create-volume --availability-zone us-east-1a --size 1 --query VolumeId --output text)
 wait_for "volume available" available ec2 describe-volumes --volume-ids "$volume" --query 'Volumes[0].State' --output text

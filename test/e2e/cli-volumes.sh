@@ -7,8 +7,6 @@ echo "# $("$AWS_BIN" --version 2>&1)"
 
 start_imago dev --settle-ms 50
 export AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
-ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
-as_bob() { AWS_ACCESS_KEY_ID=222222222222 "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
 
 out=$(ec2 create-volume --availability-zone us-east-1a --size 8 --volume-type gp3 --tag-specifications 'ResourceType=volume,Tags=[{Key=Name,Value=cli-data}]')
 expect_contains "$out" '"State": "creating"' "create-volume answers a creating volume"

@@ -59,6 +59,10 @@ restart_imago() {
   start_imago "$@"
 }
 
+# the CLI against the `dev` server (start_imago dev …), as its caller or as account 222222222222
+ec2() { "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
+as_bob() { AWS_ACCESS_KEY_ID=222222222222 "$AWS_BIN" --endpoint-url "$dev_URL" ec2 "$@"; }
+
 PASS=0
 ok() {
   PASS=$((PASS + 1))
