@@ -2,6 +2,8 @@
 // way a caller can see an image (owns it; it is public; it is shared with the caller's
 // account; shared with its organization or OU), each branch using its own index, with the
 // request's filters applied in every branch as SQL, ordered and paged by image id.
+import { addTo } from '../../group-by.js';
+import { idChunks } from '../id-chunks.js';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { Database, ImageBlockDevicesTable, ImagesTable } from '../schema.js';
 import { matchAny } from '../dialects/patterns.js';
@@ -115,18 +117,18 @@ export class ImagesRepo {
 
   async blockDevices(imageIds: readonly string[]): Promise<Map<string, ImageBlockDeviceRow[]>> {
     const out = new Map<string, ImageBlockDeviceRow[]>();
-    for (let i = 0; i < imageIds.length; i += 500) {
-      const rows = await this.db.selectFrom('image_block_devices').selectAll().where('image_id', 'in', imageIds.slice(i, i + 500) as string[]).orderBy('image_id').orderBy('position').execute();
-      for (const r of rows) out.set(r.image_id, [...(out.get(r.image_id) ?? []), r]);
+    for (const chunk of idChunks(imageIds)) {
+      const rows = await this.db.selectFrom('image_block_devices').selectAll().where('image_id', 'in', chunk).orderBy('image_id').orderBy('position').execute();
+      for (const r of rows) addTo(out, r.image_id, r);
     }
     return out;
   }
 
   async productCodes(imageIds: readonly string[]): Promise<Map<string, { product_code: string; type: string }[]>> {
     const out = new Map<string, { product_code: string; type: string }[]>();
-    for (let i = 0; i < imageIds.length; i += 500) {
-      const rows = await this.db.selectFrom('image_product_codes').selectAll().where('image_id', 'in', imageIds.slice(i, i + 500) as string[]).execute();
-      for (const r of rows) out.set(r.image_id, [...(out.get(r.image_id) ?? []), { product_code: r.product_code, type: r.type }]);
+    for (const chunk of idChunks(imageIds)) {
+      const rows = await this.db.selectFrom('image_product_codes').selectAll().where('image_id', 'in', chunk).execute();
+      for (const r of rows) addTo(out, r.image_id, { product_code: r.product_code, type: r.type });
     }
     return out;
   }

@@ -1,6 +1,7 @@
 // Instances and their EBS attachments. A launch is one transaction: the instances, their
 // volumes and attachments, tags, the image's last launch time and the job that brings them up
 // (so one commit, one fsync, however many instances). Rows are ordered by `seq` (launch order).
+import { idChunks, selectInChunks } from '../id-chunks.js';
 import { insertRows } from '../insert-rows.js';
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
@@ -38,8 +39,8 @@ export interface Batch {
  * `available` (`error` when the launch never gave them their key).
  */
 async function releaseVolumes(trx: Transaction<Database>, instanceIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < instanceIds.length; i += 500) {
-    const attached = await trx.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[]).execute();
+  for (const chunk of idChunks(instanceIds)) {
+    const attached = await trx.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', chunk).execute();
     const deleted = attached.filter((a) => a.delete_on_termination).map((a) => a.volume_id);
     const kept = attached.filter((a) => !a.delete_on_termination).map((a) => a.volume_id);
     if (deleted.length) {
@@ -172,8 +173,7 @@ export class InstancesRepo {
         .where((eb) => eb.or([eb('client_token', 'is', null), eb('launch_time', '<', keepTokensAfter)]))
         .execute();
       const ids = gone.map((g) => g.instance_id);
-      for (let i = 0; i < ids.length; i += 500) {
-        const batch = ids.slice(i, i + 500);
+      for (const batch of idChunks(ids)) {
         await trx.deleteFrom('instance_volumes').where('instance_id', 'in', batch).execute();
         await trx.deleteFrom('tags').where('resource_id', 'in', batch).execute();
         await trx.deleteFrom('instances').where('instance_id', 'in', batch).execute();
@@ -185,19 +185,11 @@ export class InstancesRepo {
   // ---- attachments ---------------------------------------------------------------------
 
   async attachments(instanceIds: readonly string[]): Promise<AttachmentRow[]> {
-    const out: AttachmentRow[] = [];
-    for (let i = 0; i < instanceIds.length; i += 500) {
-      out.push(...(await this.db.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[]).execute()));
-    }
-    return out;
+    return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', chunk).execute());
   }
 
   async attachmentsOfVolumes(volumeIds: readonly string[]): Promise<AttachmentRow[]> {
-    const out: AttachmentRow[] = [];
-    for (let i = 0; i < volumeIds.length; i += 500) {
-      out.push(...(await this.db.selectFrom('instance_volumes').selectAll().where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute()));
-    }
-    return out;
+    return selectInChunks(volumeIds, (chunk) => this.db.selectFrom('instance_volumes').selectAll().where('volume_id', 'in', chunk).execute());
   }
 
   /** Attaches a volume (and marks it in use) in one transaction. */
@@ -209,8 +201,8 @@ export class InstancesRepo {
   }
 
   async setAttachment(volumeIds: readonly string[], set: Updateable<InstanceVolumesTable>): Promise<void> {
-    for (let i = 0; i < volumeIds.length; i += 500) {
-      await this.db.updateTable('instance_volumes').set(set).where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute();
+    for (const chunk of idChunks(volumeIds)) {
+      await this.db.updateTable('instance_volumes').set(set).where('volume_id', 'in', chunk).execute();
     }
   }
 
@@ -220,26 +212,18 @@ export class InstancesRepo {
   }
 
   async getMany(instanceIds: readonly string[]): Promise<InstanceRow[]> {
-    const out: InstanceRow[] = [];
-    for (let i = 0; i < instanceIds.length; i += 500) {
-      out.push(...(await this.db.selectFrom('instances').selectAll().where('instance_id', 'in', instanceIds.slice(i, i + 500) as string[]).orderBy('seq').execute()));
-    }
-    return out;
+    return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('instances').selectAll().where('instance_id', 'in', chunk).orderBy('seq').execute());
   }
 
   async volumes(volumeIds: readonly string[]): Promise<Selectable<VolumesTable>[]> {
-    const out: Selectable<VolumesTable>[] = [];
-    for (let i = 0; i < volumeIds.length; i += 500) {
-      out.push(...(await this.db.selectFrom('volumes').selectAll().where('volume_id', 'in', volumeIds.slice(i, i + 500) as string[]).execute()));
-    }
-    return out;
+    return selectInChunks(volumeIds, (chunk) => this.db.selectFrom('volumes').selectAll().where('volume_id', 'in', chunk).execute());
   }
 
   /** A batch of state changes in one transaction (one commit however many instances). Returns the ids each transition moved. */
   async commit(b: Batch): Promise<string[][]> {
     return this.db.transaction().execute(async (trx) => {
       const inBatches = async (ids: readonly string[], f: (batch: string[]) => Promise<unknown>) => {
-        for (let i = 0; i < ids.length; i += 500) await f(ids.slice(i, i + 500) as string[]);
+        for (const chunk of idChunks(ids)) await f(chunk);
       };
       for (const v of b.volumes ?? []) await inBatches(v.ids, (ids) => trx.updateTable('volumes').set(v.set).where('volume_id', 'in', ids).execute());
       await inBatches(b.attached ?? [], (ids) => trx.updateTable('instance_volumes').set({ status: 'attached' }).where('volume_id', 'in', ids).execute());

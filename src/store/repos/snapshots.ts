@@ -1,4 +1,5 @@
 // EC2 snapshots and their createVolumePermission grants.
+import { addTo } from '../../group-by.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, SnapshotsTable } from '../schema.js';
 
@@ -89,7 +90,7 @@ export class SnapshotsRepo {
       .select(['snapshot_id', 'principal'])
       .where('snapshot_id', 'in', snapshotIds as string[])
       .execute();
-    for (const r of rows) out.set(r.snapshot_id, [...(out.get(r.snapshot_id) ?? []), r.principal]);
+    for (const r of rows) addTo(out, r.snapshot_id, r.principal);
     return out;
   }
 

@@ -1,5 +1,7 @@
 // Per-account tags on any EC2 resource: on a shared resource each account sees and sets only
 // its own tags (AWS does not share user tags with launch permissions).
+import { addTo } from '../../group-by.js';
+import { idChunks } from '../id-chunks.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -17,20 +19,16 @@ export class TagsRepo {
   /** Tags the account set on each resource, in key order. */
   async forResources(scope: Scope, resourceIds: readonly string[]): Promise<Map<string, { Key: string; Value: string }[]>> {
     const out = new Map<string, { Key: string; Value: string }[]>();
-    for (let i = 0; i < resourceIds.length; i += 500) {
+    for (const chunk of idChunks(resourceIds)) {
       const rows = await this.db
         .selectFrom('tags')
         .select(['resource_id', 'key', 'value'])
         .where('account_id', '=', scope.accountId)
-        .where('resource_id', 'in', resourceIds.slice(i, i + 500) as string[])
+        .where('resource_id', 'in', chunk)
         .orderBy('resource_id')
         .orderBy('key')
         .execute();
-      for (const r of rows) {
-        let list = out.get(r.resource_id);
-        if (!list) out.set(r.resource_id, (list = []));
-        list.push({ Key: r.key, Value: r.value });
-      }
+      for (const r of rows) addTo(out, r.resource_id, { Key: r.key, Value: r.value });
     }
     return out;
   }

@@ -8,6 +8,7 @@
 // retry with the same parameters (same reservation, same instances); other parameters are
 // IdempotentParameterMismatch, and a token whose instances are all terminated is
 // IdempotentInstanceTerminated. A DryRun never consumes a token.
+import { addTo } from '../../../group-by.js';
 import { randomBytes } from 'node:crypto';
 import type { RunInstancesRequest } from '../../../api/ec2/types.js';
 import { JobRunner } from '../../../jobs/job-runner.js';
@@ -113,7 +114,7 @@ export class InstanceLauncher {
   /** What the answer to RunInstances shows besides the rows, known without reading them back. */
   private context(plan: LaunchPlan, attachments: AttachmentRow[]): OutputContext {
     const byInstance = new Map<string, AttachmentRow[]>();
-    for (const a of attachments) byInstance.set(a.instance_id, [...(byInstance.get(a.instance_id) ?? []), a]);
+    for (const a of attachments) addTo(byInstance, a.instance_id, a);
     const tags = [...(plan.tags.get('instance') ?? []), ...plan.systemTags].map((t) => ({ Key: t.key, Value: t.value })).sort((a, b) => (a.Key < b.Key ? -1 : 1));
     return { attachments: byInstance, groupNames: plan.groups, tags: new Map([...byInstance.keys()].map((id) => [id, tags])) };
   }

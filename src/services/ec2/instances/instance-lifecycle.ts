@@ -12,6 +12,7 @@
 //                       the others detached
 //   instance.reboot     the driver's reboot; the state stays running
 //   instance.purge      terminated instances disappear after `terminatedVisibleMs`
+import { addTo } from '../../../group-by.js';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { DriverLaunchError } from '../../../compute/instance-driver.js';
@@ -237,7 +238,7 @@ export class InstanceLifecycle {
     for (const v of volumes) {
       if (v.state !== 'creating') continue;
       const k = v.encrypted ? `${v.account_id}|${v.region}|${v.snapshot_id}|${v.base_map_id}|${v.kms_key_arn}|${v.size_gib}` : 'plain';
-      groups.set(k, [...(groups.get(k) ?? []), v]);
+      addTo(groups, k, v);
     }
     const updates: { ids: string[]; set: Updateable<VolumesTable> }[] = [];
     const failed = new Set<string>();

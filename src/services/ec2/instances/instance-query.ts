@@ -2,6 +2,7 @@
 // reservation's instances stay together; pages are cut in SQL when only the state is filtered
 // (the common case at scale), otherwise the candidates are materialized and filtered in memory.
 // Terminated instances stay visible for `terminatedVisibleMs`, then are unknown.
+import { addTo } from '../../../group-by.js';
 import type { DescribeInstanceStatusRequest, DescribeInstancesRequest, Filter, InstanceStatus, Reservation } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
@@ -41,7 +42,7 @@ export class InstanceQuery {
     const groupIds = [...new Set(rows.flatMap(groupsOf))];
     const [attachments, groupNames, tags] = await Promise.all([this.deps.store.instances.attachments(ids), this.deps.groups.names(caller, groupIds), this.deps.store.tags.forResources(caller, ids)]);
     const byInstance = new Map<string, typeof attachments>();
-    for (const a of attachments) byInstance.set(a.instance_id, [...(byInstance.get(a.instance_id) ?? []), a]);
+    for (const a of attachments) addTo(byInstance, a.instance_id, a);
     return { attachments: byInstance, groupNames, tags };
   }
 

@@ -7,6 +7,7 @@
 // - RestorableByUserIds: `all` (public), `self` (owned or explicitly shared with the caller),
 //   an account id (the caller's snapshots explicitly shared with that account).
 // Several owners or restorable-by values widen the set (OR); the two parameters narrow it (AND).
+import { idChunks } from '../../../store/id-chunks.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { SnapshotRow } from '../../../store/repos/snapshots.js';
@@ -100,8 +101,8 @@ function parseRestorable(caller: Scope, values: readonly string[] | undefined): 
 async function permissionsOf(store: Store, rows: readonly SnapshotRow[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const ids = rows.map((r) => r.snapshot_id);
-  for (let i = 0; i < ids.length; i += 500) {
-    for (const [id, principals] of await store.snapshots.permissionsFor(ids.slice(i, i + 500))) out.set(id, principals);
+  for (const chunk of idChunks(ids)) {
+    for (const [id, principals] of await store.snapshots.permissionsFor(chunk)) out.set(id, principals);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 // CreateTags, DeleteTags, DescribeTags over the tag service.
+import { addTo } from '../../../group-by.js';
 import type { Operations, TagDescription } from '../../../api/ec2/types.js';
 import type { HandlerMap } from '../../../protocol/dispatch.js';
 import { compileFilters } from '../filters.js';
@@ -24,7 +25,7 @@ export function tagHandlers(tags: TagService): HandlerMap<Operations> {
     async DescribeTags(ctx, input) {
       const rows = await tags.list(ctx);
       const byResource = new Map<string, { Key: string; Value: string }[]>();
-      for (const r of rows) byResource.set(r.resourceId, [...(byResource.get(r.resourceId) ?? []), { Key: r.key, Value: r.value }]);
+      for (const r of rows) addTo(byResource, r.resourceId, { Key: r.key, Value: r.value });
       const match = compileFilters<TagDescription>(input.Filters, {
         fields: {
           key: (t) => t.Key,

@@ -1,0 +1,8 @@
+// Lists kept per key in a Map (rows grouped by image, instance, snapshot…).
+
+/** Appends `value` to the list under `key`, creating the list on first use. */
+export function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
