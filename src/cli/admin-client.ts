@@ -1,6 +1,6 @@
 // Talks to a running server's operator endpoints (/_imago/*), signing with the caller's AWS
 // credentials when it has some (needed when the server verifies signatures).
-import { signRequest } from '../protocol/sigv4.js';
+import { signedFetch } from './signed-fetch.js';
 
 export interface AdminTarget {
   endpoint: string;
@@ -11,16 +11,9 @@ export interface AdminTarget {
 export async function callAdmin(target: AdminTarget, method: string, path: string, query: Record<string, string | undefined> = {}): Promise<unknown> {
   const url = new URL(path, target.endpoint);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-  let headers: Record<string, string> = { host: url.host };
-  if (target.accessKeyId && target.secretAccessKey) {
-    headers = signRequest(
-      { method, path: url.pathname, rawQuery: url.searchParams.toString(), headers, body: Buffer.alloc(0) },
-      { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, region: 'us-east-1', service: 'imago' },
-    );
-  }
-  delete headers.host;
-  const res = await fetch(url, { method, headers });
-  const text = await res.text();
+  const key = target.accessKeyId && target.secretAccessKey ? { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, region: 'us-east-1', service: 'imago' } : undefined;
+  const res = await signedFetch(url, method, key);
+  const text = res.text;
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,7 +1,7 @@
 // The few EC2 calls `imago import --register` and `imago export ami-…` make: the EC2 query
 // protocol signed with Imago's own signer, no SDK dependency. Responses are read for the handful
 // of elements needed; an error envelope becomes an Ec2ApiError with AWS's code.
-import { signRequest } from '../protocol/sigv4.js';
+import { signedFetch } from './signed-fetch.js';
 import type { EbsClientOptions } from './ebs-client.js';
 
 export class Ec2ApiError extends Error {
@@ -65,14 +65,8 @@ export class Ec2Client {
     const form = new URLSearchParams({ Action: action, Version: '2016-11-15' });
     for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, v);
     const body = Buffer.from(form.toString());
-    const url = new URL('/', this.o.endpoint);
-    const headers = signRequest(
-      { method: 'POST', path: '/', rawQuery: '', headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body },
-      { accessKeyId: this.o.accessKeyId, secretAccessKey: this.o.secretAccessKey, region: this.o.region, service: 'ec2' },
-    );
-    delete headers.host;
-    const res = await fetch(url, { method: 'POST', headers, body });
-    const text = await res.text();
+    const res = await signedFetch(new URL('/', this.o.endpoint), 'POST', { ...this.o, service: 'ec2' }, body, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' });
+    const text = res.text;
     if (!res.ok) throw new Ec2ApiError(xmlText(text, 'Code') ?? 'Error', res.status, xmlText(text, 'Message') ?? text.slice(0, 200));
     return text;
   }
