@@ -30,6 +30,7 @@ import { createComputeDomain } from './services/ec2/compute-domain.js';
 import { Catalog } from './services/ec2/catalog/catalog.js';
 import { CatalogFileError } from './services/ec2/catalog/catalog-file.js';
 import { catalogAdminRoutes } from './services/ec2/catalog/catalog-admin.js';
+import { builtImageAdminRoutes } from './services/ec2/catalog/built-image-admin.js';
 import { REGIONS } from './config/regions.js';
 import { LaunchTemplateService } from './services/ec2/launch-templates/launch-template-service.js';
 
@@ -146,7 +147,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     durable: () => store.barrier(),
     admin: {
       devMode: !principals,
-      routes: [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace })],
+      routes: [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace }), ...builtImageAdminRoutes({ store, blocks, catalog, log })],
       reset,
       gc: (o) => maintenance.gc(o),
       fsck: (o) => maintenance.fsck(o),

@@ -8,11 +8,11 @@ export interface AdminTarget {
   secretAccessKey?: string;
 }
 
-export async function callAdmin(target: AdminTarget, method: string, path: string, query: Record<string, string | undefined> = {}): Promise<unknown> {
+export async function callAdmin(target: AdminTarget, method: string, path: string, query: Record<string, string | undefined> = {}, json?: unknown): Promise<unknown> {
   const url = new URL(path, target.endpoint);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const key = target.accessKeyId && target.secretAccessKey ? { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, region: 'us-east-1', service: 'imago' } : undefined;
-  const res = await signedFetch(url, method, key);
+  const res = json === undefined ? await signedFetch(url, method, key) : await signedFetch(url, method, key, Buffer.from(JSON.stringify(json)), { 'content-type': 'application/json' });
   const text = res.text;
   let body: unknown;
   try {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BLOCK_SIZE, isZeroBlock } from '../blocks/block-size.js';
 import { EbsClient, type EbsClientOptions } from './ebs-client.js';
-import { ImageReader } from './image-reader.js';
+import { ImageReader } from '../blocks/image-reader.js';
 import { Progress } from './progress.js';
 
 const GIB = 1024 ** 3;

@@ -1,8 +1,10 @@
-// The public image catalog's rows: its state (anchor date, fingerprint, disk maps), the bulk
-// seeding of its images and snapshots (insert-or-ignore, one transaction, so a startup writes
-// hundreds of rows with one commit), and AWS Marketplace subscriptions.
+// The public image catalog's rows: its state (anchor date, fingerprint, disk maps, imported
+// builds), the bulk seeding of its images and snapshots (insert-or-ignore, one transaction, so a
+// startup writes hundreds of rows with one commit) with the deprecation of retired entries, and
+// AWS Marketplace subscriptions.
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { idChunks } from '../id-chunks.js';
 
 export interface CatalogRows {
   snapshots: Insertable<Database['snapshots']>[];
@@ -36,8 +38,11 @@ export class CatalogRepo {
     return (await this.db.selectFrom('catalog_state').select('value').where('key', '=', key).executeTakeFirst())?.value;
   }
 
-  /** Inserts what is missing (rows already present are left as they are), and state entries. */
-  async seed(rows: CatalogRows, state: Record<string, string> = {}): Promise<void> {
+  /**
+   * Inserts what is missing (rows already present are left as they are) and state entries, and
+   * deprecates `deprecate.imageIds` at `deprecate.time` unless they were deprecated earlier.
+   */
+  async seed(rows: CatalogRows, state: Record<string, string> = {}, deprecate: { imageIds: string[]; time: string } = { imageIds: [], time: '' }): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const [key, value] of Object.entries(state)) {
         await trx.insertInto('catalog_state').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
@@ -57,6 +62,14 @@ export class CatalogRepo {
       await put('image_block_devices', rows.blockDevices);
       await put('image_launch_permissions', rows.launchPermissions);
       await put('image_product_codes', rows.productCodes);
+      for (const ids of idChunks(deprecate.imageIds)) {
+        await trx
+          .updateTable('images')
+          .set({ deprecation_time: deprecate.time })
+          .where('image_id', 'in', ids)
+          .where((eb) => eb.or([eb('deprecation_time', 'is', null), eb('deprecation_time', '>', deprecate.time)]))
+          .execute();
+      }
     });
   }
 

@@ -7,8 +7,10 @@
 // seeded), so a fresh server always has current, undeprecated images and their names carry
 // plausible dates; the anchor is stored, so a data directory's catalog never changes under its
 // users. One older Amazon Linux 2 release is already deprecated (AWS hides it from other
-// accounts' listings unless asked), as real catalogs have.
+// accounts' listings unless asked), as real catalogs have. Disks are placeholders (base-disk.ts)
+// except where an image was built and imported (built-images.ts): Debian 12 amd64 boots.
 import { AMAZON, CANONICAL, DEBIAN, MARKETPLACE, defaultDeprecation, type CatalogImage, type CatalogParameter } from './catalog-spec.js';
+import type { BuiltImageRecord, BuiltImages } from './built-image-record.js';
 
 const DAY = 86_400_000;
 const AL = '/aws/service/ami-amazon-linux-latest/';
@@ -194,26 +196,42 @@ function ubuntu(anchor: Date): CatalogImage[] {
   return out;
 }
 
-function debian(anchor: Date): CatalogImage[] {
-  const out: CatalogImage[] = [];
+/** Debian's build serial for a release date: it grows with every (daily) build. */
+export function debianSerial(date: Date): number {
+  return 1894 + Math.floor((date.getTime() - Date.parse('2024-10-04T00:00:00Z')) / DAY / 2);
+}
+
+/** The recipe whose build replaces the Debian 12 amd64 placeholder (images/debian-12). */
+export const DEBIAN_12_RECIPE = 'debian-12';
+
+/** An imported build's `YYYYMMDD-N` (release date, serial), as in Debian's image names. */
+function buildStamp(b: BuiltImageRecord): string {
+  return `${b.builtAt.slice(0, 10).replace(/-/g, '')}-${b.serial}`;
+}
+
+/** An imported Debian 12 build's name, which is also its catalog key. */
+export function debian12BuildName(b: BuiltImageRecord): string {
+  return `debian-12-amd64-${buildStamp(b)}`;
+}
+
+function debian(anchor: Date, built: BuiltImages): { images: CatalogImage[]; retired: string[] } {
+  const images: CatalogImage[] = [];
+  const retired: string[] = [];
   for (const d of [
     { version: '12', codename: 'bookworm', r: release(anchor, 8, '23:32:40') },
     { version: '13', codename: 'trixie', r: release(anchor, 8, '23:51:06') },
   ]) {
-    // Debian's build serial grows with every daily build
-    const serial = 1894 + Math.floor((d.r.date.getTime() - Date.parse('2024-10-04T00:00:00Z')) / DAY / 2);
-    const build = `${d.r.stamp}-${serial}`;
     for (const arch of ['x86_64', 'arm64']) {
       const a = UBUNTU_ARCH[arch];
-      const name = `debian-${d.version}-${a}-${build}`;
-      out.push(
-        linux({
+      const entry = (build: string, created: Date, o: Partial<CatalogImage> = {}) => {
+        const name = `debian-${d.version}-${a}-${build}`;
+        return linux({
           key: name,
           owner: DEBIAN,
           name,
           description: `Debian ${d.version} (${build})`,
           architecture: arch,
-          created: d.r.date,
+          created,
           rootDeviceName: '/dev/xvda',
           volumeType: 'gp2',
           parameters: [
@@ -221,11 +239,21 @@ function debian(anchor: Date): CatalogImage[] {
             image(`/aws/service/debian/release/${d.codename}/latest/${a}`),
             image(`/aws/service/debian/release/${d.version}/${build}/${a}`),
           ],
-        }),
-      );
+          ...o,
+        });
+      };
+      const placeholder = entry(`${d.r.stamp}-${debianSerial(d.r.date)}`, d.r.date);
+      const b = d.version === '12' && arch === 'x86_64' ? built[DEBIAN_12_RECIPE] : undefined;
+      if (!b) {
+        images.push(placeholder);
+        continue;
+      }
+      // the real, bootable image: BIOS (GRUB in the MBR) and UEFI (GRUB on its ESP) both boot it
+      images.push(entry(buildStamp(b), new Date(b.builtAt), { bootMode: 'uefi-preferred', disk: { mapId: b.mapId } }));
+      retired.push(placeholder.key, ...b.retired);
     }
   }
-  return out;
+  return { images, retired };
 }
 
 /** Two AWS Marketplace products (launching them needs a subscription). */
@@ -253,7 +281,15 @@ function marketplace(anchor: Date): CatalogImage[] {
   );
 }
 
-/** The built-in catalog for an anchor day. */
-export function builtinCatalog(anchor: Date): CatalogImage[] {
-  return [...amazonLinux2023(anchor), ...amazonLinux2(anchor), ...ubuntu(anchor), ...debian(anchor), ...marketplace(anchor)];
+/**
+ * The built-in catalog for an anchor day, with the images built and imported here in place of
+ * their placeholders; `retired`: catalog keys those replaced (their rows, if seeded before,
+ * are deprecated: hidden from others' listings, still launchable).
+ */
+export function builtinCatalog(anchor: Date, built: BuiltImages = {}): { images: CatalogImage[]; retired: string[] } {
+  const debianImages = debian(anchor, built);
+  return {
+    images: [...amazonLinux2023(anchor), ...amazonLinux2(anchor), ...ubuntu(anchor), ...debianImages.images, ...marketplace(anchor)],
+    retired: debianImages.retired,
+  };
 }

@@ -25,8 +25,8 @@ export interface CatalogParameter {
   dataType: 'text' | 'aws:ec2:image';
 }
 
-/** The disk behind an image's root volume. */
-export type CatalogDisk = { builtin: string } | { snapshotId: string };
+/** The disk behind an image's root volume: a built-in base disk, a snapshot's data, or a stored block map (a built image). */
+export type CatalogDisk = { builtin: string } | { snapshotId: string } | { mapId: string };
 
 export interface CatalogImage {
   /** unique in the catalog and stable: image and snapshot ids derive from it (and the region) */

@@ -5,11 +5,14 @@
 // fingerprint of what was seeded are stored; a restart with the same catalog writes nothing.
 // Otherwise each base disk is written once through BlockStorage (its blocks are content
 // addressed, so a rewrite stores nothing new) into one sealed map that every region's snapshot
-// shares, and the missing rows are inserted in one transaction.
+// shares, and the missing rows are inserted in one transaction. Images built and imported into
+// the data directory (built-images.ts) replace their placeholders; the rows of what they replaced
+// are deprecated in the same transaction (rows are otherwise never updated).
 import { createHash } from 'node:crypto';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { Store } from '../../../store/store.js';
-import { anchorOf, builtinCatalog } from './builtin-catalog.js';
+import { anchorOf, builtinCatalog, DEBIAN_12_RECIPE } from './builtin-catalog.js';
+import { readBuiltImage, type BuiltImages } from './built-image-record.js';
 import { buildBaseDisk, type BaseDisk } from './base-disk.js';
 import { CatalogFileError, readCatalogFile } from './catalog-file.js';
 import { addImageRows, catalogId, emptyRows, type DiskMap, type RowFactory } from './catalog-rows.js';
@@ -55,12 +58,14 @@ export class Catalog {
   async seed(): Promise<SeedResult> {
     const { store } = this.deps;
     const storedAnchor = await store.catalog.state('anchor');
-    const anchor = storedAnchor ? new Date(storedAnchor) : anchorOf((this.deps.now ?? (() => new Date()))());
+    const anchor = storedAnchor ? new Date(storedAnchor) : anchorOf(this.now());
     const file = this.deps.dataDir ? readCatalogFile(this.deps.dataDir, anchor) : { images: [], text: '' };
-    const specs = [...builtinCatalog(anchor), ...file.images];
+    const builtin = builtinCatalog(anchor, await this.builtImages());
+    const specs = [...builtin.images, ...file.images];
     this.check(specs);
+    const retired = builtin.retired;
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ v: ROWS_VERSION, regions: this.deps.regions, specs }))
+      .update(JSON.stringify({ v: ROWS_VERSION, regions: this.deps.regions, specs, ...(retired.length ? { retired } : {}) }))
       .digest('hex');
     const warnings: string[] = [];
     // a stored fingerprint means every entry was seeded (a skipped one leaves it unset)
@@ -73,13 +78,19 @@ export class Catalog {
       for (const spec of seeded) {
         for (const region of spec.regions ?? this.deps.regions) addImageRows(rows, spec, region, maps.get(diskKey(spec))!, this.deps.newRow);
       }
-      // rows and state in one commit
-      await store.catalog.seed(rows, { ...state, anchor: anchor.toISOString(), ...(warnings.length ? {} : { fingerprint }) });
+      // rows, state and retirements in one commit
+      const deprecate = { imageIds: retired.flatMap((key) => this.deps.regions.map((region) => catalogId('ami', region, key))), time: this.now().toISOString() };
+      await store.catalog.seed(rows, { ...state, anchor: anchor.toISOString(), ...(warnings.length ? {} : { fingerprint }) }, deprecate);
       wrote = true;
     }
     this.images = seeded;
     this.parameters = new PublicParameters(seeded);
     return { anchor: anchor.toISOString(), images: seeded.length, wrote, warnings };
+  }
+
+  /** Every served region. */
+  get regions(): readonly string[] {
+    return this.deps.regions;
   }
 
   /** The catalog's images as seeded (every region unless an entry lists its regions). */
@@ -94,6 +105,16 @@ export class Catalog {
 
   publicParameters(): PublicParameters {
     return this.parameters;
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  /** Builds imported into this data directory whose block map is still stored. */
+  private async builtImages(): Promise<BuiltImages> {
+    const record = await readBuiltImage(this.deps.store, DEBIAN_12_RECIPE);
+    return record && (await this.deps.blocks.getMap(record.mapId))?.sealed ? { [DEBIAN_12_RECIPE]: record } : {};
   }
 
   private check(specs: readonly CatalogImage[]): void {
@@ -130,6 +151,10 @@ export class Catalog {
         else toWrite.push({ key, stateKey, disk });
         continue;
       }
+      if ('mapId' in spec.disk) {
+        maps.set(key, { mapId: spec.disk.mapId, sizeGiB: (await blocks.getMap(spec.disk.mapId))!.size_bytes / GIB });
+        continue;
+      }
       const snap = await store.snapshots.get(spec.disk.snapshotId);
       if (!snap || snap.state !== 'completed' || snap.encrypted) {
         warnings.push(`catalog image ${spec.name} skipped: snapshot ${spec.disk.snapshotId} ${!snap ? 'does not exist' : snap.encrypted ? 'is encrypted (public images cannot be)' : `is ${snap.state}`}`);
@@ -157,5 +182,6 @@ export class Catalog {
 }
 
 function diskKey(spec: CatalogImage): string {
-  return 'builtin' in spec.disk ? `builtin:${spec.disk.builtin}` : `snapshot:${spec.disk.snapshotId}`;
+  const d = spec.disk;
+  return 'builtin' in d ? `builtin:${d.builtin}` : 'mapId' in d ? `map:${d.mapId}` : `snapshot:${d.snapshotId}`;
 }

@@ -1,4 +1,4 @@
-// Reading a raw disk image in order, a few pieces ahead, for `imago import`.
+// Reading a raw disk image in order, a few pieces ahead (`imago import`, the catalog's built images).
 //
 // With O_DIRECT where the filesystem allows it: a hole of a sparse image then comes back as
 // zeros written straight into our buffer (tens of GB/s here), where an ordinary read makes the
