@@ -33,6 +33,10 @@ import { catalogAdminRoutes } from './services/ec2/catalog/catalog-admin.js';
 import { builtImageAdminRoutes } from './services/ec2/catalog/built-image-admin.js';
 import { REGIONS } from './config/regions.js';
 import { LaunchTemplateService } from './services/ec2/launch-templates/launch-template-service.js';
+import { ComputeUnavailable, createDriver } from './compute/create-driver.js';
+import type { InstanceDriver } from './compute/instance-driver.js';
+import { PublicAddressPool } from './services/ec2/networking/public-addresses.js';
+import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
 
 export class StartupError extends Error {}
 
@@ -41,6 +45,8 @@ export interface RunningServer {
   port: number;
   /** the NBD server's port, when --nbd-port was given */
   nbdPort?: number;
+  /** what runs instances: qemu or none */
+  compute: string;
   close(): Promise<void>;
 }
 
@@ -74,6 +80,20 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     },
   });
   const jobs = new JobRunner(store.jobs, log);
+  const masterKey = loadMasterKey(config.dataDir);
+  let driver: InstanceDriver;
+  try {
+    ({ driver } = await createDriver(
+      { compute: config.compute, dataDir: config.dataDir, memoryMiB: config.computeMemoryMiB, stopTimeoutMs: config.vmStopTimeoutMs, bootTimeoutMs: config.vmBootTimeoutMs },
+      masterKey,
+      (level, msg, fields) => log.log(level, msg, fields),
+    ));
+  } catch (e) {
+    await chunks.close();
+    await store.close();
+    if (e instanceof ComputeUnavailable) throw new StartupError(e.message);
+    throw e;
+  }
   const kms = kmsService({ store, dataDir: config.dataDir });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
@@ -100,7 +120,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     ),
   });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
-  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs, references: images.references });
+  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs, references: images.references, driver, addresses: new PublicAddressPool(config.publicAddressPool) });
   compute.instances.setLaunchSources({
     launchTemplates: launchTemplates.resolve,
     imageParameters: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`),
@@ -125,19 +145,27 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey: loadMasterKey(config.dataDir), durability: config.durability }), ssm]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm]) services.set(def.id, def);
   jobs.start();
+  // in the background: the public images that boot are imported (or built) into this data dir
+  const publishBuiltImages = () => {
+    if (driver.name === 'qemu') void ensureBuiltImages({ store, blocks, catalog, log, cacheDir: config.imageCache, build: config.buildImages });
+  };
+  if (driver.name === 'qemu') void compute.instances.lifecycle.resumeRunning().catch((e: unknown) => log.error('instances not resumed', { err: String(e) }));
+  publishBuiltImages();
   const nbd = config.nbdPort === undefined ? undefined : new NbdServer({ resolve: nbdExports({ store, blocks, storage }), log: (level, msg, fields) => log.log(level, msg, fields), preferredBlockSize: BLOCK_SIZE });
 
   const reset = async () => {
     await nbd?.disconnectAll(); // their devices are about to be forgotten
     await jobs.stop();
+    await driver.close();
     devices.reset();
     blocks.clearCache();
     await store.wipe();
     await chunks.clear();
     await seedCatalog();
     jobs.start();
+    publishBuiltImages();
   };
 
   const gateway = new Gateway({
@@ -185,11 +213,12 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       server.closeAllConnections();
       await done;
       await jobs.stop();
+      await driver.close(); // guests shut down; their disks' writes are flushed to the volumes
       await nbd?.close(); // clients' in-flight requests answered, their exports released (flushed)
       await devices.flushAll();
       await chunks.close();
       await store.close();
     })());
 
-  return { url, port, nbdPort, close };
+  return { url, port, nbdPort, compute: driver.name, close };
 }

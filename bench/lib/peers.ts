@@ -72,7 +72,7 @@ export async function startImago(extraArgs: string[] = []): Promise<Peer> {
   const creds = join(dir, 'credentials');
   writeFileSync(creds, `[bench]\naws_access_key_id = ${BENCH_KEY.accessKeyId}\naws_secret_access_key = ${BENCH_KEY.secretAccessKey}\naws_account_id = ${BENCH_KEY.accountId}\n`);
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs(), 'bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...extraArgs], {
+  const child = spawn(process.execPath, [...nodeArgs(), 'bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...(extraArgs.includes('--compute') ? [] : ['--compute', 'none']), ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

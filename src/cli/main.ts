@@ -9,6 +9,7 @@ import { openOffline } from './offline.js';
 import { IMAGES_USAGE, ImagesUsageError, imagesCommand } from './images.js';
 import { Ec2Client } from './ec2-client.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
+import { PublicAddressPool } from '../services/ec2/networking/public-addresses.js';
 
 const USAGE = `usage: imago <command> [options]
 
@@ -28,6 +29,18 @@ commands:
                                 before it is unknown (default 3600000)
             --nbd-port N        serve volumes (vol-…) and snapshots (snap-…) over NBD on
                                 this port of --host (0 picks a free port); loopback only
+            --compute MODE      auto (default): instances are QEMU VMs when qemu-system-x86_64
+                                and socat are installed, else nothing boots; qemu | none
+            --compute-memory-mib N  memory for all running VMs (default: half the host's);
+                                a launch beyond it is InsufficientInstanceCapacity
+            --public-address-pool CIDR  loopback block of running instances' public
+                                addresses (default 127.100.0.0/16)
+            --vm-stop-timeout-ms N  a guest's time to shut down before it is forced off
+                                (default 60000)
+            --vm-boot-timeout-ms N  a guest not up this long fails its status check
+                                (default 600000)
+            --image-cache DIR   built images (default $IMAGO_IMAGE_CACHE or ~/.cache/imago/images)
+            --no-build-images   with qemu, do not build missing public images at start-up
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
             snapshot of a running server, skipping zero blocks; re-running resumes
             --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
@@ -71,6 +84,13 @@ function serveConfig(args: string[]): ImagoConfig {
       'deregistered-visible-ms': { type: 'string' },
       'terminated-visible-ms': { type: 'string' },
       'nbd-port': { type: 'string' },
+      compute: { type: 'string' },
+      'compute-memory-mib': { type: 'string' },
+      'public-address-pool': { type: 'string' },
+      'vm-stop-timeout-ms': { type: 'string' },
+      'vm-boot-timeout-ms': { type: 'string' },
+      'image-cache': { type: 'string' },
+      'no-build-images': { type: 'boolean' },
     },
     strict: true,
   });
@@ -88,6 +108,22 @@ function serveConfig(args: string[]): ImagoConfig {
   if (!Number.isInteger(terminatedVisibleMs) || terminatedVisibleMs < 0) throw new UsageError('--terminated-visible-ms must be a whole number of milliseconds');
   const nbdPort = values['nbd-port'] === undefined ? undefined : Number(values['nbd-port']);
   if (nbdPort !== undefined && (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535)) throw new UsageError(`--nbd-port must be 0..65535, got ${values['nbd-port']}`);
+  const compute = (values.compute ?? DEFAULTS.compute) as ImagoConfig['compute'];
+  if (!['auto', 'qemu', 'none'].includes(compute)) throw new UsageError(`--compute must be auto, qemu or none, got ${values.compute}`);
+  const computeMemoryMiB = values['compute-memory-mib'] === undefined ? undefined : Number(values['compute-memory-mib']);
+  if (computeMemoryMiB !== undefined && (!Number.isInteger(computeMemoryMiB) || computeMemoryMiB < 0)) throw new UsageError('--compute-memory-mib must be a whole number of MiB');
+  const wholeMs = (name: string, fallback: number) => {
+    const v = values[name as keyof typeof values];
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number of milliseconds`);
+    return n;
+  };
+  const publicAddressPool = values['public-address-pool'] ?? DEFAULTS.publicAddressPool;
+  try {
+    new PublicAddressPool(publicAddressPool);
+  } catch (e) {
+    throw new UsageError(`--public-address-pool: ${(e as Error).message}`);
+  }
   const defaultAccount = values['default-account'];
   if (defaultAccount !== undefined && !/^\d{12}$/.test(defaultAccount)) throw new UsageError('--default-account must be 12 digits');
   return {
@@ -102,6 +138,13 @@ function serveConfig(args: string[]): ImagoConfig {
     deregisteredVisibleMs,
     terminatedVisibleMs,
     nbdPort,
+    compute,
+    computeMemoryMiB,
+    publicAddressPool,
+    vmStopTimeoutMs: wholeMs('vm-stop-timeout-ms', DEFAULTS.vmStopTimeoutMs),
+    vmBootTimeoutMs: wholeMs('vm-boot-timeout-ms', DEFAULTS.vmBootTimeoutMs),
+    imageCache: values['image-cache'],
+    buildImages: !values['no-build-images'],
   };
 }
 
@@ -113,6 +156,7 @@ async function serve(args: string[]): Promise<void> {
     url: server.url,
     port: server.port,
     nbdPort: server.nbdPort,
+    compute: server.compute,
     dataDir: config.dataDir,
     auth: config.credentialsFile ? 'verify' : 'dev',
   });

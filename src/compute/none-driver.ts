@@ -1,19 +1,42 @@
 // The `none` driver: nothing boots. Every transition succeeds at once, so instances move through
 // AWS's states on the EC2 side's timers alone; their volumes stay real and reachable over NBD.
-import type { InstanceDriver } from './instance-driver.js';
+import type { InstanceDriver, InstanceHealth } from './instance-driver.js';
 
 export class NoneDriver implements InstanceDriver {
   readonly name = 'none';
+  readonly publicNetwork = false;
 
   async start(): Promise<void> {}
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<boolean> {
+    return true;
+  }
 
   async reboot(): Promise<void> {}
 
-  async terminate(): Promise<void> {}
-
-  async consoleOutput(): Promise<string> {
-    return ''; // no guest ever wrote to a console
+  async terminate(): Promise<boolean> {
+    return true;
   }
+
+  async consoleOutput(): Promise<Buffer> {
+    return Buffer.alloc(0); // no guest ever wrote to a console
+  }
+
+  health(): InstanceHealth | undefined {
+    return undefined;
+  }
+
+  async quiesce(): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
+  async networkChanged(): Promise<void> {}
+
+  async volumeAttached(): Promise<void> {}
+
+  async volumeDetached(): Promise<void> {}
+
+  listen(): void {}
+
+  async close(): Promise<void> {}
 }

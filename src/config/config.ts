@@ -20,6 +20,20 @@ export interface ImagoConfig {
   terminatedVisibleMs: number;
   /** NBD server port (0: a free one); off when undefined. Loopback only: NBD has no auth. */
   nbdPort?: number;
+  /** what runs instances: qemu VMs, nothing (none), or qemu when this host can (auto) */
+  compute: 'auto' | 'qemu' | 'none';
+  /** memory for all running VMs, MiB; undefined: half the host's */
+  computeMemoryMiB?: number;
+  /** CIDR block inside 127.0.0.0/8 that running instances' public addresses come from */
+  publicAddressPool: string;
+  /** how long a guest gets to shut down (stop, terminate) before it is forced off */
+  vmStopTimeoutMs: number;
+  /** a guest not up this long after its VM started fails its instance status check */
+  vmBootTimeoutMs: number;
+  /** where built images are cached (default $IMAGO_IMAGE_CACHE, else ~/.cache/imago/images) */
+  imageCache?: string;
+  /** with the qemu driver, build public images missing from the cache at start-up (root needed) */
+  buildImages: boolean;
 }
 
 /** LocalStack's habit; suites written for moto pass --default-account 123456789012 */
@@ -34,6 +48,11 @@ export const DEFAULTS: ImagoConfig = {
   settleMs: 1000,
   deregisteredVisibleMs: 3600_000,
   terminatedVisibleMs: 3600_000,
+  compute: 'auto',
+  publicAddressPool: '127.100.0.0/16',
+  vmStopTimeoutMs: 60_000,
+  vmBootTimeoutMs: 600_000,
+  buildImages: true,
 };
 
 export function isLoopback(host: string): boolean {

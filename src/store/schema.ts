@@ -352,6 +352,8 @@ export interface InstancesTable {
   state_changed_at: string;
   running_since: string | null;
   terminated_at: string | null;
+  /** while running under a driver with a public network (migration 0014) */
+  public_ip: string | null;
 }
 
 export interface InstanceVolumesTable {

@@ -26,13 +26,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_imago NAME [serve args...]: starts a server, sets ${NAME}_URL
+# start_imago NAME [serve args...]: starts a server, sets ${NAME}_URL. Nothing boots unless the
+# args ask for --compute (the API scripts test the state machine, not VMs).
 start_imago() {
   local name=$1
   shift
   local log="$WORK/$name.log"
   : >"$log"
-  node "$ROOT/bin/imago.mjs" serve --port 0 --data-dir "$WORK/$name-data" "$@" >"$log" 2>&1 &
+  local compute=(--compute none)
+  [[ " $* " == *" --compute "* ]] && compute=()
+  node "$ROOT/bin/imago.mjs" serve --port 0 --data-dir "$WORK/$name-data" "${compute[@]}" "$@" >"$log" 2>&1 &
   PIDS+=($!)
   printf -v "${name}_PID" '%s' "$!"
   local url=""

@@ -39,7 +39,9 @@ process.once('exit', () => {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   let dataDir = options.dataDir;
   if (!dataDir) ownDirs.add((dataDir = tempDir()));
-  const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...(options.args ?? [])];
+  // nothing boots unless a test asks for --compute: most tests are about the API, not VMs
+  const compute = options.args?.includes('--compute') ? [] : ['--compute', 'none'];
+  const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...compute, ...(options.args ?? [])];
   if (options.credentials) args.push('--credentials', options.credentials);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];

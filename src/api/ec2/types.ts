@@ -2769,6 +2769,19 @@ export interface ModifyInstanceAttributeRequest {
   SriovNetSupport?: AttributeValue;
   EnaSupport?: AttributeBooleanValue;
 }
+export interface ModifyInstanceMetadataOptionsRequest {
+  InstanceId: string;
+  HttpTokens?: HttpTokensStateEnum;
+  HttpPutResponseHopLimit?: number;
+  HttpEndpoint?: InstanceMetadataEndpointStateEnum;
+  DryRun?: boolean;
+  HttpProtocolIpv6?: InstanceMetadataProtocolStateEnum;
+  InstanceMetadataTags?: InstanceMetadataTagsStateEnum;
+}
+export interface ModifyInstanceMetadataOptionsResult {
+  InstanceId?: string;
+  InstanceMetadataOptions?: InstanceMetadataOptionsResponse;
+}
 export interface ModifyLaunchTemplateRequest {
   DryRun?: boolean;
   ClientToken?: string;
@@ -3901,6 +3914,7 @@ export interface Operations {
   ModifyEbsDefaultKmsKeyId: { input: ModifyEbsDefaultKmsKeyIdRequest; output: ModifyEbsDefaultKmsKeyIdResult };
   ModifyImageAttribute: { input: ModifyImageAttributeRequest; output: void };
   ModifyInstanceAttribute: { input: ModifyInstanceAttributeRequest; output: void };
+  ModifyInstanceMetadataOptions: { input: ModifyInstanceMetadataOptionsRequest; output: ModifyInstanceMetadataOptionsResult };
   ModifyLaunchTemplate: { input: ModifyLaunchTemplateRequest; output: ModifyLaunchTemplateResult };
   ModifySnapshotAttribute: { input: ModifySnapshotAttributeRequest; output: void };
   ModifySnapshotTier: { input: ModifySnapshotTierRequest; output: ModifySnapshotTierResult };

@@ -26,7 +26,7 @@ export class NbdConnection {
     private readonly socket: Socket,
     private readonly opts: ConnectionOptions,
   ) {
-    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.peer = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix socket';
     socket.setNoDelay(true);
     socket.on('error', () => undefined); // reported through the reader; never an uncaught error
     this.done = this.run().catch((e: unknown) => {

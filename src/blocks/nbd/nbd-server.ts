@@ -3,6 +3,7 @@
 // loopback only (the composition root enforces that).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { chmodSync, rmSync } from 'node:fs';
 import type { BlockSizes } from './codec.js';
 import { NbdConnection } from './nbd-connection.js';
 import type { NbdLog, NbdResolver } from './nbd-export.js';
@@ -42,6 +43,19 @@ export class NbdServer {
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
         resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Listens on a unix socket (mode 0600, a stale socket file replaced): one VM's disks. */
+  listenPath(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(path, () => {
+        this.server.off('error', reject);
+        chmodSync(path, 0o600);
+        resolve();
       });
     });
   }

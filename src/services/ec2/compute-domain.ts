@@ -1,5 +1,5 @@
 // Compute as domain services: the default network and security groups, key pairs, and
-// instances run by a driver (`none` for now; see src/compute/). Built once by the composition
+// instances run by a driver (`none` or `qemu`; see src/compute/). Built once by the composition
 // root; shared by the EC2 handlers, launch templates and Auto Scaling.
 import type { BlockStorage } from '../../blocks/block-storage.js';
 import type { InstanceDriver } from '../../compute/instance-driver.js';
@@ -14,6 +14,7 @@ import { KeyPairService } from './key-pairs/key-pair-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import type { Taggable } from './tags/taggable.js';
 import type { ImageReferences } from './images/image-references.js';
+import { PublicAddressPool } from './networking/public-addresses.js';
 
 export interface ComputeDomainDeps {
   store: Store;
@@ -26,6 +27,8 @@ export interface ComputeDomainDeps {
   /** how long terminated instances stay visible (default 1 h) */
   terminatedVisibleMs?: number;
   driver?: InstanceDriver;
+  /** public addresses of running instances (default 127.100.0.0/16) */
+  addresses?: PublicAddressPool;
   /** DescribeImageReferences' registry: instances register as `ec2:Instance` */
   references?: ImageReferences;
 }
@@ -39,10 +42,10 @@ export interface ComputeDomain {
 }
 
 export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
-  const network = new NetworkService(deps.store);
-  const keyPairs = new KeyPairService(deps.store);
   const driver = deps.driver ?? new NoneDriver();
-  const instances = new InstanceService({ ...deps, network, keyPairs, driver, terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
+  const network = new NetworkService(deps.store, driver.publicNetwork);
+  const keyPairs = new KeyPairService(deps.store);
+  const instances = new InstanceService({ ...deps, network, keyPairs, driver, addresses: deps.addresses ?? new PublicAddressPool(), terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
   deps.references?.register('ec2:Instance', async (caller, imageIds, options) =>
     (await instances.launchedFrom(caller, imageIds, options.stateNames)).map((i) => ({ imageId: i.imageId, arn: `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/${i.instanceId}` })),
   );

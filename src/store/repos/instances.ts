@@ -135,6 +135,28 @@ export class InstancesRepo {
     await this.db.updateTable('instances').set(set).where('instance_id', '=', instanceId).execute();
   }
 
+  /** Public addresses held now (every account and region: the pool is the host's). */
+  async publicIps(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('instances').select('public_ip').where('public_ip', 'is not', null).execute();
+    return new Set(rows.map((r) => r.public_ip!));
+  }
+
+  /** Instances that hold host memory now (every account and region), counted per type. */
+  async runningTypes(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('instances')
+      .select(['instance_type', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'in', ['pending', 'running', 'stopping', 'shutting-down'])
+      .groupBy('instance_type')
+      .execute();
+    return new Map(rows.map((r) => [r.instance_type, Number(r.n)]));
+  }
+
+  /** Running instances of every account and region (a restarted server brings their VMs back). */
+  async allRunning(): Promise<InstanceRow[]> {
+    return this.db.selectFrom('instances').selectAll().where('state', '=', 'running').orderBy('seq').execute();
+  }
+
   /** Live instances per subnet of an account (free addresses, default placement). */
   async countBySubnet(scope: Scope): Promise<Map<string, number>> {
     const rows = await this.db

@@ -6,7 +6,10 @@
 // devices; they may not resize or re-encrypt existing volumes (CreateImage reference). The image
 // inherits architecture, virtualization, ENA, boot mode, platform and product codes from the
 // instance, records the instance as its source, and is `pending` until its snapshots complete.
-// Unless NoReboot, the instance is rebooted first (the driver's reboot, recorded on the instance).
+// A running instance is held still while its volumes are snapshotted: unless NoReboot its guest
+// is shut down cleanly (a hard pause if it does not within QUIESCE_MS), else paused at once (a
+// crash-consistent image, every write the guest issued flushed first); then it runs again.
+// The reboot is recorded on the instance.
 import type { BlockDeviceMapping, CreateImageRequest } from '../../../api/ec2/types.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
@@ -43,6 +46,9 @@ interface Job {
   snapshotIds: string[];
 }
 
+/** How long a guest gets to shut down for CreateImage before it is paused as it is. */
+const QUIESCE_MS = 45_000;
+
 export class ImageFromInstance {
   constructor(private readonly deps: CreateImageDeps) {
     deps.jobs.register('image.from-instance', (p) => this.settle(p as Job));
@@ -63,10 +69,9 @@ export class ImageFromInstance {
     const source = await store.images.get(instance.image_id);
     const spec = specOf(instance);
     checkpoint();
-    if (!req.NoReboot && instance.state === 'running') {
-      await this.deps.driver.reboot(driverInstance({ store, volumes }, instance));
-      await store.instances.update(instance.instance_id, { spec: JSON.stringify({ ...spec, reboots: (spec.reboots ?? 0) + 1 }) });
-    }
+    const running = instance.state === 'running';
+    if (!req.NoReboot && running) await store.instances.update(instance.instance_id, { spec: JSON.stringify({ ...spec, reboots: (spec.reboots ?? 0) + 1 }) });
+    const resume = running ? await this.deps.driver.quiesce(driverInstance({ store, volumes }, instance), { clean: !req.NoReboot, timeoutMs: QUIESCE_MS }) : undefined;
     const row = images.newRow(caller, {
       name: req.Name,
       description: req.Description ?? null,
@@ -91,16 +96,20 @@ export class ImageFromInstance {
     });
     const devices: DeviceRow[] = [];
     const snapshotIds: string[] = [];
-    for (const p of plan) {
-      if (!p.volumeId) {
-        devices.push({ ...p.device, position: devices.length });
-        continue;
+    try {
+      for (const p of plan) {
+        if (!p.volumeId) {
+          devices.push({ ...p.device, position: devices.length });
+          continue;
+        }
+        const volume = await store.volumes.get(p.volumeId);
+        if (!volume) throw ec2Error('IncorrectInstanceState', `A volume of instance '${instance.instance_id}' is gone.`);
+        const snap = await snapshots.createFromVolume(caller, volume, `Created by CreateImage(${instance.instance_id}) for ${row.image_id}`);
+        snapshotIds.push(snap.snapshot_id);
+        devices.push({ ...p.device, position: devices.length, snapshot_id: snap.snapshot_id, encrypted: volume.encrypted, kms_key_id: volume.encrypted ? volume.kms_key_arn : null });
       }
-      const volume = await store.volumes.get(p.volumeId);
-      if (!volume) throw ec2Error('IncorrectInstanceState', `A volume of instance '${instance.instance_id}' is gone.`);
-      const snap = await snapshots.createFromVolume(caller, volume, `Created by CreateImage(${instance.instance_id}) for ${row.image_id}`);
-      snapshotIds.push(snap.snapshot_id);
-      devices.push({ ...p.device, position: devices.length, snapshot_id: snap.snapshot_id, encrypted: volume.encrypted, kms_key_id: volume.encrypted ? volume.kms_key_arn : null });
+    } finally {
+      await resume?.();
     }
     try {
       await store.images.insert(row, devices, spec.productCodes.map((c) => ({ product_code: c.code, type: c.type })));

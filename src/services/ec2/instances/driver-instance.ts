@@ -1,6 +1,7 @@
-// An instance as its driver sees it (src/compute/instance-driver.ts): type, boot mode, the
-// volumes to boot (opened through VolumeService, so a VM, NBD and snapshots share one device),
-// user data, and the instance metadata service's content built from the instance's records.
+// An instance as its driver sees it (src/compute/instance-driver.ts): type, boot mode, its
+// network (addresses, the TCP ports its security groups open to the host), the volumes to boot
+// (opened through VolumeService, so a VM, NBD and snapshots share one device), user data, and
+// the instance metadata service's content and options built from the instance's records.
 import type { DriverInstance } from '../../../compute/instance-driver.js';
 import { buildMetadata } from '../../../compute/instance-metadata.js';
 import { findZone } from '../../../config/regions.js';
@@ -8,6 +9,8 @@ import type { Store } from '../../../store/store.js';
 import type { InstanceRow } from '../../../store/repos/instances.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { DEFAULT_VPC_CIDR, defaultSubnets, privateDnsName } from '../networking/default-network.js';
+import { intToIp, parseCidr } from '../networking/ipv4.js';
+import { forwardedPorts } from '../networking/loopback-ingress.js';
 import { typeFacts } from './instance-types.js';
 import { groupsOf, specOf } from './instance-row.js';
 
@@ -16,6 +19,8 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
   const spec = specOf(row);
   const scope = { accountId: row.account_id, region: row.region };
   const facts = typeFacts(row.instance_type);
+  const subnet = defaultSubnets(scope).find((s) => s.subnetId === row.subnet_id);
+  const vpc = parseCidr(DEFAULT_VPC_CIDR)!;
   return {
     instanceId: row.instance_id,
     accountId: row.account_id,
@@ -25,6 +30,22 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
     architecture: row.architecture,
     bootMode: spec.currentBootMode,
     rootDeviceName: row.root_device_name,
+    network: {
+      macAddress: row.mac_address,
+      privateIp: row.private_ip,
+      gateway: intToIp((subnet?.cidr.base ?? vpc.base) + 1),
+      dns: intToIp(vpc.base + 2),
+      publicIp: row.public_ip ?? undefined,
+    },
+    // read again on each call: ModifyInstanceMetadataOptions applies to a running instance
+    async metadataOptions() {
+      const { metadata } = specOf((await store.instances.get(row.instance_id)) ?? row);
+      return { httpEndpoint: metadata.httpEndpoint, httpTokens: metadata.httpTokens, hopLimit: metadata.hopLimit, instanceMetadataTags: metadata.instanceMetadataTags };
+    },
+    async openPorts() {
+      const now = (await store.instances.get(row.instance_id)) ?? row;
+      return forwardedPorts(await store.securityGroups.rules(scope, groupsOf(now)));
+    },
     userData: row.user_data ? Buffer.from(row.user_data, 'base64') : undefined,
     async volumes() {
       const attachments = await store.instances.attachments([row.instance_id]);
@@ -46,7 +67,6 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
         store.tags.forResources(scope, [row.instance_id]),
       ]);
       const ids = groupsOf(row);
-      const subnet = defaultSubnets(scope).find((s) => s.subnetId === row.subnet_id);
       const devices: Record<string, string> = { ami: row.root_device_name, root: row.root_device_name };
       attachments.filter((a) => a.device_name !== row.root_device_name).forEach((a, i) => (devices[`ebs${i + 1}`] = a.device_name));
       for (const s of spec.instanceStore) devices[s.virtualName] = s.deviceName;

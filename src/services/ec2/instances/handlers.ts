@@ -73,6 +73,15 @@ export function instanceHandlers(store: Store, instances: InstanceService, drive
       await instances.attributes.modify(ctx, row, input, checkpoint(ctx));
     },
 
+    async ModifyInstanceMetadataOptions(ctx, input) {
+      const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
+      const m = await instances.attributes.modifyMetadataOptions(row, input, checkpoint(ctx));
+      return {
+        InstanceId: row.instance_id,
+        InstanceMetadataOptions: { State: 'pending', HttpTokens: m.httpTokens, HttpPutResponseHopLimit: m.hopLimit, HttpEndpoint: m.httpEndpoint, HttpProtocolIpv6: m.httpProtocolIpv6, InstanceMetadataTags: m.instanceMetadataTags },
+      };
+    },
+
     async ResetInstanceAttribute(ctx, input) {
       const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
       await instances.attributes.reset(row, input.Attribute, checkpoint(ctx));
@@ -88,8 +97,8 @@ export function instanceHandlers(store: Store, instances: InstanceService, drive
 
     async GetConsoleOutput(ctx, input) {
       const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
-      const text = await driver.consoleOutput(row.instance_id);
-      return { InstanceId: row.instance_id, Timestamp: new Date(), Output: text ? Buffer.from(text).toString('base64') : undefined };
+      const output = await driver.consoleOutput(row.instance_id);
+      return { InstanceId: row.instance_id, Timestamp: new Date(), Output: output.length ? output.toString('base64') : undefined };
     },
 
     async CreateImage(ctx, input) {

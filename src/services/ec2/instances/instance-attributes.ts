@@ -4,7 +4,7 @@
 // instance is stopped (IncorrectInstanceState otherwise). `UserData.Value` is a blob: the SDKs
 // base64-encode the bytes they are given, so it arrives decoded once and is stored as
 // RunInstances stores user data (base64 of the bytes).
-import type { InstanceAttribute, ModifyInstanceAttributeRequest } from '../../../api/ec2/types.js';
+import type { InstanceAttribute, ModifyInstanceAttributeRequest, ModifyInstanceMetadataOptionsRequest } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { InstanceRow } from '../../../store/repos/instances.js';
@@ -14,7 +14,7 @@ import { loadServiceModel } from '../../../protocol/model.js';
 import { ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import type { SecurityGroupService } from '../networking/security-groups.js';
 import { architecturesOf } from './instance-types.js';
-import { groupsOf, specOf, type InstanceSpec } from './instance-row.js';
+import { groupsOf, specOf, type InstanceSpec, type MetadataOptions } from './instance-row.js';
 import { blockDevicesOut } from './instance-output.js';
 
 const USER_DATA_LIMIT = 16384;
@@ -25,6 +25,8 @@ export class InstanceAttributes {
   constructor(
     private readonly store: Store,
     private readonly groups: SecurityGroupService,
+    /** told when an instance's security groups change (a running VM re-applies its forwards) */
+    private readonly networkChanged: (instanceId: string) => Promise<void> = async () => undefined,
   ) {}
 
   async describe(caller: Scope, row: InstanceRow, attribute: string): Promise<InstanceAttribute> {
@@ -175,6 +177,30 @@ export class InstanceAttributes {
     checkpoint();
     if (Object.keys(specChange).length) set.spec = JSON.stringify({ ...spec, ...specChange });
     await this.store.instances.update(row.instance_id, set);
+    if (name === 'groupSet') await this.networkChanged(row.instance_id);
+  }
+
+  /**
+   * ModifyInstanceMetadataOptions, for a running or stopped instance: the options apply to the
+   * metadata service at once (it reads them on every request), reported `pending` as AWS does.
+   */
+  async modifyMetadataOptions(row: InstanceRow, req: ModifyInstanceMetadataOptionsRequest, checkpoint: () => void): Promise<MetadataOptions> {
+    if (row.state !== 'running' && row.state !== 'stopped' && row.state !== 'pending') {
+      throw ec2Error('IncorrectInstanceState', `The instance '${row.instance_id}' is not in a state from which its metadata options can be modified (it is ${row.state}).`);
+    }
+    const hop = req.HttpPutResponseHopLimit;
+    if (hop !== undefined && (!Number.isInteger(hop) || hop < 1 || hop > 64)) throw invalidParameterValue(`The HttpPutResponseHopLimit must be between 1 and 64. Value (${hop}) is invalid.`);
+    checkpoint();
+    const spec = specOf(row);
+    const metadata: MetadataOptions = {
+      httpTokens: req.HttpTokens ?? spec.metadata.httpTokens,
+      hopLimit: hop ?? spec.metadata.hopLimit,
+      httpEndpoint: req.HttpEndpoint ?? spec.metadata.httpEndpoint,
+      httpProtocolIpv6: req.HttpProtocolIpv6 ?? spec.metadata.httpProtocolIpv6,
+      instanceMetadataTags: req.InstanceMetadataTags ?? spec.metadata.instanceMetadataTags,
+    };
+    await this.store.instances.update(row.instance_id, { spec: JSON.stringify({ ...spec, metadata }) });
+    return metadata;
   }
 
   /** DeleteOnTermination of attached volumes, by device name. */

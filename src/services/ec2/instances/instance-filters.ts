@@ -1,7 +1,7 @@
 // DescribeInstances' filters (every name the API reference lists) over the wire Instance and
-// its reservation. Filters about things Imago never has (public addresses, Elastic IPs,
-// capacity reservations, spot requests, placement groups, outposts, IPv6) are accepted and
-// match nothing, as they would on an account without such resources.
+// its reservation. Filters about things Imago never has (Elastic IPs, capacity reservations,
+// spot requests, placement groups, outposts, IPv6) are accepted and match nothing, as they would
+// on an account without such resources.
 import type { Instance, InstanceNetworkInterface } from '../../../api/ec2/types.js';
 import type { FilterSpec, FilterValue } from '../filters.js';
 
@@ -18,17 +18,14 @@ const bdm = (pick: (e: NonNullable<NonNullable<Instance['BlockDeviceMappings']>[
 
 const NONE_NAMES = [
   'affinity', 'capacity-reservation-id', 'capacity-reservation-specification.capacity-reservation-target.capacity-reservation-id',
-  'capacity-reservation-specification.capacity-reservation-target.capacity-reservation-resource-group-arn', 'dns-name', 'host-id',
-  'instance-lifecycle', 'ip-address', 'ipv6-address', 'network-interface.addresses.association.allocation-id',
-  'network-interface.addresses.association.association-id', 'network-interface.addresses.association.carrier-ip',
-  'network-interface.addresses.association.customer-owned-ip', 'network-interface.addresses.association.ip-owner-id',
-  'network-interface.addresses.association.public-dns-name', 'network-interface.addresses.association.public-ip',
+  'capacity-reservation-specification.capacity-reservation-target.capacity-reservation-resource-group-arn', 'host-id', 'instance-lifecycle',
+  'ipv6-address', 'network-interface.addresses.association.allocation-id', 'network-interface.addresses.association.association-id',
+  'network-interface.addresses.association.carrier-ip', 'network-interface.addresses.association.customer-owned-ip',
   'network-interface.association.allocation-id', 'network-interface.association.association-id', 'network-interface.association.carrier-ip',
-  'network-interface.association.customer-owned-ip', 'network-interface.association.ip-owner-id', 'network-interface.association.public-dns-name',
-  'network-interface.association.public-ip', 'network-interface.ipv4-prefixes.ipv4-prefix', 'network-interface.ipv6-address',
+  'network-interface.association.customer-owned-ip', 'network-interface.ipv4-prefixes.ipv4-prefix', 'network-interface.ipv6-address',
   'network-interface.ipv6-addresses.ipv6-address', 'network-interface.ipv6-addresses.is-primary-ipv6', 'network-interface.ipv6-prefixes.ipv6-prefix',
-  'network-interface.operator.principal', 'network-interface.outpost-arn', 'network-interface.public-dns-name', 'network-interface.requester-id',
-  'network-interface.tag-key', 'network-interface.tag-value', 'operator.principal', 'outpost-arn', 'placement-group-name', 'placement-partition-number',
+  'network-interface.operator.principal', 'network-interface.outpost-arn', 'network-interface.requester-id', 'network-interface.tag-key',
+  'network-interface.tag-value', 'operator.principal', 'outpost-arn', 'placement-group-name', 'placement-partition-number',
   'spot-instance-request-id', 'iam-instance-profile.id',
 ];
 
@@ -46,6 +43,15 @@ export const INSTANCE_FILTERS: FilterSpec<DescribedInstance> = {
     'boot-mode': (d) => d.instance.BootMode,
     'capacity-reservation-specification.capacity-reservation-preference': (d) => d.instance.CapacityReservationSpecification?.CapacityReservationPreference,
     'client-token': (d) => d.instance.ClientToken,
+    'dns-name': (d) => d.instance.PublicDnsName || undefined,
+    'ip-address': (d) => d.instance.PublicIpAddress,
+    'network-interface.addresses.association.ip-owner-id': nic((n) => n.PrivateIpAddresses?.map((a) => a.Association?.IpOwnerId)),
+    'network-interface.addresses.association.public-dns-name': nic((n) => n.PrivateIpAddresses?.map((a) => a.Association?.PublicDnsName)),
+    'network-interface.addresses.association.public-ip': nic((n) => n.PrivateIpAddresses?.map((a) => a.Association?.PublicIp)),
+    'network-interface.association.ip-owner-id': nic((n) => n.Association?.IpOwnerId),
+    'network-interface.association.public-dns-name': nic((n) => n.Association?.PublicDnsName),
+    'network-interface.association.public-ip': nic((n) => n.Association?.PublicIp),
+    'network-interface.public-dns-name': nic((n) => n.Association?.PublicDnsName),
     'current-instance-boot-mode': (d) => d.instance.CurrentInstanceBootMode,
     'ebs-optimized': (d) => d.instance.EbsOptimized,
     'ena-support': (d) => d.instance.EnaSupport,

@@ -2,7 +2,8 @@
 // device per instance (sharing the image snapshot's block map: no data is copied, so a launch
 // costs the same metadata per instance however big the image), attachments, tags and the
 // `instance.launch` job — all in one transaction. Addresses come from the subnet's free ones;
-// MaxCount beyond them launches as many as fit (at least MinCount, else nothing).
+// MaxCount beyond them launches as many as fit (at least MinCount, else nothing); so does
+// MaxCount beyond the driver's memory budget (capacity.ts).
 //
 // ClientToken: the first launch with a token in an account and region is the answer to every
 // retry with the same parameters (same reservation, same instances); other parameters are
@@ -24,6 +25,8 @@ import { isServiceError } from '../../../protocol/service-error.js';
 import type { OutputContext } from './instance-output.js';
 import { launchRequestHash, planLaunch, type LaunchPlan, type LaunchPlanDeps } from './launch-plan.js';
 import { specOf } from './instance-row.js';
+import { fittingCount, insufficientCapacity } from './capacity.js';
+import type { InstanceDriver } from '../../../compute/instance-driver.js';
 
 export interface RunOptions {
   /** the DryRun checkpoint: runs after every check, before the first write */
@@ -54,7 +57,7 @@ const inFlight = new Map<string, Promise<unknown>>();
 
 export class InstanceLauncher {
   constructor(
-    private readonly deps: LaunchPlanDeps & { store: Store; jobs: JobRunner; settleMs: number },
+    private readonly deps: LaunchPlanDeps & { store: Store; jobs: JobRunner; driver: InstanceDriver; settleMs: number },
   ) {}
 
   async run(caller: Scope, req: RunInstancesRequest, opts: RunOptions = {}): Promise<Launched> {
@@ -87,6 +90,9 @@ export class InstanceLauncher {
     const plan = await planLaunch(this.deps, caller, req, opts.systemTags);
     if (req.ClientToken) plan.spec.requestHash = launchRequestHash(req);
     if (opts.requesterId) plan.spec.requesterId = opts.requesterId;
+    const fit = await fittingCount(this.deps.store, this.deps.driver, plan.instanceType, plan.maxCount);
+    if (fit < plan.minCount) throw insufficientCapacity(plan.instanceType, plan.subnets[0].zone.name);
+    plan.maxCount = fit;
     opts.checkpoint?.();
     const reservationId = newId('r');
     const now = new Date().toISOString();
@@ -169,6 +175,7 @@ export class InstanceLauncher {
       state_changed_at: now,
       running_since: null,
       terminated_at: null,
+      public_ip: null,
     }));
   }
 

@@ -7,9 +7,14 @@
 //                       access decides: a refusal ends the launch in shutting-down ->
 //                       terminated with Client.InternalError, as AWS does)
 //   instance.start      pending -> running (a volume key now unusable: back to stopped)
-//   instance.stop       stopping -> stopped
-//   instance.terminate  shutting-down -> terminated; DeleteOnTermination volumes are deleted,
-//                       the others detached
+//   instance.stop       stopping -> stopped, once the driver says the VM is down (the guest
+//                       gets its shutdown time; the job asks again until then)
+//   instance.terminate  shutting-down -> terminated (likewise); DeleteOnTermination volumes
+//                       are deleted, the others detached
+//
+// Under a driver with a public network, an instance takes the lowest free address of the pool
+// as it starts running and gives it back when it stops or terminates. A guest that powers
+// itself off is stopped or terminated as its InstanceInitiatedShutdownBehavior says.
 //   instance.reboot     the driver's reboot; the state stays running
 //   instance.purge      terminated instances disappear after `terminatedVisibleMs`
 import { addTo } from '../../../group-by.js';
@@ -28,7 +33,9 @@ import type { LineageKeys } from '../encryption/lineage-keys.js';
 import { ec2Error } from '../ec2-errors.js';
 import { GIB } from '../snapshots/snapshot-service.js';
 import type { VolumeService } from '../volumes/volume-service.js';
+import type { PublicAddressPool } from '../networking/public-addresses.js';
 import { driverInstance } from './driver-instance.js';
+import { assertCapacity } from './capacity.js';
 import { assertInstanceId, instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
 
 export interface LifecycleDeps {
@@ -38,6 +45,8 @@ export interface LifecycleDeps {
   blocks: BlockStorage;
   volumes: VolumeService;
   driver: InstanceDriver;
+  /** where running instances' public addresses come from (drivers with a public network) */
+  addresses: PublicAddressPool;
   settleMs: number;
   /** how long terminated instances stay visible (AWS: "usually less than one hour") */
   terminatedVisibleMs: number;
@@ -51,10 +60,17 @@ export interface StateChange {
 
 interface Job {
   instanceIds: string[];
+  /** StopInstances with Force: the guest gets no shutdown time */
+  force?: boolean;
 }
 
 const CLIENT_ERROR = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
 const USER_SHUTDOWN = { state_reason_code: 'Client.UserInitiatedShutdown', state_reason_message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+const GUEST_SHUTDOWN = { state_reason_code: 'Client.InstanceInitiatedShutdown', state_reason_message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' };
+/** How soon a stop or terminate asks the driver again whether the VM is down. */
+const SHUTDOWN_POLL_MS = 1_000;
+
+type Refusal = { code: string; message: string };
 
 /** AWS's StateTransitionReason for user actions: `User initiated (2024-05-01 12:00:00 GMT)`. */
 const userInitiated = (at: Date) => `User initiated (${at.toISOString().slice(0, 19).replace('T', ' ')} GMT)`;
@@ -62,8 +78,12 @@ const userInitiated = (at: Date) => `User initiated (${at.toISOString().slice(0,
 const notInState = (id: string, verb: string) => ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${verb}.`);
 
 export class InstanceLifecycle {
+  /** public addresses are taken one at a time (the unique index must never see two takers) */
+  private addressTurn: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: LifecycleDeps) {
     const { jobs } = deps;
+    deps.driver.listen({ guestShutdown: (id) => void this.guestShutdown(id).catch(() => undefined) });
     jobs.register('instance.launch', (p, job) => this.finishLaunch(p as Job, job));
     jobs.register('instance.start', (p, job) => this.finishStart(p as Job, job));
     jobs.register('instance.stop', (p, job) => this.finishStop(p as Job, job));
@@ -88,9 +108,9 @@ export class InstanceLifecycle {
   }
 
   /** Moves instances and schedules the job that completes the move, in one commit. */
-  private async move(kind: string, ids: string[], from: InstanceStateName[], set: Updateable<InstancesTable>, delayMs = this.deps.settleMs): Promise<string[]> {
+  private async move(kind: string, ids: string[], from: InstanceStateName[], set: Updateable<InstancesTable>, delayMs = this.deps.settleMs, extra: Omit<Job, 'instanceIds'> = {}): Promise<string[]> {
     if (ids.length === 0) return [];
-    const [moved] = await this.deps.store.instances.commit({ transitions: [{ ids, from, set }], newJobs: [JobRunner.row(kind, { instanceIds: ids } satisfies Job, delayMs)] });
+    const [moved] = await this.deps.store.instances.commit({ transitions: [{ ids, from, set }], newJobs: [JobRunner.row(kind, { instanceIds: ids, ...extra } satisfies Job, delayMs)] });
     this.deps.jobs.notify(delayMs);
     return moved;
   }
@@ -105,6 +125,8 @@ export class InstanceLifecycle {
   async start(caller: Scope, ids: readonly string[], checkpoint: () => void): Promise<StateChange[]> {
     const rows = await this.owned(caller, ids);
     for (const r of rows) if (!['stopped', 'pending', 'running'].includes(r.state)) throw notInState(r.instance_id, 'started');
+    const starting = rows.filter((r) => r.state === 'stopped');
+    await assertCapacity(this.deps.store, this.deps.driver, starting.map((r) => ({ instanceType: r.instance_type, zone: r.availability_zone })));
     checkpoint();
     const now = new Date().toISOString();
     const moved = await this.move('instance.start', rows.filter((r) => r.state === 'stopped').map((r) => r.instance_id), ['stopped'], {
@@ -130,7 +152,7 @@ export class InstanceLifecycle {
     // a forced stop finishes at once, also for an instance already stopping
     const stopping = rows.filter((r) => r.state === 'running' || (force && r.state === 'stopping')).map((r) => r.instance_id);
     const moved = (
-      await this.move('instance.stop', stopping, ['running', 'stopping'], { state: 'stopping', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN }, force ? 0 : this.deps.settleMs)
+      await this.move('instance.stop', stopping, ['running', 'stopping'], { state: 'stopping', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN }, force ? 0 : this.deps.settleMs, force ? { force } : {})
     ).filter((id) => rows.find((r) => r.instance_id === id)?.state === 'running');
     return this.changes(rows, moved, 'stopping');
   }
@@ -170,31 +192,57 @@ export class InstanceLifecycle {
   // one transaction that also deletes their rows: at a steady rate of launches the background
   // work costs one commit per batch, not several per launch.
 
-  private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[] }> {
+  private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[]; forced: Set<string> }> {
     const jobs = await this.deps.store.instances.dueJobs(kind, new Date().toISOString());
     // another handler of this kind already completed this job with its batch
-    if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [] };
-    const ids = [...new Set(jobs.flatMap((j) => (JSON.parse(j.payload) as Job).instanceIds))];
+    if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [], forced: new Set() };
+    const payloads = jobs.map((j) => JSON.parse(j.payload) as Job);
+    const ids = [...new Set(payloads.flatMap((p) => p.instanceIds))];
     const rows = (await this.deps.store.instances.getMany(ids)).filter((r) => r.state === state);
-    return { jobIds: jobs.map((j) => j.job_id), rows };
+    return { jobIds: jobs.map((j) => j.job_id), rows, forced: new Set(payloads.filter((p) => p.force).flatMap((p) => p.instanceIds)) };
   }
 
-  private driverOf(row: InstanceRow) {
+  /** The instance as its driver sees it. */
+  driverOf(row: InstanceRow) {
     return driverInstance({ store: this.deps.store, volumes: this.deps.volumes }, row);
   }
 
-  /** Runs a driver hook on each instance; instances whose launch the driver refuses are returned. */
-  private async hook(rows: InstanceRow[], run: (r: InstanceRow) => Promise<void>): Promise<Set<string>> {
-    const refused = new Set<string>();
+  /** Runs a driver hook on each instance; the instances whose launch the driver refuses, with why. */
+  private async hook(rows: InstanceRow[], run: (r: InstanceRow) => Promise<void>): Promise<Map<string, Refusal>> {
+    const refused = new Map<string, Refusal>();
     for (const r of rows) {
       try {
         await run(r);
       } catch (e) {
         if (!(e instanceof DriverLaunchError)) throw e;
-        refused.add(r.instance_id);
+        refused.set(r.instance_id, { code: e.code, message: e.message });
       }
     }
     return refused;
+  }
+
+  /**
+   * Gives each row that should have one a public address (drivers with a public network, and
+   * the launch asked for one), stored before the VM starts so a retry finds the same one.
+   */
+  private async takeAddresses(rows: InstanceRow[]): Promise<InstanceRow[]> {
+    const { store, driver, addresses } = this.deps;
+    if (!driver.publicNetwork) return rows;
+    const turn = this.addressTurn.then(async () => {
+      const used = await store.instances.publicIps();
+      return Promise.all(
+        rows.map(async (r) => {
+          if (r.public_ip || specOf(r).associatePublicIp === false) return r;
+          const ip = addresses.pick(used);
+          if (!ip) return r; // the pool is exhausted: it runs without one
+          used.add(ip);
+          await store.instances.update(r.instance_id, { public_ip: ip });
+          return { ...r, public_ip: ip };
+        }),
+      );
+    });
+    this.addressTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   private terminateJob(instanceIds: string[]): JobRow[] {
@@ -203,24 +251,28 @@ export class InstanceLifecycle {
 
   private async finishLaunch(_payload: Job, job: JobRow): Promise<'done'> {
     const { store, driver } = this.deps;
-    const { jobIds, rows } = await this.batch('instance.launch', job, 'pending');
-    if (jobIds.length === 0) return 'done';
-    const attachments = await store.instances.attachments(rows.map((r) => r.instance_id));
+    const batch = await this.batch('instance.launch', job, 'pending');
+    if (batch.jobIds.length === 0) return 'done';
+    const { jobIds } = batch;
+    const attachments = await store.instances.attachments(batch.rows.map((r) => r.instance_id));
     const { updates, failed } = await this.keyVolumes(await store.instances.volumes(attachments.map((a) => a.volume_id)));
-    const refused = new Set(attachments.filter((a) => failed.has(a.volume_id)).map((a) => a.instance_id));
-    for (const id of await this.hook(rows.filter((r) => !refused.has(r.instance_id)), (r) => driver.start(this.driverOf(r)))) refused.add(id);
-    const started = rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id);
+    const refused = new Map<string, Refusal>(attachments.filter((a) => failed.has(a.volume_id)).map((a) => [a.instance_id, CLIENT_ERROR]));
+    // the volumes must be usable (in-use, keyed) before a VM opens them
+    if (updates.length) await store.instances.commit({ volumes: updates });
+    const rows = await this.takeAddresses(batch.rows.filter((r) => !refused.has(r.instance_id)));
+    for (const [id, why] of await this.hook(rows, (r) => driver.start(this.driverOf(r)))) refused.set(id, why);
+    const started = batch.rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id);
     const now = new Date().toISOString();
     const startedSet = new Set(started);
+    const reasons = groupRefusals(refused);
     await store.instances.commit({
-      volumes: updates,
       attached: attachments.filter((a) => startedSet.has(a.instance_id)).map((a) => a.volume_id),
       transitions: [
         { ids: started, from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
-        { ids: [...refused], from: ['pending'], set: { state: 'shutting-down', state_changed_at: now, state_reason_code: CLIENT_ERROR.code, state_reason_message: CLIENT_ERROR.message } },
+        ...reasons.map(({ ids, why }) => ({ ids, from: ['pending'] as InstanceStateName[], set: { state: 'shutting-down', state_changed_at: now, public_ip: null, state_reason_code: why.code, state_reason_message: why.message } })),
       ],
       doneJobs: jobIds,
-      newJobs: this.terminateJob([...refused]),
+      newJobs: this.terminateJob([...refused.keys()]),
     });
     if (refused.size) this.deps.jobs.notify(this.deps.settleMs);
     return 'done';
@@ -275,11 +327,11 @@ export class InstanceLifecycle {
 
   private async finishStart(_payload: Job, job: JobRow): Promise<'done'> {
     const { store, keys, driver } = this.deps;
-    const { jobIds, rows } = await this.batch('instance.start', job, 'pending');
-    if (jobIds.length === 0) return 'done';
-    const attachments = await store.instances.attachments(rows.map((r) => r.instance_id));
+    const batch = await this.batch('instance.start', job, 'pending');
+    if (batch.jobIds.length === 0) return 'done';
+    const attachments = await store.instances.attachments(batch.rows.map((r) => r.instance_id));
     const volumes = new Map((await store.instances.volumes(attachments.map((a) => a.volume_id))).map((v) => [v.volume_id, v]));
-    const refused = new Set<string>();
+    const refused = new Map<string, Refusal>();
     for (const a of attachments) {
       const v = volumes.get(a.volume_id);
       if (!v?.data_key_id || refused.has(a.instance_id)) continue;
@@ -288,28 +340,39 @@ export class InstanceLifecycle {
         () => true,
         () => false,
       );
-      if (!usable) refused.add(a.instance_id);
+      if (!usable) refused.set(a.instance_id, CLIENT_ERROR);
     }
-    for (const id of await this.hook(rows.filter((r) => !refused.has(r.instance_id)), (r) => driver.start(this.driverOf(r)))) refused.add(id);
+    const rows = await this.takeAddresses(batch.rows.filter((r) => !refused.has(r.instance_id)));
+    for (const [id, why] of await this.hook(rows, (r) => driver.start(this.driverOf(r)))) refused.set(id, why);
     const now = new Date().toISOString();
     await store.instances.commit({
       transitions: [
-        { ids: rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id), from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
-        { ids: [...refused], from: ['pending'], set: { state: 'stopped', state_changed_at: now, state_reason_code: CLIENT_ERROR.code, state_reason_message: CLIENT_ERROR.message } },
+        { ids: batch.rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id), from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
+        ...groupRefusals(refused).map(({ ids, why }) => ({ ids, from: ['pending'] as InstanceStateName[], set: { state: 'stopped', state_changed_at: now, public_ip: null, state_reason_code: why.code, state_reason_message: why.message } })),
       ],
-      doneJobs: jobIds,
+      doneJobs: batch.jobIds,
     });
     return 'done';
   }
 
+  /** Asks the driver to bring each VM down; the ones not down yet get a job to ask again. */
+  private async bringDown(rows: InstanceRow[], kind: string, down: (r: InstanceRow) => Promise<boolean>): Promise<{ done: InstanceRow[]; again: JobRow[] }> {
+    const done: InstanceRow[] = [];
+    const later: string[] = [];
+    await Promise.all(rows.map(async (r) => ((await down(r)) ? done.push(r) : later.push(r.instance_id))));
+    if (later.length) this.deps.jobs.notify(SHUTDOWN_POLL_MS);
+    return { done, again: later.length ? [JobRunner.row(kind, { instanceIds: later } satisfies Job, SHUTDOWN_POLL_MS)] : [] };
+  }
+
   private async finishStop(_payload: Job, job: JobRow): Promise<'done'> {
-    const { jobIds, rows } = await this.batch('instance.stop', job, 'stopping');
+    const { jobIds, rows, forced } = await this.batch('instance.stop', job, 'stopping');
     if (jobIds.length === 0) return 'done';
-    await this.hook(rows, (r) => this.deps.driver.stop(this.driverOf(r), { force: false }));
+    const { done, again } = await this.bringDown(rows, 'instance.stop', (r) => this.deps.driver.stop(this.driverOf(r), { force: forced.has(r.instance_id) }));
     const now = new Date().toISOString();
     await this.deps.store.instances.commit({
-      transitions: [{ ids: rows.map((r) => r.instance_id), from: ['stopping'], set: { state: 'stopped', state_changed_at: now, running_since: null } }],
+      transitions: [{ ids: done.map((r) => r.instance_id), from: ['stopping'], set: { state: 'stopped', state_changed_at: now, running_since: null, public_ip: null } }],
       doneJobs: jobIds,
+      newJobs: again,
     });
     return 'done';
   }
@@ -317,17 +380,44 @@ export class InstanceLifecycle {
   private async finishTerminate(_payload: Job, job: JobRow): Promise<'done'> {
     const { jobIds, rows } = await this.batch('instance.terminate', job, 'shutting-down');
     if (jobIds.length === 0) return 'done';
-    await this.hook(rows, (r) => this.deps.driver.terminate(this.driverOf(r)));
-    const ids = rows.map((r) => r.instance_id);
+    const { done, again } = await this.bringDown(rows, 'instance.terminate', (r) => this.deps.driver.terminate(this.driverOf(r)));
+    const ids = done.map((r) => r.instance_id);
     const now = new Date().toISOString();
     await this.deps.store.instances.commit({
       release: ids,
-      transitions: [{ ids, from: ['shutting-down'], set: { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null } }],
+      transitions: [{ ids, from: ['shutting-down'], set: { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null, public_ip: null } }],
       doneJobs: jobIds,
-      newJobs: ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [],
+      newJobs: [...again, ...(ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [])],
     });
     if (ids.length) this.deps.jobs.notify(this.deps.terminatedVisibleMs);
     return 'done';
+  }
+
+  /**
+   * The guest powered itself off: as InstanceInitiatedShutdownBehavior says, the instance stops
+   * (running -> stopping -> stopped) or terminates (-> shutting-down -> terminated).
+   */
+  async guestShutdown(instanceId: string): Promise<void> {
+    const row = await this.deps.store.instances.get(instanceId);
+    if (row?.state !== 'running') return;
+    const now = new Date();
+    const terminate = row.shutdown_behavior === 'terminate';
+    const set = { state: terminate ? 'shutting-down' : 'stopping', state_changed_at: now.toISOString(), transition_reason: `Client.InstanceInitiatedShutdown (${now.toISOString().slice(0, 19).replace('T', ' ')} GMT)`, ...GUEST_SHUTDOWN };
+    await this.move(terminate ? 'instance.terminate' : 'instance.stop', [instanceId], ['running'], set, 0);
+  }
+
+  /**
+   * After a restart: the VMs of instances that were running come back (the server stopped
+   * them, or died and took them along). One at a time, so boots do not fight for the CPU; a VM
+   * that cannot start leaves its instance running with failed status checks, as after a host
+   * failure on EC2.
+   */
+  async resumeRunning(): Promise<void> {
+    const { store, driver } = this.deps;
+    if (driver.name === 'none') return;
+    for (const row of await this.takeAddresses(await store.instances.allRunning())) {
+      await driver.start(this.driverOf(row)).catch(() => undefined);
+    }
   }
 
   private async finishReboot(payload: Job): Promise<'done'> {
@@ -344,4 +434,15 @@ export class InstanceLifecycle {
     await this.deps.store.instances.purge(new Date(now - this.deps.terminatedVisibleMs).toISOString(), new Date(now - 24 * 3600_000).toISOString());
     return 'done';
   }
+}
+
+/** Refused instances grouped by reason: one transition per distinct state reason. */
+function groupRefusals(refused: Map<string, Refusal>): { ids: string[]; why: Refusal }[] {
+  const groups = new Map<string, { ids: string[]; why: Refusal }>();
+  for (const [id, why] of refused) {
+    const key = `${why.code}\n${why.message}`;
+    if (!groups.has(key)) groups.set(key, { ids: [], why });
+    groups.get(key)!.ids.push(id);
+  }
+  return [...groups.values()];
 }

@@ -1,12 +1,14 @@
 // Instance rows as the EC2 wire shape (Instance, with its block devices, security groups and
 // primary network interface). As on AWS: a pending instance reports StateReason `pending`;
 // a terminated one keeps its identity but no longer has an address, a network interface,
-// security groups or block devices.
+// security groups or block devices. A running instance with a public address shows it with
+// its public DNS name, on the instance and on its interface's association.
 import type { Instance, InstanceBlockDeviceMapping, Tag } from '../../../api/ec2/types.js';
 import type { AttachmentRow, InstanceRow } from '../../../store/repos/instances.js';
 import { findZone } from '../../../config/regions.js';
 import { derivedId } from '../resource-ids.js';
 import { privateDnsName } from '../networking/default-network.js';
+import { publicDnsName } from '../networking/public-addresses.js';
 import { groupsOf, specOf, stateOf } from './instance-row.js';
 
 export interface OutputContext {
@@ -35,12 +37,16 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
   const dns = gone ? '' : privateDnsName(row.region, row.private_ip);
   const groups = gone ? [] : groupsOf(row).map((GroupId) => ({ GroupId, GroupName: ctx.groupNames.get(GroupId) }));
   const zone = findZone(row.availability_zone);
+  const publicIp = gone ? undefined : (row.public_ip ?? undefined);
+  const publicDns = publicIp ? publicDnsName(row.region, publicIp) : '';
+  const association = publicIp ? { IpOwnerId: 'amazon', PublicDnsName: publicDns, PublicIp: publicIp } : undefined;
   return {
     InstanceId: row.instance_id,
     ImageId: row.image_id,
     State: stateOf(row),
     PrivateDnsName: dns,
-    PublicDnsName: '',
+    PublicDnsName: publicDns,
+    PublicIpAddress: publicIp,
     StateTransitionReason: row.transition_reason,
     KeyName: row.key_name ?? undefined,
     AmiLaunchIndex: row.launch_index,
@@ -77,6 +83,7 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
               Status: 'attached',
               NetworkCardIndex: 0,
             },
+            Association: association,
             Description: '',
             Groups: groups,
             Ipv6Addresses: [],
@@ -85,7 +92,7 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
             OwnerId: row.account_id,
             PrivateDnsName: dns,
             PrivateIpAddress: row.private_ip,
-            PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: row.private_ip }],
+            PrivateIpAddresses: [{ Association: association, Primary: true, PrivateDnsName: dns, PrivateIpAddress: row.private_ip }],
             SourceDestCheck: spec.sourceDestCheck,
             Status: 'in-use',
             SubnetId: row.subnet_id,

@@ -15,13 +15,15 @@ import type { SecurityGroupService } from '../networking/security-groups.js';
 import { INSTANCE_FILTERS, type DescribedInstance } from './instance-filters.js';
 import { instanceOut, type OutputContext } from './instance-output.js';
 import type { InstanceLifecycle } from './instance-lifecycle.js';
+import type { InstanceDriver, InstanceHealth } from '../../../compute/instance-driver.js';
 import { groupsOf, specOf, stateOf } from './instance-row.js';
 
 export interface QueryDeps {
   store: Store;
   groups: SecurityGroupService;
   lifecycle: InstanceLifecycle;
-  /** how long a running instance's status checks report `initializing` */
+  driver: InstanceDriver;
+  /** how long a running instance's status checks report `initializing` (driver `none`) */
   settleMs: number;
 }
 
@@ -96,23 +98,34 @@ export class InstanceQuery {
 
   // ---- DescribeInstanceStatus ----------------------------------------------------------
 
+  /**
+   * A running instance's checks: what the driver sees of its VM (the process, the guest's boot),
+   * or with a driver that runs nothing, `initializing` for `settleMs` after it started, then ok.
+   */
   statusOf(row: InstanceRow): InstanceStatus {
     const zone = findZone(row.availability_zone);
-    let status: 'ok' | 'initializing' | 'not-applicable' = 'not-applicable';
+    let health: InstanceHealth | undefined;
     if (row.state === 'running') {
-      const since = row.running_since ? Date.parse(row.running_since) : 0;
-      status = Date.now() - since < this.deps.settleMs ? 'initializing' : 'ok';
+      health = this.deps.driver.health(row.instance_id);
+      if (!health) {
+        const since = row.running_since ? Date.parse(row.running_since) : 0;
+        const check = Date.now() - since < this.deps.settleMs ? 'initializing' : 'ok';
+        health = this.deps.driver.name === 'none' ? { system: check, instance: check } : { system: 'impaired', instance: 'impaired', impairedSince: row.running_since ? new Date(row.running_since) : undefined };
+      }
     }
-    const summary = () =>
-      status === 'not-applicable' ? { Status: status } : { Status: status, Details: [{ Name: 'reachability' as const, Status: status === 'ok' ? ('passed' as const) : ('initializing' as const) }] };
+    const summary = (status: InstanceHealth['system'] | undefined) => {
+      if (!status) return { Status: 'not-applicable' as const };
+      const detail = status === 'ok' ? 'passed' : status === 'impaired' ? 'failed' : 'initializing';
+      return { Status: status, Details: [{ Name: 'reachability' as const, Status: detail as 'passed', ImpairedSince: status === 'impaired' ? health?.impairedSince : undefined }] };
+    };
     return {
       InstanceId: row.instance_id,
       AvailabilityZone: row.availability_zone,
       AvailabilityZoneId: zone?.zone.id,
       InstanceState: stateOf(row),
-      InstanceStatus: summary(),
-      SystemStatus: summary(),
-      AttachedEbsStatus: summary(),
+      InstanceStatus: summary(health?.instance),
+      SystemStatus: summary(health?.system),
+      AttachedEbsStatus: summary(health && (health.system === 'impaired' ? 'impaired' : health.instance === 'initializing' ? 'initializing' : 'ok')),
       Events: [],
     };
   }

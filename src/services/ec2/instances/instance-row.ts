@@ -48,6 +48,8 @@ export interface InstanceSpec {
   /** instance-store devices from the image or the request (`ephemeral0` …) */
   instanceStore: { deviceName: string; virtualName: string }[];
   launchTemplate?: { id: string; name: string; version: string };
+  /** whether it takes a public address when it runs (absent on instances from before: no) */
+  associatePublicIp?: boolean;
   creditSpecification?: string;
   /** who launched on the owner's behalf (an Auto Scaling group), if not the owner */
   requesterId?: string;

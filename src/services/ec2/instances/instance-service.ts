@@ -34,9 +34,10 @@ import { InstanceLauncher, type Launched, type RunOptions } from './instance-lau
 import { InstanceLifecycle, type StateChange } from './instance-lifecycle.js';
 import { InstanceQuery } from './instance-query.js';
 import { instanceOut } from './instance-output.js';
-import { instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
+import { groupsOf, instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
 import { DEFAULT_LAUNCH_SOURCES, type LaunchSources } from './launch-sources.js';
 import { VolumeAttachments } from './volume-attachments.js';
+import type { PublicAddressPool } from '../networking/public-addresses.js';
 
 export type { Launched, RunOptions } from './instance-launcher.js';
 export type { StateChange } from './instance-lifecycle.js';
@@ -52,6 +53,8 @@ export interface InstanceServiceDeps {
   network: NetworkService;
   keyPairs: KeyPairService;
   driver: InstanceDriver;
+  /** running instances' public addresses (drivers with a public network) */
+  addresses: PublicAddressPool;
   settleMs: number;
   terminatedVisibleMs: number;
 }
@@ -81,11 +84,15 @@ export class InstanceService {
 
   constructor(private readonly deps: InstanceServiceDeps) {
     const { store, jobs, storage, settleMs } = deps;
-    this.lifecycle = new InstanceLifecycle({ store, jobs, keys: storage.keys, blocks: deps.blocks, volumes: storage.volumes, driver: deps.driver, settleMs, terminatedVisibleMs: deps.terminatedVisibleMs });
-    this.launcher = new InstanceLauncher({ store, jobs, settleMs, kms: deps.kms, defaults: storage.defaults, images: deps.images, network: deps.network, keyPairs: deps.keyPairs, sources: this.sources });
-    this.query = new InstanceQuery({ store, groups: deps.network.groups, lifecycle: this.lifecycle, settleMs });
-    this.attributes = new InstanceAttributes(store, deps.network.groups);
-    this.attachments = new VolumeAttachments({ store, jobs, volumes: storage.volumes, lifecycle: this.lifecycle, settleMs });
+    this.lifecycle = new InstanceLifecycle({ store, jobs, keys: storage.keys, blocks: deps.blocks, volumes: storage.volumes, driver: deps.driver, addresses: deps.addresses, settleMs, terminatedVisibleMs: deps.terminatedVisibleMs });
+    this.launcher = new InstanceLauncher({ store, jobs, settleMs, driver: deps.driver, kms: deps.kms, defaults: storage.defaults, images: deps.images, network: deps.network, keyPairs: deps.keyPairs, sources: this.sources });
+    this.query = new InstanceQuery({ store, groups: deps.network.groups, lifecycle: this.lifecycle, driver: deps.driver, settleMs });
+    this.attributes = new InstanceAttributes(store, deps.network.groups, (id) => this.networkChanged([id]));
+    deps.network.groups.onRulesChanged(async (caller, groupIds) => {
+      const running = await store.instances.list(caller, { states: ['running'], terminatedAfter: this.lifecycle.visibleSince() });
+      await this.networkChanged(running.filter((r) => groupsOf(r).some((g) => groupIds.includes(g))).map((r) => r.instance_id));
+    });
+    this.attachments = new VolumeAttachments({ store, jobs, volumes: storage.volumes, lifecycle: this.lifecycle, driver: deps.driver, settleMs });
     this.imageFromInstance = new ImageFromInstance({ store, jobs, settleMs, images: deps.images, snapshots: storage.snapshots, volumes: storage.volumes, lifecycle: this.lifecycle, driver: deps.driver });
     this.taggable = {
       prefix: 'i',
@@ -93,6 +100,14 @@ export class InstanceService {
       visible: async (caller, id) => (await store.instances.list(caller, { ids: [id], terminatedAfter: this.lifecycle.visibleSince() })).length > 0,
       notFound: (id) => instanceNotFound(id),
     };
+  }
+
+  /** Running VMs re-apply what reaches them (their security groups or their rules changed). */
+  private async networkChanged(instanceIds: string[]): Promise<void> {
+    for (const row of await this.deps.store.instances.getMany(instanceIds)) {
+      if (row.state !== 'running') continue;
+      await this.deps.driver.networkChanged(this.lifecycle.driverOf(row)).catch(() => undefined);
+    }
   }
 
   /** Wires the resolvers other services provide (launch templates, SSM parameters, Marketplace). */

@@ -117,7 +117,7 @@ function metadataOptions(req: RunInstancesRequest['MetadataOptions'], imdsSuppor
 }
 
 /** The one network interface Imago gives an instance, from NetworkInterfaces or the top-level parameters. */
-function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupIds?: string[]; privateIp?: string } {
+function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupIds?: string[]; privateIp?: string; associatePublicIp?: boolean } {
   const list = req.NetworkInterfaces ?? [];
   if (list.length === 0) return { subnetId: req.SubnetId, groupIds: req.SecurityGroupIds, privateIp: req.PrivateIpAddress };
   if (req.SubnetId !== undefined) throw invalidParameterCombination('Network interfaces and an instance-level subnet ID may not be specified on the same request');
@@ -130,10 +130,10 @@ function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupI
   if (primary.NetworkInterfaceId !== undefined) {
     throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${primary.NetworkInterfaceId}' does not exist`);
   }
-  return { subnetId: primary.SubnetId, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress };
+  return { subnetId: primary.SubnetId, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress, associatePublicIp: primary.AssociatePublicIpAddress };
 }
 
-async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp'>> {
+async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp'> & { associatePublicIp: boolean }> {
   const nic = primaryInterface(req);
   const zone = req.Placement?.AvailabilityZone ?? req.Placement?.AvailabilityZoneId;
   let subnets: SubnetInfo[];
@@ -166,7 +166,8 @@ async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstance
     privateIp = ip;
     subnets = [subnet];
   }
-  return { subnets, groups: named, privateIp };
+  // default subnets map public addresses on launch where there is a public network
+  return { subnets, groups: named, privateIp, associatePublicIp: nic.associatePublicIp ?? deps.network.mapsPublicIp };
 }
 
 export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: RunInstancesRequest, systemTags: { key: string; value: string }[] = []): Promise<LaunchPlan> {
@@ -194,7 +195,7 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
   const instanceType = req.InstanceType ?? DEFAULT_INSTANCE_TYPE;
   checkType(instanceType, image);
   const keyName = req.KeyName !== undefined ? (await deps.keyPairs.get(caller, req.KeyName)).key_name : null;
-  const network = await planNetwork(deps, caller, req);
+  const { associatePublicIp, ...network } = await planNetwork(deps, caller, req);
   const devices = await planDevices(deps, caller, { devices: launch.devices, rootDeviceName: image.root_device_name ?? '/dev/xvda' }, req.BlockDeviceMappings ?? []);
   const facts = typeFacts(instanceType);
   const threads = req.CpuOptions?.ThreadsPerCore ?? (facts && facts.vcpus > 1 && facts.manufacturer !== 'AWS' ? 2 : 1);
@@ -225,6 +226,7 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
       id: `AIPA${createHash('sha256').update(profile.Arn ?? profile.Name ?? '').digest('hex').slice(0, 17).toUpperCase()}`,
     },
     instanceStore: devices.instanceStore,
+    associatePublicIp,
     launchTemplate,
     creditSpecification: req.CreditSpecification?.CpuCredits ?? (facts?.burstable ? (instanceType.startsWith('t2.') ? 'standard' : 'unlimited') : undefined),
   };

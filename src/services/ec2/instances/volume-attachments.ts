@@ -1,7 +1,9 @@
 // AttachVolume and DetachVolume: a volume of the caller's, `available`, in the instance's zone,
 // on a free device name, to a running or stopped instance; `attaching` then `attached` (and
 // `detaching` then gone) after settleMs, through durable jobs. The volume is `in-use` while
-// attached. A running instance's root volume cannot be detached.
+// attached. A running instance's root volume cannot be detached. On a running VM the volume is
+// hot-plugged when it becomes attached and unplugged (the guest asked to let go) before it is
+// detached.
 import type { VolumeAttachment } from '../../../api/ec2/types.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
@@ -10,6 +12,7 @@ import type { AttachmentRow } from '../../../store/repos/instances.js';
 import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
 import type { VolumeAttachmentInfo, VolumeService } from '../volumes/volume-service.js';
 import type { InstanceLifecycle } from './instance-lifecycle.js';
+import type { InstanceDriver } from '../../../compute/instance-driver.js';
 
 const DEVICE = /^(\/dev\/(sd[a-z]|xvd[a-z]{1,2}|sd[a-z][1-9]|xvd[a-z][1-9])|xvd[a-z]{1,2})$/;
 
@@ -19,18 +22,32 @@ export function attachmentOut(a: AttachmentRow): VolumeAttachment {
 
 export class VolumeAttachments {
   constructor(
-    private readonly deps: { store: Store; jobs: JobRunner; volumes: VolumeService; lifecycle: InstanceLifecycle; settleMs: number },
+    private readonly deps: { store: Store; jobs: JobRunner; volumes: VolumeService; lifecycle: InstanceLifecycle; driver: InstanceDriver; settleMs: number },
   ) {
-    const { store, jobs, volumes } = deps;
+    const { store, jobs, volumes, lifecycle, driver } = deps;
+    const runningInstance = async (a: AttachmentRow) => {
+      const instance = await store.instances.get(a.instance_id);
+      return instance?.state === 'running' ? lifecycle.driverOf(instance) : undefined;
+    };
     jobs.register('attachment.attach', async (p) => {
       const { volumeIds } = p as { volumeIds: string[] };
       const rows = (await store.instances.attachmentsOfVolumes(volumeIds)).filter((a) => a.status === 'attaching');
+      for (const a of rows) {
+        const instance = await runningInstance(a);
+        const volume = instance && (await instance.volumes()).find((v) => v.volumeId === a.volume_id);
+        if (instance && volume) await driver.volumeAttached(instance, volume);
+      }
       await store.instances.setAttachment(rows.map((a) => a.volume_id), { status: 'attached' });
       return 'done';
     });
     jobs.register('attachment.detach', async (p) => {
       const { volumeIds } = p as { volumeIds: string[] };
-      for (const a of await store.instances.attachmentsOfVolumes(volumeIds)) if (a.status === 'detaching') await store.instances.detach(a.volume_id);
+      for (const a of await store.instances.attachmentsOfVolumes(volumeIds)) {
+        if (a.status !== 'detaching') continue;
+        const instance = await runningInstance(a);
+        if (instance) await driver.volumeDetached(instance, a.volume_id);
+        await store.instances.detach(a.volume_id);
+      }
       return 'done';
     });
     // DescribeVolumes shows instances' attachments

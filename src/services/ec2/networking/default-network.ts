@@ -2,7 +2,8 @@
 // one default subnet per Availability Zone (172.31.0.0/20, 172.31.16.0/20, … in zone order) and
 // the VPC's `default` security group. Their ids are derived from the account and region, so
 // they exist without being created and agree with DescribeAccountAttributes' `default-vpc`.
-// Imago has no public network: default subnets do not map public IPs on launch.
+// Default subnets map public IPs on launch when the compute driver has a public network
+// (see network-service.ts).
 import { findRegion, type Zone } from '../../../config/regions.js';
 import type { Scope } from '../../../store/scope.js';
 import { derivedId } from '../resource-ids.js';

@@ -1,6 +1,7 @@
 // The minimal network EC2 clients expect around instances: the default VPC and its subnets
 // (derived, see default-network.ts), security groups (stored), and each live instance's
-// primary network interface (derived from the instance). Records only: nothing is routed.
+// primary network interface (derived from the instance). Records only: packets reach an
+// instance only through the host forwards its driver makes for its security groups.
 import type { NetworkInterface, Subnet, Tag, Vpc } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
@@ -21,7 +22,14 @@ export class NetworkService {
   private turn = 0;
   readonly taggables: Taggable[];
 
-  constructor(private readonly store: Store) {
+  /**
+   * @param mapsPublicIp whether default subnets give instances public addresses (AWS's do;
+   *   Imago's only where the compute driver has a public network to give them)
+   */
+  constructor(
+    private readonly store: Store,
+    readonly mapsPublicIp = false,
+  ) {
     this.groups = new SecurityGroupService(store);
     this.taggables = [
       ...this.groups.taggables,
@@ -99,7 +107,7 @@ export class NetworkService {
       AvailabilityZoneId: s.zone.id,
       AvailableIpAddressCount: usableRange(s.cidr).count - (counts.get(s.subnetId) ?? 0),
       DefaultForAz: s.defaultForAz,
-      MapPublicIpOnLaunch: false,
+      MapPublicIpOnLaunch: this.mapsPublicIp,
       MapCustomerOwnedIpOnLaunch: false,
       AssignIpv6AddressOnCreation: false,
       Ipv6CidrBlockAssociationSet: [],

@@ -1,4 +1,6 @@
-// Security groups (data, not enforcement: Imago has no packet path). Every VPC has a `default`
+// Security groups. Enforced where packets exist: the ingress rules decide which ports of a
+// running VM are forwarded from its public address (loopback-ingress.ts), and rule changes
+// reach running instances at once (onRulesChanged). Every VPC has a `default`
 // group that cannot be deleted, allowing all traffic from itself and all outbound traffic; it
 // is written on first use. New groups start with the allow-all egress rule, as on AWS.
 import type { Filter, IpPermission, SecurityGroup, SecurityGroupRule, Tag } from '../../../api/ec2/types.js';
@@ -27,8 +29,12 @@ export interface GroupRef {
   groupName?: string;
 }
 
+/** Told after rules change, with the groups whose rules did (so running VMs re-apply them). */
+export type RulesChanged = (caller: Scope, groupIds: string[]) => Promise<void>;
+
 export class SecurityGroupService {
   readonly taggables: Taggable[];
+  private readonly rulesChanged: RulesChanged[] = [];
 
   constructor(private readonly store: Store) {
     this.taggables = [
@@ -49,6 +55,14 @@ export class SecurityGroupService {
 
   private rule(caller: Scope, groupId: string, egress: boolean, spec: RuleSpec, ruleId = newId('sgr')): SecurityGroupRuleRow {
     return { ...spec, rule_id: ruleId, group_id: groupId, account_id: caller.accountId, region: caller.region, is_egress: egress ? 1 : 0, created_at: new Date().toISOString() };
+  }
+
+  onRulesChanged(listener: RulesChanged): void {
+    this.rulesChanged.push(listener);
+  }
+
+  private async changed(caller: Scope, groupId: string): Promise<void> {
+    for (const listener of this.rulesChanged) await listener(caller, [groupId]);
   }
 
   /** Writes the default VPC's `default` group the first time anything needs it. */
@@ -154,6 +168,7 @@ export class SecurityGroupService {
     const rows = specs.map((s) => this.rule(caller, group.group_id, egress, s));
     await this.store.securityGroups.addRules(rows);
     await this.store.tags.put(caller, rows.flatMap((r) => tags.map((t) => ({ resourceId: r.rule_id, resourceType: 'security-group-rule', ...t }))));
+    await this.changed(caller, group.group_id);
     return rows;
   }
 
@@ -184,6 +199,7 @@ export class SecurityGroupService {
     checkpoint();
     await this.store.securityGroups.deleteRules(revoked.map((r) => r.rule_id));
     for (const r of revoked) await this.store.tags.deleteResource(r.rule_id);
+    if (revoked.length) await this.changed(caller, group.group_id);
     return { revoked, unknown };
   }
 
