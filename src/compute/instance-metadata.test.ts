@@ -1,33 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildMetadata, lookup } from './instance-metadata.js';
+import { buildMetadata, lookup, withoutCategory } from './instance-metadata.js';
+import { sampleFacts } from './imds/sample-facts.js';
 
-const facts = {
-  instanceId: 'i-0123456789abcdef0',
-  accountId: '111111111111',
-  region: 'us-east-1',
-  availabilityZone: 'us-east-1a',
-  availabilityZoneId: 'use1-az1',
-  imageId: 'ami-0123456789abcdef0',
-  instanceType: 't3.micro',
-  architecture: 'x86_64',
-  launchIndex: 2,
-  reservationId: 'r-0123456789abcdef0',
-  launchTime: '2026-01-01T00:00:00.000Z',
-  privateIp: '172.31.0.4',
-  privateDnsName: 'ip-172-31-0-4.ec2.internal',
-  macAddress: '0e:01:02:03:04:05',
-  interfaceId: 'eni-0123456789abcdef0',
-  subnetId: 'subnet-0123456789abcdef0',
-  vpcId: 'vpc-0123456789abcdef0',
-  subnetCidr: '172.31.0.0/20',
-  vpcCidr: '172.31.0.0/16',
-  securityGroups: [{ id: 'sg-0123456789abcdef0', name: 'default' }],
-  blockDevices: { ami: '/dev/xvda', root: '/dev/xvda', ebs1: '/dev/sdf' },
-  publicKeys: [{ name: 'k1', openssh: 'ssh-ed25519 AAAA k1' }],
-  tags: { Name: 'web' },
-  userData: Buffer.from('#!/bin/sh\n'),
-};
+const facts = sampleFacts();
 
 test('IMDS paths answer values; directories list their children, subdirectories with a slash', () => {
   const md = buildMetadata(facts);
@@ -50,4 +26,26 @@ test('without metadata tags there is no tags/ directory', () => {
   const md = buildMetadata({ ...facts, tags: undefined, publicKeys: [] });
   assert.equal(lookup(md, 'tags/instance'), undefined);
   assert.equal(lookup(md, 'public-keys'), undefined);
+});
+
+test('the identity document carries every field EC2 writes, in its order, pendingTime in whole seconds', () => {
+  const md = buildMetadata({ ...facts, launchTime: '2026-01-01T00:00:00.789Z' });
+  assert.deepEqual(Object.keys(md.identityDocument), [
+    'accountId', 'architecture', 'availabilityZone', 'billingProducts', 'devpayProductCodes', 'marketplaceProductCodes', 'imageId',
+    'instanceId', 'instanceType', 'kernelId', 'pendingTime', 'privateIp', 'ramdiskId', 'region', 'version',
+  ]);
+  assert.equal(md.identityDocument.pendingTime, '2026-01-01T00:00:00Z');
+  assert.equal(md.identityDocument.marketplaceProductCodes, null);
+  assert.equal(md.identityDocument.version, '2017-09-30');
+  const coded = buildMetadata({ ...facts, productCodes: ['1abc2defghijklm3nopqrs4tu'] });
+  assert.deepEqual(coded.identityDocument.marketplaceProductCodes, ['1abc2defghijklm3nopqrs4tu']);
+  assert.equal(lookup(coded, 'product-codes'), '1abc2defghijklm3nopqrs4tu');
+});
+
+test('withoutCategory drops a category from values and listings', () => {
+  const md = withoutCategory(buildMetadata(facts), 'tags');
+  assert.equal(lookup(md, 'tags/instance/Name'), undefined);
+  assert.equal(lookup(md, 'tags'), undefined);
+  assert.ok(!lookup(md, '')!.split('\n').includes('tags/'));
+  assert.equal(lookup(md, 'instance-id'), facts.instanceId);
 });

@@ -1,7 +1,7 @@
 // The instance metadata service's content (IMDS, http://169.254.169.254/latest/…) for one
-// instance, as a VM driver will serve it: `meta-data/` paths, `user-data`, and the signed-less
-// identity document. A path ending in a directory lists its children, one per line, with a
-// trailing `/` on subdirectories (as IMDS does).
+// instance, as compute/imds/ serves it: `meta-data/` paths, `user-data`, and the identity
+// document (signed by the service). A path ending in a directory lists its children, one per
+// line, with a trailing `/` on subdirectories (as IMDS does).
 
 export interface MetadataFacts {
   instanceId: string;
@@ -30,6 +30,27 @@ export interface MetadataFacts {
   /** only when the instance allows tags in metadata */
   tags?: Record<string, string>;
   userData?: Buffer;
+  /** AWS Marketplace product codes of the image, if any */
+  productCodes?: string[];
+}
+
+/** The instance identity document, fields in the order EC2 writes them (format version 2017-09-30). */
+export interface IdentityDocument {
+  accountId: string;
+  architecture: string;
+  availabilityZone: string;
+  billingProducts: string[] | null;
+  devpayProductCodes: string[] | null;
+  marketplaceProductCodes: string[] | null;
+  imageId: string;
+  instanceId: string;
+  instanceType: string;
+  kernelId: string | null;
+  pendingTime: string;
+  privateIp: string;
+  ramdiskId: string | null;
+  region: string;
+  version: string;
 }
 
 export interface InstanceMetadata {
@@ -38,7 +59,7 @@ export interface InstanceMetadata {
   /** `public-keys/` lists `0=name`; the key itself is at `public-keys/0/openssh-key` */
   publicKeyNames: string[];
   userData?: Buffer;
-  identityDocument: Record<string, unknown>;
+  identityDocument: IdentityDocument;
 }
 
 export function buildMetadata(f: MetadataFacts): InstanceMetadata {
@@ -79,6 +100,7 @@ export function buildMetadata(f: MetadataFacts): InstanceMetadata {
   for (const [k, device] of Object.entries(f.blockDevices)) entries.push([`block-device-mapping/${k}`, device]);
   f.publicKeys.forEach((k, i) => entries.push([`public-keys/${i}/openssh-key`, k.openssh]));
   for (const [k, v] of Object.entries(f.tags ?? {})) entries.push([`tags/instance/${k}`, v]);
+  if (f.productCodes?.length) entries.push(['product-codes', f.productCodes.join('\n')]);
   for (const [k, v] of entries) md.set(k, v);
   return {
     metaData: md,
@@ -88,15 +110,36 @@ export function buildMetadata(f: MetadataFacts): InstanceMetadata {
       accountId: f.accountId,
       architecture: f.architecture,
       availabilityZone: f.availabilityZone,
+      billingProducts: null,
+      devpayProductCodes: null,
+      marketplaceProductCodes: f.productCodes?.length ? [...f.productCodes] : null,
       imageId: f.imageId,
       instanceId: f.instanceId,
       instanceType: f.instanceType,
-      pendingTime: f.launchTime,
+      kernelId: null,
+      pendingTime: wholeSeconds(f.launchTime),
       privateIp: f.privateIp,
+      ramdiskId: null,
       region: f.region,
       version: '2017-09-30',
     },
   };
+}
+
+/** EC2 writes pendingTime without milliseconds: 2016-11-19T16:32:11Z. */
+function wholeSeconds(time: string): string {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The tree without one top-level category (`tags` when the instance's InstanceMetadataTags is
+ * disabled): its paths answer 404 and the root listing leaves it out.
+ */
+export function withoutCategory(metadata: InstanceMetadata, category: string): InstanceMetadata {
+  const prefix = `${category}/`;
+  const metaData = new Map([...metadata.metaData].filter(([k]) => k !== category && !k.startsWith(prefix)));
+  return { ...metadata, metaData };
 }
 
 /** The answer to GET /latest/meta-data/<path>: a value, a directory listing, or undefined (404). */
