@@ -11,7 +11,6 @@ export const TAG = {
   NULL: 0x05,
   OID: 0x06,
   UTF8_STRING: 0x0c,
-  PRINTABLE_STRING: 0x13,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
@@ -74,11 +73,6 @@ export const octetString = (bytes: Buffer): Buffer => tlv(TAG.OCTET_STRING, byte
 /** A BIT STRING; `unusedBits` trailing bits of the last byte are padding (named bit lists drop trailing zeros). */
 export const bitString = (bytes: Buffer, unusedBits = 0): Buffer => tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([unusedBits]), bytes]));
 export const utf8String = (s: string): Buffer => tlv(TAG.UTF8_STRING, Buffer.from(s, 'utf8'));
-
-export function printableString(s: string): Buffer {
-  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s)) throw new RangeError(`not a PrintableString: ${s}`);
-  return tlv(TAG.PRINTABLE_STRING, Buffer.from(s, 'latin1'));
-}
 
 /** X.509 validity time (RFC 5280 4.1.2.5): UTCTime through 2049, GeneralizedTime from 2050, in whole seconds. */
 export function time(date: Date): Buffer {

@@ -118,7 +118,7 @@ test('a connection flood: beyond the limit connections are dropped, idle ones ti
 });
 
 test('a request flood is throttled per instance with 429, then recovers', async () => {
-  const svc = new MetadataService({ tokenKey: randomBytes(32), signer: { sign: () => ({ signature: '', pkcs7: '', rsa2048: '' }) }, limits: { ...LIMITS, burst: 10, perSecond: 20 } });
+  const svc = new MetadataService({ tokenKey: randomBytes(32), signer: { sign: () => ({ signature: '', pkcs7: '', rsa2048: '' }) }, limits: { ...LIMITS, burst: 10, perSecond: 2 } });
   const sock = await serve('i-0000000000000a006', svc);
   const other = await serve('i-0000000000000a007', svc);
   const statuses = [];
