@@ -6,6 +6,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { NbdServer } from '../blocks/nbd/nbd-server.js';
 import { volumeNbdDevice } from '../blocks/nbd/volume-export.js';
 import { BLOCK_SIZE } from '../blocks/block-size.js';
@@ -43,6 +44,7 @@ export function runDirFor(dataDir: string): string {
 export async function createDriver(config: ComputeConfig, masterKey: Buffer, log: Log): Promise<{ driver: InstanceDriver; host?: QemuHost }> {
   if (config.compute === 'none') return { driver: new NoneDriver() };
   const runDir = runDirFor(config.dataDir);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
   let host: QemuHost;
   try {
     host = await probeQemu(runDir);

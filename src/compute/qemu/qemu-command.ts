@@ -18,8 +18,9 @@
 //   forwards the driver adds for security group rules. 160.0.0.0/4 holds both the VPC's
 //   172.31.x addresses (the instance gets its private address by DHCP) and 169.254.169.254.
 // - SMBIOS says "Amazon EC2" with an ec2… UUID: cloud-init then knows it is on AWS (IMDSv2).
-// - Sandbox: seccomp on, no privilege elevation or resource control; spawning is allowed only
-//   because guestfwd runs one `socat` per metadata connection.
+// - Sandbox: seccomp on, no obsolete syscalls or resource control. Spawning and set*id stay
+//   allowed only because guestfwd runs one `socat` per metadata connection, in a new session
+//   (libslirp's child calls setsid(), which `elevateprivileges=deny` kills: measured).
 
 export interface VmDisk {
   /** the volume id: NBD export name, block node and device ids */
@@ -84,7 +85,7 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-no-shutdown',
     '-boot', 'strict=on',
     '-msg', 'timestamp=off',
-    '-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=allow,resourcecontrol=deny',
+    '-sandbox', 'on,obsolete=deny,elevateprivileges=allow,spawn=allow,resourcecontrol=deny',
     '-chardev', 'stdio,id=serial0,signal=off',
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${qemuValue(spec.sockets.qmp)},server=on,wait=off`,

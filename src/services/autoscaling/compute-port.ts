@@ -34,4 +34,6 @@ export interface AsgCompute {
   terminate(caller: Scope, instanceIds: readonly string[]): Promise<void>;
   /** states of the instances that still exist (absent = gone) */
   states(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceState>>;
+  /** the running ones whose EC2 status checks fail (system or instance check impaired) */
+  impaired?(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>>;
 }

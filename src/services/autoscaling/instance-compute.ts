@@ -17,6 +17,7 @@ export interface InstanceApi {
   ): Promise<{ instances: { instance_id: string; availability_zone: string; subnet_id: string; instance_type: string; image_id: string }[] }>;
   terminate(caller: Scope, instanceIds: readonly string[]): Promise<unknown>;
   summaries(caller: Scope, instanceIds?: readonly string[]): Promise<{ instanceId: string; state: string }[]>;
+  impaired(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** The template's own network settings kept when the group names the subnet. */
@@ -66,6 +67,8 @@ export function instanceCompute(instances: InstanceApi, templates: LaunchTemplat
         }
       }
     },
+
+    impaired: (caller, instanceIds) => instances.impaired(caller, instanceIds),
 
     async states(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
       const wanted = new Set(instanceIds);

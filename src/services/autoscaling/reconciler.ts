@@ -67,6 +67,11 @@ async function observe(ctx: AsgContext, group: Group, members: GroupInstanceRow[
   const real = members.filter((m) => m.lifecycle_state !== LAUNCHING);
   if (real.length === 0) return;
   const states = await ctx.compute.states(group.scope, real.map((m) => m.instance_id));
+  // EC2 health checks also fail a running instance whose status checks are impaired, once its
+  // grace period (from launch) is over
+  const grace = group.settings.HealthCheckGracePeriod * 1000;
+  const checked = real.filter((m) => m.lifecycle_state === 'InService' && m.health_status === 'Healthy' && states.get(m.instance_id) === 'running' && now >= Date.parse(m.launched_at) + grace);
+  const impaired = checked.length && ctx.compute.impaired ? await ctx.compute.impaired(group.scope, checked.map((m) => m.instance_id)) : new Set<string>();
   for (const m of real) {
     const state = states.get(m.instance_id);
     const gone = state === undefined || state === 'terminated';
@@ -83,6 +88,10 @@ async function observe(ctx: AsgContext, group: Group, members: GroupInstanceRow[
         await ctx.instances.delete(m.instance_id);
         m.lifecycle_state = 'Terminated';
       }
+    } else if (state === 'running' && impaired.has(m.instance_id)) {
+      await ctx.instances.update(m.instance_id, { health_status: 'Unhealthy', termination_cause: 'ec2-health' });
+      m.health_status = 'Unhealthy';
+      m.termination_cause = 'ec2-health';
     } else if (state === 'running') {
       if (m.lifecycle_state === 'Pending') {
         const at = new Date(now).toISOString();

@@ -150,6 +150,17 @@ export class InstanceService {
     }));
   }
 
+  /** The caller's running instances among `instanceIds` whose status checks fail (EC2 health checks). */
+  async impaired(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.deps.store.instances.list(caller, { ids: instanceIds, states: ['running'], terminatedAfter: this.lifecycle.visibleSince() });
+    const out = new Set<string>();
+    for (const r of rows) {
+      const s = this.query.statusOf(r);
+      if (s.InstanceStatus?.Status === 'impaired' || s.SystemStatus?.Status === 'impaired') out.add(r.instance_id);
+    }
+    return out;
+  }
+
   /** The caller's instances launched from any of `imageIds` (in the given states, else all). */
   async launchedFrom(caller: Scope, imageIds: readonly string[], states?: readonly string[]): Promise<{ instanceId: string; imageId: string }[]> {
     const rows = await this.deps.store.instances.list(caller, { equals: [{ column: 'image_id', values: imageIds }], states, terminatedAfter: this.lifecycle.visibleSince() });
