@@ -125,6 +125,13 @@ test('a restart reuses the import: nothing is imported or written again', async 
   const [again] = await ensureBuiltImages({ catalog: c, blocks: h.blocks, store: h.store, log, cacheDir, build: false });
   assert.equal(again.imported, false);
   assert.equal((await c.seed()).wrote, false);
+  const empty = tempDir('imago-image-cache-');
+  try {
+    const [kept] = await ensureBuiltImages({ catalog: c, blocks: h.blocks, store: h.store, log, cacheDir: empty, build: false });
+    assert.deepEqual([kept.name, kept.imported], [again.name, false], 'an emptied cache leaves the import published');
+  } finally {
+    removeDir(empty);
+  }
 });
 
 test('a newer build gets a new name; the one it replaces is retired', async () => {

@@ -94,7 +94,8 @@ export interface BuiltImageDeps extends ImportDeps {
 
 /**
  * Imports (and first builds, when `build` is set) one recipe's image, then seeds the catalog.
- * Undefined when the cache has no build and `build` is off; ImageBuildError when it cannot build.
+ * When the cache has no build and `build` is off: what an earlier import published, if any.
+ * ImageBuildError when it cannot build.
  */
 export async function ensureBuiltImage(deps: BuiltImageDeps, r: ImageRecipe, onProgress?: (p: BuildProgress) => void): Promise<PublishedImage | undefined> {
   const { log, catalog } = deps;
@@ -102,6 +103,9 @@ export async function ensureBuiltImage(deps: BuiltImageDeps, r: ImageRecipe, onP
   let cached = cachedBuild(r, cacheDir);
   if (!cached) {
     if (!deps.build) {
+      // an earlier import stays published
+      const record = await readBuiltImage(deps.store, r.name);
+      if (record) return publishedImage(r.name, record, catalog.regions, false);
       log.info(`image ${r.name} is not in the image cache ${cacheDir}; ${buildHint(r)}`);
       return undefined;
     }
