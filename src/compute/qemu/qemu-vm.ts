@@ -20,6 +20,7 @@ import { QemuProcess } from './qemu-process.js';
 const BOOT_FAILURES = [
   /No bootable device/, // SeaBIOS
   /No bootable option or device was found/, // OVMF
+  /UEFI Interactive Shell/, // OVMF fell back to its shell: nothing on the disks booted
   /grub rescue>/,
   /Kernel panic - not syncing/,
   /error: no such (partition|device)/,

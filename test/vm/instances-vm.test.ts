@@ -1,0 +1,215 @@
+// Instances that really run (--compute qemu, TCG here), through @aws-sdk/client-ec2 and ssh:
+// the Debian image boots from its own disk, the launch key logs in at the public address, user
+// data runs, the metadata service answers inside the guest (IMDSv2, options changed while it
+// runs), the guest cannot reach the host, the console shows the kernel, security group rules
+// open and close the port, volumes hot-plug, a stop/start and a kill -9 of the server keep the
+// disk, a guest's own power-off applies its shutdown behaviour, a broken image becomes
+// `impaired`, and a launch over the memory budget is InsufficientInstanceCapacity.
+import { after, before, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import {
+  AttachVolumeCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  GetConsoleOutputCommand,
+  ModifyInstanceAttributeCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  RevokeSecurityGroupIngressCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { ec2, expectAwsError } from '../helpers/clients.js';
+import { startServer, tempDir, removeDir, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
+import { debianImageId, ensureDebianBuild, ssh, waitForSsh, writeKey } from '../helpers/vm.js';
+
+const SERVER_ARGS = ['--compute', 'qemu', '--settle-ms', '0', '--vm-stop-timeout-ms', '30000', '--public-address-pool', '127.101.0.0/24'];
+
+let dir: string;
+let server: TestServer;
+let client: EC2Client;
+let key: string;
+let groupId: string;
+let debian: string;
+let web: Instance;
+let broken: string;
+
+const describe = async (id: string) => (await client.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+const waitState = (id: string, state: string) => until(`${id} ${state}`, async () => ((await describe(id)).State?.Name === state ? describe(id) : undefined), 1200, 250);
+const status = async (id: string) => (await client.send(new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }))).InstanceStatuses?.[0];
+const consoleText = async (id: string) => Buffer.from((await client.send(new GetConsoleOutputCommand({ InstanceId: id, Latest: true }))).Output ?? '', 'base64').toString('latin1');
+
+before(async () => {
+  ensureDebianBuild();
+  dir = tempDir('imago-vm-');
+  server = await startServer({ args: SERVER_ARGS });
+  client = ec2(server.url, { account: { accessKeyId: '123456789012', secretAccessKey: 'x' } });
+  debian = await debianImageId(client);
+  const pair = await client.send(new CreateKeyPairCommand({ KeyName: 'vm-test' }));
+  key = writeKey(dir, 'vm-test', pair.KeyMaterial!);
+  groupId = (await client.send(new CreateSecurityGroupCommand({ GroupName: 'ssh', Description: 'ssh from the host' }))).GroupId!;
+  await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' }));
+});
+
+after(async () => {
+  await server?.stop();
+  if (dir) removeDir(dir);
+});
+
+test('the published Debian image is Debian’s, bootable both ways, with an 8 GiB root volume', async () => {
+  const [image] = (await client.send(new DescribeImagesCommand({ ImageIds: [debian] }))).Images!;
+  assert.match(image.Name!, /^debian-12-amd64-\d{8}-\d+$/);
+  assert.equal(image.OwnerId, '136693071363');
+  assert.equal(image.Public, true);
+  assert.equal(image.BlockDeviceMappings?.[0].Ebs?.VolumeSize, 8);
+});
+
+test('a launch over the memory budget is InsufficientInstanceCapacity and creates nothing', async () => {
+  const before = (await client.send(new DescribeInstancesCommand({}))).Reservations?.length ?? 0;
+  await expectAwsError(client.send(new RunInstancesCommand({ ImageId: debian, InstanceType: 'm5.24xlarge', MinCount: 1, MaxCount: 1 })), 'InsufficientInstanceCapacity', /sufficient m5\.24xlarge capacity/, 500);
+  assert.equal((await client.send(new DescribeInstancesCommand({}))).Reservations?.length ?? 0, before);
+});
+
+test('an instance boots its image, takes its launch key and user data, and is reached at its public address', async () => {
+  // an image with nothing bootable (a catalog placeholder) is launched alongside
+  const al = (await client.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['al2023-ami-2023*-x86_64'] }] }))).Images![0].ImageId!;
+  broken = (await client.send(new RunInstancesCommand({ ImageId: al, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId!;
+  const userData = Buffer.from('#!/bin/sh\necho "user data ran as $(id -un)" > /var/tmp/user-data-marker\n').toString('base64');
+  const launched = await client.send(new RunInstancesCommand({ ImageId: debian, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'vm-test', SecurityGroupIds: [groupId], UserData: userData }));
+  const id = launched.Instances![0].InstanceId!;
+  web = await waitState(id, 'running');
+  assert.match(web.PublicIpAddress!, /^127\.101\.0\.\d+$/);
+  assert.equal(web.PublicDnsName, `ec2-${web.PublicIpAddress!.replaceAll('.', '-')}.compute-1.amazonaws.com`);
+  assert.equal(web.NetworkInterfaces?.[0].Association?.PublicIp, web.PublicIpAddress);
+  await waitForSsh(web.PublicIpAddress!, key);
+  const r = await ssh(web.PublicIpAddress!, key, 'cloud-init status --wait >/dev/null; cat /var/tmp/user-data-marker; hostname; ip -4 -br addr show scope global');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /user data ran as root/);
+  assert.match(r.stdout, new RegExp(`ip-${web.PrivateIpAddress!.replaceAll('.', '-')}`));
+  assert.match(r.stdout, new RegExp(`${web.PrivateIpAddress!.replaceAll('.', '\\.')}/`));
+  const s = await until('status checks ok', async () => ((await status(id))?.InstanceStatus?.Status === 'ok' ? status(id) : undefined), 600, 500);
+  assert.equal(s!.SystemStatus?.Status, 'ok');
+  assert.equal(s!.InstanceStatus?.Details?.[0].Status, 'passed');
+});
+
+test('the metadata service answers the guest: IMDSv2, options changed while it runs, nothing else of the host', async () => {
+  const ip = web.PublicIpAddress!;
+  const imds = `T=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+echo "v2 $(curl -s -H "X-aws-ec2-metadata-token: $T" http://169.254.169.254/latest/meta-data/instance-id)"
+echo "key $(curl -s -H "X-aws-ec2-metadata-token: $T" http://169.254.169.254/latest/meta-data/public-keys/0/openssh-key)"
+echo "doc $(curl -s -H "X-aws-ec2-metadata-token: $T" http://169.254.169.254/latest/dynamic/instance-identity/document | tr -d '\\n ')"
+echo "v1 $(curl -s -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/meta-data/instance-id)"`;
+  let r = await ssh(ip, key, imds);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^v2 ${web.InstanceId}$`, 'm'));
+  assert.match(r.stdout, /^key ssh-rsa \S+ vm-test$/m);
+  assert.match(r.stdout, new RegExp(`"instanceId":"${web.InstanceId}"`));
+  assert.match(r.stdout, /^v1 200$/m);
+  await client.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: web.InstanceId, HttpTokens: 'required' }));
+  r = await ssh(ip, key, imds);
+  assert.match(r.stdout, /^v1 401$/m, 'tokens required: IMDSv1 is refused');
+  assert.match(r.stdout, new RegExp(`^v2 ${web.InstanceId}$`, 'm'));
+  await client.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: web.InstanceId, HttpEndpoint: 'disabled' }));
+  r = await ssh(ip, key, `curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token`);
+  assert.equal(r.stdout, '403');
+  await client.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: web.InstanceId, HttpEndpoint: 'enabled', HttpTokens: 'optional' }));
+  // the gateway is the host's side of the VM's network: nothing there, not even Imago's own port
+  const port = new URL(server.url).port;
+  // the default subnets are /20s: the router is the subnet's first address
+  const [a, b, c] = web.PrivateIpAddress!.split('.').map(Number);
+  const gateway = `${a}.${b}.${c - (c % 16)}.1`;
+  r = await ssh(ip, key, `curl -s -m 5 -o /dev/null -w '%{http_code}' http://${gateway}:${port}/_imago/health; echo " rc=$?"; curl -s -m 5 -o /dev/null http://10.0.2.2:${port}/; echo "rc=$?"`);
+  assert.doesNotMatch(r.stdout, /200/);
+  assert.match(r.stdout, /rc=(7|28)/);
+});
+
+test('the console shows the kernel booting', async () => {
+  const text = await consoleText(web.InstanceId!);
+  assert.match(text, /Linux version 6\.1\./);
+  assert.match(text, /cloud-init/);
+});
+
+test('an image with nothing bootable runs, fails its instance status check, and its console says why', async () => {
+  const s = await until('the broken instance impaired', async () => ((await status(broken))?.InstanceStatus?.Status === 'impaired' ? status(broken) : undefined), 600, 500);
+  assert.equal(s!.InstanceState?.Name, 'running');
+  assert.equal(s!.SystemStatus?.Status, 'ok');
+  assert.equal(s!.InstanceStatus?.Details?.[0].Status, 'failed');
+  assert.ok(s!.InstanceStatus?.Details?.[0].ImpairedSince instanceof Date);
+  assert.match(await consoleText(broken), /UEFI Interactive Shell|No bootable/);
+  await client.send(new TerminateInstancesCommand({ InstanceIds: [broken] }));
+});
+
+test('security group rules open and close the port on the running instance', async () => {
+  const ip = web.PublicIpAddress!;
+  await client.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' }));
+  assert.match((await ssh(ip, key, 'true', 20_000)).stderr, /Connection refused/);
+  // a rule for addresses the host's clients do not have opens nothing
+  await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '10.0.0.0/8' }));
+  assert.match((await ssh(ip, key, 'true', 20_000)).stderr, /Connection refused/);
+  await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '127.0.0.1/32' }));
+  assert.equal((await ssh(ip, key, 'true')).code, 0);
+});
+
+test('a volume attached to the running instance appears in the guest and leaves it on detach', async () => {
+  const ip = web.PublicIpAddress!;
+  const volumeId = (await client.send(new CreateVolumeCommand({ AvailabilityZone: web.Placement!.AvailabilityZone, Size: 1 }))).VolumeId!;
+  await until('volume available', async () => (await client.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0].State === 'available' || undefined, 400, 100);
+  await client.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: web.InstanceId, Device: '/dev/sdf' }));
+  const serial = volumeId.replace('-', '');
+  await until('the disk in the guest', async () => ((await ssh(ip, key, `ls /dev/disk/by-id/`)).stdout.includes(serial) || undefined), 60, 1000);
+  const r = await ssh(ip, key, `D=/dev/disk/by-id/virtio-${serial}; echo written-by-the-guest | sudo dd of=$D bs=512 count=1 conv=sync,fsync status=none && sudo head -c 20 $D`);
+  assert.equal(r.stdout, 'written-by-the-guest');
+  await client.send(new DetachVolumeCommand({ VolumeId: volumeId }));
+  await until('the disk gone from the guest', async () => (!(await ssh(ip, key, 'ls /dev/disk/by-id/')).stdout.includes(serial) || undefined), 60, 1000);
+});
+
+test('stop and start keep the disk; the public address is given back and taken again', async () => {
+  const id = web.InstanceId!;
+  assert.equal((await ssh(web.PublicIpAddress!, key, 'echo kept-across-stop | sudo tee /var/tmp/kept >/dev/null && sync')).code, 0);
+  await client.send(new StopInstancesCommand({ InstanceIds: [id] }));
+  const stopped = await waitState(id, 'stopped');
+  assert.equal(stopped.PublicIpAddress, undefined);
+  assert.equal(stopped.StateReason?.Code, 'Client.UserInitiatedShutdown');
+  assert.match(await consoleText(id), /reboot: Power down/, 'the guest shut down cleanly');
+  await client.send(new StartInstancesCommand({ InstanceIds: [id] }));
+  web = await waitState(id, 'running');
+  assert.ok(web.PublicIpAddress);
+  await waitForSsh(web.PublicIpAddress!, key);
+  assert.equal((await ssh(web.PublicIpAddress!, key, 'cat /var/tmp/kept')).stdout.trim(), 'kept-across-stop');
+});
+
+test('after a kill -9 of the server, the running instance comes back with its disk', async () => {
+  const id = web.InstanceId!;
+  assert.equal((await ssh(web.PublicIpAddress!, key, 'echo flushed-before-the-crash | sudo tee /var/tmp/crash >/dev/null && sync')).code, 0);
+  await server.kill();
+  // the VM died with its server (parent-death signal): nothing is left running
+  await until('the VM gone', async () => (spawnSync('pgrep', ['-f', `guest=${id}`]).status === 1 || undefined), 100, 100);
+  server = await startServer({ dataDir: server.dataDir, args: SERVER_ARGS });
+  client = ec2(server.url, { account: { accessKeyId: '123456789012', secretAccessKey: 'x' } });
+  const back = await describe(id);
+  assert.equal(back.State?.Name, 'running');
+  assert.equal(back.PublicIpAddress, web.PublicIpAddress, 'the same public address');
+  await waitForSsh(back.PublicIpAddress!, key);
+  assert.equal((await ssh(back.PublicIpAddress!, key, 'cat /var/tmp/crash')).stdout.trim(), 'flushed-before-the-crash');
+});
+
+test('a guest that powers itself off is terminated when its shutdown behaviour says so', async () => {
+  const id = web.InstanceId!;
+  await client.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceInitiatedShutdownBehavior: { Value: 'terminate' } }));
+  await ssh(web.PublicIpAddress!, key, 'sudo systemctl poweroff', 20_000);
+  const gone = await waitState(id, 'terminated');
+  assert.equal(gone.StateReason?.Code, 'Client.InstanceInitiatedShutdown');
+  assert.equal(gone.PublicIpAddress, undefined);
+});
