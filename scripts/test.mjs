@@ -29,11 +29,15 @@ function step(title, cmd, args, env = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// what the tests need on the host (packages, the Debian image): installed when missing
+step('test host set-up', 'bash', [join(root, 'scripts/setup-test-host.sh')]);
 if (!filter) {
   step('typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
 }
-const tests = files(join(root, 'src'), (n) => n.endsWith('.test.ts'))
-  .concat(files(join(root, 'test'), (n) => n.endsWith('.test.ts')))
+// the tests that boot VMs take longest: they start first, so the rest runs beside them
+const tests = files(join(root, 'test/vm'), (n) => n.endsWith('.test.ts'))
+  .concat(files(join(root, 'src'), (n) => n.endsWith('.test.ts')))
+  .concat(files(join(root, 'test'), (n) => n.endsWith('.test.ts') && !n.startsWith('vm/')).filter((f) => !f.startsWith('test/vm/')))
   .filter((f) => !filter || f.includes(filter));
 if (tests.length) {
   step(`node:test (${tests.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...tests]);

@@ -20,13 +20,19 @@ export function ensureDebianBuild(): void {
   if (r.status !== 0) throw new Error(`the Debian 12 image could not be built (run as root: npm run imago -- images build debian-12 --cache-only):\n${r.stderr}`);
 }
 
-/** The Debian 12 image the server published from its build (not the deprecated placeholder). */
+/**
+ * The Debian 12 image the server published from its build. The server imports the build in the
+ * background after it starts; the built image then retires the catalog's placeholder (its
+ * DeprecationTime becomes the time of retirement), so wait for that.
+ */
 export async function debianImageId(client: EC2Client): Promise<string> {
   return until(
     'the built Debian 12 image to be published',
     async () => {
-      const out = await client.send(new DescribeImagesCommand({ Owners: [DEBIAN_OWNER], Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }));
-      return out.Images?.find((i) => !i.DeprecationTime || Date.parse(i.DeprecationTime) > Date.now())?.ImageId;
+      const out = await client.send(new DescribeImagesCommand({ Owners: [DEBIAN_OWNER], IncludeDeprecated: true, Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }));
+      const retired = (i: { DeprecationTime?: string }) => i.DeprecationTime !== undefined && Date.parse(i.DeprecationTime) <= Date.now();
+      if (!out.Images?.some(retired)) return undefined;
+      return out.Images.find((i) => !retired(i))?.ImageId;
     },
     600,
     200,
