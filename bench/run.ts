@@ -12,6 +12,7 @@ import { nbdCopies } from './workloads/nbd.js';
 import { images100k, imagesVsMoto } from './workloads/images.js';
 import { instanceRefresh } from './workloads/instance-refresh.js';
 import { runInstances } from './workloads/run-instances.js';
+import { vmBoot } from './workloads/vm-boot.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
@@ -25,6 +26,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'images-100k': (o) => images100k({ total: 100_000, seconds: o.seconds }),
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
   'run-instances': () => runInstances({ batches: 5, singles: 30 }),
+  'vm-boot': () => vmBoot({ boots: 3, diskMiB: 256 }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

@@ -106,3 +106,17 @@ wait_for() {
   done
   fail "$what: expected [$want], last saw [$got]"
 }
+
+# debian_image: waits until the server (started with --compute qemu) has published its built
+# Debian 12 image, which deprecates the catalog's placeholder; prints the built image's id
+debian_image() {
+  local all=0
+  for _ in $(seq 1 600); do
+    all=$(ec2 describe-images --owners 136693071363 --include-deprecated --filters 'Name=name,Values=debian-12-amd64-*' --query 'length(Images)' --output text)
+    [ "$all" = "2" ] && break
+    sleep 0.2
+  done
+  [ "$all" = "2" ] || fail "the built Debian image was not published"
+  ec2 describe-images --owners 136693071363 --filters 'Name=name,Values=debian-12-amd64-*' --query 'Images[0].ImageId' --output text
+}
+

@@ -11,13 +11,7 @@ echo "# $(packer version | head -1), $("$AWS_BIN" --version 2>&1)"
 start_imago dev --compute qemu --settle-ms 0 --public-address-pool 127.103.0.0/24 --vm-stop-timeout-ms 60000
 export AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=anything AWS_DEFAULT_REGION=us-east-1
 
-# the server publishes the built Debian image in the background after it starts: wait for it
-debian=""
-for _ in $(seq 1 300); do
-  debian=$(ec2 describe-images --owners 136693071363 --filters 'Name=name,Values=debian-12-amd64-*' --query 'Images[?BootMode==`uefi-preferred`] | [0].ImageId' --output text)
-  [ "$debian" != "None" ] && [ -n "$debian" ] && break
-  sleep 0.2
-done
+debian=$(debian_image)
 [[ "$debian" == ami-* ]] && ok "Imago's Debian 12 image is published: $debian" || fail "no Debian image"
 
 cat > "$WORK/debian.json" <<JSON
@@ -39,6 +33,7 @@ cat > "$WORK/debian.json" <<JSON
     "ami_description": "baked by Packer on Imago",
     "ami_regions": ["us-west-2"],
     "ami_users": ["222222222222"],
+    "snapshot_users": ["222222222222"],
     "tags": { "Builder": "packer", "Base": "{{ .SourceAMIName }}" },
     "run_tags": { "Name": "packer-builder" }
   }],
@@ -71,8 +66,11 @@ east=$(printf '%s' "$artifact" | tr '%!(PACKER_COMMA)' '\n' | sed -n 's/.*us-eas
 [ -n "$east" ] || east=$(printf '%s' "$artifact" | grep -o 'us-east-1:ami-[0-9a-f]*' | cut -d: -f2)
 west=$(printf '%s' "$artifact" | grep -o 'us-west-2:ami-[0-9a-f]*' | cut -d: -f2)
 
-out=$(ec2 describe-images --image-ids "$east" --query 'Images[0].[State,Description,SourceImageId,Tags[?Key==`Builder`]|[0].Value]' --output text)
-[ "$out" = "$(printf 'available\tbaked by Packer on Imago\t%s\tpacker' "$debian")" ] && ok "the image: available, described, tagged, from the Debian image" || fail "image: [$out]"
+debian_name=$(ec2 describe-images --image-ids "$debian" --query 'Images[0].Name' --output text)
+out=$(ec2 describe-images --image-ids "$east" --query 'Images[0].[State,Description,Tags[?Key==`Builder`]|[0].Value,Tags[?Key==`Base`]|[0].Value]' --output text)
+[ "$out" = "$(printf 'available\tbaked by Packer on Imago\tpacker\t%s' "$debian_name")" ] && ok "the image: available, described, tagged with its base $debian_name" || fail "image: [$out]"
+source_instance=$(ec2 describe-images --image-ids "$east" --query 'Images[0].SourceInstanceId' --output text)
+[[ "$source_instance" == i-* ]] && ok "made by CreateImage from Packer's instance $source_instance" || fail "source instance [$source_instance]"
 out=$(ec2 --region us-west-2 describe-images --image-ids "$west" --query 'Images[0].[State,SourceImageId,SourceImageRegion]' --output text)
 [ "$out" = "$(printf 'available\t%s\tus-east-1' "$east")" ] && ok "the copy in us-west-2 is available" || fail "copy: [$out]"
 for region in us-east-1 us-west-2; do
@@ -82,6 +80,8 @@ for region in us-east-1 us-west-2; do
 done
 out=$(as_bob describe-images --executable-users self --query 'length(Images)' --output text)
 [ "$out" = "1" ] && ok "account 222222222222 sees the shared image" || fail "bob sees [$out] images"
+out=$(as_bob describe-snapshots --restorable-by-user-ids self --query 'length(Snapshots)' --output text)
+[ "$out" = "1" ] && ok "and its snapshot (snapshot_users)" || fail "bob sees [$out] snapshots"
 
 out=$(ec2 describe-instances --filters Name=tag:Name,Values=packer-builder --query 'Reservations[].Instances[].State.Name' --output text)
 [ "$out" = "terminated" ] && ok "Packer terminated its instance" || fail "builder instance: [$out]"

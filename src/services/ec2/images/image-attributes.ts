@@ -117,7 +117,11 @@ export function parseModification(input: ModifyImageAttributeRequest): Attribute
     if (v !== 'v2.0') throw invalidParameterValue(`Value (${v}) for parameter ImdsSupport is invalid. The only valid value is v2.0.`);
     return { kind: 'imdsSupport' };
   }
-  if (!legacyList && input.Attribute !== 'launchPermission') return { kind: 'launchPermission', change: input.LaunchPermission ?? {} };
+  // the structured form wins when no operation type asks for the legacy one: SDK users such as
+  // Packer send UserId.N beside LaunchPermission.Add.N naming the same accounts, and AWS accepts
+  // that
+  const structured = input.LaunchPermission ? input.OperationType === undefined : !legacyList;
+  if (structured && input.Attribute !== 'launchPermission') return { kind: 'launchPermission', change: input.LaunchPermission ?? {} };
   if (input.LaunchPermission) throw invalidParameterCombination('Use either LaunchPermission or Attribute=launchPermission with OperationType, not both.');
   const op = input.OperationType;
   if (op !== 'add' && op !== 'remove') throw missingParameter('operationType');

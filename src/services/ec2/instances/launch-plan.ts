@@ -119,8 +119,10 @@ function metadataOptions(req: RunInstancesRequest['MetadataOptions'], imdsSuppor
 /** The one network interface Imago gives an instance, from NetworkInterfaces or the top-level parameters. */
 function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupIds?: string[]; privateIp?: string; associatePublicIp?: boolean } {
   const list = req.NetworkInterfaces ?? [];
-  if (list.length === 0) return { subnetId: req.SubnetId, groupIds: req.SecurityGroupIds, privateIp: req.PrivateIpAddress };
-  if (req.SubnetId !== undefined) throw invalidParameterCombination('Network interfaces and an instance-level subnet ID may not be specified on the same request');
+  // empty strings are absent values: Packer sends `SubnetId=` when its template names no subnet,
+  // and AWS then chooses a default subnet
+  if (list.length === 0) return { subnetId: req.SubnetId || undefined, groupIds: req.SecurityGroupIds, privateIp: req.PrivateIpAddress || undefined };
+  if (req.SubnetId) throw invalidParameterCombination('Network interfaces and an instance-level subnet ID may not be specified on the same request');
   if (req.SecurityGroupIds?.length || req.SecurityGroups?.length) {
     throw invalidParameterCombination('Network interfaces and an instance-level security groups may not be specified on the same request');
   }
@@ -130,12 +132,12 @@ function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupI
   if (primary.NetworkInterfaceId !== undefined) {
     throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${primary.NetworkInterfaceId}' does not exist`);
   }
-  return { subnetId: primary.SubnetId, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress, associatePublicIp: primary.AssociatePublicIpAddress };
+  return { subnetId: primary.SubnetId || undefined, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress || undefined, associatePublicIp: primary.AssociatePublicIpAddress };
 }
 
 async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp'> & { associatePublicIp: boolean }> {
   const nic = primaryInterface(req);
-  const zone = req.Placement?.AvailabilityZone ?? req.Placement?.AvailabilityZoneId;
+  const zone = req.Placement?.AvailabilityZone || req.Placement?.AvailabilityZoneId || undefined;
   let subnets: SubnetInfo[];
   if (nic.subnetId !== undefined) {
     const subnet = deps.network.subnet(caller, nic.subnetId);

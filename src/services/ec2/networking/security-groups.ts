@@ -102,7 +102,9 @@ export class SecurityGroupService {
   }
 
   async create(caller: Scope, req: { name: string; description: string; vpcId?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<SecurityGroupRow> {
-    const vpcId = req.vpcId ?? defaultVpcId(caller);
+    // an empty VpcId is no VpcId: Packer sends `VpcId=` when its template names no VPC, and AWS
+    // creates the group in the default VPC
+    const vpcId = req.vpcId || defaultVpcId(caller);
     if (vpcId !== defaultVpcId(caller)) {
       if (!isId('vpc', vpcId)) throw ec2Error('InvalidVpcID.Malformed', `Invalid id: "${vpcId}" (expecting "vpc-...")`);
       throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);

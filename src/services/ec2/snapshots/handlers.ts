@@ -93,7 +93,9 @@ export function snapshotHandlers({ snapshots, volumes, tags }: SnapshotHandlerDe
       const legacy = [...(input.UserIds ?? []).map((userId) => ({ userId })), ...(input.GroupNames ?? []).map((group) => ({ group }))];
       let change: PermissionChange = { add: [], remove: [] };
       if (input.CreateVolumePermission) {
-        if (legacy.length) throw invalidParameterCombination('The parameter CreateVolumePermission cannot be used with the parameters UserId or UserGroup.');
+        // SDK users such as Packer send UserId.N beside CreateVolumePermission.Add naming the same
+        // accounts (no OperationType), which AWS accepts: the structured form wins
+        if (legacy.length && input.OperationType !== undefined) throw invalidParameterCombination('The parameter CreateVolumePermission cannot be used with the parameters UserId or UserGroup.');
         change = { add: (input.CreateVolumePermission.Add ?? []).map(permissionIn), remove: (input.CreateVolumePermission.Remove ?? []).map(permissionIn) };
       } else if (legacy.length) {
         if (!input.OperationType) throw missingParameter('OperationType');
