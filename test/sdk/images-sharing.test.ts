@@ -106,6 +106,10 @@ describe('EC2 images across accounts', () => {
     // legacy form: remove
     await alice().send(new ModifyImageAttributeCommand({ ImageId: id, Attribute: 'launchPermission', OperationType: 'remove', UserIds: [B] }));
     assert.equal(await sees(bob(), id), false);
+    // both forms naming the same accounts, without an operation type (what Packer sends): the structured one
+    await alice().send(new ModifyImageAttributeCommand({ ImageId: id, UserIds: [B], LaunchPermission: { Add: [{ UserId: B }] } }));
+    assert.equal(await sees(bob(), id), true);
+    await expectError(alice().send(new ModifyImageAttributeCommand({ ImageId: id, OperationType: 'remove', UserIds: [B], LaunchPermission: { Remove: [{ UserId: B }] } })), 'InvalidParameterCombination');
   });
 
   test('tags are per account on a shared image', async () => {

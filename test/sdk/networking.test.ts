@@ -115,6 +115,9 @@ describe('EC2 networking', () => {
     await expectError(alice().send(new CreateSecurityGroupCommand({ GroupName: 'default', Description: 'x' })), 'InvalidParameterValue', /reserved/);
     await expectError(alice().send(new CreateSecurityGroupCommand({ GroupName: 'sg-abc', Description: 'x' })), 'InvalidParameterValue', /sg-\*/);
     await expectError(alice().send(new CreateSecurityGroupCommand({ GroupName: 'x', Description: 'x', VpcId: 'vpc-0123456789abcdef0' })), 'InvalidVpcID.NotFound');
+    // an empty VpcId is no VpcId (Packer sends one when its template names no VPC)
+    const unnamed = await alice().send(new CreateSecurityGroupCommand({ GroupName: 'no-vpc', Description: 'x', VpcId: '' }));
+    assert.equal((await group(alice(), unnamed.GroupId!)).VpcId, (await group(alice(), created.GroupId!)).VpcId);
     await expectError(alice().send(new CreateSecurityGroupCommand({ GroupName: 'dry', Description: 'x', DryRun: true })), 'DryRunOperation', undefined, 412);
     await expectError(alice().send(new DescribeSecurityGroupsCommand({ GroupNames: ['dry'] })), 'InvalidGroup.NotFound');
     assert.deepEqual((await alice().send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:tier', Values: ['app'] }] }))).SecurityGroups!.map((s) => s.GroupName), ['app']);

@@ -366,6 +366,12 @@ describe('EC2 snapshots', () => {
       assert.deepEqual(codes.ProductCodes, []);
     });
 
+    test('UserId.N beside CreateVolumePermission.Add naming the same accounts, without OperationType (what Packer sends)', async () => {
+      const id = await newSnapshot();
+      await alice().send(new ModifySnapshotAttributeCommand({ SnapshotId: id, UserIds: [B], CreateVolumePermission: { Add: [{ UserId: B }] } }));
+      assert.deepEqual(await permissions(alice(), id), [{ UserId: B }]);
+    });
+
     test('errors: principals, forms, owner only, DryRun', async () => {
       const id = await newSnapshot();
       const modify = (input: Omit<ConstructorParameters<typeof ModifySnapshotAttributeCommand>[0], 'SnapshotId'>, c = alice()) =>
