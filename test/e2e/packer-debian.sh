@@ -69,10 +69,13 @@ west=$(printf '%s' "$artifact" | grep -o 'us-west-2:ami-[0-9a-f]*' | cut -d: -f2
 debian_name=$(ec2 describe-images --image-ids "$debian" --query 'Images[0].Name' --output text)
 out=$(ec2 describe-images --image-ids "$east" --query 'Images[0].[State,Description,Tags[?Key==`Builder`]|[0].Value,Tags[?Key==`Base`]|[0].Value]' --output text)
 [ "$out" = "$(printf 'available\tbaked by Packer on Imago\tpacker\t%s' "$debian_name")" ] && ok "the image: available, described, tagged with its base $debian_name" || fail "image: [$out]"
-source_instance=$(ec2 describe-images --image-ids "$east" --query 'Images[0].SourceInstanceId' --output text)
-[[ "$source_instance" == i-* ]] && ok "made by CreateImage from Packer's instance $source_instance" || fail "source instance [$source_instance]"
-out=$(ec2 --region us-west-2 describe-images --image-ids "$west" --query 'Images[0].[State,SourceImageId,SourceImageRegion]' --output text)
-[ "$out" = "$(printf 'available\t%s\tus-east-1' "$east")" ] && ok "the copy in us-west-2 is available" || fail "copy: [$out]"
+snap=$(ec2 describe-images --image-ids "$east" --query 'Images[0].BlockDeviceMappings[0].Ebs.SnapshotId' --output text)
+out=$(ec2 describe-snapshots --snapshot-ids "$snap" --query 'Snapshots[0].Description' --output text)
+[[ "$out" == "Created by CreateImage(i-"* ]] && ok "its snapshot was made by CreateImage from Packer's instance" || fail "snapshot description [$out]"
+# (Debian's aws CLI predates SourceImageId: the copy is known by its name)
+name=$(ec2 describe-images --image-ids "$east" --query 'Images[0].Name' --output text)
+out=$(ec2 --region us-west-2 describe-images --image-ids "$west" --query 'Images[0].[State,Name]' --output text)
+[ "$out" = "$(printf 'available\t%s' "$name")" ] && ok "the copy in us-west-2 is available" || fail "copy: [$out]"
 for region in us-east-1 us-west-2; do
   id=$([ $region = us-east-1 ] && echo "$east" || echo "$west")
   out=$(ec2 --region $region describe-image-attribute --image-id "$id" --attribute launchPermission --query 'LaunchPermissions[0].UserId' --output text)

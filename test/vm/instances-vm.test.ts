@@ -22,6 +22,7 @@ import {
   GetConsoleOutputCommand,
   ModifyInstanceAttributeCommand,
   ModifyInstanceMetadataOptionsCommand,
+  RebootInstancesCommand,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   StartInstancesCommand,
@@ -30,7 +31,9 @@ import {
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { ec2, expectAwsError } from '../helpers/clients.js';
+import { CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { autoscaling, ec2, expectAwsError } from '../helpers/clients.js';
 import { startServer, tempDir, removeDir, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { debianImageId, ensureDebianBuild, ssh, waitForSsh, writeKey } from '../helpers/vm.js';
@@ -148,6 +151,33 @@ test('an image with nothing bootable runs, fails its instance status check, and 
   assert.equal(s!.InstanceStatus?.Details?.[0].Status, 'failed');
   assert.ok(s!.InstanceStatus?.Details?.[0].ImpairedSince instanceof Date);
   assert.match(await consoleText(broken), /UEFI Interactive Shell|No bootable/);
+  // a guest that ignores the power button is reset after the stop timeout, as EC2 hard-reboots
+  await client.send(new RebootInstancesCommand({ InstanceIds: [broken] }));
+  await until('the firmware started again', async () => ((await consoleText(broken)).split('UEFI Interactive Shell').length > 2 || undefined), 240, 500);
+  assert.equal((await describe(broken)).State?.Name, 'running');
+});
+
+test('Auto Scaling replaces a VM whose status check fails (EC2 health check)', async () => {
+  const account = { accessKeyId: '123456789012', secretAccessKey: 'x' };
+  const asg = autoscaling(server.url, { account });
+  const al = (await client.send(new DescribeImagesCommand({ ImageIds: [(await describe(broken)).ImageId!] }))).Images![0].ImageId!;
+  await client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'nothing-boots', LaunchTemplateData: { ImageId: al, InstanceType: 't3.micro' } }));
+  await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'vm-health', MinSize: 1, MaxSize: 1, LaunchTemplate: { LaunchTemplateName: 'nothing-boots' }, AvailabilityZones: ['us-east-1a'], HealthCheckGracePeriod: 0 }));
+  const first = await until('a group instance', async () => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['vm-health'] }))).AutoScalingGroups?.[0].Instances?.[0]?.InstanceId, 400, 250);
+  // its firmware finds nothing to boot: impaired, so the group terminates it and launches another
+  const replaced = await until(
+    'the unhealthy instance replaced',
+    async () => {
+      const activities = (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'vm-health' }))).Activities ?? [];
+      return activities.some((a) => a.Description?.includes(`Terminating EC2 instance: ${first}`) && /status checks failure/.test(a.Cause ?? '')) || undefined;
+    },
+    600,
+    500,
+  );
+  assert.ok(replaced);
+  const now = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['vm-health'] }))).AutoScalingGroups![0].Instances!.map((i) => i.InstanceId);
+  assert.ok(!now.includes(first) || now.length > 1, 'another instance took its place');
+  await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'vm-health', ForceDelete: true }));
   await client.send(new TerminateInstancesCommand({ InstanceIds: [broken] }));
 });
 

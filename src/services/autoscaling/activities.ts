@@ -24,6 +24,7 @@ export const causes = {
       ? `${at()} instance ${instanceId} was taken out of service in response to a user request.`
       : `${at()} instance ${instanceId} was taken out of service in response to a user request, shrinking the capacity from ${from} to ${to}.`,
   ec2Health: () => `${at()} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
+  ec2StatusChecks: () => `${at()} an instance was taken out of service in response to an EC2 instance status checks failure.`,
   userHealth: () => `${at()} an instance was taken out of service in response to a user health-check.`,
   refresh: (instanceId: string) => `${at()} an instance was taken out of service in response to an instance refresh.  ${at()} instance ${instanceId} was selected for termination.`,
   standby: (instanceId: string) => `${at()} instance ${instanceId} was moved to standby in response to a user request.`,

@@ -32,7 +32,8 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string): Pr
   // unhealthy instances are terminated first, then replaced by the capacity step
   for (const m of members) {
     if ((m.lifecycle_state === 'InService' || m.lifecycle_state === 'Pending') && m.health_status === 'Unhealthy') {
-      await beginTermination(ctx, row, m, m.termination_cause === 'user-health' ? causes.userHealth() : causes.ec2Health());
+      const cause = m.termination_cause === 'user-health' ? causes.userHealth() : m.termination_cause === 'ec2-status' ? causes.ec2StatusChecks() : causes.ec2Health();
+      await beginTermination(ctx, row, m, cause);
     }
   }
 
@@ -89,9 +90,9 @@ async function observe(ctx: AsgContext, group: Group, members: GroupInstanceRow[
         m.lifecycle_state = 'Terminated';
       }
     } else if (state === 'running' && impaired.has(m.instance_id)) {
-      await ctx.instances.update(m.instance_id, { health_status: 'Unhealthy', termination_cause: 'ec2-health' });
+      await ctx.instances.update(m.instance_id, { health_status: 'Unhealthy', termination_cause: 'ec2-status' });
       m.health_status = 'Unhealthy';
-      m.termination_cause = 'ec2-health';
+      m.termination_cause = 'ec2-status';
     } else if (state === 'running') {
       if (m.lifecycle_state === 'Pending') {
         const at = new Date(now).toISOString();
