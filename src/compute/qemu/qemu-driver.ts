@@ -160,7 +160,7 @@ export class QemuDriver implements InstanceDriver {
     await vm.powerdown('rebooting');
     // a guest that ignores the power button is reset, as EC2 hard-reboots one that hangs
     setTimeout(() => {
-      if (vm.phase === 'rebooting' && !vm.dead) void vm.resume(false).then(() => vm.process.execute('system_reset')).catch(() => undefined);
+      if (vm.phase === 'rebooting' && !vm.dead) void vm.hardReset().catch(() => undefined);
     }, this.opts.stopTimeoutMs).unref();
   }
 

@@ -179,6 +179,14 @@ export class QemuVm {
     this.powerdownAt = undefined;
   }
 
+  /** Pulls the reset line (a guest that ignored the power button): it boots again. */
+  async hardReset(): Promise<void> {
+    await this.process.execute('system_reset');
+    this.restarted();
+    this.phase = 'running';
+    this.powerdownAt = undefined;
+  }
+
   /** Makes the host forwards match `ports` on `ip` (QEMU's hostfwd, added and removed live). */
   async applyForwards(ip: string | undefined, ports: number[]): Promise<void> {
     if (!this.process.alive) return;
