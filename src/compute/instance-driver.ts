@@ -119,6 +119,8 @@ export interface InstanceDriver {
   volumeAttached(instance: DriverInstance, volume: DriverVolume): Promise<void>;
   volumeDetached(instance: DriverInstance, volumeId: string): Promise<void>;
   listen(listener: DriverListener): void;
+  /** instances gone for good (terminated and purged): what the driver kept of them goes */
+  forget(instanceIds: readonly string[]): Promise<void>;
   /** server shutdown: every VM is shut down (they come back with `start` after a restart) */
   close(): Promise<void>;
 }

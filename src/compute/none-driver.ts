@@ -38,5 +38,7 @@ export class NoneDriver implements InstanceDriver {
 
   listen(): void {}
 
+  async forget(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverLaunchError, type DriverInstance, type DriverListener, type DriverVolume, type InstanceDriver, type InstanceHealth } from '../instance-driver.js';
 import type { QemuHost } from './qemu-probe.js';
@@ -70,13 +71,13 @@ export class QemuDriver implements InstanceDriver {
   async start(instance: DriverInstance): Promise<void> {
     const current = this.vms.get(instance.instanceId);
     if (current && !current.vm.dead) return current.ready;
-    if (current) await this.forget(instance.instanceId);
+    if (current) await this.drop(instance.instanceId);
     const memoryMiB = instance.instanceType.memoryMiB;
     if (this.usedMemoryMiB() + memoryMiB > this.opts.memoryBudgetMiB) throw insufficientCapacity();
     const vm = new QemuVm(instance, { qemu: this.opts.host.qemu, spec: await this.spec(instance), stateDir: join(this.opts.stateDir, instance.instanceId), runDir: join(this.opts.runDir, instance.instanceId), bootTimeoutMs: this.opts.bootTimeoutMs }, this.opts.runtime);
     vm.process.on('poweroff', () => this.poweredOff(vm));
     const ready = vm.boot().catch(async (e: unknown) => {
-      await this.forget(instance.instanceId);
+      await this.drop(instance.instanceId);
       throw new DriverLaunchError('Server.InternalError', `Server.InternalError: the instance's VM failed to start: ${e instanceof Error ? e.message : String(e)}`);
     });
     this.vms.set(instance.instanceId, { vm, ready });
@@ -140,14 +141,14 @@ export class QemuDriver implements InstanceDriver {
     await entry.ready.catch(() => undefined);
     const { vm } = entry;
     if (force || vm.dead || (await vm.isOff())) {
-      await this.forget(instanceId);
+      await this.drop(instanceId);
       return true;
     }
     if (vm.powerdownAt === undefined || vm.phase !== 'stopping') await vm.powerdown('stopping');
     const left = vm.powerdownAt! + this.opts.stopTimeoutMs - Date.now();
     if (left <= 0 || (await vm.waitPowerOff(Math.min(left, STOP_POLL_MS))) || (await vm.isOff())) {
       if (left <= 0) this.opts.runtime.log('warn', 'vm did not shut down in time; stopped by force', { instanceId });
-      await this.forget(instanceId);
+      await this.drop(instanceId);
       return true;
     }
     return false;
@@ -210,7 +211,14 @@ export class QemuDriver implements InstanceDriver {
     if (vm && !vm.dead) await vm.detach(volumeId, DETACH_WAIT_MS);
   }
 
-  private async forget(instanceId: string): Promise<void> {
+  async forget(instanceIds: readonly string[]): Promise<void> {
+    for (const id of instanceIds) {
+      if (this.vms.has(id)) continue;
+      await rm(join(this.opts.stateDir, id), { recursive: true, force: true });
+    }
+  }
+
+  private async drop(instanceId: string): Promise<void> {
     const entry = this.vms.get(instanceId);
     if (!entry) return;
     await entry.vm.destroy();
@@ -227,7 +235,7 @@ export class QemuDriver implements InstanceDriver {
           await vm.powerdown('stopping');
           await powered;
         }
-        await this.forget(vm.instance.instanceId);
+        await this.drop(vm.instance.instanceId);
       }),
     );
   }

@@ -185,7 +185,8 @@ export class InstancesRepo {
   }
 
   /** Deletes instances terminated before `before` (and their attachment rows); returns how many. */
-  async purge(before: string, keepTokensAfter: string): Promise<number> {
+  /** Forgets terminated instances; returns their ids. */
+  async purge(before: string, keepTokensAfter: string): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       const gone = await trx
         .selectFrom('instances')
@@ -200,7 +201,7 @@ export class InstancesRepo {
         await trx.deleteFrom('tags').where('resource_id', 'in', batch).execute();
         await trx.deleteFrom('instances').where('instance_id', 'in', batch).execute();
       }
-      return ids.length;
+      return ids;
     });
   }
 

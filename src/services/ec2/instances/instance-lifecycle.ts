@@ -431,7 +431,9 @@ export class InstanceLifecycle {
 
   private async purge(): Promise<'done'> {
     const now = Date.now();
-    await this.deps.store.instances.purge(new Date(now - this.deps.terminatedVisibleMs).toISOString(), new Date(now - 24 * 3600_000).toISOString());
+    const gone = await this.deps.store.instances.purge(new Date(now - this.deps.terminatedVisibleMs).toISOString(), new Date(now - 24 * 3600_000).toISOString());
+    // what the driver kept of them (console output) goes with them
+    if (gone.length) await this.deps.driver.forget(gone);
     return 'done';
   }
 }
