@@ -1,4 +1,4 @@
-// Issue 3's targets, as workloads judge them: each records what it measured against its limit,
+// The issues' targets, as workloads judge them: each records what it measured against its limit,
 // and the runner prints every verdict at the end. Figures, not assertions: nothing fails.
 export interface Verdict {
   target: string;
@@ -15,7 +15,7 @@ export function judge(target: string, measured: string, limit: string, met: bool
 
 export function printVerdicts(): void {
   if (!verdicts.length) return;
-  console.log('\n=== targets (issue 3)');
+  console.log('\n=== targets');
   const w = Math.max(...verdicts.map((v) => v.target.length));
   for (const v of verdicts) console.log(`${v.met ? 'met   ' : 'MISSED'}  ${v.target.padEnd(w)}  ${v.measured}  (target ${v.limit})`);
   const missed = verdicts.filter((v) => !v.met).length;

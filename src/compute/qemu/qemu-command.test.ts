@@ -57,6 +57,7 @@ test('least privilege: no defaults, no host files but firmware, seccomp on, stri
   assert.deepEqual(values(args, '-boot'), ['strict=on']);
   assert.deepEqual(values(args, '-drive'), [], 'BIOS boots need no host file at all');
   assert.deepEqual(values(args, '-accel'), ['tcg,tb-size=64']);
+  assert.ok(values(args, '-device').includes('virtio-balloon-pci,free-page-reporting=on'), 'freed guest memory goes back to the host');
   assert.deepEqual(values(args, '-smp'), ['2']);
   assert.deepEqual(values(args, '-m'), ['1024']);
   assert.match(values(args, '-smbios')[0], /manufacturer=Amazon EC2,product=t3\.micro,uuid=ec2ab1b2-0000-1111-2222-333344445555,serial=ec2ab1b2-/);
