@@ -53,6 +53,14 @@ export interface Database {
   ssm_parameter_versions: SsmParameterVersionsTable;
   ssm_parameter_labels: SsmParameterLabelsTable;
   ssm_tags: SsmTagsTable;
+  launch_templates: LaunchTemplatesTable;
+  launch_template_versions: LaunchTemplateVersionsTable;
+  autoscaling_groups: AutoscalingGroupsTable;
+  autoscaling_instances: AutoscalingInstancesTable;
+  autoscaling_activities: AutoscalingActivitiesTable;
+  autoscaling_tags: AutoscalingTagsTable;
+  autoscaling_policies: AutoscalingPoliciesTable;
+  autoscaling_refreshes: AutoscalingRefreshesTable;
 }
 
 // KMS (migration 0002-kms). Key material is stored only wrapped under the master key.
@@ -465,3 +473,136 @@ export interface SsmTagsTable {
   key: string;
   value: string;
 }
+
+// Launch templates and their numbered versions (migration 0012).
+export interface LaunchTemplatesTable {
+  launch_template_id: string;
+  account_id: string;
+  region: string;
+  name: string;
+  created_at: string;
+  /** the creator's ARN (`arn:aws:iam::<account>:root`) */
+  created_by: string;
+  default_version: number;
+  /** the highest existing version */
+  latest_version: number;
+  /** the highest number ever given (numbers are not reused) */
+  last_number: number;
+}
+
+export interface LaunchTemplateVersionsTable {
+  launch_template_id: string;
+  version_number: number;
+  description: string | null;
+  /** RequestLaunchTemplateData as JSON, stored as given */
+  data: string;
+  created_at: string;
+  created_by: string;
+}
+
+// Auto Scaling (migration 0012). JSON documents are TEXT.
+export interface AutoscalingGroupsTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  /** the uuid in the group's ARN */
+  group_id: string;
+  created_at: string;
+  min_size: number;
+  max_size: number;
+  desired_capacity: number;
+  /** LaunchTemplateSpecification (id, name and version as given) */
+  launch_template: string | null;
+  mixed_instances_policy: string | null;
+  /** every other setting of Create/UpdateAutoScalingGroup (GroupSettings) */
+  settings: string;
+  /** 'Delete in progress' while a deletion terminates the instances */
+  status: string | null;
+  /** why the desired capacity last changed ("At <time> a user request …"): prefixes activity causes */
+  capacity_cause: string | null;
+  launch_failures: number;
+  /** launches wait until then after failures (back-off) */
+  next_launch_at: string | null;
+  /** simple scaling policies wait until then (HonorCooldown) */
+  cooldown_until: string | null;
+}
+
+export interface AutoscalingInstancesTable {
+  instance_id: string;
+  account_id: string;
+  region: string;
+  group_name: string;
+  availability_zone: string;
+  subnet_id: string | null;
+  /** Launching (a recorded launch, id `launch:<client token>`) | Pending | InService | Terminating | Standby */
+  lifecycle_state: string;
+  health_status: string;
+  protected_from_scale_in: number;
+  /** LaunchTemplateSpecification with the resolved version number (Launching: the launch to replay) */
+  launch_template: string | null;
+  image_id: string | null;
+  instance_type: string | null;
+  launched_at: string;
+  in_service_at: string | null;
+  /** the instance refresh that launched it (its replacements count as updated) */
+  refresh_id: string | null;
+  /** the launch or termination activity in progress */
+  activity_id: string | null;
+  termination_cause: string | null;
+}
+
+export interface AutoscalingActivitiesTable {
+  activity_id: string;
+  account_id: string;
+  region: string;
+  group_name: string;
+  group_id: string;
+  /** orders activities of one group (newest first) */
+  seq: number;
+  description: string;
+  cause: string;
+  start_time: string;
+  end_time: string | null;
+  status_code: string;
+  status_message: string | null;
+  progress: number;
+  details: string;
+}
+
+export interface AutoscalingTagsTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  key: string;
+  value: string;
+  propagate_at_launch: number;
+}
+
+export interface AutoscalingPoliciesTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  policy_name: string;
+  policy_id: string;
+  /** PutScalingPolicy's parameters as given */
+  config: string;
+  last_executed_at: string | null;
+}
+
+export interface AutoscalingRefreshesTable {
+  refresh_id: string;
+  account_id: string;
+  region: string;
+  group_name: string;
+  status: string;
+  status_reason: string | null;
+  start_time: string;
+  end_time: string | null;
+  strategy: string;
+  /** RefreshPreferences with defaults filled */
+  preferences: string;
+  desired_configuration: string | null;
+  /** the refresh's progress (RefreshPlan) */
+  plan: string;
+}
+

@@ -1,4 +1,5 @@
-// The metadata store: one Kysely handle, migrated on open, with the repos services use.
+// The metadata store: one Kysely handle, migrated on open, with the repos services use and
+// their unit of work.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
@@ -25,13 +26,24 @@ import { KeyPairsRepo } from './repos/key-pairs.js';
 import { SecurityGroupsRepo } from './repos/security-groups.js';
 import { CatalogRepo } from './repos/catalog.js';
 import { SsmParametersRepo } from './repos/ssm-parameters.js';
+import { LaunchTemplatesRepo } from './repos/launch-templates.js';
+import { AutoscalingGroupsRepo } from './repos/autoscaling-groups.js';
+import { AutoscalingInstancesRepo } from './repos/autoscaling-instances.js';
+import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
+import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
+import { atomic } from './atomic.js';
 
 export interface StoreOptions {
   dataDir: string;
   durability: 'full' | 'normal';
 }
 
-export class Store {
+/**
+ * Every repo over one handle: the store's own, or a transaction's. `transaction(tx => …)` is the
+ * unit of work: whatever `fn` writes through `tx` commits together or not at all (an error or a
+ * crash between two writes leaves nothing half-done); inside one, `transaction` runs inline.
+ */
+export class Repos {
   readonly accountAttributes: AccountAttributesRepo;
   readonly idempotency: IdempotencyRepo;
   readonly kmsKeys: KmsKeysRepo;
@@ -51,11 +63,13 @@ export class Store {
   readonly securityGroups: SecurityGroupsRepo;
   readonly catalog: CatalogRepo;
   readonly ssmParameters: SsmParametersRepo;
+  readonly launchTemplates: LaunchTemplatesRepo;
+  readonly autoscalingGroups: AutoscalingGroupsRepo;
+  readonly autoscalingInstances: AutoscalingInstancesRepo;
+  readonly autoscalingActivities: AutoscalingActivitiesRepo;
+  readonly instanceRefreshes: InstanceRefreshesRepo;
 
-  private constructor(
-    readonly db: Kysely<Database>,
-    private readonly wal: WalBarrier,
-  ) {
+  constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
     this.idempotency = new IdempotencyRepo(db);
     this.kmsKeys = new KmsKeysRepo(db);
@@ -75,6 +89,24 @@ export class Store {
     this.securityGroups = new SecurityGroupsRepo(db);
     this.catalog = new CatalogRepo(db);
     this.ssmParameters = new SsmParametersRepo(db);
+    this.launchTemplates = new LaunchTemplatesRepo(db);
+    this.autoscalingGroups = new AutoscalingGroupsRepo(db);
+    this.autoscalingInstances = new AutoscalingInstancesRepo(db);
+    this.autoscalingActivities = new AutoscalingActivitiesRepo(db);
+    this.instanceRefreshes = new InstanceRefreshesRepo(db);
+  }
+
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    return atomic(this.db, (trx) => fn(trx === this.db ? this : new Repos(trx)));
+  }
+}
+
+export class Store extends Repos {
+  private constructor(
+    db: Kysely<Database>,
+    private readonly wal: WalBarrier,
+  ) {
+    super(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

@@ -2,10 +2,10 @@
 // EC2 (through the compute port), the per-group lock and the reconciler's kick.
 import type { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
-import { AutoscalingGroupsRepo } from '../../store/repos/autoscaling-groups.js';
-import { AutoscalingInstancesRepo } from '../../store/repos/autoscaling-instances.js';
-import { AutoscalingActivitiesRepo } from '../../store/repos/autoscaling-activities.js';
-import { InstanceRefreshesRepo } from '../../store/repos/instance-refreshes.js';
+import type { AutoscalingGroupsRepo } from '../../store/repos/autoscaling-groups.js';
+import type { AutoscalingInstancesRepo } from '../../store/repos/autoscaling-instances.js';
+import type { AutoscalingActivitiesRepo } from '../../store/repos/autoscaling-activities.js';
+import type { InstanceRefreshesRepo } from '../../store/repos/instance-refreshes.js';
 import type { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
 import type { ImageLookup } from '../ec2/launch-templates/template-data.js';
 import { ActivityLog } from './activities.js';
@@ -34,14 +34,14 @@ export interface AsgContext {
 export const groupKey = (scope: Scope, group: string) => `${scope.accountId}/${scope.region}/${group}`;
 
 export function createContext(deps: Omit<AsgContext, 'groups' | 'instances' | 'activityRepo' | 'activities' | 'refreshes' | 'lock' | 'kick'>): Omit<AsgContext, 'kick'> {
-  const activityRepo = new AutoscalingActivitiesRepo(deps.store.db);
+  const { store } = deps;
   return {
     ...deps,
-    groups: new AutoscalingGroupsRepo(deps.store.db),
-    instances: new AutoscalingInstancesRepo(deps.store.db),
-    activityRepo,
-    activities: new ActivityLog(activityRepo),
-    refreshes: new InstanceRefreshesRepo(deps.store.db),
+    groups: store.autoscalingGroups,
+    instances: store.autoscalingInstances,
+    activityRepo: store.autoscalingActivities,
+    activities: new ActivityLog(store.autoscalingActivities),
+    refreshes: store.instanceRefreshes,
     lock: new KeyedLock(),
   };
 }

@@ -1,17 +1,12 @@
 // Scaling activities: every launch and termination of a group's instances, newest first.
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { Database } from '../schema.js';
+import type { AutoscalingActivitiesTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
-import { autoscalingDb, type AutoscalingActivitiesTable, type AutoscalingDb } from './autoscaling-tables.js';
 
 export type ActivityRow = Selectable<AutoscalingActivitiesTable>;
 
 export class AutoscalingActivitiesRepo {
-  private readonly db: AutoscalingDb;
-
-  constructor(db: Kysely<Database>) {
-    this.db = autoscalingDb(db);
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async insert(row: ActivityRow): Promise<void> {
     await this.db.insertInto('autoscaling_activities').values(row).execute();

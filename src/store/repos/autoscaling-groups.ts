@@ -1,22 +1,18 @@
 // Auto Scaling groups with their tags and scaling policies (one account and region each).
+import { atomic } from '../atomic.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { Database } from '../schema.js';
+import type { AutoscalingGroupsTable, AutoscalingPoliciesTable, AutoscalingTagsTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
-import { autoscalingDb, type AutoscalingDb, type AutoscalingGroupsTable, type AutoscalingPoliciesTable, type AutoscalingTagsTable } from './autoscaling-tables.js';
 
 export type GroupRow = Selectable<AutoscalingGroupsTable>;
 export type GroupTagRow = Selectable<AutoscalingTagsTable>;
 export type PolicyRow = Selectable<AutoscalingPoliciesTable>;
 
 export class AutoscalingGroupsRepo {
-  private readonly db: AutoscalingDb;
-
-  constructor(db: Kysely<Database>) {
-    this.db = autoscalingDb(db);
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async insert(row: GroupRow, tags: readonly GroupTagRow[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.insertInto('autoscaling_groups').values(row).execute();
       for (const t of tags) await trx.insertInto('autoscaling_tags').values(t).execute();
     });
@@ -48,7 +44,7 @@ export class AutoscalingGroupsRepo {
 
   /** Deletes the group, its tags and policies (its activities stay: IncludeDeletedGroups). */
   async delete(scope: Scope, name: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const table of ['autoscaling_groups', 'autoscaling_tags', 'autoscaling_policies', 'autoscaling_refreshes'] as const) {
         await trx.deleteFrom(table).where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('group_name', '=', name).execute();
       }
@@ -64,7 +60,7 @@ export class AutoscalingGroupsRepo {
   }
 
   async putTags(tags: readonly GroupTagRow[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const t of tags) {
         await trx
           .insertInto('autoscaling_tags')
@@ -76,7 +72,7 @@ export class AutoscalingGroupsRepo {
   }
 
   async deleteTags(scope: Scope, tags: readonly { group: string; key: string }[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const t of tags) {
         await trx
           .deleteFrom('autoscaling_tags')

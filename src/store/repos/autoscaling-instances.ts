@@ -1,17 +1,13 @@
 // The instances Auto Scaling groups manage, with their lifecycle state in the group.
+import { atomic } from '../atomic.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { Database } from '../schema.js';
+import type { AutoscalingInstancesTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
-import { autoscalingDb, type AutoscalingDb, type AutoscalingInstancesTable } from './autoscaling-tables.js';
 
 export type GroupInstanceRow = Selectable<AutoscalingInstancesTable>;
 
 export class AutoscalingInstancesRepo {
-  private readonly db: AutoscalingDb;
-
-  constructor(db: Kysely<Database>) {
-    this.db = autoscalingDb(db);
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async insert(row: GroupInstanceRow): Promise<void> {
     await this.db.insertInto('autoscaling_instances').values(row).execute();
@@ -47,7 +43,7 @@ export class AutoscalingInstancesRepo {
 
   /** Swaps a row for another (a recorded launch for the instance it started). */
   async replace(instanceId: string, row: GroupInstanceRow): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('autoscaling_instances').where('instance_id', '=', instanceId).execute();
       await trx.insertInto('autoscaling_instances').values(row).execute();
     });

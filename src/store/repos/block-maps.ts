@@ -1,5 +1,6 @@
 // Block maps and their entries (see migration 0003). Entries are written in batches inside one
 // transaction; chains are walked with a recursive query.
+import { atomic } from '../atomic.js';
 import { sql, type Kysely } from 'kysely';
 import type { BlockMapsTable, Database } from '../schema.js';
 
@@ -65,7 +66,7 @@ export class BlockMapsRepo {
 
   async putEntries(mapId: string, entries: readonly MapEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (let i = 0; i < entries.length; i += 300) {
         const batch = entries.slice(i, i + 300).map(([block_index, chunk_id]) => ({ map_id: mapId, block_index, chunk_id }));
         await trx
@@ -96,7 +97,7 @@ export class BlockMapsRepo {
 
   async delete(mapIds: readonly string[]): Promise<void> {
     if (mapIds.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('block_map_entries').where('map_id', 'in', mapIds as string[]).execute();
       await trx.deleteFrom('block_maps').where('map_id', 'in', mapIds as string[]).execute();
     });

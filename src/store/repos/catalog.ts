@@ -2,6 +2,7 @@
 // builds), the bulk seeding of its images and snapshots (insert-or-ignore, one transaction, so a
 // startup writes hundreds of rows with one commit) with the deprecation of retired entries, and
 // AWS Marketplace subscriptions.
+import { atomic } from '../atomic.js';
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { idChunks } from '../id-chunks.js';
@@ -43,7 +44,7 @@ export class CatalogRepo {
    * deprecates `deprecate.imageIds` at `deprecate.time` unless they were deprecated earlier.
    */
   async seed(rows: CatalogRows, state: Record<string, string> = {}, deprecate: { imageIds: string[]; time: string } = { imageIds: [], time: '' }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const [key, value] of Object.entries(state)) {
         await trx.insertInto('catalog_state').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
       }

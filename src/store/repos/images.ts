@@ -2,6 +2,7 @@
 // way a caller can see an image (owns it; it is public; it is shared with the caller's
 // account; shared with its organization or OU), each branch using its own index, with the
 // request's filters applied in every branch as SQL, ordered and paged by image id.
+import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
@@ -61,7 +62,7 @@ export class ImagesRepo {
   /** Inserts an image with its mappings and product codes; ImageNameTaken if the name is in use. */
   async insert(row: ImageRow, devices: Omit<ImageBlockDeviceRow, 'image_id'>[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await atomic(this.db, async (trx) => {
         await trx.insertInto('images').values(row).execute();
         if (devices.length) await trx.insertInto('image_block_devices').values(devices.map((d) => ({ ...d, image_id: row.image_id }))).execute();
         if (productCodes.length) await trx.insertInto('image_product_codes').values(productCodes.map((p) => ({ ...p, image_id: row.image_id }))).execute();
@@ -92,7 +93,7 @@ export class ImagesRepo {
 
   /** Removes an image for good (after its deregistered-visibility window, or from the recycle bin). */
   async purge(imageId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('image_block_devices').where('image_id', '=', imageId).execute();
       await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).execute();
       await trx.deleteFrom('image_product_codes').where('image_id', '=', imageId).execute();
@@ -165,7 +166,7 @@ export class ImagesRepo {
 
   /** Applies additions and removals and recomputes the public flag, in one transaction. */
   async changeLaunchPermissions(imageId: string, add: readonly LaunchPermissionRow[], remove: readonly LaunchPermissionRow[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const p of remove) {
         await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).where('kind', '=', p.kind).where('principal', '=', p.principal).execute();
       }
@@ -178,7 +179,7 @@ export class ImagesRepo {
   }
 
   async clearLaunchPermissions(imageId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('image_launch_permissions').where('image_id', '=', imageId).execute();
       await trx.updateTable('images').set({ public: 0 }).where('image_id', '=', imageId).execute();
     });

@@ -1,17 +1,12 @@
 // Auto Scaling instance refreshes: their status and the progress of their replacement plan.
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { Database } from '../schema.js';
+import type { AutoscalingRefreshesTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
-import { autoscalingDb, type AutoscalingDb, type AutoscalingRefreshesTable } from './autoscaling-tables.js';
 
 export type RefreshRow = Selectable<AutoscalingRefreshesTable>;
 
 export class InstanceRefreshesRepo {
-  private readonly db: AutoscalingDb;
-
-  constructor(db: Kysely<Database>) {
-    this.db = autoscalingDb(db);
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async insert(row: RefreshRow): Promise<void> {
     await this.db.insertInto('autoscaling_refreshes').values(row).execute();

@@ -1,9 +1,10 @@
 // Instances and their EBS attachments. A launch is one transaction: the instances, their
 // volumes and attachments, tags, the image's last launch time and the job that brings them up
 // (so one commit, one fsync, however many instances). Rows are ordered by `seq` (launch order).
+import { atomic } from '../atomic.js';
 import { idChunks, selectInChunks } from '../id-chunks.js';
 import { insertRows } from '../insert-rows.js';
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
 
@@ -38,7 +39,7 @@ export interface Batch {
  * Terminated instances' volumes: DeleteOnTermination ones are deleted, the others detached and
  * `available` (`error` when the launch never gave them their key).
  */
-async function releaseVolumes(trx: Transaction<Database>, instanceIds: readonly string[]): Promise<void> {
+async function releaseVolumes(trx: Kysely<Database>, instanceIds: readonly string[]): Promise<void> {
   for (const chunk of idChunks(instanceIds)) {
     const attached = await trx.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', chunk).execute();
     const deleted = attached.filter((a) => a.delete_on_termination).map((a) => a.volume_id);
@@ -77,7 +78,7 @@ export class InstancesRepo {
 
   /** Inserts a whole launch atomically; returns the instance rows as inserted. */
   async launch(l: Launch): Promise<{ instances: NewInstanceRow[]; volumes: Selectable<VolumesTable>[]; attachments: AttachmentRow[] }> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomic(this.db, async (trx) => {
       const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', l.subnetId).where('state', '<>', 'terminated').execute();
       const instances = l.instances(new Set(used.map((u) => u.private_ip)));
       const { volumes, attachments } = l.volumes(instances);
@@ -187,7 +188,7 @@ export class InstancesRepo {
   /** Deletes instances terminated before `before` (and their attachment rows); returns how many. */
   /** Forgets terminated instances; returns their ids. */
   async purge(before: string, keepTokensAfter: string): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomic(this.db, async (trx) => {
       const gone = await trx
         .selectFrom('instances')
         .select('instance_id')
@@ -217,7 +218,7 @@ export class InstancesRepo {
 
   /** Attaches a volume (and marks it in use) in one transaction. */
   async attach(row: AttachmentRow): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.insertInto('instance_volumes').values(row).execute();
       await trx.updateTable('volumes').set({ state: 'in-use' }).where('volume_id', '=', row.volume_id).execute();
     });
@@ -244,7 +245,7 @@ export class InstancesRepo {
 
   /** A batch of state changes in one transaction (one commit however many instances). Returns the ids each transition moved. */
   async commit(b: Batch): Promise<string[][]> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomic(this.db, async (trx) => {
       const inBatches = async (ids: readonly string[], f: (batch: string[]) => Promise<unknown>) => {
         for (const chunk of idChunks(ids)) await f(chunk);
       };
@@ -268,7 +269,7 @@ export class InstancesRepo {
 
   /** Detaches a volume: it becomes `available` again (its data stays). */
   async detach(volumeId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('instance_volumes').where('volume_id', '=', volumeId).execute();
       await trx.updateTable('volumes').set({ state: 'available' }).where('volume_id', '=', volumeId).where('state', '=', 'in-use').execute();
     });

@@ -1,5 +1,6 @@
 // KMS keys. A key row carries its policy and its wrapped material; aliases, grants and tags hang
 // off it in their own tables and go with it when it is deleted.
+import { atomic } from '../atomic.js';
 import type { Kysely } from 'kysely';
 import type { Database, KmsKeysTable } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -60,7 +61,7 @@ export class KmsKeysRepo {
 
   /** Inserts the key (with tags and an alias) atomically; false if the alias already exists. */
   async create(row: KmsKeyRow, extras: NewKeyExtras = {}): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomic(this.db, async (trx) => {
       const scope = { account_id: row.account_id, region: row.region, key_id: row.key_id };
       if (extras.alias !== undefined) {
         const taken = await trx
@@ -101,7 +102,7 @@ export class KmsKeysRepo {
 
   /** Deletes the key with its aliases, grants and tags. */
   async delete(scope: Scope, keyId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const table of ['kms_aliases', 'kms_grants', 'kms_tags', 'kms_keys'] as const) {
         await trx
           .deleteFrom(table)

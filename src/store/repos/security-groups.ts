@@ -1,4 +1,5 @@
 // Security groups and their rules (ingress and egress), per account and region.
+import { atomic } from '../atomic.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, SecurityGroupRulesTable, SecurityGroupsTable } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -11,7 +12,7 @@ export class SecurityGroupsRepo {
 
   /** Inserts a group and its first rules; a group that exists already (same id or name) is left alone. */
   async insert(group: SecurityGroupRow, rules: SecurityGroupRuleRow[]): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomic(this.db, async (trx) => {
       const result = await trx.insertInto('security_groups').values(group).onConflict((oc) => oc.doNothing()).executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       if (rules.length) await trx.insertInto('security_group_rules').values(rules).onConflict((oc) => oc.doNothing()).execute();
@@ -28,7 +29,7 @@ export class SecurityGroupsRepo {
   }
 
   async delete(groupId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('security_group_rules').where('group_id', '=', groupId).execute();
       await trx.deleteFrom('security_groups').where('group_id', '=', groupId).execute();
     });

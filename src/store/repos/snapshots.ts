@@ -1,4 +1,5 @@
 // EC2 snapshots and their createVolumePermission grants.
+import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, SnapshotsTable } from '../schema.js';
@@ -31,7 +32,7 @@ export class SnapshotsRepo {
   }
 
   async delete(snapshotId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('snapshot_permissions').where('snapshot_id', '=', snapshotId).execute();
       await trx.deleteFrom('snapshots').where('snapshot_id', '=', snapshotId).execute();
     });
@@ -96,7 +97,7 @@ export class SnapshotsRepo {
 
   /** Applies additions and removals and recomputes the public flag, in one transaction. */
   async changePermissions(snapshotId: string, add: readonly string[], remove: readonly string[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       if (remove.length) await trx.deleteFrom('snapshot_permissions').where('snapshot_id', '=', snapshotId).where('principal', 'in', remove as string[]).execute();
       for (const principal of add) {
         await trx.insertInto('snapshot_permissions').values({ snapshot_id: snapshotId, principal }).onConflict((oc) => oc.doNothing()).execute();
@@ -107,7 +108,7 @@ export class SnapshotsRepo {
   }
 
   async resetPermissions(snapshotId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('snapshot_permissions').where('snapshot_id', '=', snapshotId).execute();
       await trx.updateTable('snapshots').set({ public: 0 }).where('snapshot_id', '=', snapshotId).execute();
     });

@@ -1,6 +1,7 @@
 // SSM Parameter Store: parameters (name -> latest version), their versions, labels and tags,
 // all scoped by account and region. Multi-step changes run in `transaction`, whose callback gets
 // a repo bound to the transaction.
+import { atomic } from '../atomic.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SsmParameterVersionsTable } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -16,7 +17,7 @@ export class SsmParametersRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   transaction<T>(fn: (repo: SsmParametersRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new SsmParametersRepo(trx)));
+    return atomic(this.db, (trx) => fn(new SsmParametersRepo(trx)));
   }
 
   private versions(scope: Scope, name: string) {

@@ -1,5 +1,6 @@
 // Per-account tags on any EC2 resource: on a shared resource each account sees and sets only
 // its own tags (AWS does not share user tags with launch permissions).
+import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
 import type { Kysely } from 'kysely';
@@ -45,7 +46,7 @@ export class TagsRepo {
 
   async put(scope: Scope, tags: readonly TagRow[]): Promise<void> {
     if (tags.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (const t of tags) {
         await trx
           .insertInto('tags')

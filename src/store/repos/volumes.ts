@@ -1,4 +1,5 @@
 // EC2 volumes and their copy-on-write overlays (writes since the base map).
+import { atomic } from '../atomic.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, VolumesTable } from '../schema.js';
 import type { MapEntry } from './block-maps.js';
@@ -22,7 +23,7 @@ export class VolumesRepo {
   }
 
   async delete(volumeId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.deleteFrom('volume_blocks').where('volume_id', '=', volumeId).execute();
       await trx.deleteFrom('volumes').where('volume_id', '=', volumeId).execute();
     });
@@ -50,7 +51,7 @@ export class VolumesRepo {
 
   /** After a snapshot took the overlay into `mapId`: the volume continues from that map. */
   async rebase(volumeId: string, mapId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       await trx.updateTable('volumes').set({ base_map_id: mapId }).where('volume_id', '=', volumeId).execute();
       await trx.deleteFrom('volume_blocks').where('volume_id', '=', volumeId).execute();
     });
@@ -74,7 +75,7 @@ export class VolumesRepo {
 
   async putOverlay(volumeId: string, entries: readonly MapEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await atomic(this.db, async (trx) => {
       for (let i = 0; i < entries.length; i += 300) {
         const batch = entries.slice(i, i + 300).map(([block_index, chunk_id]) => ({ volume_id: volumeId, block_index, chunk_id }));
         await trx

@@ -15,7 +15,7 @@ import type {
 } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
-import { LaunchTemplatesRepo, type LaunchTemplateRow, type LaunchTemplateVersionRow } from '../../../store/repos/launch-templates.js';
+import type { LaunchTemplatesRepo, LaunchTemplateRow, LaunchTemplateVersionRow } from '../../../store/repos/launch-templates.js';
 import { idempotent } from '../client-token.js';
 import { isId, newId } from '../resource-ids.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
@@ -59,7 +59,7 @@ export class LaunchTemplateService {
   private aliases?: ImageAliasResolver;
 
   constructor(private readonly deps: LaunchTemplateDeps) {
-    this.repo = new LaunchTemplatesRepo(deps.store.db);
+    this.repo = deps.store.launchTemplates;
   }
 
   /** Wires the SSM parameter resolver used for `resolve:ssm:` image ids (ResolveAlias). */
