@@ -15,6 +15,7 @@ import { InstanceService } from './instances/instance-service.js';
 import type { Taggable } from './tags/taggable.js';
 import type { ImageReferences } from './images/image-references.js';
 import { PublicAddressPool } from './networking/public-addresses.js';
+import { ImageFromInstance } from './images/image-from-instance.js';
 
 export interface ComputeDomainDeps {
   store: Store;
@@ -37,6 +38,8 @@ export interface ComputeDomain {
   network: NetworkService;
   keyPairs: KeyPairService;
   instances: InstanceService;
+  /** CreateImage: images own it, over what the instances service says of an instance */
+  imageFromInstance: ImageFromInstance;
   driver: InstanceDriver;
   taggables: Taggable[];
 }
@@ -49,5 +52,6 @@ export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
   deps.references?.register('ec2:Instance', async (caller, imageIds, options) =>
     (await instances.launchedFrom(caller, imageIds, options.stateNames)).map((i) => ({ imageId: i.imageId, arn: `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/${i.instanceId}` })),
   );
-  return { network, keyPairs, instances, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
+  const imageFromInstance = new ImageFromInstance({ store: deps.store, images: deps.images, snapshots: deps.storage.snapshots, instances: (caller, id) => instances.imageSource(caller, id) });
+  return { network, keyPairs, instances, imageFromInstance, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
 }

@@ -30,7 +30,7 @@ describe('image domain', () => {
   let snapshotId: string;
   let n = 0;
   const register = async (): Promise<ImageRow> =>
-    images.images.register(alice, { Name: `img-${++n}`, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }, noCheck);
+    images.images.register(alice, { Name: `img-${++n}`, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }, [], noCheck);
 
   before(async () => {
     d = await openDomain();
@@ -73,7 +73,7 @@ describe('image domain', () => {
   test('a name taken between the check and the insert is InvalidAMIName.Duplicate', async () => {
     const first = await register();
     const twin = images.images.newRow(alice, { name: first.name, state: 'available' });
-    assert.equal(await code(images.images.insert(twin, [])), 'InvalidAMIName.Duplicate');
+    assert.equal(await code(images.images.create({ row: twin, devices: [] })), 'InvalidAMIName.Duplicate');
   });
 
   test('a copy fails when its snapshot copy disappears, and leaves a deregistered copy alone', async () => {
@@ -97,9 +97,9 @@ describe('image domain', () => {
     const amazon = { accountId: '137112412989', region: 'us-east-1' };
     const marketplace = { accountId: '679593333241', region: 'us-east-1' };
     const base = images.images.newRow(amazon, { name: `al2023-${++n}`, state: 'available', owner_alias: 'amazon', public: 1 });
-    await images.images.insert(base, [{ position: 0, device_name: '/dev/xvda', virtual_name: null, no_device: 0, snapshot_id: null, volume_size: 8, volume_type: 'gp3', delete_on_termination: 1, encrypted: 0, iops: null, throughput: null, kms_key_id: null }]);
+    await images.images.create({ row: base, devices: [{ position: 0, device_name: '/dev/xvda', virtual_name: null, no_device: 0, snapshot_id: null, volume_size: 8, volume_type: 'gp3', delete_on_termination: 1, encrypted: 0, iops: null, throughput: null, kms_key_id: null }] });
     const paid = images.images.newRow(marketplace, { name: `vendor-${++n}`, state: 'available', owner_alias: 'aws-marketplace', public: 1 });
-    await images.images.insert(paid, [], [{ product_code: 'abcdef0123456789abcdef012', type: 'marketplace' }]);
+    await images.images.create({ row: paid, devices: [], productCodes: [{ product_code: 'abcdef0123456789abcdef012', type: 'marketplace' }] });
     const ids = async (input: Parameters<typeof images.images.describe>[1]) => (await images.images.describe(alice, input)).images.map((i) => i.ImageId).sort();
     assert.deepEqual(await ids({ Owners: ['amazon'] }), [base.image_id]);
     assert.deepEqual(await ids({ Owners: ['aws-marketplace', 'amazon'] }), [base.image_id, paid.image_id].sort());

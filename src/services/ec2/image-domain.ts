@@ -42,7 +42,7 @@ export function createImageDomain(deps: ImageDomainDeps): ImageDomain {
   const { store, storage, jobs, settleMs } = deps;
   const recycleBin = new ImageRecycleBin(store);
   const images = new ImageService({ store, snapshots: storage.snapshots, jobs, recycleBin, settleMs, deregisteredVisibleMs: deps.deregisteredVisibleMs ?? 3600_000 });
-  const copier = new ImageCopier({ store, images, snapshots: storage.snapshots, defaults: storage.defaults, jobs, settleMs });
+  const copier = new ImageCopier({ store, images, snapshots: storage.snapshots, defaults: storage.defaults });
   const taggable: Taggable = {
     prefix: 'ami',
     resourceType: 'image',

@@ -50,7 +50,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
     ...tagHandlers(tags),
     ...volumeHandlers(deps.store, deps.storage.volumes),
-    ...imageHandlers({ store: deps.store, ...deps.images }),
+    ...imageHandlers({ store: deps.store, ...deps.images, fromInstance: deps.compute.imageFromInstance }),
     ...launchTemplateHandlers(deps.store, deps.launchTemplates, deps.compute.instances),
     ...instanceHandlers(deps.store, deps.compute.instances, deps.compute.driver),
     ...networkHandlers(deps.store, deps.compute.network),

@@ -75,7 +75,7 @@ test('imageUsage: catalog images hold nothing alone; an image over its own snaps
   assert.equal(cat.length, builtins);
   for (const u of cat) assert.deepEqual([u.logicalBytes, u.dataBytes, u.uniqueBytes, u.sharedBytes], [8 * 1024 ** 3, 3 * BLOCK_SIZE, 0, 3 * BLOCK_SIZE]);
   const snap = await h.snapshotWith(ALICE, 1, new Map([[0, Buffer.from('mine')], [1, Buffer.from('also mine')]]));
-  const row = await images.images.register(ALICE, { Name: 'own', RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.snapshot_id } }] }, () => {});
+  const row = await images.images.register(ALICE, { Name: 'own', RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.snapshot_id } }] }, [], () => {});
   const own = await imageUsage(h, { accountId: ALICE.accountId });
   assert.deepEqual(
     own.map((u) => [u.imageId, u.catalog, u.logicalBytes, u.dataBytes, u.uniqueBytes, u.sharedBytes]),

@@ -11,21 +11,25 @@ import { ImageService } from './image-service.js';
 import { IMAGE_BLOCK_PUBLIC_ACCESS } from './image-sharing.js';
 import { applyModification, checkAttributeName, describeAttribute, parseModification } from './image-attributes.js';
 import { imageAncestry } from './image-ancestry.js';
+import type { ImageFromInstance } from './image-from-instance.js';
 
-export type ImageHandlerDeps = Pick<ImageDomain, 'images' | 'sharing' | 'lifecycle' | 'copier' | 'recycleBin' | 'references'> & { store: Store };
+export type ImageHandlerDeps = Pick<ImageDomain, 'images' | 'sharing' | 'lifecycle' | 'copier' | 'recycleBin' | 'references'> & { store: Store; fromInstance: ImageFromInstance };
 
 const MAX_RECYCLE_BIN_IDS = 20;
 
 export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
-  const { store, images, sharing, lifecycle, copier, recycleBin, references } = deps;
+  const { store, images, sharing, lifecycle, copier, recycleBin, references, fromInstance } = deps;
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
 
   return {
     async RegisterImage(ctx, input) {
       const tags = tagsFromSpecs(input.TagSpecifications, ['image']).get('image') ?? [];
-      const row = await images.register(ctx, input, checkpoint(ctx));
-      await store.tags.put(ctx, tags.map((t) => ({ resourceId: row.image_id, resourceType: 'image', ...t })));
-      return { ImageId: row.image_id };
+      return { ImageId: (await images.register(ctx, input, tags, checkpoint(ctx))).image_id };
+    },
+
+    async CreateImage(ctx, input) {
+      const specs = tagsFromSpecs(input.TagSpecifications, ['image', 'snapshot']);
+      return { ImageId: await fromInstance.create(ctx, input, { image: specs.get('image') ?? [], snapshot: specs.get('snapshot') ?? [] }, checkpoint(ctx)) };
     },
 
     async CopyImage(ctx, input) {

@@ -5,15 +5,14 @@
 // when it changes), `sourceImageId`/`sourceImageRegion` set, no launch permissions, no
 // deprecation or protection, and tags only as asked (CopyImageTags: the caller's own user tags
 // on the source, never `aws:` ones; TagSpecifications for the image and its snapshots).
-// It is `pending` at once and a durable job (`image.copy`) makes it `available` when every
-// snapshot copy completed, or `failed` (with a state reason) when one ended in error — which is
-// how a KMS key that cannot be used surfaces: asynchronously, as AWS documents.
+// It is `pending` at once and the images' settle job (ImageService.create) makes it `available`
+// when every snapshot copy completed, or `failed` (with a state reason) when one ended in error
+// — which is how a KMS key that cannot be used surfaces: asynchronously, as AWS documents.
 //
 // Copying a shared or public image needs access to its storage: every snapshot must be owned
 // by or shared with the caller, else "You do not have permission to access the storage of this
 // ami". Images with AWS Marketplace product codes of another account cannot be copied.
 import type { CopyImageRequest } from '../../../api/ec2/types.js';
-import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
 import { findRegion } from '../../../config/regions.js';
 import { idempotent } from '../client-token.js';
@@ -30,19 +29,13 @@ export interface ImageCopyDeps {
   images: ImageService;
   snapshots: SnapshotService;
   defaults: EbsDefaults;
-  jobs: JobRunner;
-  settleMs: number;
 }
 
 const COPY_MINUTES_STEP = 15;
 const COPY_MINUTES_MAX = 2880;
-// KMS failures a snapshot copy reports (its state message starts with the KMS error code)
-const KMS_FAILURE = /^(NotFoundException|DisabledException|KMSInvalidStateException|AccessDeniedException|InvalidArnException|KeyUnavailableException|InvalidKeyUsageException)\b/;
 
 export class ImageCopier {
-  constructor(private readonly deps: ImageCopyDeps) {
-    deps.jobs.register('image.copy', (payload) => this.watch((payload as { imageId: string }).imageId));
-  }
+  constructor(private readonly deps: ImageCopyDeps) {}
 
   /** Checks the request and starts the copy; returns the new image id (or, for a retried ClientToken, the first one). */
   async copy(caller: Caller, req: CopyImageRequest, checkpoint: () => void): Promise<string> {
@@ -114,8 +107,6 @@ export class ImageCopier {
       const copy = d.snapshot_id ? copies.get(d.snapshot_id) : undefined;
       return copy ? { ...d, snapshot_id: copy.snapshotId, encrypted: copy.encrypted, kms_key_id: null } : d;
     });
-    await images.insert(row, newDevices, codes);
-
     const snapshotTags = specTags.get('snapshot') ?? [];
     const imageTags = new Map<string, string>();
     if (req.CopyImageTags) {
@@ -124,36 +115,15 @@ export class ImageCopier {
       for (const t of own) if (!isReservedKey(t.Key)) imageTags.set(t.Key, t.Value);
     }
     for (const t of specTags.get('image') ?? []) imageTags.set(t.key, t.value);
-    await store.tags.put(caller, [
-      ...[...imageTags].map(([key, value]) => ({ resourceId: row.image_id, resourceType: 'image', key, value })),
-      ...[...copies.values()].flatMap((c) => snapshotTags.map((t) => ({ resourceId: c.snapshotId, resourceType: 'snapshot', key: t.key, value: t.value }))),
-    ]);
-    await this.deps.jobs.schedule('image.copy', { imageId: row.image_id }, this.deps.settleMs);
+    await images.create({
+      row,
+      devices: newDevices,
+      productCodes: codes,
+      tags: [
+        ...[...imageTags].map(([key, value]) => ({ resourceId: row.image_id, resourceType: 'image', key, value })),
+        ...[...copies.values()].flatMap((c) => snapshotTags.map((t) => ({ resourceId: c.snapshotId, resourceType: 'snapshot', key: t.key, value: t.value }))),
+      ],
+    });
     return row.image_id;
-  }
-
-  /** The copy job: available once every snapshot copy completed; failed when one ended in error. */
-  private async watch(imageId: string): Promise<'done' | { retryInMs: number }> {
-    const { store } = this.deps;
-    const image = await store.images.get(imageId);
-    if (image?.state !== 'pending') return 'done'; // deregistered meanwhile, or already settled
-    const devices = (await store.images.blockDevices([imageId])).get(imageId) ?? [];
-    for (const d of devices) {
-      if (!d.snapshot_id) continue;
-      const snap = await store.snapshots.get(d.snapshot_id);
-      if (!snap) return this.fail(imageId, 'Server.InternalError', `The snapshot ${d.snapshot_id} of the copy no longer exists.`);
-      if (snap.state === 'error') {
-        const message = snap.state_message ?? 'The snapshot copy failed.';
-        return this.fail(imageId, KMS_FAILURE.test(message) ? 'Client.InvalidKMSKey.InvalidState' : 'Server.InternalError', message);
-      }
-      if (snap.state !== 'completed') return { retryInMs: Math.min(1000, Math.max(50, this.deps.settleMs)) };
-    }
-    await store.images.update(imageId, { state: 'available' });
-    return 'done';
-  }
-
-  private async fail(imageId: string, code: string, message: string): Promise<'done'> {
-    await this.deps.store.images.update(imageId, { state: 'failed', state_reason_code: code, state_reason_message: message });
-    return 'done';
   }
 }

@@ -51,8 +51,10 @@ export class ImageLifecycle {
   async disable(image: ImageRow, checkpoint: () => void): Promise<void> {
     if (image.state !== 'available') throw ec2Error('InvalidAMIID.Unavailable', `The image ${image.image_id} is ${image.state} and cannot be disabled.`);
     checkpoint();
-    await this.store.images.clearLaunchPermissions(image.image_id);
-    await this.store.images.update(image.image_id, { state: 'disabled' });
+    await this.store.transaction(async (tx) => {
+      await tx.images.clearLaunchPermissions(image.image_id);
+      await tx.images.update(image.image_id, { state: 'disabled' });
+    });
   }
 
   async enable(image: ImageRow, checkpoint: () => void): Promise<void> {

@@ -9,7 +9,7 @@
 // system tag `aws:recycle-bin:resource-in-bin=true` marks it there; restoring needs its
 // snapshots to exist again ("to recover the deleted AMI, its associated snapshot should be
 // recovered first").
-import type { Store } from '../../../store/store.js';
+import type { Repos, Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { ImageRow } from '../../../store/repos/images.js';
 import { ImageNameTaken } from '../../../store/repos/images.js';
@@ -42,10 +42,10 @@ export class ImageRecycleBin {
     return days ? new Date(now.getTime() + days * DAY_MS).toISOString() : undefined;
   }
 
-  /** Marks a just-deregistered image as in the bin (its owner's system tag). */
-  async mark(image: ImageRow): Promise<void> {
+  /** Marks a just-deregistered image as in the bin (its owner's system tag), in the caller's unit of work. */
+  async mark(image: ImageRow, tx: Repos = this.store): Promise<void> {
     const scope = { accountId: image.account_id, region: image.region };
-    await this.store.tags.put(scope, [{ resourceId: image.image_id, resourceType: 'image', key: IN_BIN_TAG, value: 'true' }]);
+    await tx.tags.put(scope, [{ resourceId: image.image_id, resourceType: 'image', key: IN_BIN_TAG, value: 'true' }]);
   }
 
   list(scope: Scope, imageIds?: readonly string[]): Promise<ImageRow[]> {
@@ -66,17 +66,19 @@ export class ImageRecycleBin {
     }
     checkpoint();
     try {
-      await this.store.images.updateChecked(image.image_id, {
-        state: image.recycled_state ?? 'available',
-        recycled_state: null,
-        recycle_bin_until: null,
-        deregistered_at: null,
+      await this.store.transaction(async (tx) => {
+        await tx.images.updateChecked(image.image_id, {
+          state: image.recycled_state ?? 'available',
+          recycled_state: null,
+          recycle_bin_until: null,
+          deregistered_at: null,
+        });
+        await tx.tags.delete({ accountId: image.account_id, region: image.region }, image.image_id, [{ key: IN_BIN_TAG }]);
       });
     } catch (e) {
       if (!(e instanceof ImageNameTaken)) throw e;
       const holder = await this.store.images.findByName(image.account_id, image.region, image.name);
       throw duplicateName(image.name, holder?.image_id ?? 'another image');
     }
-    await this.store.tags.delete({ accountId: image.account_id, region: image.region }, image.image_id, [{ key: IN_BIN_TAG }]);
   }
 }

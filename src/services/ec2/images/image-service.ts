@@ -1,6 +1,9 @@
 // The AMI catalog's domain: lookups with AWS's visibility rules, RegisterImage, DescribeImages,
-// DeregisterImage. Sharing, lifecycle switches, attributes, copies, the Recycle Bin, ancestry and
-// references live beside it; CreateImage (instances) builds on newRow/resolveMappings/settle.
+// DeregisterImage, and `create`, where every way an image comes into being ends (RegisterImage,
+// CreateImage from an instance in image-from-instance.ts, CopyImage in image-copy.ts): the row,
+// its devices, product codes and tags, and for an image waiting on its snapshots the one
+// settle job, in one unit of work. Sharing, lifecycle switches, attributes, the Recycle Bin,
+// ancestry and references live beside it.
 //
 // Visibility: an image is visible to its owner, to accounts and organizations it is shared
 // with, and to everyone when public; others' private images are indistinguishable from
@@ -8,8 +11,9 @@
 // `deregisteredVisibleMs` ("a short interval"), then are unknown forever; images retained by
 // the Recycle Bin are listed there instead.
 import type { BlockDeviceMapping, DescribeImagesRequest, Image, RegisterImageRequest } from '../../../api/ec2/types.js';
-import type { JobRunner } from '../../../jobs/job-runner.js';
-import type { Store } from '../../../store/store.js';
+import { JobRunner } from '../../../jobs/job-runner.js';
+import type { Repos, Store } from '../../../store/store.js';
+import type { TagRow } from '../../../store/repos/tags.js';
 import type { Scope } from '../../../store/scope.js';
 import type { ImageRow } from '../../../store/repos/images.js';
 import { ImageNameTaken } from '../../../store/repos/images.js';
@@ -36,6 +40,17 @@ export type Caller = Scope;
 
 export const ROOT_DEVICE_DEFAULT = '/dev/xvda';
 
+/** A new image as it is written: its row, devices, product codes and tags (its snapshots' too). */
+export interface NewImage {
+  row: ImageRow;
+  devices: DeviceRow[];
+  productCodes?: { product_code: string; type: string }[];
+  tags?: TagRow[];
+}
+
+/** A snapshot whose failure AWS reports as the key's fault. */
+const KMS_FAILURE = /^(NotFoundException|DisabledException|KMSInvalidStateException|AccessDeniedException|InvalidArnException|KeyUnavailableException|InvalidKeyUsageException)\b/;
+
 export interface DeleteSnapshotResult {
   snapshotId: string;
   returnCode: 'success' | 'skipped' | 'missing-permissions' | 'internal-error' | 'client-error';
@@ -44,12 +59,10 @@ export interface DeleteSnapshotResult {
 export class ImageService {
   constructor(private readonly deps: ImageDeps) {
     deps.snapshots.registerUser((snapshotId) => deps.store.images.imageUsingSnapshot(snapshotId));
-    deps.jobs.register('image.available', async (payload) => {
-      const { imageId } = payload as { imageId: string };
-      const row = await deps.store.images.get(imageId);
-      if (row?.state === 'pending') await deps.store.images.update(imageId, { state: 'available' });
-      return 'done';
-    });
+    const settle = (payload: unknown) => this.settle((payload as { imageId: string }).imageId);
+    deps.jobs.register('image.settle', settle);
+    // the kinds earlier versions scheduled (a data directory may still hold them)
+    for (const kind of ['image.available', 'image.copy', 'image.from-instance']) deps.jobs.register(kind, settle);
   }
 
   static assertId(imageId: string): void {
@@ -105,7 +118,7 @@ export class ImageService {
 
   // ---- creation ---------------------------------------------------------------------
 
-  async register(caller: Caller, req: RegisterImageRequest, checkpoint: () => void): Promise<ImageRow> {
+  async register(caller: Caller, req: RegisterImageRequest, tags: { key: string; value: string }[], checkpoint: () => void): Promise<ImageRow> {
     validateImageName(req.Name);
     validateDescription(req.Description);
     if (req.ImageLocation) {
@@ -140,7 +153,7 @@ export class ImageService {
       kernel_id: req.KernelId ?? null,
       ramdisk_id: req.RamdiskId ?? null,
     });
-    await this.insert(row, devices);
+    await this.create({ row, devices, tags: tags.map((t) => ({ resourceId: row.image_id, resourceType: 'image', ...t })) });
     return row;
   }
 
@@ -227,20 +240,50 @@ export class ImageService {
     if (existing) throw duplicateName(name, existing.image_id);
   }
 
-  /** Inserts a new image; a name taken meanwhile is InvalidAMIName.Duplicate. */
-  async insert(row: ImageRow, devices: DeviceRow[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
+  /**
+   * Writes a new image in one unit of work: row, devices, product codes, tags and, when it is
+   * `pending` on its snapshots, the settle job. A name taken meanwhile is
+   * InvalidAMIName.Duplicate (the unique index decides between racing creators).
+   */
+  async create(image: NewImage, tx?: Repos): Promise<void> {
+    const { row } = image;
+    const settleJob = row.state === 'pending' ? JobRunner.row('image.settle', { imageId: row.image_id }, this.deps.settleMs) : undefined;
     try {
-      await this.deps.store.images.insert(row, devices, productCodes);
+      await (tx ?? this.deps.store).transaction(async (t) => {
+        await t.images.insert(row, image.devices, image.productCodes ?? []);
+        if (image.tags?.length) await t.tags.put({ accountId: row.account_id, region: row.region }, image.tags);
+        if (settleJob) await t.jobs.insert(settleJob);
+      });
     } catch (e) {
       if (!(e instanceof ImageNameTaken)) throw e;
       await this.assertNameFree({ accountId: row.account_id, region: row.region }, row.name);
       throw e;
     }
+    if (settleJob) this.deps.jobs.notify(this.deps.settleMs);
   }
 
-  /** Lets a `pending` image become `available` after settleMs (a durable job). */
-  async settle(imageId: string): Promise<void> {
-    await this.deps.jobs.schedule('image.available', { imageId }, this.deps.settleMs);
+  /**
+   * The settle job of a `pending` image: `available` once every snapshot of its devices
+   * completed, `failed` (with the snapshot's reason) when one ended in error or is gone.
+   */
+  private async settle(imageId: string): Promise<'done' | { retryInMs: number }> {
+    const { store } = this.deps;
+    const image = await store.images.get(imageId);
+    if (image?.state !== 'pending') return 'done'; // deregistered meanwhile, or already settled
+    const devices = (await store.images.blockDevices([imageId])).get(imageId) ?? [];
+    for (const d of devices) {
+      if (!d.snapshot_id) continue;
+      const snap = await store.snapshots.get(d.snapshot_id);
+      const fail = (code: string, message: string) => store.images.update(imageId, { state: 'failed', state_reason_code: code, state_reason_message: message }).then(() => 'done' as const);
+      if (!snap) return fail('Server.InternalError', `The snapshot ${d.snapshot_id} of the image no longer exists.`);
+      if (snap.state === 'error') {
+        const message = snap.state_message ?? `The snapshot ${d.snapshot_id} failed.`;
+        return fail(KMS_FAILURE.test(message) ? 'Client.InvalidKMSKey.InvalidState' : 'Server.InternalError', message);
+      }
+      if (snap.state !== 'completed') return { retryInMs: Math.min(1000, Math.max(10, Math.floor(this.deps.settleMs / 2))) };
+    }
+    await store.images.update(imageId, { state: 'available' });
+    return 'done';
   }
 
   // ---- DescribeImages ---------------------------------------------------------------
@@ -299,15 +342,17 @@ export class ImageService {
     checkpoint();
     const now = new Date();
     const binUntil = await recycleBin.exitTime(caller, now);
-    await store.images.update(imageId, {
-      state: 'deregistered',
-      deregistered_at: now.toISOString(),
-      public: 0,
-      recycle_bin_until: binUntil ?? null,
-      recycled_state: binUntil ? image.state : null,
+    await store.transaction(async (tx) => {
+      await tx.images.update(imageId, {
+        state: 'deregistered',
+        deregistered_at: now.toISOString(),
+        public: 0,
+        recycle_bin_until: binUntil ?? null,
+        recycled_state: binUntil ? image.state : null,
+      });
+      await tx.images.clearLaunchPermissions(imageId);
+      if (binUntil) await recycleBin.mark(image, tx);
     });
-    await store.images.clearLaunchPermissions(imageId);
-    if (binUntil) await recycleBin.mark(image);
     return deleteSnapshots ? this.deleteSnapshotsOf(caller, imageId) : [];
   }
 

@@ -74,12 +74,13 @@ export class ImageSharing {
     }
     if (add.length) await this.checkShareable(caller, image, add.some((p) => p.kind === 'group'));
     checkpoint();
-    await this.store.images.changeLaunchPermissions(image.image_id, add, remove);
     // public images are deprecated two years after creation at the latest
     const limit = publicDeprecationLimit(image);
-    if (add.some((p) => p.kind === 'group') && (!image.deprecation_time || Date.parse(image.deprecation_time) > limit.getTime())) {
-      await this.store.images.update(image.image_id, { deprecation_time: limit.toISOString() });
-    }
+    const capDeprecation = add.some((p) => p.kind === 'group') && (!image.deprecation_time || Date.parse(image.deprecation_time) > limit.getTime());
+    await this.store.transaction(async (tx) => {
+      await tx.images.changeLaunchPermissions(image.image_id, add, remove);
+      if (capDeprecation) await tx.images.update(image.image_id, { deprecation_time: limit.toISOString() });
+    });
   }
 
   private async checkShareable(caller: Caller, image: ImageRow, makingPublic: boolean): Promise<void> {

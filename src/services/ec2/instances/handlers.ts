@@ -1,4 +1,4 @@
-// EC2 instance operations (and CreateImage, AttachVolume, DetachVolume, which act on instances):
+// EC2 instance operations (and AttachVolume, DetachVolume, which act on instances):
 // wire shapes in, InstanceService calls, wire shapes out.
 import type { InstanceImageMetadata, InstanceStateChange, InstanceTypeInfo, Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
@@ -10,7 +10,6 @@ import { dryRunCheckpoint } from '../dry-run.js';
 import { ec2Error } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
 import { paginate } from '../pagination.js';
-import { tagsFromSpecs } from '../tags/tag-rules.js';
 import type { InstanceService, StateChange } from './instance-service.js';
 import { STATE_CODES, stateOf } from './instance-row.js';
 import { anyTypeFacts, catalogTypes, typeInfoOut } from './instance-types.js';
@@ -99,12 +98,6 @@ export function instanceHandlers(store: Store, instances: InstanceService, drive
       const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
       const output = await driver.consoleOutput(row.instance_id);
       return { InstanceId: row.instance_id, Timestamp: new Date(), Output: output.length ? output.toString('base64') : undefined };
-    },
-
-    async CreateImage(ctx, input) {
-      const specs = tagsFromSpecs(input.TagSpecifications, ['image', 'snapshot']);
-      const imageId = await instances.imageFromInstance.create(ctx, input, { image: specs.get('image') ?? [], snapshot: specs.get('snapshot') ?? [] }, checkpoint(ctx));
-      return { ImageId: imageId };
     },
 
     async DescribeInstanceTypes(ctx, input) {

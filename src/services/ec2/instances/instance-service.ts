@@ -14,7 +14,8 @@
 //
 // Parts: launch-plan.ts (checks), instance-launcher.ts (writes), instance-lifecycle.ts (state
 // machine and jobs), instance-query.ts (describe, status), instance-attributes.ts,
-// volume-attachments.ts, create-image.ts (CreateImage). What runs an instance is the driver
+// volume-attachments.ts, and imageSource (what CreateImage, in images/, needs of an instance).
+// What runs an instance is the driver
 // (src/compute/).
 import type { Instance, RunInstancesRequest } from '../../../api/ec2/types.js';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
@@ -28,7 +29,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { KeyPairService } from '../key-pairs/key-pair-service.js';
 import type { NetworkService } from '../networking/network-service.js';
 import type { Taggable } from '../tags/taggable.js';
-import { ImageFromInstance } from './create-image.js';
+import type { ImageSource } from '../images/image-from-instance.js';
 import { InstanceAttributes } from './instance-attributes.js';
 import { InstanceLauncher, type Launched, type RunOptions } from './instance-launcher.js';
 import { InstanceLifecycle, type StateChange } from './instance-lifecycle.js';
@@ -72,12 +73,14 @@ export interface InstanceSummary {
 
 const noCheckpoint = () => undefined;
 
+/** How long a guest gets to shut down for CreateImage before it is paused as it is. */
+const QUIESCE_MS = 45_000;
+
 export class InstanceService {
   readonly lifecycle: InstanceLifecycle;
   readonly query: InstanceQuery;
   readonly attributes: InstanceAttributes;
   readonly attachments: VolumeAttachments;
-  readonly imageFromInstance: ImageFromInstance;
   readonly taggable: Taggable;
   private readonly launcher: InstanceLauncher;
   private readonly sources: LaunchSources = { ...DEFAULT_LAUNCH_SOURCES };
@@ -93,7 +96,6 @@ export class InstanceService {
       await this.networkChanged(running.filter((r) => groupsOf(r).some((g) => groupIds.includes(g))).map((r) => r.instance_id));
     });
     this.attachments = new VolumeAttachments({ store, jobs, volumes: storage.volumes, lifecycle: this.lifecycle, driver: deps.driver, settleMs });
-    this.imageFromInstance = new ImageFromInstance({ store, jobs, settleMs, images: deps.images, snapshots: storage.snapshots, volumes: storage.volumes, lifecycle: this.lifecycle, driver: deps.driver });
     this.taggable = {
       prefix: 'i',
       resourceType: 'instance',
@@ -148,6 +150,41 @@ export class InstanceService {
       launchTemplate: specOf(r).launchTemplate,
       stateReason: r.state_reason_code ? { code: r.state_reason_code, message: r.state_reason_message ?? '' } : undefined,
     }));
+  }
+
+  /** The caller's instance as CreateImage needs it: its facts, its volumes, and a way to hold its guest still. */
+  async imageSource(caller: Scope, instanceId: string): Promise<ImageSource> {
+    const { store, driver } = this.deps;
+    const [row] = await this.lifecycle.owned(caller, [instanceId]);
+    const spec = specOf(row);
+    const attached = (await store.instances.attachments([row.instance_id])).filter((a) => a.status !== 'detaching');
+    return {
+      instanceId: row.instance_id,
+      state: row.state,
+      imageId: row.image_id,
+      region: row.region,
+      architecture: row.architecture,
+      rootDeviceName: row.root_device_name,
+      virtualizationType: spec.virtualizationType,
+      hypervisor: spec.hypervisor,
+      platform: spec.platform,
+      platformDetails: spec.platformDetails,
+      usageOperation: spec.usageOperation,
+      enaSupport: spec.enaSupport,
+      sriovNetSupport: spec.sriovNetSupport,
+      bootMode: spec.bootMode,
+      tpmSupport: spec.tpmSupport,
+      kernelId: spec.kernelId,
+      ramdiskId: spec.ramdiskId,
+      productCodes: spec.productCodes,
+      instanceStore: spec.instanceStore,
+      volumes: attached.map((a) => ({ volumeId: a.volume_id, deviceName: a.device_name, deleteOnTermination: Boolean(a.delete_on_termination) })),
+      quiesce: async (clean) => {
+        // a clean image reboots the instance (recorded: the none driver has nothing else to show)
+        if (clean) await store.instances.update(row.instance_id, { spec: JSON.stringify({ ...spec, reboots: (spec.reboots ?? 0) + 1 }) });
+        return driver.quiesce(this.lifecycle.driverOf(row), { clean, timeoutMs: QUIESCE_MS });
+      },
+    };
   }
 
   /** The caller's running instances among `instanceIds` whose status checks fail (EC2 health checks). */
