@@ -8,6 +8,7 @@ import type { KmsService } from '../kms/kms-service.js';
 import type { StorageDomain } from './storage-domain.js';
 import { ImageService } from './images/image-service.js';
 import { ImageSharing } from './images/image-sharing.js';
+import { ImageAttributes } from './images/image-attributes.js';
 import { ImageLifecycle } from './images/image-lifecycle.js';
 import { ImageCopier } from './images/image-copy.js';
 import { ImageRecycleBin } from './images/image-recycle-bin.js';
@@ -28,6 +29,7 @@ export interface ImageDomainDeps {
 export interface ImageDomain {
   images: ImageService;
   sharing: ImageSharing;
+  attributes: ImageAttributes;
   lifecycle: ImageLifecycle;
   copier: ImageCopier;
   recycleBin: ImageRecycleBin;
@@ -54,9 +56,11 @@ export function createImageDomain(deps: ImageDomainDeps): ImageDomain {
     },
     notFound: (id) => ImageService.notFound(id),
   };
+  const sharing = new ImageSharing(store, deps.kms);
   return {
     images,
-    sharing: new ImageSharing(store, deps.kms),
+    sharing,
+    attributes: new ImageAttributes(store, sharing),
     lifecycle: new ImageLifecycle(store),
     copier,
     recycleBin,

@@ -49,11 +49,11 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...encryptionHandlers(deps.storage.defaults),
     ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
     ...tagHandlers(tags),
-    ...volumeHandlers(deps.store, deps.storage.volumes),
-    ...imageHandlers({ store: deps.store, ...deps.images, fromInstance: deps.compute.imageFromInstance }),
-    ...launchTemplateHandlers(deps.store, deps.launchTemplates, deps.compute.instances),
-    ...instanceHandlers(deps.store, deps.compute.instances, deps.compute.driver),
-    ...networkHandlers(deps.store, deps.compute.network),
+    ...volumeHandlers(deps.storage.volumes),
+    ...imageHandlers({ ...deps.images, fromInstance: deps.compute.imageFromInstance }),
+    ...launchTemplateHandlers(deps.launchTemplates, deps.compute.instances),
+    ...instanceHandlers(deps.compute.instances),
+    ...networkHandlers(deps.compute.network),
     ...keyPairHandlers(deps.compute.keyPairs),
   };
   return {

@@ -1,24 +1,21 @@
 // EC2 image operations: thin mappings onto the image domain.
 import type { Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
 import type { ImageDomain } from '../image-domain.js';
 import { dryRunCheckpoint } from '../dry-run.js';
 import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
 import { paginate } from '../pagination.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
 import { ImageService } from './image-service.js';
-import { IMAGE_BLOCK_PUBLIC_ACCESS } from './image-sharing.js';
-import { applyModification, checkAttributeName, describeAttribute, parseModification } from './image-attributes.js';
-import { imageAncestry } from './image-ancestry.js';
+import { checkAttributeName, parseModification } from './image-attributes.js';
 import type { ImageFromInstance } from './image-from-instance.js';
 
-export type ImageHandlerDeps = Pick<ImageDomain, 'images' | 'sharing' | 'lifecycle' | 'copier' | 'recycleBin' | 'references'> & { store: Store; fromInstance: ImageFromInstance };
+export type ImageHandlerDeps = Pick<ImageDomain, 'images' | 'sharing' | 'attributes' | 'lifecycle' | 'copier' | 'recycleBin' | 'references'> & { fromInstance: ImageFromInstance };
 
 const MAX_RECYCLE_BIN_IDS = 20;
 
 export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
-  const { store, images, sharing, lifecycle, copier, recycleBin, references, fromInstance } = deps;
+  const { images, sharing, attributes, lifecycle, copier, recycleBin, references, fromInstance } = deps;
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
 
   return {
@@ -51,21 +48,18 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
 
     async DescribeImageAttribute(ctx, input) {
       checkAttributeName(input.Attribute);
-      return describeAttribute(store, await images.getOwned(ctx, input.ImageId), input.Attribute);
+      return attributes.describe(await images.getOwned(ctx, input.ImageId), input.Attribute);
     },
 
     async ModifyImageAttribute(ctx, input) {
       const change = parseModification(input);
       const image = await images.getOwnedLive(ctx, input.ImageId);
-      await applyModification(store, sharing, ctx, image, change, checkpoint(ctx));
+      await attributes.modify(ctx, image, change, checkpoint(ctx));
       return undefined;
     },
 
     async ResetImageAttribute(ctx, input) {
-      if (input.Attribute !== 'launchPermission') throw invalidParameterValue(`Value (${input.Attribute}) for parameter attribute is invalid. Only launchPermission can be reset.`);
-      const image = await images.getOwnedLive(ctx, input.ImageId);
-      dryRunCheckpoint(ctx);
-      await store.images.clearLaunchPermissions(image.image_id);
+      await attributes.reset(await images.getOwnedLive(ctx, input.ImageId), input.Attribute, checkpoint(ctx));
       return undefined;
     },
 
@@ -110,19 +104,17 @@ export function imageHandlers(deps: ImageHandlerDeps): HandlerMap<Operations> {
 
     async EnableImageBlockPublicAccess(ctx, input) {
       if (input.ImageBlockPublicAccessState !== 'block-new-sharing') throw invalidParameterValue('ImageBlockPublicAccessState must be block-new-sharing.');
-      dryRunCheckpoint(ctx);
-      await store.accountAttributes.set(ctx, IMAGE_BLOCK_PUBLIC_ACCESS, 'block-new-sharing');
+      await sharing.setBlockPublicAccess(ctx, 'block-new-sharing', checkpoint(ctx));
       return { ImageBlockPublicAccessState: 'block-new-sharing' };
     },
 
     async DisableImageBlockPublicAccess(ctx) {
-      dryRunCheckpoint(ctx);
-      await store.accountAttributes.set(ctx, IMAGE_BLOCK_PUBLIC_ACCESS, 'unblocked');
+      await sharing.setBlockPublicAccess(ctx, 'unblocked', checkpoint(ctx));
       return { ImageBlockPublicAccessState: 'unblocked' };
     },
 
     async GetImageAncestry(ctx, input) {
-      return { ImageAncestryEntries: await imageAncestry(store, images, ctx, input.ImageId) };
+      return { ImageAncestryEntries: await images.ancestry(ctx, input.ImageId) };
     },
 
     async DescribeImageReferences(ctx, input) {

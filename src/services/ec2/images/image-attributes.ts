@@ -9,8 +9,7 @@ import type { Store } from '../../../store/store.js';
 import type { ImageRow } from '../../../store/repos/images.js';
 import { ec2Error, invalidParameterCombination, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import type { Caller } from './image-service.js';
-import type { ImageSharing } from './image-sharing.js';
-import { permissionsOut } from './image-sharing.js';
+import { permissionsOut, type ImageSharing } from './image-sharing.js';
 import { validateDescription } from './image-names.js';
 import { protectionView } from './image-lifecycle.js';
 
@@ -40,7 +39,7 @@ export function checkAttributeName(attribute: string): void {
   }
 }
 
-export async function describeAttribute(store: Store, image: ImageRow, attribute: ImageAttributeNameEnum): Promise<ImageAttribute> {
+async function describeAttribute(store: Store, image: ImageRow, attribute: ImageAttributeNameEnum): Promise<ImageAttribute> {
   const out: ImageAttribute = { ImageId: image.image_id };
   switch (attribute) {
     case 'blockDeviceMapping':
@@ -134,15 +133,34 @@ export function parseModification(input: ModifyImageAttributeRequest): Attribute
   return { kind: 'launchPermission', change: op === 'add' ? { Add: list } : { Remove: list } };
 }
 
-export async function applyModification(store: Store, sharing: ImageSharing, caller: Caller, image: ImageRow, change: AttributeChange, checkpoint: () => void): Promise<void> {
-  switch (change.kind) {
-    case 'launchPermission':
-      return sharing.modify(caller, image, change.change, checkpoint);
-    case 'description':
-      checkpoint();
-      return store.images.update(image.image_id, { description: change.description });
-    case 'imdsSupport':
-      checkpoint();
-      return store.images.update(image.image_id, { imds_support: 'v2.0' });
+/** Image attributes as a service: reads, and the changes ModifyImageAttribute and ResetImageAttribute make. */
+export class ImageAttributes {
+  constructor(
+    private readonly store: Store,
+    private readonly sharing: ImageSharing,
+  ) {}
+
+  describe(image: ImageRow, attribute: ImageAttributeNameEnum): Promise<ImageAttribute> {
+    return describeAttribute(this.store, image, attribute);
+  }
+
+  async modify(caller: Caller, image: ImageRow, change: AttributeChange, checkpoint: () => void): Promise<void> {
+    switch (change.kind) {
+      case 'launchPermission':
+        return this.sharing.modify(caller, image, change.change, checkpoint);
+      case 'description':
+        checkpoint();
+        return this.store.images.update(image.image_id, { description: change.description });
+      case 'imdsSupport':
+        checkpoint();
+        return this.store.images.update(image.image_id, { imds_support: 'v2.0' });
+    }
+  }
+
+  /** ResetImageAttribute: only launchPermission resets (the image becomes private). */
+  async reset(image: ImageRow, attribute: string, checkpoint: () => void): Promise<void> {
+    if (attribute !== 'launchPermission') throw invalidParameterValue(`Value (${attribute}) for parameter attribute is invalid. Only launchPermission can be reset.`);
+    checkpoint();
+    await this.store.images.clearLaunchPermissions(image.image_id);
   }
 }

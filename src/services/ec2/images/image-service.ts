@@ -10,7 +10,7 @@
 // missing ones. Deregistered images stay visible to their owner (state `deregistered`) for
 // `deregisteredVisibleMs` ("a short interval"), then are unknown forever; images retained by
 // the Recycle Bin are listed there instead.
-import type { BlockDeviceMapping, DescribeImagesRequest, Image, RegisterImageRequest } from '../../../api/ec2/types.js';
+import type { BlockDeviceMapping, DescribeImagesRequest, Image, ImageAncestryEntry, RegisterImageRequest } from '../../../api/ec2/types.js';
 import { JobRunner } from '../../../jobs/job-runner.js';
 import type { Repos, Store } from '../../../store/store.js';
 import type { TagRow } from '../../../store/repos/tags.js';
@@ -25,6 +25,7 @@ import { buildImageQuery, imageOut } from './image-query.js';
 import { duplicateName, validateDescription, validateImageName } from './image-names.js';
 import { resolveMappings, type DeviceRow } from './block-device-mappings.js';
 import type { ImageRecycleBin } from './image-recycle-bin.js';
+import { imageAncestry } from './image-ancestry.js';
 
 export interface ImageDeps {
   store: Store;
@@ -320,6 +321,11 @@ export class ImageService {
     const ids = rows.map((r) => r.image_id);
     const [devices, tags, codes] = await Promise.all([store.images.blockDevices(ids), store.tags.forResources(caller, ids), store.images.productCodes(ids)]);
     return { images: rows.map((r) => imageOut(r, caller.accountId, devices.get(r.image_id) ?? [], tags.get(r.image_id), codes.get(r.image_id))), nextToken };
+  }
+
+  /** GetImageAncestry (image-ancestry.ts). */
+  ancestry(caller: Caller, imageId: string): Promise<ImageAncestryEntry[]> {
+    return imageAncestry(this.deps.store, this, caller, imageId);
   }
 
   // ---- DeregisterImage --------------------------------------------------------------

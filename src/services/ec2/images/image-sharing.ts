@@ -55,6 +55,12 @@ export class ImageSharing {
     private readonly kms: KmsService,
   ) {}
 
+  /** Enable/DisableImageBlockPublicAccess: the account and region's setting. */
+  async setBlockPublicAccess(caller: Caller, state: 'block-new-sharing' | 'unblocked', checkpoint: () => void): Promise<void> {
+    checkpoint();
+    await this.store.accountAttributes.set(caller, IMAGE_BLOCK_PUBLIC_ACCESS, state);
+  }
+
   async blockPublicAccessState(caller: Caller): Promise<'block-new-sharing' | 'unblocked'> {
     return (await this.store.accountAttributes.get(caller, IMAGE_BLOCK_PUBLIC_ACCESS)) === 'block-new-sharing' ? 'block-new-sharing' : 'unblocked';
   }

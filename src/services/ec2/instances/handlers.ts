@@ -2,16 +2,13 @@
 // wire shapes in, InstanceService calls, wire shapes out.
 import type { InstanceImageMetadata, InstanceStateChange, InstanceTypeInfo, Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
-import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { loadServiceModel } from '../../../protocol/model.js';
-import { findZone } from '../../../config/regions.js';
 import { dryRunCheckpoint } from '../dry-run.js';
 import { ec2Error } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
 import { paginate } from '../pagination.js';
 import type { InstanceService, StateChange } from './instance-service.js';
-import { STATE_CODES, stateOf } from './instance-row.js';
+import { STATE_CODES } from './instance-row.js';
 import { anyTypeFacts, catalogTypes, typeInfoOut } from './instance-types.js';
 import { INSTANCE_TYPE_FILTERS } from './instance-type-filters.js';
 import { attachmentOut } from './volume-attachments.js';
@@ -21,7 +18,7 @@ const changesOut = (changes: StateChange[]): InstanceStateChange[] =>
 
 const instanceTypes = new Set(loadServiceModel('ec2').enums['_InstanceType'] ?? []);
 
-export function instanceHandlers(store: Store, instances: InstanceService, driver: InstanceDriver): HandlerMap<Operations> {
+export function instanceHandlers(instances: InstanceService): HandlerMap<Operations> {
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
 
   return {
@@ -95,9 +92,8 @@ export function instanceHandlers(store: Store, instances: InstanceService, drive
     },
 
     async GetConsoleOutput(ctx, input) {
-      const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
-      const output = await driver.consoleOutput(row.instance_id);
-      return { InstanceId: row.instance_id, Timestamp: new Date(), Output: output.length ? output.toString('base64') : undefined };
+      const output = await instances.consoleOutput(ctx, input.InstanceId);
+      return { InstanceId: input.InstanceId, Timestamp: new Date(), Output: output.length ? output.toString('base64') : undefined };
     },
 
     async DescribeInstanceTypes(ctx, input) {
@@ -115,54 +111,8 @@ export function instanceHandlers(store: Store, instances: InstanceService, drive
     },
 
     async DescribeInstanceImageMetadata(ctx, input) {
-      const rows = input.InstanceIds?.length
-        ? await instances.lifecycle.owned(ctx, input.InstanceIds)
-        : await store.instances.list(ctx, { terminatedAfter: instances.lifecycle.visibleSince() });
-      const tags = await store.tags.forResources(ctx, rows.map((r) => r.instance_id));
-      const out: InstanceImageMetadata[] = [];
-      for (const r of rows) {
-        // the image as it is now, even deprecated, deregistered or no longer shared
-        const image = await store.images.get(r.image_id);
-        out.push({
-          InstanceId: r.instance_id,
-          InstanceType: r.instance_type as InstanceImageMetadata['InstanceType'],
-          LaunchTime: new Date(r.launch_time),
-          AvailabilityZone: r.availability_zone,
-          ZoneId: findZone(r.availability_zone)?.zone.id,
-          State: stateOf(r),
-          OwnerId: r.account_id,
-          Tags: tags.get(r.instance_id) ?? [],
-          ImageMetadata: {
-            ImageId: r.image_id,
-            Name: image?.name,
-            OwnerId: image?.account_id,
-            State: image?.state as 'available' | undefined,
-            ImageOwnerAlias: image?.owner_alias ?? undefined,
-            CreationDate: image?.creation_date,
-            DeprecationTime: image?.deprecation_time ?? undefined,
-            IsPublic: image ? Boolean(image.public) : undefined,
-          },
-        });
-      }
-      const matching = out.filter(
-        compileFilters(input.Filters, {
-          fields: {
-            'availability-zone': (m: InstanceImageMetadata) => m.AvailabilityZone,
-            'instance-id': (m) => m.InstanceId,
-            'instance-state-name': (m) => m.State?.Name,
-            'instance-type': (m) => m.InstanceType,
-            'launch-time': (m) => m.LaunchTime,
-            'owner-alias': (m) => m.ImageMetadata?.ImageOwnerAlias,
-            'owner-id': (m) => m.ImageMetadata?.OwnerId,
-            'zone-id': (m) => m.ZoneId,
-            'image-allowed': () => true,
-          },
-          tags: (m) => m.Tags,
-        }),
-      );
-      const order = new Map(rows.map((r) => [r.instance_id, String(r.seq).padStart(15, '0')]));
-      const { page, nextToken } = paginate(matching, (m) => order.get(m.InstanceId!)!, input, { binding: [ctx.accountId, ctx.region, ctx.operation, input.Filters ?? [], input.InstanceIds ?? []], min: 1 });
-      return { InstanceImageMetadata: page, NextToken: nextToken };
+      const { metadata, nextToken } = await instances.query.imageMetadata(ctx, input);
+      return { InstanceImageMetadata: metadata, NextToken: nextToken };
     },
   };
 }

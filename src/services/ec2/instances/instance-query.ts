@@ -3,14 +3,14 @@
 // (the common case at scale), otherwise the candidates are materialized and filtered in memory.
 // Terminated instances stay visible for `terminatedVisibleMs`, then are unknown.
 import { addTo } from '../../../group-by.js';
-import type { DescribeInstanceStatusRequest, DescribeInstancesRequest, Filter, InstanceStatus, Reservation } from '../../../api/ec2/types.js';
+import type { DescribeInstanceImageMetadataRequest, DescribeInstanceStatusRequest, DescribeInstancesRequest, Filter, InstanceImageMetadata, InstanceStatus, Reservation } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { FilterColumn, InstanceListQuery, InstanceRow } from '../../../store/repos/instances.js';
 import { findZone } from '../../../config/regions.js';
 import { invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
-import { decodeToken, encodeToken } from '../pagination.js';
+import { decodeToken, encodeToken, paginate } from '../pagination.js';
 import type { SecurityGroupService } from '../networking/security-groups.js';
 import { INSTANCE_FILTERS, type DescribedInstance } from './instance-filters.js';
 import { instanceOut, type OutputContext } from './instance-output.js';
@@ -94,6 +94,59 @@ export class InstanceQuery {
       else reservations.push({ ReservationId: item.reservationId, OwnerId: item.ownerId, RequesterId: item.requesterId, Groups: [], Instances: [item.instance] });
     }
     return { reservations, nextToken };
+  }
+
+  /** DescribeInstanceImageMetadata: the image each instance was launched from, as it is now. */
+  async imageMetadata(caller: Scope, input: DescribeInstanceImageMetadataRequest): Promise<{ metadata: InstanceImageMetadata[]; nextToken?: string }> {
+    const { store } = this.deps;
+    const rows = input.InstanceIds?.length
+      ? await this.deps.lifecycle.owned(caller, input.InstanceIds)
+      : await store.instances.list(caller, { terminatedAfter: this.deps.lifecycle.visibleSince() });
+    const tags = await store.tags.forResources(caller, rows.map((r) => r.instance_id));
+    const out: InstanceImageMetadata[] = [];
+    for (const r of rows) {
+      // the image as it is now, even deprecated, deregistered or no longer shared
+      const image = await store.images.get(r.image_id);
+      out.push({
+        InstanceId: r.instance_id,
+        InstanceType: r.instance_type as InstanceImageMetadata['InstanceType'],
+        LaunchTime: new Date(r.launch_time),
+        AvailabilityZone: r.availability_zone,
+        ZoneId: findZone(r.availability_zone)?.zone.id,
+        State: stateOf(r),
+        OwnerId: r.account_id,
+        Tags: tags.get(r.instance_id) ?? [],
+        ImageMetadata: {
+          ImageId: r.image_id,
+          Name: image?.name,
+          OwnerId: image?.account_id,
+          State: image?.state as 'available' | undefined,
+          ImageOwnerAlias: image?.owner_alias ?? undefined,
+          CreationDate: image?.creation_date,
+          DeprecationTime: image?.deprecation_time ?? undefined,
+          IsPublic: image ? Boolean(image.public) : undefined,
+        },
+      });
+    }
+    const matching = out.filter(
+      compileFilters(input.Filters, {
+        fields: {
+          'availability-zone': (m: InstanceImageMetadata) => m.AvailabilityZone,
+          'instance-id': (m) => m.InstanceId,
+          'instance-state-name': (m) => m.State?.Name,
+          'instance-type': (m) => m.InstanceType,
+          'launch-time': (m) => m.LaunchTime,
+          'owner-alias': (m) => m.ImageMetadata?.ImageOwnerAlias,
+          'owner-id': (m) => m.ImageMetadata?.OwnerId,
+          'zone-id': (m) => m.ZoneId,
+          'image-allowed': () => true,
+        },
+        tags: (m) => m.Tags,
+      }),
+    );
+    const order = new Map(rows.map((r) => [r.instance_id, String(r.seq).padStart(15, '0')]));
+    const { page, nextToken } = paginate(matching, (m) => order.get(m.InstanceId!)!, input, { binding: [caller.accountId, caller.region, 'DescribeInstanceImageMetadata', input.Filters ?? [], input.InstanceIds ?? []], min: 1 });
+    return { metadata: page, nextToken };
   }
 
   // ---- DescribeInstanceStatus ----------------------------------------------------------

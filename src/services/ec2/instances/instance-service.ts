@@ -152,6 +152,12 @@ export class InstanceService {
     }));
   }
 
+  /** GetConsoleOutput: the serial console's most recent output (empty when nothing ran). */
+  async consoleOutput(caller: Scope, instanceId: string): Promise<Buffer> {
+    const [row] = await this.lifecycle.owned(caller, [instanceId]);
+    return this.deps.driver.consoleOutput(row.instance_id);
+  }
+
   /** The caller's instance as CreateImage needs it: its facts, its volumes, and a way to hold its guest still. */
   async imageSource(caller: Scope, instanceId: string): Promise<ImageSource> {
     const { store, driver } = this.deps;

@@ -1,15 +1,13 @@
 // EC2 launch template operations: thin mappings onto LaunchTemplateService.
 import type { Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
 import { dryRunCheckpoint } from '../dry-run.js';
 import type { LaunchTemplateService } from './launch-template-service.js';
-import { describeTemplates, describeVersions } from './launch-template-query.js';
+import { describeVersions } from './launch-template-query.js';
 import { deleteVersions } from './delete-versions.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import { templateDataOf } from './instance-template-data.js';
 
-export function launchTemplateHandlers(store: Store, templates: LaunchTemplateService, instances: InstanceService): HandlerMap<Operations> {
+export function launchTemplateHandlers(templates: LaunchTemplateService, instances: InstanceService): HandlerMap<Operations> {
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
   const warning = (errors: { Code?: string; Message?: string }[]) => (errors.length ? { Errors: errors } : undefined);
 
@@ -25,7 +23,7 @@ export function launchTemplateHandlers(store: Store, templates: LaunchTemplateSe
     },
 
     async DescribeLaunchTemplates(ctx, input) {
-      const { templates: list, nextToken } = await describeTemplates(templates, store, ctx, input);
+      const { templates: list, nextToken } = await templates.describe(ctx, input);
       return { LaunchTemplates: list, NextToken: nextToken };
     },
 
@@ -43,7 +41,7 @@ export function launchTemplateHandlers(store: Store, templates: LaunchTemplateSe
     },
 
     async GetLaunchTemplateData(ctx, input) {
-      return { LaunchTemplateData: await templateDataOf(store, instances, ctx, input.InstanceId) };
+      return { LaunchTemplateData: await templates.dataOf(instances, ctx, input.InstanceId) };
     },
 
     async DeleteLaunchTemplateVersions(ctx, input) {

@@ -7,9 +7,11 @@
 import type {
   CreateLaunchTemplateRequest,
   CreateLaunchTemplateVersionRequest,
+  DescribeLaunchTemplatesRequest,
   LaunchTemplate,
   LaunchTemplateVersion,
   RequestLaunchTemplateData,
+  ResponseLaunchTemplateData,
   TagSpecification,
   ValidationError,
 } from '../../../api/ec2/types.js';
@@ -23,6 +25,9 @@ import type { Taggable } from '../tags/taggable.js';
 import { bothIdAndName, idMalformed, idNotFound, nameInUse, nameNotFound, neitherIdNorName, validateName, versionNotFound } from './lt-errors.js';
 import { checkUserData, overlay, parseData, responseData, SSM_PREFIX, validationWarnings, type ImageAliasResolver, type ImageLookup } from './template-data.js';
 import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { describeTemplates } from './launch-template-query.js';
+import { templateDataOf } from './instance-template-data.js';
 
 export interface TemplateRef {
   LaunchTemplateId?: string;
@@ -60,6 +65,16 @@ export class LaunchTemplateService {
 
   constructor(private readonly deps: LaunchTemplateDeps) {
     this.repo = deps.store.launchTemplates;
+  }
+
+  /** DescribeLaunchTemplates (launch-template-query.ts). */
+  describe(caller: Scope, req: DescribeLaunchTemplatesRequest): Promise<{ templates: LaunchTemplate[]; nextToken?: string }> {
+    return describeTemplates(this, this.deps.store, caller, req);
+  }
+
+  /** GetLaunchTemplateData: a running or stopped instance's parameters as template data. */
+  dataOf(instances: InstanceService, caller: Scope, instanceId: string): Promise<ResponseLaunchTemplateData> {
+    return templateDataOf(this.deps.store, instances, caller, instanceId);
   }
 
   /** Wires the SSM parameter resolver used for `resolve:ssm:` image ids (ResolveAlias). */
@@ -138,13 +153,15 @@ export class LaunchTemplateService {
           last_number: 1,
         };
         try {
-          await this.repo.insert(row, { launch_template_id: id, version_number: 1, description: req.VersionDescription ?? null, data: JSON.stringify(req.LaunchTemplateData), created_at: now, created_by: createdBy });
+          await this.deps.store.transaction(async (tx) => {
+            await tx.launchTemplates.insert(row, { launch_template_id: id, version_number: 1, description: req.VersionDescription ?? null, data: JSON.stringify(req.LaunchTemplateData), created_at: now, created_by: createdBy });
+            await tx.tags.put(caller, tags.map((t) => ({ resourceId: id, resourceType: 'launch-template', ...t })));
+          });
         } catch (e) {
           // a concurrent create of the same name lost the race on the unique index
           if (String(e).includes('UNIQUE')) throw nameInUse();
           throw e;
         }
-        await this.deps.store.tags.put(caller, tags.map((t) => ({ resourceId: id, resourceType: 'launch-template', ...t })));
         return { result: { template: await this.templateOut(caller, row), warnings }, record: id };
       },
       replay: async (id) => {

@@ -2,7 +2,6 @@
 // instances' network interfaces.
 import type { Filter, Operations, SecurityGroupRule } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
 import type { SecurityGroupRuleRow } from '../../../store/repos/security-groups.js';
 import { dryRunCheckpoint } from '../dry-run.js';
 import { compileFilters, type FilterSpec } from '../filters.js';
@@ -23,7 +22,7 @@ function page<T>(ctx: RequestContext, input: PageRequest & { Filters?: Filter[] 
   });
 }
 
-export function networkHandlers(store: Store, network: NetworkService): HandlerMap<Operations> {
+export function networkHandlers(network: NetworkService): HandlerMap<Operations> {
   const groups = network.groups;
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
   const rulesOut = (rows: SecurityGroupRuleRow[], tags: { key: string; value: string }[]): SecurityGroupRule[] =>
@@ -36,9 +35,7 @@ export function networkHandlers(store: Store, network: NetworkService): HandlerM
 
   return {
     async DescribeVpcs(ctx, input) {
-      const ids = network.vpcIds(ctx, input.VpcIds);
-      const tags = await store.tags.forResources(ctx, ids);
-      const all = ids.map(() => network.vpcOut(ctx, tags.get(ids[0])));
+      const all = await network.vpcs(ctx, input.VpcIds);
       const { page: Vpcs, nextToken } = page(ctx, input, all, VPC_FILTERS, (v) => v.VpcId!, { name: 'vpcIds', list: input.VpcIds });
       return { Vpcs, NextToken: nextToken };
     },
@@ -70,7 +67,7 @@ export function networkHandlers(store: Store, network: NetworkService): HandlerM
     },
 
     async DeleteSecurityGroup(ctx, input) {
-      const GroupId = await groups.delete(ctx, { groupId: input.GroupId, groupName: input.GroupName }, (id) => store.instances.usingGroup(ctx, id), checkpoint(ctx));
+      const GroupId = await network.deleteGroup(ctx, { groupId: input.GroupId, groupName: input.GroupName }, checkpoint(ctx));
       return { Return: true, GroupId };
     },
 

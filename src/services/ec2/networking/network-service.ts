@@ -11,7 +11,7 @@ import { ec2Error, invalidParameterValue } from '../ec2-errors.js';
 import { derivedId, isId } from '../resource-ids.js';
 import type { Taggable } from '../tags/taggable.js';
 import { DEFAULT_VPC_CIDR, defaultSubnets, defaultVpcId, dhcpOptionsId, privateDnsName, usableRange, type SubnetInfo } from './default-network.js';
-import { SecurityGroupService } from './security-groups.js';
+import { SecurityGroupService, type GroupRef } from './security-groups.js';
 
 const subnetNotFound = (id: string) => ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
 const vpcNotFound = (id: string) => ec2Error('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
@@ -48,6 +48,18 @@ export class NetworkService {
       if (id !== vpcId) throw vpcNotFound(id);
     }
     return [vpcId];
+  }
+
+  /** DescribeVpcs' VPCs (the default one), with the caller's tags. */
+  async vpcs(caller: Scope, ids: readonly string[] | undefined): Promise<Vpc[]> {
+    const vpcIds = this.vpcIds(caller, ids);
+    const tags = await this.store.tags.forResources(caller, vpcIds);
+    return vpcIds.map((id) => this.vpcOut(caller, tags.get(id)));
+  }
+
+  /** DeleteSecurityGroup: not while an instance or another group uses it. */
+  deleteGroup(caller: Scope, ref: GroupRef, checkpoint: () => void): Promise<string> {
+    return this.groups.delete(caller, ref, (id) => this.store.instances.usingGroup(caller, id), checkpoint);
   }
 
   vpcOut(caller: Scope, tags: Tag[] = []): Vpc {

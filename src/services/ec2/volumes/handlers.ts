@@ -1,7 +1,6 @@
 // The EC2 volume operations: wire shapes in, VolumeService calls, wire shapes out.
 import type { CopyVolumesRequest, CreateVolumeRequest, Filter, Operations, Volume } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
-import type { Store } from '../../../store/store.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
 import { compileFilters, type FilterSpec } from '../filters.js';
 import { paginate, type PageRequest } from '../pagination.js';
@@ -45,13 +44,13 @@ function common(input: CreateVolumeRequest | CopyVolumesRequest) {
 
 const byCreation = (v: { CreateTime?: Date; VolumeId?: string }) => `${v.CreateTime!.toISOString()}|${v.VolumeId}`;
 
-export function volumeHandlers(store: Store, volumes: VolumeService): HandlerMap<Operations> {
+export function volumeHandlers(volumes: VolumeService): HandlerMap<Operations> {
   const ids = (list: string[] | undefined) => (list?.length ? list : undefined);
   const checkpoint = (ctx: RequestContext) => () => dryRunCheckpoint(ctx);
 
   async function describe(ctx: RequestContext, rows: VolumeRow[]): Promise<Volume[]> {
     const volumeIds = rows.map((r) => r.volume_id);
-    const [tags, attachments] = await Promise.all([store.tags.forResources(ctx, volumeIds), volumes.attachments(ctx, volumeIds)]);
+    const [tags, attachments] = await Promise.all([volumes.tags(ctx, volumeIds), volumes.attachments(ctx, volumeIds)]);
     return rows.map((r) => volumeOut(r, tags.get(r.volume_id), attachments.get(r.volume_id)));
   }
 

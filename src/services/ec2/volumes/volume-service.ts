@@ -100,6 +100,11 @@ export class VolumeService {
     this.attachmentSources.push(source);
   }
 
+  /** The caller's tags on volumes (DescribeVolumes shows them). */
+  tags(caller: Scope, volumeIds: readonly string[]) {
+    return this.deps.store.tags.forResources(caller, volumeIds);
+  }
+
   async attachments(caller: Scope, volumeIds: readonly string[]): Promise<Map<string, VolumeAttachmentInfo[]>> {
     const out = new Map<string, VolumeAttachmentInfo[]>();
     for (const source of this.attachmentSources) {
