@@ -37,6 +37,7 @@ import { ComputeUnavailable, createDriver } from './compute/create-driver.js';
 import type { InstanceDriver } from './compute/instance-driver.js';
 import { PublicAddressPool } from './services/ec2/networking/public-addresses.js';
 import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
+import { keyPageTokens } from './services/page-tokens.js';
 
 export class StartupError extends Error {}
 
@@ -81,6 +82,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   const jobs = new JobRunner(store.jobs, log);
   const masterKey = loadMasterKey(config.dataDir);
+  keyPageTokens(masterKey);
   let driver: InstanceDriver;
   try {
     ({ driver } = await createDriver(

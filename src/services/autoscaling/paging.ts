@@ -1,12 +1,7 @@
-// Auto Scaling's MaxRecords/NextToken paging: opaque tokens bound to the caller and the query
-// (a token from another query is InvalidNextToken), positions by a stable sort key.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+// Auto Scaling's MaxRecords/NextToken paging: opaque tokens (page-tokens.ts) bound to the caller
+// and the query (a token from another query is InvalidNextToken), positions by a stable sort key.
 import { invalidNextToken, checkRange } from './asg-errors.js';
-
-const SECRET = randomBytes(32);
-
-const sign = (body: string) => createHmac('sha256', SECRET).update(body).digest('base64url').slice(0, 22);
-const bind = (binding: unknown) => createHash('sha256').update(JSON.stringify(binding)).digest('base64url').slice(0, 16);
+import { decodePageToken, encodePageToken } from '../page-tokens.js';
 
 export interface PageInput {
   MaxRecords?: number;
@@ -18,16 +13,13 @@ export function page<T>(items: readonly T[], keyOf: (item: T) => string, input: 
   checkRange('maxRecords', input.MaxRecords, 1, opts.max);
   let start = 0;
   if (input.NextToken) {
-    const [body, mac] = input.NextToken.split('.');
-    if (!body || !mac || sign(body) !== mac) throw invalidNextToken();
-    const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { b: string; p: string };
-    if (parsed.b !== bind(opts.binding)) throw invalidNextToken();
-    start = items.findIndex((i) => keyOf(i) > parsed.p);
+    const after = decodePageToken(opts.binding, input.NextToken);
+    if (after === undefined) throw invalidNextToken();
+    start = items.findIndex((i) => keyOf(i) > after);
     if (start < 0) start = items.length;
   }
   const size = input.MaxRecords ?? opts.defaultSize;
   const slice = items.slice(start, start + size);
   if (start + size >= items.length) return { items: slice };
-  const body = Buffer.from(JSON.stringify({ b: bind(opts.binding), p: keyOf(slice[slice.length - 1]) })).toString('base64url');
-  return { items: slice, nextToken: `${body}.${sign(body)}` };
+  return { items: slice, nextToken: encodePageToken(opts.binding, keyOf(slice[slice.length - 1])) };
 }

@@ -1,11 +1,9 @@
-// EC2 MaxResults/NextToken paging. Tokens are opaque, bound to the caller and the request's
-// filters (a token reused with other filters is refused), and never repeat (botocore aborts
-// when a token comes back twice). Items are paged by a stable sort key.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+// EC2 MaxResults/NextToken paging. Tokens (page-tokens.ts) are opaque, bound to the caller and
+// the request's filters (a token reused with other filters is refused), valid across restarts,
+// and never repeat (botocore aborts when a token comes back twice). Items are paged by a stable
+// sort key.
 import { ec2Error, invalidParameterCombination, invalidParameterValue } from './ec2-errors.js';
-
-// tokens are authenticated, not encrypted: they carry only a position
-const SECRET = randomBytes(32);
+import { decodePageToken, encodePageToken } from '../page-tokens.js';
 
 export interface PageRequest {
   MaxResults?: number;
@@ -24,23 +22,12 @@ export interface PageOptions {
   hasIds?: boolean;
 }
 
-function bindingHash(binding: unknown): string {
-  return createHash('sha256').update(JSON.stringify(binding)).digest('base64url').slice(0, 16);
-}
-
-export function encodeToken(binding: unknown, position: string): string {
-  const body = Buffer.from(JSON.stringify({ b: bindingHash(binding), p: position })).toString('base64url');
-  const mac = createHmac('sha256', SECRET).update(body).digest('base64url').slice(0, 22);
-  return `${body}.${mac}`;
-}
+export const encodeToken = encodePageToken;
 
 export function decodeToken(binding: unknown, token: string): string {
-  const [body, mac] = token.split('.');
-  const invalid = () => ec2Error('InvalidNextToken', `The token '${token.slice(0, 80)}' is invalid.`);
-  if (!body || !mac || createHmac('sha256', SECRET).update(body).digest('base64url').slice(0, 22) !== mac) throw invalid();
-  const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { b: string; p: string };
-  if (parsed.b !== bindingHash(binding)) throw invalid();
-  return parsed.p;
+  const position = decodePageToken(binding, token);
+  if (position === undefined) throw ec2Error('InvalidNextToken', `The token '${token.slice(0, 80)}' is invalid.`);
+  return position;
 }
 
 /**
