@@ -1,4 +1,4 @@
-// The one behaviour every ChunkStore backend must show (memory, fs, later s3). A backend's test
+// The one behaviour every ChunkStore backend must show (memory, fs, s3, and the wrappers). A backend's test
 // file calls `chunkStoreConformance` with a harness; backend-specific cases (crashes, torn files)
 // stay in that file. Only the interface is used here, so a remote backend can run it unchanged.
 import assert from 'node:assert/strict';
@@ -153,6 +153,52 @@ export function chunkStoreConformance(label: string, makeHarness: () => Promise<
         // a deleted chunk can be stored again
         await store.put(idOf(chunks[0]), chunks[0]);
         assert.ok((await store.get(idOf(chunks[0]))).equals(chunks[0]));
+      }));
+
+    test('delete with writtenBefore keeps the chunks put or touched since', () =>
+      withStore(async (store) => {
+        for (const flushed of [false, true]) {
+          const [old, reput, touched, fresh] = ['old', 'reput', 'touched', 'fresh'].map((s) => Buffer.from(`${s} ${flushed}`));
+          for (const c of [old, reput, touched]) await store.put(idOf(c), c);
+          if (flushed) await store.flush();
+          await sleep(5);
+          const cutoff = Date.now();
+          await sleep(5);
+          await store.put(idOf(reput), reput);
+          if (store.touch) assert.equal(await store.touch(idOf(touched)), true);
+          else await store.put(idOf(touched), touched);
+          await store.put(idOf(fresh), fresh);
+          const all = [old, reput, touched, fresh, Buffer.from('missing')].map(idOf);
+          const kept = await store.delete(all, { writtenBefore: cutoff });
+          assert.deepEqual([...kept].sort(), [reput, touched, fresh].map(idOf).sort(), `flushed: ${flushed}`);
+          assert.deepEqual(await store.hasMany(all), [false, true, true, true, false]);
+          assert.deepEqual(await store.delete(all), [], 'an unconditional delete keeps nothing');
+          assert.deepEqual(await store.hasMany(all), [false, false, false, false, false]);
+        }
+      }));
+
+    test('a touch racing a conditional delete either keeps the chunk or reports it gone', () =>
+      withStore(async (store) => {
+        const chunks = Array.from({ length: 40 }, (_, i) => Buffer.from(`race ${i}`));
+        for (const c of chunks) await store.put(idOf(c), c);
+        await store.flush();
+        await sleep(5);
+        const cutoff = Date.now();
+        await sleep(2);
+        // half the touches start before the delete, half after, all in flight together
+        const refresh = (c: Buffer) => (store.touch ? store.touch(idOf(c)) : store.put(idOf(c), c).then(() => true));
+        const early = chunks.slice(0, 20).map(refresh);
+        const deleting = store.delete(chunks.map(idOf), { writtenBefore: cutoff });
+        const late = chunks.slice(20).map(refresh);
+        const [stored, kept] = await Promise.all([Promise.all([...early, ...late]), deleting]);
+        const present = await store.hasMany(chunks.map(idOf));
+        for (const [i, c] of chunks.entries()) {
+          if (stored[i]) assert.ok(present[i], `chunk ${i}: a touch that found it stored must keep it`);
+          if (kept.includes(idOf(c))) assert.ok(present[i], `chunk ${i}: reported kept`);
+          if (store.touch) assert.equal(present[i], kept.includes(idOf(c)), `chunk ${i}: a touch stores nothing, so only kept chunks remain`);
+        }
+        await store.flush();
+        for (const [i, c] of chunks.entries()) if (present[i]) assert.ok((await store.get(idOf(c))).equals(c));
       }));
 
     test('list yields every chunk once with its stored size and write time', () =>

@@ -1,4 +1,4 @@
-// The narrow interface every chunk backend implements (memory, fs, later s3). A chunk is an
+// The narrow interface every chunk backend implements (memory, fs, s3). A chunk is an
 // opaque byte string addressed by a 32-byte id chosen by the caller (the block codec: SHA-256
 // of plaintext, or a keyed MAC for encrypted lineages). Backends know nothing of compression,
 // encryption or snapshots. Cross-cutting behaviour (hash-on-read, retries, metrics) is a
@@ -35,6 +35,27 @@ export class ChunkNotFoundError extends Error {
   }
 }
 
+/**
+ * The backend could not be reached or answered with a server-side failure (a network reset, a
+ * timeout, an HTTP 5xx, throttling): the same call may succeed later. The retry wrapper retries
+ * these; every other error is final.
+ */
+export class ChunkStoreUnavailableError extends Error {
+  readonly kind = 'unavailable' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface DeleteOptions {
+  /**
+   * Delete only chunks last written (put or touched) before this time, ms since epoch; the
+   * others are kept. Checked atomically with respect to put and touch: garbage collection's
+   * guard against a write that deduplicated onto a chunk between its plan and its delete.
+   */
+  writtenBefore?: number;
+}
+
 /** Corrupt or unreadable data: retrying will not help. */
 export class ChunkPermanentError extends Error {
   readonly kind = 'permanent' as const;
@@ -64,8 +85,11 @@ export interface ChunkStore {
   get(id: ChunkId): Promise<Buffer>;
   /** For each id, whether it is stored. */
   hasMany(ids: readonly ChunkId[]): Promise<boolean[]>;
-  /** Deletes chunks; missing ids are ignored. */
-  delete(ids: readonly ChunkId[]): Promise<void>;
+  /**
+   * Deletes chunks; missing ids are ignored. Resolves with the ids kept because they were
+   * written at or after `options.writtenBefore` (empty without it).
+   */
+  delete(ids: readonly ChunkId[], options?: DeleteOptions): Promise<ChunkId[]>;
   /** Every stored chunk. */
   list(): AsyncIterable<ChunkStat>;
   /** Durability barrier: every put that resolved before this call is on stable storage. */

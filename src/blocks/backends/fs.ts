@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertChunkId } from '../chunk-id.js';
+import { latestWrite, listPendingThenIndexed } from './indexed-listing.js';
 import {
   ChunkNotFoundError,
   ChunkPermanentError,
@@ -19,6 +20,7 @@ import {
   type ChunkStat,
   type ChunkStore,
   type ChunkStoreCapabilities,
+  type DeleteOptions,
 } from '../chunk-store.js';
 import { copyLiveRecords } from './fs/pack-compaction.js';
 import { fsyncDir, fsyncDirSync, openForWrite, packDir, packPath, readFully, writeFully } from './fs/pack-files.js';
@@ -45,7 +47,6 @@ interface Writer {
   inflight: number;
 }
 
-const LIST_PAGE = 1000;
 
 export class FsChunkStore implements ChunkStore {
   readonly name = 'fs';
@@ -157,10 +158,14 @@ export class FsChunkStore implements ChunkStore {
     return ids.map((id) => this.#pending.has(id) || this.#index.lookup(Buffer.from(id, 'hex')) !== undefined);
   }
 
-  async delete(ids: readonly ChunkId[]): Promise<void> {
+  async delete(ids: readonly ChunkId[], options: DeleteOptions = {}): Promise<ChunkId[]> {
     this.#assertOpen();
     ids.forEach((id) => assertChunkId(id));
     await Promise.all(ids.map((id) => this.#inflight.get(id)?.catch(() => undefined)));
+    // From here on no await: the write times checked are the ones a put or touch could change.
+    const before = options.writtenBefore;
+    const kept = before === undefined ? [] : ids.filter((id) => (this.#writtenAt(id) ?? -Infinity) >= before);
+    if (kept.length) ids = ids.filter((id) => !kept.includes(id));
     for (const id of ids) {
       const pending = this.#pending.get(id);
       if (pending) {
@@ -172,31 +177,24 @@ export class FsChunkStore implements ChunkStore {
       this.#touches.delete(id);
     }
     this.#index.deleteMany(ids.map((id) => Buffer.from(id, 'hex')));
+    return kept;
   }
 
-  async *list(): AsyncIterable<ChunkStat> {
-    this.#assertOpen();
-    // Pending chunks first (a snapshot), then the index page by page: no statement stays open
-    // across a yield, so the caller may put and delete while iterating.
-    const yielded = new Set<ChunkId>();
-    for (const p of [...this.#pending.values()]) {
-      if (this.#pending.get(p.key) !== p) continue;
-      yielded.add(p.key);
-      yield { id: p.key, size: p.size, writtenAt: p.writtenAt };
-    }
-    let after: Buffer = Buffer.alloc(0);
-    for (;;) {
-      this.#assertOpen();
-      const page = this.#index.page(after, LIST_PAGE);
-      for (const row of page) {
-        const id = row.id.toString('hex');
-        if (yielded.has(id)) continue;
-        yield { id, size: row.size, writtenAt: Math.max(row.writtenAt, this.#touches.get(id) ?? 0) };
-      }
-      if (page.length < LIST_PAGE) return;
-      after = page[page.length - 1].id;
-    }
+  /** The latest write time of a stored chunk (pending, touched or indexed); undefined if absent. */
+  #writtenAt(id: ChunkId): number | undefined {
+    return latestWrite(this.#pending.get(id), this.#index.lookup(Buffer.from(id, 'hex'))?.writtenAt, this.#touches.get(id));
   }
+
+
+  list(): AsyncIterable<ChunkStat> {
+    return listPendingThenIndexed({
+      pending: () => [...this.#pending.values()].map((p) => ({ stat: { id: p.key, size: p.size, writtenAt: p.writtenAt }, stillPending: () => this.#pending.get(p.key) === p })),
+      page: (after, limit) => this.#index.page(after, limit),
+      touchedAt: (id) => this.#touches.get(id),
+      assertOpen: () => this.#assertOpen(),
+    });
+  }
+
 
   /** Group commit: callers arriving during a flush share the next one. */
   flush(): Promise<void> {

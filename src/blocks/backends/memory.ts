@@ -7,6 +7,7 @@ import {
   type ChunkStat,
   type ChunkStore,
   type ChunkStoreCapabilities,
+  type DeleteOptions,
 } from '../chunk-store.js';
 
 interface Entry {
@@ -50,10 +51,16 @@ export class MemoryChunkStore implements ChunkStore {
     return ids.map((id) => this.#chunks.has(id));
   }
 
-  async delete(ids: readonly ChunkId[]): Promise<void> {
+  async delete(ids: readonly ChunkId[], options: DeleteOptions = {}): Promise<ChunkId[]> {
     this.#open();
     ids.forEach((id) => assertChunkId(id));
-    for (const id of ids) this.#chunks.delete(id);
+    const kept: ChunkId[] = [];
+    for (const id of ids) {
+      const entry = this.#chunks.get(id);
+      if (entry && options.writtenBefore !== undefined && entry.writtenAt >= options.writtenBefore) kept.push(id);
+      else this.#chunks.delete(id);
+    }
+    return kept;
   }
 
   async *list(): AsyncIterable<ChunkStat> {

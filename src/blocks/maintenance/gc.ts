@@ -6,10 +6,14 @@
 //   dead maps   = every other map
 //   live chunks = entries of live maps + volume overlays
 //   dead chunks = stored chunks that are not live and were last written before now - grace
-// Execute: delete dead maps (metadata first), then recompute liveness and delete the dead
-// chunks that are still dead and still older than the plan's cut-off — a chunk deduplicated
-// into a new upload after the plan was re-put, which refreshed its write time, so it survives.
-// Then compact. Never stop-the-world.
+// Execute: delete dead maps (metadata first, made durable), then recompute liveness and delete
+// the planned chunks that are still dead, on one condition checked by the chunk store itself,
+// atomically with its puts and touches: the chunk was not written since the plan's cut-off.
+// A write that deduplicates onto a planned chunk touches it (refreshing its write time) before
+// it references it, so whichever comes first wins: the touch (the delete keeps the chunk) or
+// the delete (the touch finds nothing and the writer stores the block again). A re-check by
+// listing alone would leave a window between the check and the delete. Then compact.
+// Never stop-the-world.
 import type { ChunkStore } from '../chunk-store.js';
 import type { BlockMapsRepo } from '../../store/repos/block-maps.js';
 
@@ -29,6 +33,18 @@ export interface GcPlan {
   liveMaps: number;
   liveChunks: number;
   reclaimableBytes: number;
+}
+
+export interface GcHooks {
+  /** test seam: runs after the last liveness check, before the chunks are deleted */
+  beforeChunkDelete?(ids: readonly string[]): Promise<void>;
+}
+
+export interface GcOptions {
+  graceMs?: number;
+  dryRun?: boolean;
+  now?: Date;
+  hooks?: GcHooks;
 }
 
 export interface GcResult extends GcPlan {
@@ -71,7 +87,7 @@ export class GarbageCollector {
     return { liveMaps, deadMaps, liveChunks };
   }
 
-  async plan(options: { graceMs?: number; now?: Date } = {}): Promise<GcPlan> {
+  async plan(options: Pick<GcOptions, 'graceMs' | 'now'> = {}): Promise<GcPlan> {
     const now = options.now ?? new Date();
     const cutoff = new Date(now.getTime() - (options.graceMs ?? 3600_000));
     const { liveMaps, deadMaps, liveChunks } = await this.liveness(now);
@@ -92,7 +108,7 @@ export class GarbageCollector {
     };
   }
 
-  async run(options: { graceMs?: number; dryRun?: boolean; now?: Date } = {}): Promise<GcResult> {
+  async run(options: GcOptions = {}): Promise<GcResult> {
     const plan = await this.plan(options);
     if (options.dryRun) return { ...plan, dryRun: true, deletedMaps: 0, deletedChunks: 0, reclaimedBytes: 0 };
     // metadata first: once no map names a chunk, deleting the chunk cannot dangle
@@ -107,15 +123,21 @@ export class GarbageCollector {
       if (stat.writtenAt !== undefined && stat.writtenAt >= cutoff) continue; // re-put since the plan
       doomed.push({ id: stat.id, size: stat.size });
     }
-    for (let i = 0; i < doomed.length; i += 1000) await this.chunks.delete(doomed.slice(i, i + 1000).map((c) => c.id));
+    await options.hooks?.beforeChunkDelete?.(doomed.map((c) => c.id));
+    const kept = new Set<string>();
+    for (let i = 0; i < doomed.length; i += 1000) {
+      const ids = doomed.slice(i, i + 1000).map((c) => c.id);
+      for (const id of await this.chunks.delete(ids, { writtenBefore: cutoff })) kept.add(id);
+    }
+    const deleted = doomed.filter((c) => !kept.has(c.id));
     await this.chunks.flush();
     const reclaimed = (await this.chunks.compact?.())?.reclaimedBytes;
     return {
       ...plan,
       dryRun: false,
       deletedMaps: plan.deadMaps.length,
-      deletedChunks: doomed.length,
-      reclaimedBytes: reclaimed ?? doomed.reduce((n, c) => n + c.size, 0),
+      deletedChunks: deleted.length,
+      reclaimedBytes: reclaimed ?? deleted.reduce((n, c) => n + c.size, 0),
     };
   }
 }
