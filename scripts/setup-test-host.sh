@@ -29,6 +29,11 @@ have mkfs.vfat || need+=(dosfstools)
 have mcopy || need+=(mtools)
 # Packer's amazon-ebs builder against Imago
 have packer || need+=(packer)
+# the S3 chunk store's tests: a throwaway Ceph RGW (scripts/test-servers/rgw.sh)
+have ceph-mon || need+=(ceph-mon)
+have ceph-osd || need+=(ceph-osd)
+have radosgw || need+=(radosgw)
+have ceph-authtool && have radosgw-admin || need+=(ceph-common)
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

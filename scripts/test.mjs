@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serversNeeded, startServers } from './test-servers/index.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filter = process.argv[2];
@@ -40,7 +41,10 @@ const tests = files(join(root, 'test/vm'), (n) => n.endsWith('.test.ts'))
   .concat(files(join(root, 'test'), (n) => n.endsWith('.test.ts') && !n.startsWith('vm/')).filter((f) => !f.startsWith('test/vm/')))
   .filter((f) => !filter || f.includes(filter));
 if (tests.length) {
-  step(`node:test (${tests.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...tests]);
+  // servers some tests ask for (`// test-servers: s3`): up once for the whole phase, then down
+  const servers = startServers(serversNeeded(tests, root));
+  step(`node:test (${tests.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...tests], servers.env);
+  servers.stop();
 }
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
 await runE2e(e2e, 2);

@@ -1,0 +1,287 @@
+// The S3 store's local index: where each chunk is (pack, offset, size), which records are dead
+// and which tombstone objects say so. A cache of the bucket, never its truth: it is rebuilt
+// from pack footers and tombstones when lost or stale (s3-sync.ts), so it commits without
+// fsyncs (WAL, synchronous=NORMAL: a process crash loses nothing, a power loss only work that
+// is redone). Locked exclusively while open: one store per cache directory.
+import BetterSqlite3 from 'better-sqlite3';
+import type { Move } from '../fs/pack-index.js';
+
+export type { Move };
+
+export type PackState = 'staged' | 'live' | 'retired';
+
+export interface PackRow {
+  id: number;
+  key: string;
+  /** object size (0 while staged) */
+  length: number;
+  state: PackState;
+}
+
+export interface Location {
+  pack: number;
+  packKey: string;
+  offset: number;
+  size: number;
+  writtenAt: number;
+}
+
+export interface IndexEntry {
+  id: Buffer;
+  offset: number;
+  size: number;
+  writtenAt: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS packs (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  length INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('staged', 'live', 'retired'))
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id BLOB PRIMARY KEY,
+  pack INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  written_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunks_by_pack ON chunks (pack, offset);
+-- records deleted from packs that still exist; tombstone NULL: not written to the bucket yet
+CREATE TABLE IF NOT EXISTS dead (
+  pack INTEGER NOT NULL,
+  chunk BLOB NOT NULL,
+  tombstone TEXT,
+  PRIMARY KEY (pack, chunk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dead_by_tombstone ON dead (tombstone);
+-- tombstone objects applied to this index
+CREATE TABLE IF NOT EXISTS tombstones (key TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
+type Row<T> = T | undefined;
+
+export class S3Index {
+  readonly #db: BetterSqlite3.Database;
+  readonly #lookup: BetterSqlite3.Statement<[Buffer], { pack: number; key: string; offset: number; size: number; written_at: number }>;
+  readonly #insert: BetterSqlite3.Statement<[Buffer, number, number, number, number]>;
+  readonly #touch: BetterSqlite3.Statement<[number, Buffer]>;
+  readonly #remove: BetterSqlite3.Statement<[Buffer], { pack: number }>;
+  readonly #addDead: BetterSqlite3.Statement<[number, Buffer]>;
+  readonly #page: BetterSqlite3.Statement<[Buffer, number], { id: Buffer; size: number; written_at: number }>;
+
+  constructor(path: string) {
+    this.#db = new BetterSqlite3(path, { timeout: 1000 });
+    try {
+      this.#db.pragma('locking_mode = EXCLUSIVE');
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (err) {
+      this.#db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`S3 chunk store cache ${path} is in use by another store or process`);
+      throw err;
+    }
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.exec(SCHEMA);
+    this.#lookup = this.#db.prepare('SELECT c.pack, p.key, c.offset, c.size, c.written_at FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.id = ?');
+    this.#insert = this.#db.prepare('INSERT OR IGNORE INTO chunks (id, pack, offset, size, written_at) VALUES (?, ?, ?, ?, ?)');
+    this.#touch = this.#db.prepare('UPDATE chunks SET written_at = max(written_at, ?) WHERE id = ?');
+    this.#remove = this.#db.prepare('DELETE FROM chunks WHERE id = ? RETURNING pack');
+    this.#addDead = this.#db.prepare('INSERT OR IGNORE INTO dead (pack, chunk, tombstone) VALUES (?, ?, NULL)');
+    this.#page = this.#db.prepare('SELECT id, size, written_at FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+  }
+
+  meta(key: string): string | undefined {
+    return (this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row<{ value: string }>)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  lookup(id: Buffer): Location | undefined {
+    const r = this.#lookup.get(id);
+    return r && { pack: r.pack, packKey: r.key, offset: r.offset, size: r.size, writtenAt: r.written_at };
+  }
+
+  /** A pack row before its object exists (staged: its records are in the local spool). */
+  stagePack(key: string): number {
+    return Number(this.#db.prepare("INSERT INTO packs (key, length, state) VALUES (?, 0, 'staged')").run(key).lastInsertRowid);
+  }
+
+  /**
+   * A pack's object is in the bucket: the pack goes live with its entries (an id indexed
+   * elsewhere keeps its place) and the write times refreshed meanwhile, in one transaction.
+   */
+  commitPack(pack: number, length: number, entries: readonly IndexEntry[], touches: Iterable<[Buffer, number]> = []): void {
+    this.#db.transaction(() => {
+      this.#db.prepare("UPDATE packs SET length = ?, state = 'live' WHERE id = ?").run(length, pack);
+      for (const e of entries) this.#insert.run(e.id, pack, e.offset, e.size, e.writtenAt);
+      for (const [id, at] of touches) this.#touch.run(at, id);
+    })();
+  }
+
+  touch(touches: Iterable<[Buffer, number]>): void {
+    this.#db.transaction(() => {
+      for (const [id, at] of touches) this.#touch.run(at, id);
+    })();
+  }
+
+  /** Removes chunks from the index; their records become dead rows awaiting a tombstone. */
+  remove(ids: readonly Buffer[]): void {
+    this.#db.transaction(() => {
+      for (const id of ids) {
+        const r = this.#remove.get(id);
+        if (r) this.#addDead.run(r.pack, id);
+      }
+    })();
+  }
+
+  /** A record of a staged pack deleted after its footer was sealed. */
+  addDead(pack: number, id: Buffer): void {
+    this.#addDead.run(pack, id);
+  }
+
+  /** A re-put into the same staged pack after a delete: that record is live again. */
+  undead(pack: number, id: Buffer): void {
+    this.#db.prepare('DELETE FROM dead WHERE pack = ? AND chunk = ? AND tombstone IS NULL').run(pack, id);
+  }
+
+  /** Forgets a pack's dead records (a pack sealed or uploaded without them in its footer). */
+  clearDead(pack: number | string): void {
+    if (typeof pack === 'number') this.#db.prepare('DELETE FROM dead WHERE pack = ?').run(pack);
+    else this.#db.prepare('DELETE FROM dead WHERE pack = (SELECT id FROM packs WHERE key = ?)').run(pack);
+  }
+
+  deadRecords(): { pack: number; packKey: string; chunk: Buffer }[] {
+    return this.#db.prepare('SELECT d.pack, p.key AS packKey, d.chunk FROM dead d JOIN packs p ON p.id = d.pack').all() as { pack: number; packKey: string; chunk: Buffer }[];
+  }
+
+  /** Dead records no tombstone object names yet. */
+  untombstoned(): { pack: number; packKey: string; chunk: Buffer }[] {
+    return (this.#db.prepare('SELECT d.pack, p.key AS packKey, d.chunk FROM dead d JOIN packs p ON p.id = d.pack WHERE d.tombstone IS NULL').all() as { pack: number; packKey: string; chunk: Buffer }[]);
+  }
+
+  /** The tombstone object `key` now names these dead records. */
+  tombstoned(key: string, rows: readonly { pack: number; chunk: Buffer }[]): void {
+    this.#db.transaction(() => {
+      const set = this.#db.prepare('UPDATE dead SET tombstone = ? WHERE pack = ? AND chunk = ? AND tombstone IS NULL');
+      for (const r of rows) set.run(key, r.pack, r.chunk);
+      this.#db.prepare('INSERT OR IGNORE INTO tombstones (key) VALUES (?)').run(key);
+    })();
+  }
+
+  /** A tombstone object read from the bucket: its records are dead here too. */
+  applyTombstone(key: string, entries: readonly { chunk: Buffer; packKey: string }[]): void {
+    this.#db.transaction(() => {
+      const pack = this.#db.prepare('SELECT id FROM packs WHERE key = ?');
+      const drop = this.#db.prepare('DELETE FROM chunks WHERE id = ? AND pack = ?');
+      const dead = this.#db.prepare('INSERT INTO dead (pack, chunk, tombstone) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET tombstone = coalesce(tombstone, excluded.tombstone)');
+      for (const e of entries) {
+        const row = pack.get(e.packKey) as Row<{ id: number }>;
+        if (!row) continue;
+        drop.run(e.chunk, row.id);
+        dead.run(row.id, e.chunk, key);
+      }
+      this.#db.prepare('INSERT OR IGNORE INTO tombstones (key) VALUES (?)').run(key);
+    })();
+  }
+
+  knownTombstones(): Set<string> {
+    return new Set((this.#db.prepare('SELECT key FROM tombstones').all() as { key: string }[]).map((r) => r.key));
+  }
+
+  /** Tombstone objects whose every record is gone with its pack: they can be deleted. */
+  obsoleteTombstones(): string[] {
+    return (this.#db.prepare('SELECT key FROM tombstones t WHERE NOT EXISTS (SELECT 1 FROM dead d WHERE d.tombstone = t.key)').all() as { key: string }[]).map((r) => r.key);
+  }
+
+  forgetTombstones(keys: readonly string[]): void {
+    this.#db.transaction(() => {
+      const del = this.#db.prepare('DELETE FROM tombstones WHERE key = ?');
+      for (const k of keys) del.run(k);
+    })();
+  }
+
+  /** Up to `limit` chunks with ids greater than `after`, in id order. */
+  page(after: Buffer, limit: number): { id: Buffer; size: number; writtenAt: number }[] {
+    return this.#page.all(after, limit).map((r) => ({ id: r.id, size: r.size, writtenAt: r.written_at }));
+  }
+
+  packs(): PackRow[] {
+    return this.#db.prepare('SELECT id, key, length, state FROM packs ORDER BY id').all() as PackRow[];
+  }
+
+  /** Record bytes (headers included) of the pack still referenced by the index. */
+  liveBytes(pack: number, headerSize: number): number {
+    const r = this.#db.prepare('SELECT sum(size) + count(*) * ? AS bytes FROM chunks WHERE pack = ?').get(headerSize, pack) as { bytes: number | null };
+    return r.bytes ?? 0;
+  }
+
+  packChunks(pack: number): IndexEntry[] {
+    return (this.#db.prepare('SELECT id, offset, size, written_at FROM chunks WHERE pack = ? ORDER BY offset').all(pack) as { id: Buffer; offset: number; size: number; written_at: number }[]).map((r) => ({
+      id: r.id,
+      offset: r.offset,
+      size: r.size,
+      writtenAt: r.written_at,
+    }));
+  }
+
+  /**
+   * Compaction's switch, one transaction: chunks move to the output packs (only where the
+   * entry still points at the copied record: a concurrent delete or re-put wins), the outputs
+   * go live, the victims are retired and their dead records forgotten.
+   */
+  switchPacks(moves: readonly Move[], outputs: readonly { id: number; length: number }[], victims: readonly number[]): void {
+    this.#db.transaction(() => {
+      const move = this.#db.prepare('UPDATE chunks SET pack = ?, offset = ? WHERE id = ? AND pack = ? AND offset = ?');
+      // a copy whose chunk was deleted meanwhile is dead in its new pack (its footer lists it)
+      for (const m of moves) if (move.run(m.toPack, m.toOffset, m.id, m.fromPack, m.fromOffset).changes === 0) this.#addDead.run(m.toPack, m.id);
+      const live = this.#db.prepare("UPDATE packs SET length = ?, state = 'live' WHERE id = ?");
+      for (const o of outputs) live.run(o.length, o.id);
+      const retire = this.#db.prepare("UPDATE packs SET state = 'retired' WHERE id = ?");
+      const forget = this.#db.prepare('DELETE FROM dead WHERE pack = ?');
+      for (const v of victims) {
+        retire.run(v);
+        forget.run(v);
+      }
+    })();
+  }
+
+  /** Forgets a pack whose object is gone: its row, its chunks' entries and its dead records. */
+  dropPacks(ids: readonly number[]): void {
+    this.#db.transaction(() => {
+      for (const id of ids) {
+        this.#db.prepare('DELETE FROM chunks WHERE pack = ?').run(id);
+        this.#db.prepare('DELETE FROM dead WHERE pack = ?').run(id);
+        this.#db.prepare('DELETE FROM packs WHERE id = ?').run(id);
+      }
+    })();
+  }
+
+  /** A pack found in the bucket that this index did not know (or knew only as staged). */
+  addLivePack(key: string, length: number): number {
+    const existing = this.#db.prepare('SELECT id FROM packs WHERE key = ?').get(key) as Row<{ id: number }>;
+    if (existing) {
+      this.#db.prepare("UPDATE packs SET length = ?, state = 'live' WHERE id = ?").run(length, existing.id);
+      return existing.id;
+    }
+    return Number(this.#db.prepare("INSERT INTO packs (key, length, state) VALUES (?, ?, 'live')").run(key, length).lastInsertRowid);
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
+  }
+
+  clear(): void {
+    this.#db.transaction(() => {
+      for (const t of ['chunks', 'dead', 'tombstones', 'packs']) this.#db.prepare(`DELETE FROM ${t}`).run();
+    })();
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
