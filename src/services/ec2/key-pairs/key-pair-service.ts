@@ -82,8 +82,10 @@ export class KeyPairService {
       public_key: key.publicKey,
       create_time: new Date().toISOString(),
     };
-    if (!(await this.store.keyPairs.insert(row))) throw ec2Error('InvalidKeyPair.Duplicate', `The keypair '${req.name}' already exists.`);
-    if (req.tags?.length) await this.store.tags.put(caller, req.tags.map((t) => ({ resourceId: row.key_pair_id, resourceType: 'key-pair', ...t })));
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.keyPairs.insert(row))) throw ec2Error('InvalidKeyPair.Duplicate', `The keypair '${req.name}' already exists.`);
+      if (req.tags?.length) await tx.tags.put(caller, req.tags.map((t) => ({ resourceId: row.key_pair_id, resourceType: 'key-pair', ...t })));
+    });
     return row;
   }
 
@@ -127,8 +129,10 @@ export class KeyPairService {
     }
     checkpoint();
     if (!row) return undefined;
-    await this.store.keyPairs.delete(row.key_pair_id);
-    await this.store.tags.deleteResource(row.key_pair_id);
+    await this.store.transaction(async (tx) => {
+      await tx.keyPairs.delete(row.key_pair_id);
+      await tx.tags.deleteResource(row.key_pair_id);
+    });
     return row.key_pair_id;
   }
 }

@@ -122,10 +122,12 @@ export class SecurityGroupService {
     checkpoint();
     const groupId = newId('sg');
     const row: SecurityGroupRow = { group_id: groupId, account_id: caller.accountId, region: caller.region, vpc_id: vpcId, group_name: req.name, description: req.description, created_at: new Date().toISOString() };
-    if (!(await this.store.securityGroups.insert(row, [this.rule(caller, groupId, true, ALL_EGRESS)]))) {
-      throw ec2Error('InvalidGroup.Duplicate', `The security group '${req.name}' already exists for VPC '${vpcId}'`);
-    }
-    await this.store.tags.put(caller, req.tags.map((t) => ({ resourceId: groupId, resourceType: 'security-group', ...t })));
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.securityGroups.insert(row, [this.rule(caller, groupId, true, ALL_EGRESS)]))) {
+        throw ec2Error('InvalidGroup.Duplicate', `The security group '${req.name}' already exists for VPC '${vpcId}'`);
+      }
+      await tx.tags.put(caller, req.tags.map((t) => ({ resourceId: groupId, resourceType: 'security-group', ...t })));
+    });
     return row;
   }
 
@@ -138,8 +140,10 @@ export class SecurityGroupService {
     const user = (await inUse(group.group_id)) ?? (await this.store.securityGroups.referencing(group.group_id))[0]?.group_id;
     if (user) throw ec2Error('DependencyViolation', `resource ${group.group_id} has a dependent object`);
     checkpoint();
-    await this.store.securityGroups.delete(group.group_id);
-    await this.store.tags.deleteResource(group.group_id);
+    await this.store.transaction(async (tx) => {
+      await tx.securityGroups.delete(group.group_id);
+      await tx.tags.deleteResource(group.group_id);
+    });
     return group.group_id;
   }
 
@@ -168,8 +172,10 @@ export class SecurityGroupService {
     }
     checkpoint();
     const rows = specs.map((s) => this.rule(caller, group.group_id, egress, s));
-    await this.store.securityGroups.addRules(rows);
-    await this.store.tags.put(caller, rows.flatMap((r) => tags.map((t) => ({ resourceId: r.rule_id, resourceType: 'security-group-rule', ...t }))));
+    await this.store.transaction(async (tx) => {
+      await tx.securityGroups.addRules(rows);
+      await tx.tags.put(caller, rows.flatMap((r) => tags.map((t) => ({ resourceId: r.rule_id, resourceType: 'security-group-rule', ...t }))));
+    });
     await this.changed(caller, group.group_id);
     return rows;
   }
@@ -199,8 +205,10 @@ export class SecurityGroupService {
       }
     }
     checkpoint();
-    await this.store.securityGroups.deleteRules(revoked.map((r) => r.rule_id));
-    for (const r of revoked) await this.store.tags.deleteResource(r.rule_id);
+    await this.store.transaction(async (tx) => {
+      await tx.securityGroups.deleteRules(revoked.map((r) => r.rule_id));
+      for (const r of revoked) await tx.tags.deleteResource(r.rule_id);
+    });
     if (revoked.length) await this.changed(caller, group.group_id);
     return { revoked, unknown };
   }

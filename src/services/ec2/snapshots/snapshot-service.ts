@@ -341,8 +341,10 @@ export class SnapshotService {
     const holder = await this.usedBy(snapshotId);
     if (holder) throw ec2Error('InvalidSnapshot.InUse', `The snapshot ${snapshotId} is currently in use by ${holder}`);
     checkpoint?.();
-    await this.deps.store.snapshots.delete(row.snapshot_id);
-    await this.deps.store.tags.deleteResource(row.snapshot_id);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.snapshots.delete(row.snapshot_id);
+      await tx.tags.deleteResource(row.snapshot_id);
+    });
     // the map and its chunks are released by garbage collection (`imago gc`)
   }
 

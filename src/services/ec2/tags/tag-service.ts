@@ -62,10 +62,12 @@ export class TagService {
     const resources = await this.registry.resolve(caller, resourceIds);
     checkpoint?.();
     const existing = selectors?.length ? undefined : await this.store.tags.forResources(caller, resources.map((r) => r.id));
-    for (const { id } of resources) {
-      const chosen = existing ? (existing.get(id) ?? []).filter((t) => !isReservedKey(t.Key)).map((t) => ({ key: t.Key })) : selectors!;
-      if (chosen.length) await this.store.tags.delete(caller, id, chosen);
-    }
+    await this.store.transaction(async (tx) => {
+      for (const { id } of resources) {
+        const chosen = existing ? (existing.get(id) ?? []).filter((t) => !isReservedKey(t.Key)).map((t) => ({ key: t.Key })) : selectors!;
+        if (chosen.length) await tx.tags.delete(caller, id, chosen);
+      }
+    });
   }
 
   /** Tags given with TagSpecifications to a resource just created by the caller. */

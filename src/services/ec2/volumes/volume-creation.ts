@@ -8,6 +8,7 @@
 // when encryption by default is on; its key is KmsKeyId if given, else the source's key when
 // the caller owns the encrypted source, else the account's default EBS key. AWS "authenticates
 // the KMS key asynchronously": an unusable key shows up as state `error`, not as an API error.
+import { JobRunner } from '../../../jobs/job-runner.js';
 import type { Scope } from '../../../store/scope.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
 import type { SnapshotRow } from '../../../store/repos/snapshots.js';
@@ -248,11 +249,13 @@ export class VolumeCreator {
           source_volume_id: p.sourceVolumeId,
           initialization_rate: p.initializationRate,
         };
-        await this.deps.store.volumes.insert(row);
-        if (req.tags?.length) {
-          await this.deps.store.tags.put(caller, req.tags.map((t) => ({ resourceId: row.volume_id, resourceType: 'volume', key: t.key, value: t.value })));
-        }
-        await this.deps.jobs.schedule('volume.create', { volumeId: row.volume_id, caller, sourceKey: enc.sourceKey } satisfies CreateJob, this.deps.settleMs);
+        const job = JobRunner.row('volume.create', { volumeId: row.volume_id, caller, sourceKey: enc.sourceKey } satisfies CreateJob, this.deps.settleMs);
+        await this.deps.store.transaction(async (tx) => {
+          await tx.volumes.insert(row);
+          if (req.tags?.length) await tx.tags.put(caller, req.tags.map((t) => ({ resourceId: row.volume_id, resourceType: 'volume', key: t.key, value: t.value })));
+          await tx.jobs.insert(job);
+        });
+        this.deps.jobs.notify(this.deps.settleMs);
         return { result: row, record: JSON.stringify(row) };
       },
     });
