@@ -2,7 +2,8 @@
 // deregistration-protection cooldown, of the deregistered-visibility window and of a Recycle
 // Bin retention period; a name taken between the check and the insert; a copy whose snapshot
 // disappears or whose image is deregistered while it runs; images of aliased owners (amazon,
-// aws-marketplace) with product codes, as the public catalog seeds them.
+// aws-marketplace) with product codes, as the public catalog seeds them; failures injected
+// between the writes of one operation leave nothing half-done.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDomain, sampleBlocks, type DomainHarness } from '../../../test/helpers/storage-domain.js';
@@ -10,6 +11,8 @@ import { createImageDomain, type ImageDomain } from './image-domain.js';
 import type { ImageRow } from '../../store/repos/images.js';
 import { isServiceError } from '../../protocol/service-error.js';
 import { imageAncestry } from './images/image-ancestry.js';
+import { TagsRepo } from '../../store/repos/tags.js';
+import { ImagesRepo } from '../../store/repos/images.js';
 
 const alice = { accountId: '111111111111', region: 'us-east-1' };
 const noCheck = () => undefined;
@@ -68,6 +71,41 @@ describe('image domain', () => {
     assert.equal(await images.recycleBin.get(alice, image.image_id), undefined);
     assert.equal(await code(images.images.describe(alice, { ImageIds: [image.image_id] })), 'InvalidAMIID.NotFound');
     await images.recycleBin.setRetentionDays(alice, undefined);
+  });
+
+  /** Makes a repo method fail (in every transaction) while `run` runs. */
+  async function failing<T>(proto: object, method: string, run: () => Promise<T>): Promise<void> {
+    const target = proto as Record<string, unknown>;
+    const original = target[method];
+    target[method] = async () => {
+      throw new Error(`injected failure in ${method}`);
+    };
+    try {
+      await assert.rejects(run(), /injected failure/);
+    } finally {
+      target[method] = original;
+    }
+  }
+
+  test('atomicity: a failure after the image row leaves no image (RegisterImage with tags, a copy)', async () => {
+    const name = `atomic-${++n}`;
+    await failing(TagsRepo.prototype, 'put', () =>
+      images.images.register(alice, { Name: name, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }, [{ key: 'team', value: 'a' }], noCheck),
+    );
+    assert.deepEqual((await images.images.describe(alice, { Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] })).images, []);
+    // the name is still free: nothing of the failed image remains
+    const ok = await images.images.register(alice, { Name: name, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }, [{ key: 'team', value: 'a' }], noCheck);
+    assert.equal((await images.images.describe(alice, { ImageIds: [ok.image_id] })).images[0].Tags?.[0].Key, 'team');
+  });
+
+  test('atomicity: a failure inside DeregisterImage leaves the image registered and shared as it was', async () => {
+    const image = await register();
+    await images.sharing.modify(alice, image, { Add: [{ UserId: '222222222222' }] }, noCheck);
+    await failing(ImagesRepo.prototype, 'clearLaunchPermissions', () => images.images.deregister(alice, image.image_id, false, noCheck));
+    const after = (await d.store.images.get(image.image_id))!;
+    assert.equal(after.state, 'available');
+    assert.equal(after.deregistered_at, null);
+    assert.equal((await d.store.images.launchPermissions(image.image_id)).length, 1);
   });
 
   test('a name taken between the check and the insert is InvalidAMIName.Duplicate', async () => {
