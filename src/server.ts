@@ -1,7 +1,6 @@
 // The composition root: config -> store -> services -> gateway -> listen.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DEV_ACCOUNT, isLoopback, type ImagoConfig } from './config/config.js';
 import { loadCredentials } from './config/credentials.js';
 import { Logger } from './logger.js';
@@ -16,7 +15,8 @@ import { kmsService } from './services/kms/index.js';
 import { ebsService } from './services/ebs/index.js';
 import { loadMasterKey } from './services/kms/master-key.js';
 import { ssmService } from './services/ssm/index.js';
-import { FsChunkStore } from './blocks/backends/fs.js';
+import { BlocksConfigError, openChunkStore } from './blocks/open-chunk-store.js';
+import type { ChunkStore } from './blocks/chunk-store.js';
 import { BlockStorage } from './blocks/block-storage.js';
 import { VolumeDevices } from './blocks/volume-devices.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -70,7 +70,14 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT });
 
   const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
-  const chunks = new FsChunkStore(join(config.dataDir, 'blocks'));
+  let chunks: ChunkStore;
+  try {
+    chunks = await openChunkStore(config.dataDir, config.blocks);
+  } catch (e) {
+    await store.close();
+    if (e instanceof BlocksConfigError) throw new StartupError(e.message);
+    throw e;
+  }
   const blocks = new BlockStorage(chunks, store.blockMaps);
   // a device's flush ends with its overlay put: durable before the NBD client hears of it
   const devices = new VolumeDevices(blocks, {

@@ -1,6 +1,7 @@
 // The `imago` command. `imago serve` is what `npm start` runs.
 import { parseArgs } from 'node:util';
-import { DEFAULTS, type ImagoConfig, type LogLevel } from '../config/config.js';
+import { DEFAULTS, type BlocksOptions, type ImagoConfig, type LogLevel } from '../config/config.js';
+import { parseS3Url } from '../blocks/backends/s3/s3-location.js';
 import { CredentialsError } from '../config/credentials.js';
 import { Logger } from '../logger.js';
 import { StartupError, startServer } from '../server.js';
@@ -41,6 +42,15 @@ commands:
                                 (default 600000)
             --image-cache DIR   built images (default $IMAGO_IMAGE_CACHE or ~/.cache/imago/images)
             --no-build-images   with qemu, do not build missing public images at start-up
+            --blocks URL        where block data lives: fs (default: DATA_DIR/blocks) or
+                                s3://bucket/prefix (or $IMAGO_BLOCKS_URL); a data dir keeps
+                                the store it started with
+            --s3-endpoint URL   S3-compatible endpoint (default $AWS_ENDPOINT_URL_S3,
+                                $AWS_ENDPOINT_URL, else AWS); path-style addressing
+            --s3-region R       (default $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1)
+            --s3-profile NAME   credentials from this ~/.aws profile when
+                                $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY are not set
+            --blocks-cache-mib N  local read cache of S3 blocks (default 1024; 0: none)
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
             snapshot of a running server, skipping zero blocks; re-running resumes
             --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
@@ -58,8 +68,9 @@ ${IMAGES_USAGE}  gc        garbage-collect unreferenced block maps and chunks (p
             --grace-seconds N   keep chunks written in the last N seconds (default 3600)
   fsck      check that every snapshot's and volume's data is present and intact
             --no-verify-data    check presence only (do not decode and re-hash)
-  (gc and fsck work on a stopped server's --data-dir DIR, or on a running one with
-   --endpoint URL, signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)
+  (gc and fsck work on a stopped server's --data-dir DIR — with the block store it recorded,
+   or --blocks URL --s3-endpoint URL — or on a running one with --endpoint URL, signed with
+   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)
 `;
 
 class UsageError extends Error {}
@@ -91,6 +102,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'vm-boot-timeout-ms': { type: 'string' },
       'image-cache': { type: 'string' },
       'no-build-images': { type: 'boolean' },
+      ...BLOCKS_OPTIONS,
     },
     strict: true,
   });
@@ -145,7 +157,31 @@ function serveConfig(args: string[]): ImagoConfig {
     vmBootTimeoutMs: wholeMs('vm-boot-timeout-ms', DEFAULTS.vmBootTimeoutMs),
     imageCache: values['image-cache'],
     buildImages: !values['no-build-images'],
+    blocks: blocksOptions(values),
   };
+}
+
+const BLOCKS_OPTIONS = {
+  blocks: { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-region': { type: 'string' },
+  's3-profile': { type: 'string' },
+  'blocks-cache-mib': { type: 'string' },
+} as const;
+
+/** --blocks and the S3 options (blocks/open-chunk-store.ts). */
+function blocksOptions(values: { blocks?: string; 's3-endpoint'?: string; 's3-region'?: string; 's3-profile'?: string; 'blocks-cache-mib'?: string }): BlocksOptions {
+  const url = values.blocks ?? process.env.IMAGO_BLOCKS_URL;
+  if (url !== undefined && url !== 'fs') {
+    try {
+      parseS3Url(url);
+    } catch (e) {
+      throw new UsageError(`--blocks must be fs or s3://bucket/prefix: ${(e as Error).message}`);
+    }
+  }
+  const cache = values['blocks-cache-mib'];
+  if (cache !== undefined && !/^\d+$/.test(cache)) throw new UsageError('--blocks-cache-mib must be a whole number of MiB');
+  return { url, s3Endpoint: values['s3-endpoint'], s3Region: values['s3-region'], s3Profile: values['s3-profile'], readCacheMiB: cache === undefined ? undefined : Number(cache) };
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -252,6 +288,7 @@ async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
       'dry-run': { type: 'boolean' },
       'grace-seconds': { type: 'string' },
       'no-verify-data': { type: 'boolean' },
+      ...BLOCKS_OPTIONS,
     },
     strict: true,
   });
@@ -265,7 +302,7 @@ async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
         ? await callAdmin(target, 'POST', '/_imago/gc', { dryRun: values['dry-run'] ? 'true' : undefined, graceSeconds: grace })
         : await callAdmin(target, 'POST', '/_imago/fsck', { verifyData: values['no-verify-data'] ? 'false' : undefined });
   } else {
-    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir);
+    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values));
     try {
       result =
         command === 'gc'

@@ -1,9 +1,11 @@
 // Opens a stopped server's data directory in-process for the operator commands (gc, fsck,
-// storage). The chunk store holds an exclusive lock: a running server refuses a second opener,
+// storage), with the chunk store the data dir recorded (fs, or its S3 bucket) unless `blocks`
+// names one. The chunk store holds an exclusive lock: a running server refuses a second opener,
 // and then the command must go through the server (--endpoint).
-import { join } from 'node:path';
 import { Store } from '../store/store.js';
-import { FsChunkStore } from '../blocks/backends/fs.js';
+import type { BlocksOptions } from '../config/config.js';
+import type { ChunkStore } from '../blocks/chunk-store.js';
+import { openChunkStore } from '../blocks/open-chunk-store.js';
 import { BlockStorage } from '../blocks/block-storage.js';
 import { KmsService } from '../services/kms/kms-service.js';
 import { loadMasterKey } from '../services/kms/master-key.js';
@@ -18,11 +20,11 @@ export interface OfflineContext {
   close(): Promise<void>;
 }
 
-export async function openOffline(dataDir: string): Promise<OfflineContext> {
+export async function openOffline(dataDir: string, blocksOptions?: BlocksOptions): Promise<OfflineContext> {
   const store = await Store.open({ dataDir, durability: 'full' });
-  let chunks: FsChunkStore;
+  let chunks: ChunkStore;
   try {
-    chunks = new FsChunkStore(join(dataDir, 'blocks'));
+    chunks = await openChunkStore(dataDir, blocksOptions);
     await chunks.hasMany([]); // opens the index: fails fast if a server holds it
   } catch (e) {
     await store.close();

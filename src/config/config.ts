@@ -34,6 +34,21 @@ export interface ImagoConfig {
   imageCache?: string;
   /** with the qemu driver, build public images missing from the cache at start-up (root needed) */
   buildImages: boolean;
+  /** where chunks live (blocks/open-chunk-store.ts): fs under the data dir, or an S3 bucket */
+  blocks?: BlocksOptions;
+}
+
+export interface BlocksOptions {
+  /** 'fs' or 's3://bucket/prefix'; undefined: what the data dir used before (fs for a new one) */
+  url?: string;
+  /** default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then the one the data dir recorded, else AWS */
+  s3Endpoint?: string;
+  /** default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1 */
+  s3Region?: string;
+  /** credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN), else this profile (default AWS_PROFILE) of ~/.aws */
+  s3Profile?: string;
+  /** local read cache of a remote store, MiB on disk (0: none) */
+  readCacheMiB?: number;
 }
 
 /** LocalStack's habit; suites written for moto pass --default-account 123456789012 */

@@ -24,6 +24,8 @@ export interface StartOptions {
   credentials?: string;
   args?: string[];
   port?: number;
+  /** added to the server's environment (e.g. S3 endpoint and keys) */
+  env?: Record<string, string>;
 }
 
 export function tempDir(prefix = 'imago-test-'): string {
@@ -43,7 +45,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const compute = options.args?.includes('--compute') ? [] : ['--compute', 'none'];
   const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...compute, ...(options.args ?? [])];
   if (options.credentials) args.push('--credentials', options.credentials);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));

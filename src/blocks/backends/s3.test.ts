@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ChunkStoreUnavailableError } from '../chunk-store.js';
 import { chunkStoreConformance, idOf, listAll } from '../chunk-store.conformance.js';
-import { objectsAt, testObjects } from '../../../test/helpers/s3.js';
+import { ensureTestBucket, freshPrefix, objectsAt, s3Target, testObjects } from '../../../test/helpers/s3.js';
+import { openChunkStore } from '../open-chunk-store.js';
 import { S3ChunkStore } from './s3.js';
 import type { ObjectStore } from './s3/s3-objects.js';
 
@@ -23,6 +24,17 @@ chunkStoreConformance('s3', async () => {
   const cacheDir = await mkdtemp(join(tmpdir(), 'imago-s3-cache-'));
   const open = () => S3ChunkStore.open({ objects, cacheDir, identity: url, packBytes: PACK });
   return { open, reopen: open, cleanup: () => rm(cacheDir, { recursive: true, force: true }) };
+});
+
+// and as servers use it: behind retries, a concurrency limit and a disk read cache
+chunkStoreConformance('s3 behind the wrappers (openChunkStore)', async () => {
+  const t = s3Target();
+  await ensureTestBucket(t);
+  const dataDir = await mkdtemp(join(tmpdir(), 'imago-s3-data-'));
+  const env = { AWS_ACCESS_KEY_ID: t.accessKeyId, AWS_SECRET_ACCESS_KEY: t.secretAccessKey };
+  const options = { url: `s3://${t.bucket}/${freshPrefix('wrapped')}`, s3Endpoint: t.endpoint, packBytes: PACK, readCacheMiB: 4 };
+  const open = () => openChunkStore(dataDir, options, env);
+  return { open, reopen: open, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 });
 
 /** Passes every call through, letting a test fail or alter some. */
