@@ -13,6 +13,7 @@ import { images100k, imagesVsMoto } from './workloads/images.js';
 import { instanceRefresh } from './workloads/instance-refresh.js';
 import { runInstances } from './workloads/run-instances.js';
 import { vmBoot } from './workloads/vm-boot.js';
+import { s3Blocks } from './workloads/s3-blocks.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
@@ -27,6 +28,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'instance-refresh': () => instanceRefresh({ instances: 100, warmupSec: 5, settleMs: 50 }),
   'run-instances': () => runInstances({ batches: 5, singles: 30 }),
   'vm-boot': () => vmBoot({ boots: 3, diskMiB: 256 }),
+  's3-blocks': () => s3Blocks({ blocks: 256, concurrency: [1, 4, 16], packBytes: 16 * 1024 * 1024 }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

@@ -72,7 +72,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
   let chunks: ChunkStore;
   try {
-    chunks = await openChunkStore(config.dataDir, config.blocks);
+    chunks = await openChunkStore(config.dataDir, { ...config.blocks, durability: config.durability });
   } catch (e) {
     await store.close();
     if (e instanceof BlocksConfigError) throw new StartupError(e.message);

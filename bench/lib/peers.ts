@@ -67,7 +67,7 @@ function nodeArgs(): string[] {
   return (process.env.IMAGO_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-export async function startImago(extraArgs: string[] = []): Promise<Peer> {
+export async function startImago(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'imago-bench-'));
   const creds = join(dir, 'credentials');
   writeFileSync(creds, `[bench]\naws_access_key_id = ${BENCH_KEY.accessKeyId}\naws_secret_access_key = ${BENCH_KEY.secretAccessKey}\naws_account_id = ${BENCH_KEY.accountId}\n`);
@@ -75,6 +75,7 @@ export async function startImago(extraArgs: string[] = []): Promise<Peer> {
   const child = spawn(process.execPath, [...nodeArgs(), 'bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...(extraArgs.includes('--compute') ? [] : ['--compute', 'none']), ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
   });
   await waitForPort(port, child, 'imago');
   return {

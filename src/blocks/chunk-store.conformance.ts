@@ -293,7 +293,8 @@ export function chunkStoreConformance(label: string, makeHarness: () => Promise<
         await Promise.all([
           store.compact(),
           ...fresh.map((c) => store.put(idOf(c), c)),
-          ...old.slice(20).map(async (c) => assert.ok((await store.get(idOf(c))).equals(c))),
+          // (not old[25]: a get racing the delete of its own chunk may see either)
+          ...old.slice(20).filter((_, i) => i !== 5).map(async (c) => assert.ok((await store.get(idOf(c))).equals(c))),
           store.delete([idOf(old[25])]),
           store.put(idOf(old[0]), old[0]), // re-put of a deleted chunk while it is being compacted away
         ]);

@@ -23,6 +23,12 @@ export interface OpenChunkStoreOptions extends BlocksOptions {
   maxRequests?: number;
   retry?: RetryPolicy;
   packBytes?: number;
+  /**
+   * the server's --durability: with 'full' every acknowledged write was flushed, so the S3
+   * store keeps no local spool; otherwise (and by default) it does, so that a write answered
+   * before its flush survives a crash of the process
+   */
+  durability?: 'full' | 'normal';
 }
 
 interface Recorded {
@@ -64,7 +70,7 @@ export async function openChunkStore(dataDir: string, o: OpenChunkStoreOptions =
   const objects = new SdkObjectStore(client, location, endpoint);
   let s3: S3ChunkStore;
   try {
-    s3 = await withRetries('open', () => S3ChunkStore.open({ objects, cacheDir: join(dataDir, 'blocks-s3'), identity: `${endpoint ?? 'aws'} ${url}`, packBytes: o.packBytes }), o.retry);
+    s3 = await withRetries('open', () => S3ChunkStore.open({ objects, cacheDir: join(dataDir, 'blocks-s3'), identity: `${endpoint ?? 'aws'} ${url}`, packBytes: o.packBytes, spool: o.durability !== 'full' }), o.retry);
   } catch (e) {
     client.destroy();
     throw new BlocksConfigError(`cannot open the block store ${objects.description}: ${(e as Error).message}`);

@@ -26,13 +26,14 @@ chunkStoreConformance('s3', async () => {
   return { open, reopen: open, cleanup: () => rm(cacheDir, { recursive: true, force: true }) };
 });
 
-// and as servers use it: behind retries, a concurrency limit and a disk read cache
+// and as servers use it: behind retries, a concurrency limit and a disk read cache, without a spool
 chunkStoreConformance('s3 behind the wrappers (openChunkStore)', async () => {
   const t = s3Target();
   await ensureTestBucket(t);
   const dataDir = await mkdtemp(join(tmpdir(), 'imago-s3-data-'));
   const env = { AWS_ACCESS_KEY_ID: t.accessKeyId, AWS_SECRET_ACCESS_KEY: t.secretAccessKey };
-  const options = { url: `s3://${t.bucket}/${freshPrefix('wrapped')}`, s3Endpoint: t.endpoint, packBytes: PACK, readCacheMiB: 4 };
+  // durability 'full', as a server at the default: no spool
+  const options = { url: `s3://${t.bucket}/${freshPrefix('wrapped')}`, s3Endpoint: t.endpoint, packBytes: PACK, readCacheMiB: 4, durability: 'full' as const };
   const open = () => openChunkStore(dataDir, options, env);
   return { open, reopen: open, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 });

@@ -15,6 +15,7 @@
 //       back with compact (s3/s3-compaction.ts): rewrite, switch, then delete objects.
 // Write times refreshed by dedup hits (touch) are node-local (committed to the index).
 import { mkdir, open as openFile, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertChunkId } from '../chunk-id.js';
 import { latestWrite, listPendingThenIndexed } from './indexed-listing.js';
@@ -49,8 +50,15 @@ export interface S3ChunkStoreOptions {
   packBytes?: number;
   /** pack uploads at once (default 4) */
   uploads?: number;
+
   /** compaction rewrites a pack once at least this share of it is dead (default 0.25) */
   compactDeadRatio?: number;
+  /**
+   * keep staged packs in local spool files too (default true), so puts that resolved survive a
+   * crash before their flush; without it only flushed chunks are durable (enough for callers
+   * that flush before they acknowledge: a server at --durability full)
+   */
+  spool?: boolean;
   /** 'auto' (default): ask the server once whether it honours If-None-Match: * */
   conditionalWrites?: 'auto' | boolean;
   /** requests at once while syncing with the bucket on open (default 16) */
@@ -75,14 +83,15 @@ interface StagedPack {
   length: number;
   /** its live records; after sealing, those the footer lists that are still pending */
   entries: Map<ChunkId, Pending>;
-  spool: Promise<FileHandle>;
+  /** its spool file (none without a spool) */
+  spool?: Promise<FileHandle>;
   writes: Set<Promise<void>>;
   /** set once sealed: records + footer */
   body?: Buffer;
   upload?: Promise<void>;
 }
 
-const MIN_BUFFER = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** a footer of up to ~1,300 records fits without a copy */
 const FOOTER_HEADROOM = 64 * 1024;
 
@@ -91,7 +100,9 @@ export class S3ChunkStore implements ChunkStore {
   readonly capabilities: ChunkStoreCapabilities = { durable: true, listable: true, deferredReclaim: true };
   readonly #objects: ObjectStore;
   readonly #index: S3Index;
-  readonly #spoolDir: string;
+  readonly #spoolDir: string | undefined;
+  /** the next pack's spool file, opened ahead so a new pack does not wait for it */
+  #nextSpool: { key: string; fh: Promise<FileHandle> } | undefined;
   readonly #packBytes: number;
   readonly #deadRatio: number;
   readonly #conditional: boolean;
@@ -108,6 +119,8 @@ export class S3ChunkStore implements ChunkStore {
   #tombstoning: Promise<void> = Promise.resolve();
   #compacting: Promise<unknown> | undefined;
   #uploadSettled: (() => void)[] = [];
+  /** pack buffers whose pack is uploaded (or dropped), for the next packs */
+  readonly #freeBuffers: Buffer[] = [];
   /** spool files being removed (awaited by close) */
   readonly #spoolDrops = new Set<Promise<void>>();
   #closed = false;
@@ -115,7 +128,7 @@ export class S3ChunkStore implements ChunkStore {
   private constructor(o: S3ChunkStoreOptions, index: S3Index, conditional: boolean) {
     this.#objects = o.objects;
     this.#index = index;
-    this.#spoolDir = join(o.cacheDir, 'spool');
+    this.#spoolDir = o.spool === false ? undefined : join(o.cacheDir, 'spool');
     this.#packBytes = o.packBytes ?? 16 * 1024 * 1024;
     this.#deadRatio = o.compactDeadRatio ?? 0.25;
     this.#conditional = conditional;
@@ -129,7 +142,8 @@ export class S3ChunkStore implements ChunkStore {
     await mkdir(join(o.cacheDir, 'spool'), { recursive: true });
     const index = new S3Index(join(o.cacheDir, 'index.sqlite'));
     try {
-      const spooled = (await readdir(join(o.cacheDir, 'spool'))).length;
+      const spoolDir = join(o.cacheDir, 'spool');
+      const spooled = (await readdir(spoolDir)).filter((name) => (statSync(join(spoolDir, name), { throwIfNoEntry: false })?.size ?? 0) > 0).length;
       const previous = index.meta('identity');
       if (previous !== undefined && previous !== o.identity) {
         if (spooled) throw new Error(`${o.cacheDir} holds packs not yet uploaded to ${previous}; open that location first`);
@@ -181,7 +195,7 @@ export class S3ChunkStore implements ChunkStore {
     }
     pack ??= this.#newPack();
     const offset = pack.length;
-    reserve(pack, length, this.#packBytes);
+    reserve(pack, length);
     const writtenAt = Date.now();
     encodeRecordHeader(idBytes, data, writtenAt).copy(pack.buf, offset);
     data.copy(pack.buf, offset + RECORD_HEADER_SIZE);
@@ -334,7 +348,11 @@ export class S3ChunkStore implements ChunkStore {
     } finally {
       // what did not reach the bucket stays in the spool for the next open
       this.#closed = true;
-      for (const pack of [this.#open, ...this.#sealed]) if (pack) await closeQuietly(pack.spool);
+      for (const pack of [this.#open, ...this.#sealed]) if (pack?.spool) await closeQuietly(pack.spool);
+      if (this.#nextSpool) {
+        await closeQuietly(this.#nextSpool.fh);
+        await rm(join(this.#spoolDir!, `${this.#nextSpool.key}.pack`), { force: true });
+      }
       this.#index.close();
     }
   }
@@ -342,19 +360,35 @@ export class S3ChunkStore implements ChunkStore {
   // --- writing ---
 
   #newPack(): StagedPack {
-    const key = uniqueName();
-    const id = this.#index.stagePack(key); // the row before the spool file: recovery knows its dead records
-    const spool = openFile(join(this.#spoolDir, `${key}.pack`), 'w');
-    spool.catch(() => undefined); // awaited by every write
-    const pack: StagedPack = { id, key, buf: Buffer.alloc(0), length: 0, entries: new Map(), spool, writes: new Set() };
+    const { key, fh: spool } = this.#takeSpool();
+    const id = this.#index.stagePack(key); // the row before any record: recovery knows its dead records
+    // a whole pack's buffer, recycled once uploaded: no copies to grow it, no allocation per pack
+    const buf = this.#freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.#packBytes + FOOTER_HEADROOM);
+    const pack: StagedPack = { id, key, buf, length: 0, entries: new Map(), spool, writes: new Set() };
     this.#open = pack;
     return pack;
   }
 
+  /** A name for a new pack, and its spool file (opened one pack ahead). */
+  #takeSpool(): { key: string; fh?: Promise<FileHandle> } {
+    if (!this.#spoolDir) return { key: uniqueName() };
+    const open = () => {
+      const key = uniqueName();
+      const fh = openFile(join(this.#spoolDir!, `${key}.pack`), 'w');
+      fh.catch(() => undefined); // awaited by every write
+      return { key, fh };
+    };
+    const taken = this.#nextSpool ?? open();
+    this.#nextSpool = open();
+    return taken;
+  }
+
   #spoolWrite(pack: StagedPack, offset: number, length: number): Promise<void> {
     const bytes = pack.buf.subarray(offset, offset + length); // a later growth of buf copies, this view stays valid
+    if (!pack.spool) return Promise.resolve();
+    const spool = pack.spool;
     const write = (async () => {
-      const fh = await pack.spool;
+      const fh = await spool;
       let done = 0;
       while (done < length) {
         const { bytesWritten } = await fh.write(bytes, done, length - done, offset + done);
@@ -382,7 +416,7 @@ export class S3ChunkStore implements ChunkStore {
       entries.map((e) => ({ id: e.idBytes, offset: e.offset, size: e.size, writtenAt: e.writtenAt })),
       pack.length,
     );
-    reserve(pack, footer.length, this.#packBytes);
+    reserve(pack, footer.length);
     footer.copy(pack.buf, pack.length);
     pack.body = pack.buf.subarray(0, pack.length + footer.length);
     this.#index.clearDead(pack.id); // records deleted before the seal are not in the footer
@@ -440,6 +474,11 @@ export class S3ChunkStore implements ChunkStore {
 
   async #dropSpool(pack: StagedPack): Promise<void> {
     await Promise.allSettled([...pack.writes]);
+    // no spool write, upload or get uses the buffer any more
+    if (pack.buf.length === this.#packBytes + FOOTER_HEADROOM && this.#freeBuffers.length < this.#uploads.limit + 2) this.#freeBuffers.push(pack.buf);
+    pack.buf = EMPTY;
+    pack.body = undefined;
+    if (!pack.spool || !this.#spoolDir) return;
     await closeQuietly(pack.spool);
     await rm(join(this.#spoolDir, `${pack.key}.pack`), { force: true });
   }
@@ -522,15 +561,11 @@ export class S3ChunkStore implements ChunkStore {
   }
 }
 
-/**
- * Makes room for `length` more bytes in a pack's buffer: it doubles from 1 MiB up to `cap`
- * (or what one record needs), with headroom for the footer so sealing does not copy.
- */
-function reserve(pack: StagedPack, length: number, cap: number): void {
+/** Makes room for `length` more bytes in a pack's buffer (a record larger than a pack, a footer larger than the headroom). */
+function reserve(pack: StagedPack, length: number): void {
   const need = pack.length + length;
   if (need <= pack.buf.length) return;
-  const size = Math.max(need, Math.min(cap, Math.max(MIN_BUFFER, pack.buf.length * 2))) + FOOTER_HEADROOM;
-  const buf = Buffer.allocUnsafe(size);
+  const buf = Buffer.allocUnsafeSlow(need + FOOTER_HEADROOM);
   pack.buf.copy(buf, 0, 0, pack.length);
   pack.buf = buf;
 }

@@ -197,7 +197,8 @@ export class SdkObjectStore implements ObjectStore {
     const err = e as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = err.$metadata?.httpStatusCode;
     const code = err.Code ?? err.name ?? 'Error';
-    if (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && operation !== 'HeadBucket')) return new ObjectNotFoundError(key);
+    if (operation === 'HeadBucket' && status === 404) return Object.assign(new Error(`bucket ${this.location.bucket} does not exist (${this.description})`), { status });
+    if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) return new ObjectNotFoundError(key);
     const where = `S3 ${operation} ${this.description}${key}`;
     const detail = `${status ?? 'no response'} ${code}: ${err.message ?? String(e)}`;
     if (isRetryable(e)) return new ChunkStoreUnavailableError(`${where}: ${detail}`, { cause: e });
