@@ -4,7 +4,7 @@
 // A test that needs it fails (it does not skip) when those are missing.
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, SdkObjectStore } from '../../src/blocks/backends/s3/s3-objects.js';
+import { createS3Client, SdkObjectStore, type ObjectStore } from '../../src/blocks/backends/s3/s3-objects.js';
 
 export interface S3Target {
   endpoint: string;
@@ -64,6 +64,13 @@ export async function testObjects(label: string, t: S3Target = s3Target()): Prom
 /** An object store over a given prefix of the test bucket (another process's, say). */
 export function objectsAt(prefix: string, t: S3Target = s3Target()): { objects: SdkObjectStore; prefix: string; url: string } {
   return { objects: new SdkObjectStore(s3TestClient(t), { bucket: t.bucket, prefix }, t.endpoint), prefix, url: `s3://${t.bucket}/${prefix}` };
+}
+
+/** Deletes every object under a store's prefix (a test's cleanup: RGW's memstore is small). */
+export async function removeAll(objects: ObjectStore): Promise<void> {
+  const keys: string[] = [];
+  for await (const o of objects.list('')) keys.push(o.key);
+  await objects.deleteMany(keys);
 }
 
 /** The environment variables a server process needs to reach the test server. */

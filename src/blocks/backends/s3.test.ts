@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ChunkStoreUnavailableError } from '../chunk-store.js';
 import { chunkStoreConformance, idOf, listAll } from '../chunk-store.conformance.js';
-import { ensureTestBucket, freshPrefix, objectsAt, s3Target, testObjects } from '../../../test/helpers/s3.js';
+import { ensureTestBucket, freshPrefix, objectsAt, removeAll, s3Target, testObjects } from '../../../test/helpers/s3.js';
 import { openChunkStore } from '../open-chunk-store.js';
 import { S3ChunkStore } from './s3.js';
 import type { ObjectStore } from './s3/s3-objects.js';
@@ -23,7 +23,7 @@ chunkStoreConformance('s3', async () => {
   const { objects, url } = await testObjects('conformance');
   const cacheDir = await mkdtemp(join(tmpdir(), 'imago-s3-cache-'));
   const open = () => S3ChunkStore.open({ objects, cacheDir, identity: url, packBytes: PACK });
-  return { open, reopen: open, cleanup: () => rm(cacheDir, { recursive: true, force: true }) };
+  return { open, reopen: open, cleanup: async () => Promise.all([rm(cacheDir, { recursive: true, force: true }), removeAll(objects)]).then(() => undefined) };
 });
 
 // and as servers use it: behind retries, a concurrency limit and a disk read cache, without a spool
@@ -35,7 +35,11 @@ chunkStoreConformance('s3 behind the wrappers (openChunkStore)', async () => {
   // durability 'full', as a server at the default: no spool
   const options = { url: `s3://${t.bucket}/${freshPrefix('wrapped')}`, s3Endpoint: t.endpoint, packBytes: PACK, readCacheMiB: 4, durability: 'full' as const };
   const open = () => openChunkStore(dataDir, options, env);
-  return { open, reopen: open, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await removeAll(objectsAt(options.url.slice(`s3://${t.bucket}/`.length)).objects);
+  };
+  return { open, reopen: open, cleanup };
 });
 
 /** Passes every call through, letting a test fail or alter some. */
