@@ -46,6 +46,15 @@ if (tests.length) {
   step(`node:test (${tests.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...tests], servers.env);
   servers.stop();
 }
+// the API suites again with metadata in PostgreSQL (each test server gets a database of its own)
+const onPostgres = files(join(root, 'test'), (n) => n.endsWith('.test.ts'))
+  .filter((f) => f.startsWith('test/sdk/') || f.startsWith('test/protocol/'))
+  .filter((f) => !filter || f.includes(filter));
+if (onPostgres.length) {
+  const servers = startServers([...new Set(['postgres', ...serversNeeded(onPostgres, root)])]);
+  step(`node:test on PostgreSQL (${onPostgres.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=dot', ...onPostgres], { ...servers.env, IMAGO_TEST_DATABASE: 'postgres' });
+  servers.stop();
+}
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
 await runE2e(e2e, 2);
 console.log('\nall tests passed');

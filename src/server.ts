@@ -5,6 +5,7 @@ import { DEV_ACCOUNT, isLoopback, type ImagoConfig } from './config/config.js';
 import { loadCredentials } from './config/credentials.js';
 import { Logger } from './logger.js';
 import { Store } from './store/store.js';
+import { DatabaseConfigError } from './store/dialects/postgres.js';
 import { Authenticator } from './gateway/auth.js';
 import { Gateway } from './gateway/gateway.js';
 import type { ServiceDefinition } from './protocol/dispatch.js';
@@ -69,7 +70,13 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const principals = config.credentialsFile ? loadCredentials(config.credentialsFile) : undefined;
   const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT });
 
-  const store = await Store.open({ dataDir: config.dataDir, durability: config.durability });
+  let store: Store;
+  try {
+    store = await Store.open({ dataDir: config.dataDir, durability: config.durability, databaseUrl: config.databaseUrl });
+  } catch (e) {
+    if (e instanceof DatabaseConfigError) throw new StartupError(e.message);
+    throw e;
+  }
   let chunks: ChunkStore;
   try {
     chunks = await openChunkStore(config.dataDir, { ...config.blocks, durability: config.durability });

@@ -42,6 +42,9 @@ commands:
                                 (default 600000)
             --image-cache DIR   built images (default $IMAGO_IMAGE_CACHE or ~/.cache/imago/images)
             --no-build-images   with qemu, do not build missing public images at start-up
+            --database URL      metadata in PostgreSQL: postgres://user:pass@host:port/db (or
+                                $IMAGO_DATABASE_URL; the database's collation must be C);
+                                default SQLite in the data dir
             --blocks URL        where block data lives: fs (default: DATA_DIR/blocks) or
                                 s3://bucket/prefix (or $IMAGO_BLOCKS_URL); a data dir keeps
                                 the store it started with
@@ -158,10 +161,19 @@ function serveConfig(args: string[]): ImagoConfig {
     imageCache: values['image-cache'],
     buildImages: !values['no-build-images'],
     blocks: blocksOptions(values),
+    databaseUrl: databaseUrl(values.database),
   };
 }
 
+/** --database (or IMAGO_DATABASE_URL): postgres://… ; SQLite in the data dir otherwise. */
+function databaseUrl(flag: string | undefined): string | undefined {
+  const url = flag ?? process.env.IMAGO_DATABASE_URL;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) throw new UsageError('--database must be a postgres:// URL (SQLite in the data dir is the default)');
+  return url || undefined;
+}
+
 const BLOCKS_OPTIONS = {
+  database: { type: 'string' },
   blocks: { type: 'string' },
   's3-endpoint': { type: 'string' },
   's3-region': { type: 'string' },
@@ -193,6 +205,7 @@ async function serve(args: string[]): Promise<void> {
     port: server.port,
     nbdPort: server.nbdPort,
     compute: server.compute,
+    database: config.databaseUrl ? 'postgres' : 'sqlite',
     dataDir: config.dataDir,
     auth: config.credentialsFile ? 'verify' : 'dev',
   });
@@ -302,7 +315,7 @@ async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
         ? await callAdmin(target, 'POST', '/_imago/gc', { dryRun: values['dry-run'] ? 'true' : undefined, graceSeconds: grace })
         : await callAdmin(target, 'POST', '/_imago/fsck', { verifyData: values['no-verify-data'] ? 'false' : undefined });
   } else {
-    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values));
+    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values), databaseUrl(values.database));
     try {
       result =
         command === 'gc'

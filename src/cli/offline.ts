@@ -20,8 +20,8 @@ export interface OfflineContext {
   close(): Promise<void>;
 }
 
-export async function openOffline(dataDir: string, blocksOptions?: BlocksOptions): Promise<OfflineContext> {
-  const store = await Store.open({ dataDir, durability: 'full' });
+export async function openOffline(dataDir: string, blocksOptions?: BlocksOptions, databaseUrl = process.env.IMAGO_DATABASE_URL || undefined): Promise<OfflineContext> {
+  const store = await Store.open({ dataDir, durability: 'full', databaseUrl });
   let chunks: ChunkStore;
   try {
     chunks = await openChunkStore(dataDir, blocksOptions);

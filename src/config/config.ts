@@ -36,6 +36,8 @@ export interface ImagoConfig {
   buildImages: boolean;
   /** where chunks live (blocks/open-chunk-store.ts): fs under the data dir, or an S3 bucket */
   blocks?: BlocksOptions;
+  /** postgres://… : metadata in PostgreSQL (default: SQLite in the data dir) */
+  databaseUrl?: string;
 }
 
 export interface BlocksOptions {

@@ -413,6 +413,8 @@ export interface SecurityGroupRulesTable {
   referenced_account_id: string | null;
   description: string | null;
   created_at: string;
+  /** order within the call that added it (migration 0015) */
+  position: number;
 }
 
 // The public image catalog and SSM Parameter Store (migration 0010-catalog-ssm).

@@ -1,11 +1,12 @@
 // The metadata store: one Kysely handle, migrated on open, with the repos services use and
 // their unit of work.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './dialects/sqlite.js';
+import { DatabaseConfigError, openPostgres } from './dialects/postgres.js';
 import type { WalBarrier } from './wal-barrier.js';
 import { AccountAttributesRepo } from './repos/account-attributes.js';
 import { IdempotencyRepo } from './repos/idempotency.js';
@@ -36,6 +37,8 @@ import { atomic } from './atomic.js';
 export interface StoreOptions {
   dataDir: string;
   durability: 'full' | 'normal';
+  /** postgres://… : metadata in PostgreSQL instead of `<dataDir>/metadata.sqlite` */
+  databaseUrl?: string;
 }
 
 /**
@@ -104,16 +107,29 @@ export class Repos {
 export class Store extends Repos {
   private constructor(
     db: Kysely<Database>,
-    private readonly wal: WalBarrier,
+    /** SQLite's group commit; PostgreSQL commits are durable when they return */
+    private readonly wal: WalBarrier | undefined,
   ) {
     super(db);
   }
 
   static async open(options: StoreOptions): Promise<Store> {
-    mkdirSync(options.dataDir, { recursive: true });
-    const { db, wal } = openSqlite(join(options.dataDir, 'metadata.sqlite'), { durability: options.durability });
-    const store = new Store(db, wal);
-    await store.migrate();
+    let store: Store;
+    checkEngine(options);
+    if (options.databaseUrl) {
+      store = new Store(await openPostgres(options.databaseUrl), undefined);
+      recordEngine(options.dataDir);
+    } else {
+      mkdirSync(options.dataDir, { recursive: true });
+      const { db, wal } = openSqlite(join(options.dataDir, 'metadata.sqlite'), { durability: options.durability });
+      store = new Store(db, wal);
+    }
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
     return store;
   }
 
@@ -139,11 +155,34 @@ export class Store extends Repos {
    * 'full'`; at once with 'normal'). Call it before acknowledging anything to anyone.
    */
   barrier(): Promise<void> {
-    return this.wal.barrier();
+    return this.wal ? this.wal.barrier() : Promise.resolve();
   }
 
   async close(): Promise<void> {
-    await this.wal.close();
+    await this.wal?.close();
     await this.db.destroy(); // closes the underlying connection (checkpointing and syncing the WAL)
   }
 }
+
+/** A data dir whose metadata is in PostgreSQL says so (`database.json`: the engine, never the URL). */
+const ENGINE_FILE = 'database.json';
+
+/** Refuses to open a data dir with the other engine: its metadata would look empty, not moved. */
+function checkEngine(options: StoreOptions): void {
+  const file = join(options.dataDir, ENGINE_FILE);
+  const postgres = existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { engine?: string }).engine === 'postgres';
+  if (postgres && !options.databaseUrl) {
+    throw new DatabaseConfigError(`the metadata of ${options.dataDir} is in PostgreSQL: pass --database postgres://… (or IMAGO_DATABASE_URL)`);
+  }
+  if (!postgres && options.databaseUrl && existsSync(join(options.dataDir, 'metadata.sqlite'))) {
+    throw new DatabaseConfigError(`the metadata of ${options.dataDir} is in SQLite (metadata.sqlite); Imago does not move it to PostgreSQL: use a new data dir with --database`);
+  }
+}
+
+function recordEngine(dataDir: string): void {
+  const file = join(dataDir, ENGINE_FILE);
+  if (existsSync(file)) return;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ engine: 'postgres' })}\n`);
+}
+

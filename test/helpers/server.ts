@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { databaseArgs } from './test-database.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,7 +44,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   if (!dataDir) ownDirs.add((dataDir = tempDir()));
   // nothing boots unless a test asks for --compute: most tests are about the API, not VMs
   const compute = options.args?.includes('--compute') ? [] : ['--compute', 'none'];
-  const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...compute, ...(options.args ?? [])];
+  const database = options.args?.includes('--database') ? [] : await databaseArgs(dataDir);
+  const args = ['bin/imago.mjs', 'serve', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...compute, ...database, ...(options.args ?? [])];
   if (options.credentials) args.push('--credentials', options.credentials);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: string[] = [];

@@ -4,6 +4,7 @@
 // an object per block), GC and fsck through the admin endpoints, a restart that finds the data
 // again even with its local cache gone (the bucket is the truth), and a data dir that refuses
 // to switch stores.
+import { databaseEnv } from '../helpers/test-database.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -134,7 +135,7 @@ describe('blocks in an S3-compatible bucket', () => {
     assert.equal(r.code, 1);
     assert.match(r.output, /keeps its blocks in s3:\/\//);
     // a stopped server's data dir: the operator commands find its bucket by themselves
-    const fsck = spawnSync(process.execPath, ['bin/imago.mjs', 'fsck', '--data-dir', dataDir], { cwd: ROOT, env: { ...process.env, ...s3Env(target) }, encoding: 'utf8' });
+    const fsck = spawnSync(process.execPath, ['bin/imago.mjs', 'fsck', '--data-dir', dataDir], { cwd: ROOT, env: { ...process.env, ...s3Env(target), ...databaseEnv(dataDir) }, encoding: 'utf8' });
     assert.equal(fsck.status, 0, fsck.stderr + fsck.stdout);
     assert.match(fsck.stdout, /^clean: /m);
     server = await start();

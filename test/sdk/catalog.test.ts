@@ -3,6 +3,7 @@
 // attributes AWS gives these images, deprecation, the snapshots' real bytes (a GPT disk) read
 // through the EBS direct APIs, volumes restored from them, stable ids across a restart, seeding
 // again after an admin reset, operator entries from catalog.json, and `imago images`.
+import { databaseArgs, databaseEnv } from '../helpers/test-database.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -193,7 +194,7 @@ describe('seeding', () => {
     const before = (await images({ ExecutableUsers: ['all'], IncludeDeprecated: true })).map((i) => i.ImageId).sort();
     const dataDir = server.dataDir;
     assert.equal(await server.stop(), 0);
-    const offline = spawnSync(process.execPath, ['bin/imago.mjs', 'images', '--data-dir', dataDir, '--catalog', '--region', 'us-east-1', '--json'], { cwd: ROOT, encoding: 'utf8' });
+    const offline = spawnSync(process.execPath, ['bin/imago.mjs', 'images', '--data-dir', dataDir, '--catalog', '--region', 'us-east-1', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...databaseEnv(dataDir) } });
     assert.equal(offline.status, 0, offline.stderr);
     const usage = JSON.parse(offline.stdout) as { imageId: string; logicalBytes: number; dataBytes: number; uniqueBytes: number; sharedBytes: number; catalog: boolean }[];
     assert.deepEqual(usage.map((u) => u.imageId).sort(), before);
@@ -244,7 +245,7 @@ describe('seeding', () => {
         await again.stop();
       }
       writeFileSync(join(dataDir, 'catalog.json'), '{"images": [{"name": "bad", "owner": "nobody"}]}');
-      const refused = await runToExit(['serve', '--port', '0', '--data-dir', dataDir]);
+      const refused = await runToExit(['serve', '--port', '0', '--data-dir', dataDir, ...(await databaseArgs(dataDir))]);
       assert.equal(refused.code, 1);
       assert.match(refused.output, /catalog\.json images\[0\]: owner must be "amazon", "aws-marketplace" or a 12-digit account id/);
     } finally {

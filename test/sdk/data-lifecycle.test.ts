@@ -2,6 +2,7 @@
 // trips (raw and qcow2, zero blocks skipped, resumable), garbage collection that frees only
 // unreferenced data, and kill -9 at any point — mid-upload, mid-GC — leaving `imago fsck` clean
 // and every completed byte readable.
+import { databaseEnv } from '../helpers/test-database.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,8 +17,8 @@ import { ebs, ec2 } from '../helpers/clients.js';
 const BLOCK = 524288;
 const ENV = { ...process.env, AWS_ACCESS_KEY_ID: '123456789012', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
 
-function imago(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/imago.mjs', ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
+function imago(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/imago.mjs', ...args], { cwd: ROOT, env: { ...ENV, ...env }, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -219,7 +220,7 @@ describe('garbage collection, fsck and kill -9', () => {
       await server.stop();
 
       // the offline CLI agrees on the stopped data dir
-      const fsck = imago(['fsck', '--data-dir', dataDir]);
+      const fsck = imago(['fsck', '--data-dir', dataDir], databaseEnv(dataDir));
       assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
       assert.match(fsck.stdout, /^clean: /m);
     } finally {

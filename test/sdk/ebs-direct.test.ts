@@ -2,12 +2,12 @@
 // against real server processes: real bytes in and out, incremental lineages, encryption at
 // rest, every error path with AWS's code, status and Reason, cross-account rules, idempotency,
 // and crashes in the middle of an upload.
+import { metadataAtRest, queryMetadata } from '../helpers/metadata-db.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import {
   CompleteSnapshotCommand,
   GetSnapshotBlockCommand,
@@ -604,27 +604,23 @@ describe('EBS direct APIs: data at rest and restarts', () => {
       ];
       const files = filesUnder(server.dataDir);
       assert.ok(files.some((f) => f.endsWith('.pack')), 'the blocks are in pack files');
-      for (const file of files) {
-        const bytes = readFileSync(file);
-        for (const [what, needle] of needles) assert.equal(bytes.indexOf(needle), -1, `${what} found in ${file}`);
+      for (const { where, bytes } of [...files.map((f) => ({ where: f, bytes: readFileSync(f) })), ...metadataAtRest(server.dataDir)]) {
+        for (const [what, needle] of needles) assert.equal(bytes.indexOf(needle), -1, `${what} found in ${where}`);
       }
 
-      const db = new BetterSqlite3(join(server.dataDir, 'metadata.sqlite'), { readonly: true });
-      try {
-        const chunksOf = (snapshotId: string) =>
-          db
-            .prepare('SELECT e.block_index, e.chunk_id FROM snapshots s JOIN block_map_entries e ON e.map_id = s.map_id WHERE s.snapshot_id = ? ORDER BY e.block_index')
-            .all(snapshotId) as { block_index: number; chunk_id: string }[];
-        const x = chunksOf(underDefault);
-        const y = chunksOf(underCmk);
-        assert.equal(x.length, 2);
-        assert.equal(y.length, 2);
-        for (let i = 0; i < 2; i++) {
-          assert.notEqual(x[i].chunk_id, y[i].chunk_id, 'equal plaintext under two keys: unrelated chunk ids');
-          assert.notEqual(x[i].chunk_id, sha(blocks.get(i)!).toString('hex'));
-        }
-      } finally {
-        db.close();
+      const chunksOf = (snapshotId: string) =>
+        queryMetadata<{ block_index: number; chunk_id: string }>(
+          server.dataDir,
+          'SELECT e.block_index, e.chunk_id FROM snapshots s JOIN block_map_entries e ON e.map_id = s.map_id WHERE s.snapshot_id = ? ORDER BY e.block_index',
+          [snapshotId],
+        );
+      const x = await chunksOf(underDefault);
+      const y = await chunksOf(underCmk);
+      assert.equal(x.length, 2);
+      assert.equal(y.length, 2);
+      for (let i = 0; i < 2; i++) {
+        assert.notEqual(x[i].chunk_id, y[i].chunk_id, 'equal plaintext under two keys: unrelated chunk ids');
+        assert.notEqual(x[i].chunk_id, sha(blocks.get(i)!).toString('hex'));
       }
     } finally {
       await server.stop();

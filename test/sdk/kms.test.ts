@@ -2,6 +2,7 @@
 // and BOB are two accounts): every operation's happy path, identifiers, key states, policies and
 // grants across accounts, envelope encryption with contexts, persistence across restarts, and
 // that no key material or plaintext ever reaches the data directory.
+import { metadataAtRest } from '../helpers/metadata-db.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -346,13 +347,13 @@ describe('KMS', () => {
       const blob = (await c.send(new EncryptCommand({ KeyId: 'alias/aws/ebs', Plaintext: Buffer.from('vol') }))).CiphertextBlob!;
       assert.equal(Buffer.from((await c.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext!).toString(), 'vol');
       // but not manage it
-      for (const p of [
-        c.send(new DisableKeyCommand({ KeyId: k.KeyId })),
-        c.send(new ScheduleKeyDeletionCommand({ KeyId: k.KeyId })),
-        c.send(new PutKeyPolicyCommand({ KeyId: k.KeyId, Policy: sharePolicy(A) })),
-        c.send(new CreateAliasCommand({ AliasName: 'alias/mine', TargetKeyId: k.KeyId })),
+      for (const call of [
+        () => c.send(new DisableKeyCommand({ KeyId: k.KeyId })),
+        () => c.send(new ScheduleKeyDeletionCommand({ KeyId: k.KeyId })),
+        () => c.send(new PutKeyPolicyCommand({ KeyId: k.KeyId, Policy: sharePolicy(A) })),
+        () => c.send(new CreateAliasCommand({ AliasName: 'alias/mine', TargetKeyId: k.KeyId })),
       ]) {
-        await expectError(p, 'AccessDeniedException', /because no resource-based policy allows the kms:/);
+        await expectError(call(), 'AccessDeniedException', /because no resource-based policy allows the kms:/);
       }
       // another account cannot use it, even by ARN, and its own alias/aws/ebs is another key
       const b = client(BOB, region);
@@ -629,10 +630,9 @@ function filesUnder(dir: string): string[] {
 }
 
 function assertNotInDataDir(dir: string, secrets: Record<string, Buffer>): void {
-  const files = filesUnder(dir);
-  assert.ok(files.some((f) => f.endsWith('metadata.sqlite')));
-  for (const file of files) {
-    const bytes = readFileSync(file);
+  const metadata = metadataAtRest(dir);
+  assert.ok(metadata.length > 0, 'the metadata is checked too');
+  for (const { where: file, bytes } of [...filesUnder(dir).map((f) => ({ where: f, bytes: readFileSync(f) })), ...metadata]) {
     for (const [what, secret] of Object.entries(secrets)) {
       for (const form of [secret, Buffer.from(secret.toString('hex')), Buffer.from(secret.toString('base64'))]) {
         assert.ok(!bytes.includes(form), `${what} found in ${file}`);

@@ -1,6 +1,7 @@
 // KMS keys, aliases, grants and key tags. Key ids (UUIDs) are unique across accounts so a
 // ciphertext blob, which names only its key id, finds its key with one lookup.
 import type { Kysely } from 'kysely';
+import { bytesType, intType } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -15,12 +16,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('origin', 'text', (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('policy', 'text', (c) => c.notNull())
-    .addColumn('material', 'blob', (c) => c.notNull())
+    .addColumn('material', bytesType(db), (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('deletion_date', 'text')
-    .addColumn('pending_window_days', 'integer')
-    .addColumn('rotation_enabled', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('rotation_period_days', 'integer')
+    .addColumn('pending_window_days', intType(db))
+    .addColumn('rotation_enabled', intType(db), (c) => c.notNull().defaultTo(0))
+    .addColumn('rotation_period_days', intType(db))
     .addPrimaryKeyConstraint('kms_keys_pk', ['account_id', 'region', 'key_id'])
     .execute();
   await db.schema.createIndex('kms_keys_key_id').unique().on('kms_keys').column('key_id').execute();

@@ -6,6 +6,7 @@
 // zero block that hides the parent's entry. All maps of one chain share one lineage key (the
 // plaintext data key their chunks are encrypted with), or none.
 import { sql, type Kysely } from 'kysely';
+import { bytesType, intType, withoutRowid } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -15,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('lineage_id', 'text', (c) => c.notNull())
     .addColumn('kms_key_arn', 'text', (c) => c.notNull())
-    .addColumn('wrapped_key', 'blob', (c) => c.notNull())
+    .addColumn('wrapped_key', bytesType(db), (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 
@@ -23,10 +24,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('block_maps')
     .addColumn('map_id', 'text', (c) => c.primaryKey())
     .addColumn('parent_map_id', 'text')
-    .addColumn('depth', 'integer', (c) => c.notNull())
-    .addColumn('size_bytes', 'integer', (c) => c.notNull())
+    .addColumn('depth', intType(db), (c) => c.notNull())
+    .addColumn('size_bytes', intType(db), (c) => c.notNull())
     .addColumn('lineage_id', 'text')
-    .addColumn('sealed', 'integer', (c) => c.notNull())
+    .addColumn('sealed', intType(db), (c) => c.notNull())
     .addColumn('lease_until', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
@@ -37,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     block_index INTEGER NOT NULL,
     chunk_id TEXT,
     PRIMARY KEY (map_id, block_index)
-  ) WITHOUT ROWID`.execute(db);
+  )${withoutRowid(db)}`.execute(db);
   await db.schema.createIndex('block_map_entries_chunk').on('block_map_entries').column('chunk_id').execute();
 
   await db.schema
@@ -46,14 +47,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('volume_id', 'text', (c) => c.notNull())
-    .addColumn('volume_size', 'integer', (c) => c.notNull())
+    .addColumn('volume_size', intType(db), (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull())
-    .addColumn('progress', 'integer', (c) => c.notNull())
+    .addColumn('progress', intType(db), (c) => c.notNull())
     .addColumn('state_message', 'text')
     .addColumn('start_time', 'text', (c) => c.notNull())
     .addColumn('completion_time', 'text')
     .addColumn('description', 'text', (c) => c.notNull())
-    .addColumn('encrypted', 'integer', (c) => c.notNull())
+    .addColumn('encrypted', intType(db), (c) => c.notNull())
     .addColumn('kms_key_arn', 'text')
     .addColumn('data_key_id', 'text')
     .addColumn('map_id', 'text', (c) => c.notNull())
@@ -61,10 +62,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('storage_tier', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('parent_snapshot_id', 'text')
-    .addColumn('timeout_minutes', 'integer')
+    .addColumn('timeout_minutes', intType(db))
     .addColumn('last_write_at', 'text')
     .addColumn('client_token', 'text')
-    .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('public', intType(db), (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('snapshots_owner').on('snapshots').columns(['account_id', 'region', 'start_time']).execute();
   await db.schema.createIndex('snapshots_map').on('snapshots').column('map_id').execute();
@@ -84,17 +85,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('availability_zone', 'text', (c) => c.notNull())
-    .addColumn('size_gib', 'integer', (c) => c.notNull())
+    .addColumn('size_gib', intType(db), (c) => c.notNull())
     .addColumn('volume_type', 'text', (c) => c.notNull())
-    .addColumn('iops', 'integer')
-    .addColumn('throughput', 'integer')
+    .addColumn('iops', intType(db))
+    .addColumn('throughput', intType(db))
     .addColumn('state', 'text', (c) => c.notNull())
-    .addColumn('encrypted', 'integer', (c) => c.notNull())
+    .addColumn('encrypted', intType(db), (c) => c.notNull())
     .addColumn('kms_key_arn', 'text')
     .addColumn('data_key_id', 'text')
     .addColumn('snapshot_id', 'text')
     .addColumn('base_map_id', 'text')
-    .addColumn('multi_attach', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('multi_attach', intType(db), (c) => c.notNull().defaultTo(0))
     .addColumn('create_time', 'text', (c) => c.notNull())
     .addColumn('client_token', 'text')
     .addColumn('modification', 'text')
@@ -107,7 +108,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     block_index INTEGER NOT NULL,
     chunk_id TEXT,
     PRIMARY KEY (volume_id, block_index)
-  ) WITHOUT ROWID`.execute(db);
+  )${withoutRowid(db)}`.execute(db);
   await db.schema.createIndex('volume_blocks_chunk').on('volume_blocks').column('chunk_id').execute();
 
   await db.schema

@@ -3,6 +3,7 @@
 // DescribeImages at 100k images: visibility (owner, public, explicit permission), name
 // patterns (GLOB on an indexed column), owner aliases; results page by image id.
 import { sql, type Kysely } from 'kysely';
+import { intType } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -24,7 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('platform', 'text')
     .addColumn('platform_details', 'text', (c) => c.notNull())
     .addColumn('usage_operation', 'text', (c) => c.notNull())
-    .addColumn('ena_support', 'integer')
+    .addColumn('ena_support', intType(db))
     .addColumn('sriov_net_support', 'text')
     .addColumn('boot_mode', 'text')
     .addColumn('tpm_support', 'text')
@@ -42,8 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('source_image_region', 'text')
     .addColumn('deregistration_protection', 'text', (c) => c.notNull().defaultTo('disabled'))
     .addColumn('protection_cooldown_until', 'text')
-    .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('free_tier_eligible', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('public', intType(db), (c) => c.notNull().defaultTo(0))
+    .addColumn('free_tier_eligible', intType(db), (c) => c.notNull().defaultTo(0))
     .addColumn('deregistered_at', 'text')
     .addColumn('recycle_bin_until', 'text')
     .addColumn('client_token', 'text')
@@ -59,17 +60,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('image_block_devices')
     .addColumn('image_id', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('position', intType(db), (c) => c.notNull())
     .addColumn('device_name', 'text', (c) => c.notNull())
     .addColumn('virtual_name', 'text')
-    .addColumn('no_device', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('no_device', intType(db), (c) => c.notNull().defaultTo(0))
     .addColumn('snapshot_id', 'text')
-    .addColumn('volume_size', 'integer')
+    .addColumn('volume_size', intType(db))
     .addColumn('volume_type', 'text')
-    .addColumn('delete_on_termination', 'integer')
-    .addColumn('encrypted', 'integer')
-    .addColumn('iops', 'integer')
-    .addColumn('throughput', 'integer')
+    .addColumn('delete_on_termination', intType(db))
+    .addColumn('encrypted', intType(db))
+    .addColumn('iops', intType(db))
+    .addColumn('throughput', intType(db))
     .addColumn('kms_key_id', 'text')
     .addPrimaryKeyConstraint('image_block_devices_pk', ['image_id', 'position'])
     .execute();

@@ -3,6 +3,7 @@
 // version), every version with its value and metadata, labels (a label is on at most one
 // version of a parameter) and tags.
 import type { Kysely } from 'kysely';
+import { intType } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -24,7 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('version', intType(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('ssm_parameters_pk', ['account_id', 'region', 'name'])
     .execute();
 
@@ -33,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('version', intType(db), (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('data_type', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
@@ -53,7 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('label', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('version', intType(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('ssm_parameter_labels_pk', ['account_id', 'region', 'name', 'label'])
     .execute();
 

@@ -4,11 +4,13 @@
 // VPCs, subnets and network interfaces are derived, not stored (default VPC per account and
 // region, one default subnet per zone, one primary interface per instance).
 import { sql, type Kysely } from 'kysely';
+import { dialectOf, intType } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('instances')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    // SQLite: an INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: serial
+    .addColumn('seq', dialectOf(db) === 'postgres' ? 'serial' : 'integer', (c) => (dialectOf(db) === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('instance_id', 'text', (c) => c.notNull().unique())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
@@ -26,14 +28,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('eni_id', 'text', (c) => c.notNull())
     .addColumn('mac_address', 'text', (c) => c.notNull())
     .addColumn('key_name', 'text')
-    .addColumn('launch_index', 'integer', (c) => c.notNull())
+    .addColumn('launch_index', intType(db), (c) => c.notNull())
     .addColumn('launch_time', 'text', (c) => c.notNull())
     .addColumn('client_token', 'text')
     .addColumn('architecture', 'text', (c) => c.notNull())
     .addColumn('root_device_name', 'text', (c) => c.notNull())
     .addColumn('user_data', 'text')
-    .addColumn('disable_api_termination', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('disable_api_stop', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disable_api_termination', intType(db), (c) => c.notNull().defaultTo(0))
+    .addColumn('disable_api_stop', intType(db), (c) => c.notNull().defaultTo(0))
     .addColumn('shutdown_behavior', 'text', (c) => c.notNull().defaultTo('stop'))
     .addColumn('security_groups', 'text', (c) => c.notNull())
     // JSON: the launch facts that are read back but never queried (see instance-row.ts)
@@ -57,7 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('device_name', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('attach_time', 'text', (c) => c.notNull())
-    .addColumn('delete_on_termination', 'integer', (c) => c.notNull())
+    .addColumn('delete_on_termination', intType(db), (c) => c.notNull())
     .execute();
   await db.schema.createIndex('instance_volumes_instance').on('instance_volumes').columns(['instance_id', 'device_name']).execute();
 
@@ -93,10 +95,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('group_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('region', 'text', (c) => c.notNull())
-    .addColumn('is_egress', 'integer', (c) => c.notNull())
+    .addColumn('is_egress', intType(db), (c) => c.notNull())
     .addColumn('ip_protocol', 'text', (c) => c.notNull())
-    .addColumn('from_port', 'integer')
-    .addColumn('to_port', 'integer')
+    .addColumn('from_port', intType(db))
+    .addColumn('to_port', intType(db))
     .addColumn('cidr_ipv4', 'text')
     .addColumn('cidr_ipv6', 'text')
     .addColumn('prefix_list_id', 'text')

@@ -3,6 +3,7 @@
 // refreshes. Every row carries account and region; the reconciler's progress lives here (not in
 // memory), so a restart resumes scaling and refreshes where they were.
 import { sql, type Kysely } from 'kysely';
+import { intType } from '../dialects/dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -13,17 +14,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text', (c) => c.notNull())
-    .addColumn('default_version', 'integer', (c) => c.notNull())
-    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('default_version', intType(db), (c) => c.notNull())
+    .addColumn('latest_version', intType(db), (c) => c.notNull())
     // version numbers are never reused, even after the newest version is deleted
-    .addColumn('last_number', 'integer', (c) => c.notNull())
+    .addColumn('last_number', intType(db), (c) => c.notNull())
     .execute();
   await sql`CREATE UNIQUE INDEX launch_templates_name ON launch_templates (account_id, region, name)`.execute(db);
 
   await db.schema
     .createTable('launch_template_versions')
     .addColumn('launch_template_id', 'text', (c) => c.notNull())
-    .addColumn('version_number', 'integer', (c) => c.notNull())
+    .addColumn('version_number', intType(db), (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('data', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
@@ -38,15 +39,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('group_name', 'text', (c) => c.notNull())
     .addColumn('group_id', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('min_size', 'integer', (c) => c.notNull())
-    .addColumn('max_size', 'integer', (c) => c.notNull())
-    .addColumn('desired_capacity', 'integer', (c) => c.notNull())
+    .addColumn('min_size', intType(db), (c) => c.notNull())
+    .addColumn('max_size', intType(db), (c) => c.notNull())
+    .addColumn('desired_capacity', intType(db), (c) => c.notNull())
     .addColumn('launch_template', 'text')
     .addColumn('mixed_instances_policy', 'text')
     .addColumn('settings', 'text', (c) => c.notNull())
     .addColumn('status', 'text')
     .addColumn('capacity_cause', 'text')
-    .addColumn('launch_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('launch_failures', intType(db), (c) => c.notNull().defaultTo(0))
     .addColumn('next_launch_at', 'text')
     .addColumn('cooldown_until', 'text')
     .addPrimaryKeyConstraint('autoscaling_groups_pk', ['account_id', 'region', 'group_name'])
@@ -62,7 +63,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subnet_id', 'text')
     .addColumn('lifecycle_state', 'text', (c) => c.notNull())
     .addColumn('health_status', 'text', (c) => c.notNull())
-    .addColumn('protected_from_scale_in', 'integer', (c) => c.notNull())
+    .addColumn('protected_from_scale_in', intType(db), (c) => c.notNull())
     .addColumn('launch_template', 'text')
     .addColumn('image_id', 'text')
     .addColumn('instance_type', 'text')
@@ -81,14 +82,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('region', 'text', (c) => c.notNull())
     .addColumn('group_name', 'text', (c) => c.notNull())
     .addColumn('group_id', 'text', (c) => c.notNull())
-    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('seq', intType(db), (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('cause', 'text', (c) => c.notNull())
     .addColumn('start_time', 'text', (c) => c.notNull())
     .addColumn('end_time', 'text')
     .addColumn('status_code', 'text', (c) => c.notNull())
     .addColumn('status_message', 'text')
-    .addColumn('progress', 'integer', (c) => c.notNull())
+    .addColumn('progress', intType(db), (c) => c.notNull())
     .addColumn('details', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('autoscaling_activities_group').on('autoscaling_activities').columns(['account_id', 'region', 'group_name', 'seq']).execute();
@@ -100,7 +101,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('group_name', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('propagate_at_launch', 'integer', (c) => c.notNull())
+    .addColumn('propagate_at_launch', intType(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('autoscaling_tags_pk', ['account_id', 'region', 'group_name', 'key'])
     .execute();
 

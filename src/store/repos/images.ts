@@ -7,7 +7,8 @@ import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { Database, ImageBlockDevicesTable, ImagesTable } from '../schema.js';
-import { matchAny } from '../dialects/patterns.js';
+import { NEVER, matchAny } from '../dialects/patterns.js';
+import { dialectOf, isUniqueViolation, type DialectName } from '../dialects/dialect.js';
 
 export type ImageRow = Selectable<ImagesTable>;
 export type ImageBlockDeviceRow = Selectable<ImageBlockDevicesTable>;
@@ -50,14 +51,18 @@ type Eb = ExpressionBuilder<Database, 'images'>;
 /** Another live image of the account in the region already has the name (the unique index said so). */
 export class ImageNameTaken extends Error {}
 
-const isNameConflict = (e: unknown) => e instanceof Error && /UNIQUE constraint failed: images\.account_id/.test(e.message);
+const isNameConflict = (e: unknown) => isUniqueViolation(e, 'images');
 
 function booleanPatterns(patterns: string[]): number[] {
   return patterns.flatMap((p) => (p === 'true' ? [1] : p === 'false' ? [0] : []));
 }
 
 export class ImagesRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly dialect: DialectName;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.dialect = dialectOf(db);
+  }
 
   /** Inserts an image with its mappings and product codes; ImageNameTaken if the name is in use. */
   async insert(row: ImageRow, devices: Omit<ImageBlockDeviceRow, 'image_id'>[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
@@ -211,30 +216,30 @@ export class ImagesRepo {
         eb.or([
           ...(q.owners.accounts.length ? [eb('images.account_id', 'in', q.owners.accounts)] : []),
           ...(q.owners.aliases.length ? [eb('images.owner_alias', 'in', q.owners.aliases)] : []),
-          sql<SqlBool>`0`,
+          NEVER,
         ]),
       );
     }
     for (const f of q.columns) {
       const ref = sql.ref(`images.${f.column}`);
       if (f.boolean) conds.push(sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})`);
-      else conds.push(matchAny(f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns));
+      else conds.push(matchAny(this.dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns));
     }
     for (const f of q.blockDevices) {
       const ref = sql.ref(`b.${f.column}`);
-      const match = f.boolean ? sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})` : matchAny(f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns);
+      const match = f.boolean ? sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})` : matchAny(this.dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns);
       conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_block_devices b WHERE b.image_id = images.image_id AND ${match})`);
     }
     for (const f of q.productCodes) {
-      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_product_codes pc WHERE pc.image_id = images.image_id AND ${matchAny(sql.ref(`pc.${f.column}`), f.patterns)})`);
+      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_product_codes pc WHERE pc.image_id = images.image_id AND ${matchAny(this.dialect, sql.ref(`pc.${f.column}`), f.patterns)})`);
     }
     for (const t of q.tags) {
       conds.push(
-        sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND t.key = ${t.key} AND ${matchAny(sql.ref('t.value'), t.patterns)})`,
+        sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND t.key = ${t.key} AND ${matchAny(this.dialect, sql.ref('t.value'), t.patterns)})`,
       );
     }
     for (const keys of q.tagKeys) {
-      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND ${matchAny(sql.ref('t.key'), keys)})`);
+      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND ${matchAny(this.dialect, sql.ref('t.key'), keys)})`);
     }
     if (q.after !== undefined) conds.push(eb('images.image_id', '>', q.after));
     return conds;

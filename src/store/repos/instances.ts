@@ -179,7 +179,8 @@ export class InstancesRepo {
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('state', '<>', 'terminated')
-      .where(sql<boolean>`exists (select 1 from json_each(instances.security_groups) where value = ${groupId})`)
+      // the JSON array holds the id quoted; ids are fixed-format, so a substring test is exact
+      .where('security_groups', 'like', `%"${groupId}"%`)
       .limit(1)
       .executeTakeFirst();
     return row?.instance_id;

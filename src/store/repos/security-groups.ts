@@ -38,7 +38,7 @@ export class SecurityGroupsRepo {
   async rules(scope: Scope, groupIds?: readonly string[]): Promise<SecurityGroupRuleRow[]> {
     let q = this.db.selectFrom('security_group_rules').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
     if (groupIds) q = q.where('group_id', 'in', groupIds.length ? (groupIds as string[]) : ['']);
-    return q.orderBy('created_at').orderBy(sql`rowid`).execute();
+    return q.orderBy('created_at').orderBy('position').orderBy('rule_id').execute();
   }
 
   /** Rules of other groups that name `groupId` as their peer. */

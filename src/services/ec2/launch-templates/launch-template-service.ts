@@ -19,6 +19,7 @@ import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { LaunchTemplatesRepo, LaunchTemplateRow, LaunchTemplateVersionRow } from '../../../store/repos/launch-templates.js';
 import { idempotent } from '../client-token.js';
+import { isUniqueViolation } from '../../../store/dialects/dialect.js';
 import { isId, newId } from '../resource-ids.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
 import type { Taggable } from '../tags/taggable.js';
@@ -159,7 +160,7 @@ export class LaunchTemplateService {
           });
         } catch (e) {
           // a concurrent create of the same name lost the race on the unique index
-          if (String(e).includes('UNIQUE')) throw nameInUse();
+          if (isUniqueViolation(e, 'launch_templates')) throw nameInUse();
           throw e;
         }
         return { result: { template: await this.templateOut(caller, row), warnings }, record: id };

@@ -53,8 +53,8 @@ export class SecurityGroupService {
     ];
   }
 
-  private rule(caller: Scope, groupId: string, egress: boolean, spec: RuleSpec, ruleId = newId('sgr')): SecurityGroupRuleRow {
-    return { ...spec, rule_id: ruleId, group_id: groupId, account_id: caller.accountId, region: caller.region, is_egress: egress ? 1 : 0, created_at: new Date().toISOString() };
+  private rule(caller: Scope, groupId: string, egress: boolean, spec: RuleSpec, ruleId = newId('sgr'), position = 0): SecurityGroupRuleRow {
+    return { ...spec, rule_id: ruleId, group_id: groupId, account_id: caller.accountId, region: caller.region, is_egress: egress ? 1 : 0, created_at: new Date().toISOString(), position };
   }
 
   onRulesChanged(listener: RulesChanged): void {
@@ -171,7 +171,7 @@ export class SecurityGroupService {
       }
     }
     checkpoint();
-    const rows = specs.map((s) => this.rule(caller, group.group_id, egress, s));
+    const rows = specs.map((s, i) => this.rule(caller, group.group_id, egress, s, newId('sgr'), i));
     await this.store.transaction(async (tx) => {
       await tx.securityGroups.addRules(rows);
       await tx.tags.put(caller, rows.flatMap((r) => tags.map((t) => ({ resourceId: r.rule_id, resourceType: 'security-group-rule', ...t }))));

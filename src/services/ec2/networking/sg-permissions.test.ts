@@ -39,7 +39,7 @@ test('sameRule ignores descriptions; describeRule reads as AWS writes it', async
 });
 
 test('rules group into IpPermissions by protocol and port range', () => {
-  const base = { group_id: 'sg-1', account_id: '1', region: 'r', is_egress: 0, created_at: '', cidr_ipv6: null, prefix_list_id: null, referenced_group_id: null, referenced_account_id: null, description: null };
+  const base = { group_id: 'sg-1', account_id: '1', region: 'r', is_egress: 0, created_at: '', position: 0, cidr_ipv6: null, prefix_list_id: null, referenced_group_id: null, referenced_account_id: null, description: null };
   const rows: SecurityGroupRuleRow[] = [
     { ...base, rule_id: 'sgr-1', ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr_ipv4: '10.0.0.0/8' },
     { ...base, rule_id: 'sgr-2', ip_protocol: 'tcp', from_port: 22, to_port: 22, cidr_ipv4: '10.1.0.0/16' },
