@@ -27,6 +27,8 @@ have sfdisk || need+=(fdisk)
 have mkfs.ext4 || need+=(e2fsprogs)
 have mkfs.vfat || need+=(dosfstools)
 have mcopy || need+=(mtools)
+# the metadata store's second engine: a throwaway cluster per test run (scripts/test-servers/postgres.sh)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # Packer's amazon-ebs builder against Imago
 have packer || need+=(packer)
 # the S3 chunk store's tests: a throwaway Ceph RGW (scripts/test-servers/rgw.sh)
