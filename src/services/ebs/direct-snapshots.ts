@@ -9,7 +9,6 @@
 //
 // The snapshot is an ordinary EC2 snapshot throughout: DescribeSnapshots shows it pending, then
 // completed (or `error` when its Timeout passes idle), and CreateVolume/RegisterImage use it.
-import { createHash } from 'node:crypto';
 import { BLOCK_SIZE, isZeroBlock } from '../../blocks/block-size.js';
 import type { BlockStorage } from '../../blocks/block-storage.js';
 import type { Scope } from '../../store/scope.js';
@@ -24,6 +23,8 @@ import type { EntryCommitter } from './entry-committer.js';
 import type { SnapshotAccess } from './snapshot-access.js';
 import { DEFAULT_TIMEOUT_MINUTES, type SnapshotTimeouts } from './snapshot-timeouts.js';
 import type { UploadActivity } from './upload-activity.js';
+import { idempotent } from '../idempotency.js';
+import { ServiceError } from '../../protocol/service-error.js';
 
 export const MAX_VOLUME_SIZE_GIB = 65536;
 export const MAX_TAGS = 50;
@@ -84,8 +85,6 @@ export interface DirectSnapshotDeps {
 }
 
 export class DirectSnapshots {
-  private readonly starting = new Map<string, Promise<unknown>>();
-
   constructor(private readonly deps: DirectSnapshotDeps) {}
 
   // ---- StartSnapshot -------------------------------------------------------------------
@@ -98,31 +97,19 @@ export class DirectSnapshots {
     if (req.parentSnapshotId !== undefined && req.encrypted !== undefined) {
       throw validation('INVALID_PARAMETER_VALUE', "You can't specify ParentSnapshotId and Encrypted in the same request.");
     }
-    if (!req.clientToken) return this.create(caller, req);
-    // one request per token at a time: a retry racing its original gets the original's answer
-    const lock = `${caller.accountId}/${caller.region}/${req.clientToken}`;
-    const previous = this.starting.get(lock) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.startIdempotent(caller, req, req.clientToken!));
-    this.starting.set(lock, run);
-    try {
-      return await run;
-    } finally {
-      if (this.starting.get(lock) === run) this.starting.delete(lock);
-    }
-  }
-
-  private async startIdempotent(caller: Scope, req: StartRequest, token: string): Promise<StartedSnapshot> {
-    const hash = createHash('sha256')
-      .update(JSON.stringify([req.volumeSizeGib, req.parentSnapshotId, req.tags, req.description, req.encrypted, req.kmsKeyArn, req.timeoutMinutes]))
-      .digest('hex');
-    const seen = await this.deps.store.idempotency.find(caller, IDEMPOTENCY_ACTION, token);
-    if (seen) {
-      if (seen.requestHash !== hash) throw conflict(`The client token '${token}' was already used by a StartSnapshot request with different parameters.`);
-      return JSON.parse(seen.result) as StartedSnapshot;
-    }
-    const started = await this.create(caller, req);
-    await this.deps.store.idempotency.record(caller, IDEMPOTENCY_ACTION, token, hash, JSON.stringify(started));
-    return started;
+    const token = req.clientToken;
+    return idempotent(this.deps.store, caller, {
+      action: IDEMPOTENCY_ACTION,
+      token,
+      params: [req.volumeSizeGib, req.parentSnapshotId, req.tags, req.description, req.encrypted, req.kmsKeyArn, req.timeoutMinutes],
+      create: async () => {
+        const started = await this.create(caller, req);
+        return { result: started, record: JSON.stringify(started) };
+      },
+      replay: async (record) => JSON.parse(record) as StartedSnapshot,
+      mismatch: () => conflict(`The client token '${token}' was already used by a StartSnapshot request with different parameters.`),
+      busy: () => new ServiceError('InternalServerException', `A StartSnapshot request with the client token '${token}' is still being processed; retry it.`, 500),
+    });
   }
 
   private async create(caller: Scope, req: StartRequest): Promise<StartedSnapshot> {

@@ -14,6 +14,7 @@ import * as m0011 from './0011-compute.js';
 import * as m0013 from './0013-image-listing-indexes.js';
 import * as m0014 from './0014-instance-public-ip.js';
 import * as m0015 from './0015-rule-positions.js';
+import * as m0016 from './0016-instance-client-tokens.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-image-listing-indexes': m0013,
   '0014-instance-public-ip': m0014,
   '0015-rule-positions': m0015,
+  '0016-instance-client-tokens': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,12 +1,16 @@
 // ClientToken idempotency: the first answer to (account, region, action, token) is kept and
-// replayed; the same token with different parameters is a mismatch.
+// replayed; the same token with different parameters is a mismatch. A request claims its token
+// first (a row with no result yet: the primary key lets one claimant in, on any node) and
+// completes it with its answer, or releases it when it failed.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Scope } from '../scope.js';
 
 export interface IdempotentRecord {
   requestHash: string;
+  /** '' while the claiming request runs */
   result: string;
+  claimedAt: string;
 }
 
 export class IdempotencyRepo {
@@ -15,28 +19,47 @@ export class IdempotencyRepo {
   async find(scope: Scope, action: string, token: string): Promise<IdempotentRecord | undefined> {
     const row = await this.db
       .selectFrom('idempotency')
-      .select(['request_hash', 'result'])
+      .select(['request_hash', 'result', 'created_at'])
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('action', '=', action)
       .where('token', '=', token)
       .executeTakeFirst();
-    return row ? { requestHash: row.request_hash, result: row.result } : undefined;
+    return row ? { requestHash: row.request_hash, result: row.result, claimedAt: row.created_at } : undefined;
   }
 
-  async record(scope: Scope, action: string, token: string, requestHash: string, result: string): Promise<void> {
-    await this.db
+  /** Claims a token for a request about to create; false when another request holds or held it. */
+  async claim(scope: Scope, action: string, token: string, requestHash: string): Promise<boolean> {
+    const r = await this.db
       .insertInto('idempotency')
-      .values({
-        account_id: scope.accountId,
-        region: scope.region,
-        action,
-        token,
-        request_hash: requestHash,
-        result,
-        created_at: new Date().toISOString(),
-      })
+      .values({ account_id: scope.accountId, region: scope.region, action, token, request_hash: requestHash, result: '', created_at: new Date().toISOString() })
       .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /** The claimant's answer, kept for retries. */
+  async complete(scope: Scope, action: string, token: string, result: string): Promise<void> {
+    await this.db
+      .updateTable('idempotency')
+      .set({ result })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('action', '=', action)
+      .where('token', '=', token)
       .execute();
+  }
+
+  /** Drops an unanswered claim (its request failed; or it was claimed before `claimedBefore`: abandoned). */
+  async release(scope: Scope, action: string, token: string, claimedBefore?: string): Promise<void> {
+    let q = this.db
+      .deleteFrom('idempotency')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('action', '=', action)
+      .where('token', '=', token)
+      .where('result', '=', '');
+    if (claimedBefore) q = q.where('created_at', '<', claimedBefore);
+    await q.execute();
   }
 }

@@ -22,6 +22,7 @@ import { newId } from '../resource-ids.js';
 import { intToIp } from '../networking/ipv4.js';
 import { usableRange, type SubnetInfo } from '../networking/default-network.js';
 import { isServiceError } from '../../../protocol/service-error.js';
+import { isUniqueViolation } from '../../../store/dialects/dialect.js';
 import type { OutputContext } from './instance-output.js';
 import { launchRequestHash, planLaunch, type LaunchPlan, type LaunchPlanDeps } from './launch-plan.js';
 import { specOf } from './instance-row.js';
@@ -66,9 +67,7 @@ export class InstanceLauncher {
     if (token.length > 64) throw ec2Error('InvalidParameterValue', 'The ClientToken must be at most 64 ASCII characters long.');
     const key = `${caller.accountId}/${caller.region}/${token}`;
     while (inFlight.has(key)) await inFlight.get(key)!.catch(() => undefined);
-    const run = (async () => {
-      const previous = await this.deps.store.instances.byClientToken(caller, token);
-      if (previous.length === 0) return this.launch(caller, req, opts);
+    const replay = async (previous: InstanceRow[]) => {
       if (specOf(previous[0]).requestHash !== launchRequestHash(req)) {
         throw ec2Error('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
       }
@@ -77,6 +76,17 @@ export class InstanceLauncher {
       }
       opts.checkpoint?.();
       return { reservationId: previous[0].reservation_id, ownerId: caller.accountId, instances: previous };
+    };
+    const run = (async () => {
+      const previous = await this.deps.store.instances.byClientToken(caller, token);
+      if (previous.length) return replay(previous);
+      try {
+        return await this.launch(caller, req, opts);
+      } catch (e) {
+        // another node launched with this token meanwhile: its reservation is the answer
+        if (!isUniqueViolation(e, 'instances')) throw e;
+        return replay(await this.deps.store.instances.byClientToken(caller, token));
+      }
     })();
     inFlight.set(key, run);
     try {
