@@ -34,12 +34,8 @@ export interface Move {
   toOffset: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS packs (
-  id INTEGER PRIMARY KEY,
-  length INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('active', 'sealed', 'retired'))
-);
+/** Where each chunk is: the table both pack indexes share (fs here, s3/s3-index.ts). */
+export const CHUNKS_TABLE = `
 CREATE TABLE IF NOT EXISTS chunks (
   id BLOB PRIMARY KEY,
   pack INTEGER NOT NULL,
@@ -49,6 +45,14 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chunks_by_pack ON chunks (pack, offset);
 `;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS packs (
+  id INTEGER PRIMARY KEY,
+  length INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'sealed', 'retired'))
+);
+${CHUNKS_TABLE}`;
 
 export class PackIndex {
   readonly #db: BetterSqlite3.Database;

@@ -4,7 +4,7 @@
 // fsyncs (WAL, synchronous=NORMAL: a process crash loses nothing, a power loss only work that
 // is redone). Locked exclusively while open: one store per cache directory.
 import BetterSqlite3 from 'better-sqlite3';
-import type { Move } from '../fs/pack-index.js';
+import { CHUNKS_TABLE, type Move } from '../fs/pack-index.js';
 
 export type { Move };
 
@@ -41,14 +41,7 @@ CREATE TABLE IF NOT EXISTS packs (
   length INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('staged', 'live', 'retired'))
 );
-CREATE TABLE IF NOT EXISTS chunks (
-  id BLOB PRIMARY KEY,
-  pack INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  size INTEGER NOT NULL,
-  written_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS chunks_by_pack ON chunks (pack, offset);
+${CHUNKS_TABLE}
 -- records deleted from packs that still exist; tombstone NULL: not written to the bucket yet
 CREATE TABLE IF NOT EXISTS dead (
   pack INTEGER NOT NULL,
