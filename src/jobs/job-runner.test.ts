@@ -1,6 +1,7 @@
 // The job runner's scheduling against a real store: a job scheduled far ahead (during a tick or
-// not) never pushes back one that is due sooner, and keyed jobs (`ensure`) are created once,
-// brought forward, and run again when asked while running.
+// not) never pushes back one that is due sooner, keyed jobs (`ensure`) are created once,
+// brought forward, and run again when asked while running; runners sharing a queue run each job
+// once, and take over the jobs of one that died once its leases end.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +29,7 @@ describe('JobRunner', () => {
     dir = mkdtempSync(join(tmpdir(), 'imago-jobs-'));
     store = await Store.open({ dataDir: dir, durability: 'normal' });
     // a long poll interval: only wake-ups can make these jobs run in time
-    runner = new JobRunner(store.jobs, new Logger('silent'), 3600_000);
+    runner = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 3600_000 });
     runner.start();
   });
   after(async () => {
@@ -81,5 +82,73 @@ describe('JobRunner', () => {
     // parked an hour ahead; ensure brings it forward
     await runner.ensure('keyed/1', 't.keyed', {});
     await eventually('third run', () => runs === 3);
+  });
+
+  test('two runners on one queue run every job exactly once', async () => {
+    const second = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20 });
+    const runs = new Map<number, number>();
+    const count = async (p: unknown) => {
+      const n = (p as { n: number }).n;
+      runs.set(n, (runs.get(n) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 1));
+      return 'done' as const;
+    };
+    runner.register('t.once', count);
+    second.register('t.once', count);
+    second.start();
+    try {
+      for (let n = 0; n < 150; n++) await store.jobs.insert({ job_id: `once-${n}`, kind: 't.once', payload: JSON.stringify({ n }), run_at: new Date().toISOString() });
+      runner.notify(0);
+      await eventually('all ran', () => runs.size === 150, 2000);
+      await runner.drain();
+      await second.drain();
+      assert.ok([...runs.values()].every((v) => v === 1), 'a job ran twice');
+      assert.equal(await store.jobs.count('t.once'), 0);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test("a dead runner's job is taken over when its lease ends, and a live one's lease is renewed", async () => {
+    let ran = 0;
+    runner.register('t.orphan', async () => {
+      ran++;
+      return 'done';
+    });
+    // a node claimed it and died: nobody renews its lease
+    await store.jobs.insert({ job_id: 'orphan', kind: 't.orphan', payload: '{}', run_at: new Date().toISOString() });
+    assert.equal((await store.jobs.claim('dead-node', new Date(), 150, 10, 't.orphan')).length, 1);
+    runner.notify(0);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(ran, 0, 'ran while leased');
+    await eventually('taken over', () => ran === 1, 1000);
+
+    // a slow job on a live runner keeps its lease well past one lease length
+    const quick = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 90 });
+    const thief = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 90 });
+    let slowRuns = 0;
+    let finish!: () => void;
+    const gate = new Promise<void>((r) => (finish = r));
+    for (const r of [quick, thief]) {
+      r.register('t.slow', async () => {
+        slowRuns++;
+        await gate;
+        return 'done';
+      });
+    }
+    quick.start();
+    try {
+      await quick.schedule('t.slow', {});
+      await eventually('started', () => slowRuns === 1);
+      thief.start();
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(slowRuns, 1, 'another runner took a job whose lease was being renewed');
+      finish();
+    } finally {
+      finish();
+      await quick.stop();
+      await thief.stop();
+    }
+    assert.equal(await store.jobs.count('t.slow'), 0);
   });
 });

@@ -2,12 +2,23 @@
 // (snapshot and image pending -> available, copies, imports). Jobs live in the metadata store;
 // a job handler returns 'done', or asks to run again later (with a new payload for progress).
 // Handlers must be idempotent: a crash after the work but before the delete runs them again.
+// Several nodes may share one queue: a runner leases the jobs it claims (store/repos/jobs.ts),
+// renews the leases while their handlers run, and a dead node's jobs fall due for the others.
 import { randomUUID } from 'node:crypto';
 import type { JobsRepo, JobRow } from '../store/repos/jobs.js';
 import type { Logger } from '../logger.js';
 
 export type JobResult = 'done' | { retryInMs: number; payload?: unknown };
 export type JobHandler = (payload: unknown, job: JobRow) => Promise<JobResult>;
+
+export interface JobRunnerOptions {
+  /** how often to look for due jobs scheduled by other nodes (default 1 s) */
+  pollMs?: number;
+  /** who holds the leases this runner takes (default: a fresh id per process) */
+  owner?: string;
+  /** how long a claimed job stays this runner's without renewal (default 30 s) */
+  leaseMs?: number;
+}
 
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -19,15 +30,22 @@ export class JobRunner {
   private running = false;
   private stopped = true;
   private active: Promise<void> = Promise.resolve();
-  /** keyed jobs running now, and those asked to run again as soon as they finish */
-  private readonly runningIds = new Set<string>();
-  private readonly rerun = new Set<string>();
+  /** jobs this runner holds and runs now: their leases are renewed until they finish */
+  private readonly held = new Set<string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  readonly owner: string;
+  readonly leaseMs: number;
+  private readonly pollMs: number;
 
   constructor(
     private readonly jobs: JobsRepo,
     private readonly log: Logger,
-    private readonly pollMs = 1000,
-  ) {}
+    options: JobRunnerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.owner = options.owner ?? randomUUID();
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
 
   register(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
@@ -44,7 +62,7 @@ export class JobRunner {
   /** A job as a row, for inserting inside another transaction; call `notify` after its commit. */
   static row(kind: string, payload: unknown, delayMs = 0): JobRow {
     const now = Date.now();
-    return { job_id: randomUUID(), kind, payload: JSON.stringify(payload), run_at: new Date(now + delayMs).toISOString(), attempts: 0, last_error: null, created_at: new Date(now).toISOString() };
+    return { job_id: randomUUID(), kind, payload: JSON.stringify(payload), run_at: new Date(now + delayMs).toISOString(), attempts: 0, last_error: null, created_at: new Date(now).toISOString(), lease_owner: null, rerun: 0 };
   }
 
   /** Tells the runner that a job inserted by someone else is due in `delayMs`. */
@@ -54,16 +72,18 @@ export class JobRunner {
 
   /**
    * A keyed job (one per `jobId`, e.g. one per Auto Scaling group) made due now: created if
-   * absent, else brought forward. If it is running at this moment it runs again right after.
+   * absent, else brought forward. If it is running at this moment (on any node) it runs again
+   * right after.
    */
   async ensure(jobId: string, kind: string, payload: unknown): Promise<void> {
-    if (this.runningIds.has(jobId)) this.rerun.add(jobId);
     await this.jobs.upsertDue({ job_id: jobId, kind, payload: JSON.stringify(payload), run_at: new Date().toISOString() });
     this.poke(0);
   }
 
   start(): void {
     this.stopped = false;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
     this.poke(0);
   }
 
@@ -74,6 +94,8 @@ export class JobRunner {
     this.timer = undefined;
     this.timerAt = Infinity;
     await this.active;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   /** Runs every due job now (tests and admin fast-forward). */
@@ -81,6 +103,18 @@ export class JobRunner {
     await this.active;
     this.active = this.tick();
     await this.active;
+  }
+
+  /** Keeps the leases of the jobs running here; one lost (this node stalled past it) is logged. */
+  private async renew(): Promise<void> {
+    const ids = [...this.held];
+    if (ids.length === 0) return;
+    try {
+      const kept = new Set(await this.jobs.renew(this.owner, ids, new Date(Date.now() + this.leaseMs)));
+      for (const id of ids) if (!kept.has(id) && this.held.has(id)) this.log.warn('job lease lost; another node may run it', { job: id });
+    } catch (e) {
+      this.log.warn('job lease renewal failed', { err: String(e) });
+    }
   }
 
   private poke(delayMs: number): void {
@@ -106,9 +140,9 @@ export class JobRunner {
     this.running = true;
     try {
       for (;;) {
-        const due = await this.jobs.due(new Date(), 50);
-        if (due.length === 0) break;
-        await Promise.all(due.map((job) => this.runOne(job)));
+        const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, 50);
+        if (claimed.length === 0) break;
+        await Promise.all(claimed.map((job) => this.runOne(job)));
         if (this.stopped) return;
       }
     } catch (e) {
@@ -129,25 +163,24 @@ export class JobRunner {
   private async runOne(job: JobRow): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) {
-      await this.jobs.reschedule(job.job_id, new Date(Date.now() + 60_000), job.attempts + 1, `no handler for ${job.kind}`);
+      await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + 60_000), job.attempts + 1, `no handler for ${job.kind}`);
       return;
     }
-    this.runningIds.add(job.job_id);
+    this.held.add(job.job_id);
     try {
-      let result = await handler(JSON.parse(job.payload), job);
-      if (this.rerun.delete(job.job_id)) result = { retryInMs: 0 };
-      if (result === 'done') await this.jobs.delete(job.job_id);
+      const result = await handler(JSON.parse(job.payload), job);
+      if (result === 'done') await this.jobs.finish(job.job_id, this.owner, new Date());
       else {
         const payload = result.payload === undefined ? undefined : JSON.stringify(result.payload);
-        await this.jobs.reschedule(job.job_id, new Date(Date.now() + result.retryInMs), job.attempts, null, payload);
+        await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + result.retryInMs), job.attempts, null, payload);
       }
     } catch (e) {
       const attempts = job.attempts + 1;
       const backoff = Math.min(60_000, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn('job failed; will retry', { job: job.job_id, kind: job.kind, attempts, err: String(e) });
-      await this.jobs.reschedule(job.job_id, new Date(Date.now() + backoff), attempts, String(e));
+      await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + backoff), attempts, String(e)).catch(() => false);
     } finally {
-      this.runningIds.delete(job.job_id);
+      this.held.delete(job.job_id);
     }
   }
 }

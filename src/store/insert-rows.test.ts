@@ -38,7 +38,7 @@ test('rows of differing shapes or with undefined values go through the builder; 
     // key order differs: the builder
     await insertRows(store.db, 'tags', [{ ...tag(1), resource_type: 'instance' }, { resource_type: 'volume', ...tag(2) }] as never);
     // undefined means "omitted" (NULL here), as Kysely has it
-    const job = (id: string, last_error?: string) => ({ job_id: id, kind: 'k', payload: '{}', run_at: '2026-01-01T00:00:00.000Z', attempts: 0, last_error, created_at: '2026-01-01T00:00:00.000Z' });
+    const job = (id: string, last_error?: string) => ({ job_id: id, kind: 'k', payload: '{}', run_at: '2026-01-01T00:00:00.000Z', attempts: 0, last_error, created_at: '2026-01-01T00:00:00.000Z', rerun: 0 });
     await insertRows(store.db, 'jobs', [job('a', undefined), job('b', 'boom')]);
     const jobs = await store.db.selectFrom('jobs').select(['job_id', 'last_error']).orderBy('job_id').execute();
     assert.deepEqual(jobs.map((j) => ({ ...j })), [{ job_id: 'a', last_error: null }, { job_id: 'b', last_error: 'boom' }]);

@@ -238,6 +238,10 @@ export interface JobsTable {
   attempts: number;
   last_error: string | null;
   created_at: string;
+  /** the runner holding it now; its lease ends at run_at (see migration 0017) */
+  lease_owner: string | null;
+  /** 1: asked to run again while it ran */
+  rerun: number;
 }
 
 export interface ImagesTable {

@@ -180,6 +180,56 @@ export function storeConformance(label: string, makeHarness: () => Promise<Store
         assert.equal((await store.tags.forResources(scope, ['ami-0000000000000000f'])).get('ami-0000000000000000f')!.length, 20);
       }));
 
+    test('jobs: claimants sharing the queue (two handles) take disjoint jobs, leases hold others off until they end', () =>
+      withStore(async (store, harness) => {
+        const other = await harness.reopen(); // a second node's handle on the same metadata
+        try {
+          const t0 = new Date();
+          const at = t0.toISOString();
+          for (let i = 0; i < 120; i++) await store.jobs.insert({ job_id: `j${String(i).padStart(3, '0')}`, kind: 'k', payload: '{}', run_at: at });
+          const taken: string[] = [];
+          const drain = async (repo: Store['jobs'], owner: string) => {
+            for (;;) {
+              const got = await repo.claim(owner, t0, 60_000, 7);
+              if (got.length === 0) return;
+              assert.ok(got.every((j) => j.lease_owner === owner));
+              taken.push(...got.map((j) => j.job_id));
+            }
+          };
+          await Promise.all([drain(store.jobs, 'a'), drain(other.jobs, 'b'), drain(store.jobs, 'a2'), drain(other.jobs, 'b2')]);
+          assert.equal(taken.length, 120);
+          assert.equal(new Set(taken).size, 120);
+          // leased: nobody else may claim until the lease ends, then anyone may
+          assert.deepEqual(await other.jobs.claim('c', new Date(t0.getTime() + 59_000), 60_000, 500), []);
+          const late = new Date(t0.getTime() + 61_000);
+          const expired = await other.jobs.claim('c', late, 60_000, 500);
+          assert.equal(expired.length, 120);
+          // the old holder can neither finish nor renew what it lost; the new one can
+          const lost = expired.find((j) => j.job_id === 'j000')!;
+          assert.equal(await store.jobs.finish(lost.job_id, 'a', late), false);
+          assert.deepEqual(await store.jobs.renew('a', [lost.job_id], new Date(late.getTime() + 60_000)), []);
+          assert.deepEqual(await other.jobs.renew('c', [lost.job_id], new Date(late.getTime() + 60_000)), [lost.job_id]);
+          assert.equal(await other.jobs.finish(lost.job_id, 'c', late), true);
+          assert.equal(await store.jobs.count('k'), 119);
+          // asked again while running: finishing makes it due instead of deleting it
+          await store.jobs.upsertDue({ job_id: 'j001', kind: 'k', payload: '{}', run_at: late.toISOString() });
+          assert.equal(await other.jobs.finish('j001', 'c', late), true);
+          const again = await store.jobs.claim('d', new Date(late.getTime() + 1), 1000, 500);
+          assert.deepEqual(again.map((j) => j.job_id), ['j001']);
+          // a kind's batch: the due ones and those its owner holds already, nobody else's
+          await store.jobs.insert({ job_id: 'b1', kind: 'batch', payload: '{}', run_at: at });
+          await store.jobs.insert({ job_id: 'b2', kind: 'batch', payload: '{}', run_at: at });
+          await store.jobs.insert({ job_id: 'b3', kind: 'batch', payload: '{}', run_at: at });
+          assert.deepEqual((await store.jobs.claim('e', t0, 60_000, 1, 'batch')).map((j) => j.job_id).length, 1);
+          assert.equal((await other.jobs.claim('f', t0, 60_000, 1, 'batch')).length, 1);
+          const batch = await store.jobs.claimKind('e', t0, 60_000, 'batch');
+          assert.equal(batch.length, 2); // its own and the free one; not f's
+          assert.ok(batch.every((j) => j.lease_owner === 'e'));
+        } finally {
+          await other.close();
+        }
+      }));
+
     test('wipe empties every table and keeps the schema', () =>
       withStore(async (store) => {
         await store.images.insert(image('ami-0000000000000000e', 'gone'), []);

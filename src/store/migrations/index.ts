@@ -15,6 +15,7 @@ import * as m0013 from './0013-image-listing-indexes.js';
 import * as m0014 from './0014-instance-public-ip.js';
 import * as m0015 from './0015-rule-positions.js';
 import * as m0016 from './0016-instance-client-tokens.js';
+import * as m0017 from './0017-job-leases.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-instance-public-ip': m0014,
   '0015-rule-positions': m0015,
   '0016-instance-client-tokens': m0016,
+  '0017-job-leases': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -231,11 +231,6 @@ export class InstancesRepo {
     }
   }
 
-  /** Due jobs of one kind (so a handler can take all of them in one commit). */
-  async dueJobs(kind: string, now: string, limit = 5000): Promise<{ job_id: string; payload: string }[]> {
-    return this.db.selectFrom('jobs').select(['job_id', 'payload']).where('kind', '=', kind).where('run_at', '<=', now).orderBy('run_at').limit(limit).execute();
-  }
-
   async getMany(instanceIds: readonly string[]): Promise<InstanceRow[]> {
     return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('instances').selectAll().where('instance_id', 'in', chunk).orderBy('seq').execute());
   }

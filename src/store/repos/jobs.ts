@@ -1,48 +1,143 @@
-// The durable job queue (see jobs/job-runner.ts).
-import type { Kysely, Selectable } from 'kysely';
+// The durable job queue (see jobs/job-runner.ts), shared by every node on one store.
+//
+// A lease is the job's run_at moved forward with the claimant's id in lease_owner: a claimed job
+// is not due for anyone else until its lease runs out, its node renews it while it runs, and a
+// dead node's jobs simply fall due again. Claims are one UPDATE … RETURNING over the due rows;
+// on PostgreSQL the candidate rows are locked FOR UPDATE SKIP LOCKED, so concurrent claimants
+// take disjoint sets, and the outer WHERE is re-checked against a row another claimant changed.
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { Database, JobsTable } from '../schema.js';
+import { dialectOf } from '../dialects/dialect.js';
 
 export type JobRow = Selectable<JobsTable>;
+export type NewJob = Omit<JobRow, 'created_at' | 'attempts' | 'last_error' | 'lease_owner' | 'rerun'>;
 
 export class JobsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly postgres: boolean;
 
-  async insert(row: Omit<JobRow, 'created_at' | 'attempts' | 'last_error'>): Promise<void> {
-    await this.db.insertInto('jobs').values({ ...row, attempts: 0, last_error: null, created_at: new Date().toISOString() }).execute();
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = dialectOf(db) === 'postgres';
   }
 
-  /** Inserts a job under its fixed id, or moves an existing one's run_at forward to `run_at`. */
-  async upsertDue(row: Omit<JobRow, 'created_at' | 'attempts' | 'last_error'>): Promise<void> {
+  async insert(row: NewJob): Promise<void> {
+    await this.db.insertInto('jobs').values({ ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() }).execute();
+  }
+
+  /**
+   * Inserts a job under its fixed id, or moves an existing one's run_at forward to `run_at`.
+   * A job leased now keeps its lease and is marked to run again once its holder finishes.
+   */
+  async upsertDue(row: NewJob): Promise<void> {
     await this.db
       .insertInto('jobs')
-      .values({ ...row, attempts: 0, last_error: null, created_at: new Date().toISOString() })
+      .values({ ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() })
       .onConflict((oc) =>
         oc.column('job_id').doUpdateSet((eb) => ({
-          run_at: eb.case().when('excluded.run_at', '<', eb.ref('jobs.run_at')).then(eb.ref('excluded.run_at')).else(eb.ref('jobs.run_at')).end(),
+          run_at: eb
+            .case()
+            .when('jobs.lease_owner', 'is not', null)
+            .then(eb.ref('jobs.run_at'))
+            .when('excluded.run_at', '<', eb.ref('jobs.run_at'))
+            .then(eb.ref('excluded.run_at'))
+            .else(eb.ref('jobs.run_at'))
+            .end(),
+          rerun: eb.case().when('jobs.lease_owner', 'is not', null).then(1).else(eb.ref('jobs.rerun')).end(),
         })),
       )
       .execute();
   }
 
+  /** Claims up to `limit` due jobs (of one kind if given) for `owner` until now + leaseMs. */
+  async claim(owner: string, now: Date, leaseMs: number, limit: number, kind?: string): Promise<JobRow[]> {
+    const at = now.toISOString();
+    const due = (eb: ExpressionBuilder<Database, 'jobs'>) => eb('run_at', '<=', at);
+    return this.claimWhere(owner, now, leaseMs, limit, kind, due);
+  }
+
+  /**
+   * Claims every due job of `kind`, and re-leases those `owner` holds already: a handler that
+   * completes a whole kind in one commit takes them all (see instances' lifecycle batches).
+   */
+  async claimKind(owner: string, now: Date, leaseMs: number, kind: string, limit = 5000): Promise<JobRow[]> {
+    const at = now.toISOString();
+    return this.claimWhere(owner, now, leaseMs, limit, kind, (eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]));
+  }
+
+  private async claimWhere(
+    owner: string,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+    kind: string | undefined,
+    claimable: (eb: ExpressionBuilder<Database, 'jobs'>) => Expression<SqlBool>,
+  ): Promise<JobRow[]> {
+    let candidates = this.db.selectFrom('jobs').select('job_id').where(claimable).orderBy('run_at').limit(limit);
+    if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
+    if (this.postgres) candidates = candidates.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ lease_owner: owner, run_at: new Date(now.getTime() + leaseMs).toISOString(), rerun: 0 })
+      .where('job_id', 'in', candidates)
+      .where(claimable)
+      .returningAll()
+      .execute();
+    return rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+  }
+
+  /** Extends `owner`'s leases on these jobs; returns the ids it still holds. */
+  async renew(owner: string, jobIds: readonly string[], until: Date): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ run_at: until.toISOString() })
+      .where('lease_owner', '=', owner)
+      .where('job_id', 'in', [...jobIds])
+      .returning('job_id')
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
+  /** Due jobs, read only (tests and diagnostics). */
   async due(now: Date, limit: number): Promise<JobRow[]> {
     return this.db.selectFrom('jobs').selectAll().where('run_at', '<=', now.toISOString()).orderBy('run_at').limit(limit).execute();
   }
 
+  /** When the earliest job falls due (a leased one: when its lease runs out). */
   async next(): Promise<string | undefined> {
     const row = await this.db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1).executeTakeFirst();
     return row?.run_at;
   }
 
-  async delete(jobId: string): Promise<void> {
-    await this.db.deleteFrom('jobs').where('job_id', '=', jobId).execute();
+  /**
+   * Completes a job `owner` holds: deletes it, or, if it was asked to run again while it ran,
+   * makes it due now. False when the lease was lost (another node took the job over).
+   */
+  async finish(jobId: string, owner: string, now: Date): Promise<boolean> {
+    const gone = await this.db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0).executeTakeFirst();
+    if (Number(gone.numDeletedRows) > 0) return true;
+    return this.release(jobId, owner, now, now, undefined, null);
   }
 
-  async reschedule(jobId: string, runAt: Date, attempts: number, error: string | null, payload?: string): Promise<void> {
-    await this.db
+  /** Gives a held job back to the queue, due at `runAt` (now if it was asked to run again). */
+  async reschedule(jobId: string, owner: string, runAt: Date, attempts: number, error: string | null, payload?: string): Promise<boolean> {
+    return this.release(jobId, owner, runAt, new Date(), attempts, error, payload);
+  }
+
+  private async release(jobId: string, owner: string, runAt: Date, now: Date, attempts: number | undefined, error: string | null, payload?: string): Promise<boolean> {
+    const r = await this.db
       .updateTable('jobs')
-      .set({ run_at: runAt.toISOString(), attempts, last_error: error, ...(payload !== undefined ? { payload } : {}) })
+      .set((eb) => ({
+        run_at: eb.case().when('rerun', '=', 1).then(now.toISOString()).else(runAt.toISOString()).end(),
+        lease_owner: null,
+        rerun: 0,
+        last_error: error,
+        ...(attempts !== undefined ? { attempts } : {}),
+        ...(payload !== undefined ? { payload } : {}),
+      }))
       .where('job_id', '=', jobId)
-      .execute();
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async count(kind?: string): Promise<number> {

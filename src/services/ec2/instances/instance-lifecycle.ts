@@ -193,7 +193,8 @@ export class InstanceLifecycle {
   // work costs one commit per batch, not several per launch.
 
   private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[]; forced: Set<string> }> {
-    const jobs = await this.deps.store.instances.dueJobs(kind, new Date().toISOString());
+    // the runner leased this job to its owner; the batch takes the kind's other due jobs too
+    const jobs = job.lease_owner ? await this.deps.store.jobs.claimKind(job.lease_owner, new Date(), this.deps.jobs.leaseMs, kind) : [];
     // another handler of this kind already completed this job with its batch
     if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [], forced: new Set() };
     const payloads = jobs.map((j) => JSON.parse(j.payload) as Job);
