@@ -14,7 +14,9 @@ import { createAutoscaling } from './services/autoscaling/index.js';
 import { instanceCompute } from './services/autoscaling/instance-compute.js';
 import { kmsService } from './services/kms/index.js';
 import { ebsService } from './services/ebs/index.js';
-import { loadMasterKey } from './services/kms/master-key.js';
+import { openClusterKeys, type ClusterKeys } from './services/kms/master-key.js';
+import { KeyMaterialError } from './services/kms/key-file.js';
+import { loadIdentityKeys } from './compute/imds/identity-keys.js';
 import { ssmService } from './services/ssm/index.js';
 import { BlocksConfigError, openChunkStore } from './blocks/open-chunk-store.js';
 import type { ChunkStore } from './blocks/chunk-store.js';
@@ -77,6 +79,15 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     if (e instanceof DatabaseConfigError) throw new StartupError(e.message);
     throw e;
   }
+  let keys: ClusterKeys;
+  try {
+    keys = await openClusterKeys(store, config.dataDir, config.kekFile);
+  } catch (e) {
+    await store.close();
+    if (e instanceof KeyMaterialError) throw new StartupError(e.message);
+    throw e;
+  }
+  const { masterKey } = keys;
   let chunks: ChunkStore;
   try {
     chunks = await openChunkStore(config.dataDir, { ...config.blocks, durability: config.durability });
@@ -95,13 +106,12 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     },
   });
   const jobs = new JobRunner(store.jobs, log);
-  const masterKey = loadMasterKey(config.dataDir);
   keyPageTokens(masterKey);
   let driver: InstanceDriver;
   try {
     ({ driver } = await createDriver(
       { compute: config.compute, dataDir: config.dataDir, memoryMiB: config.computeMemoryMiB, stopTimeoutMs: config.vmStopTimeoutMs, bootTimeoutMs: config.vmBootTimeoutMs },
-      masterKey,
+      { masterKey, identity: () => loadIdentityKeys(keys.vault, config.dataDir, (msg) => log.warn(msg)) },
       (level, msg, fields) => log.log(level, msg, fields),
     ));
   } catch (e) {
@@ -110,7 +120,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     if (e instanceof ComputeUnavailable) throw new StartupError(e.message);
     throw e;
   }
-  const kms = kmsService({ store, dataDir: config.dataDir });
+  const kms = kmsService({ store, masterKey });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });

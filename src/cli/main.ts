@@ -11,6 +11,7 @@ import { IMAGES_USAGE, ImagesUsageError, imagesCommand } from './images.js';
 import { Ec2Client } from './ec2-client.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
 import { PublicAddressPool } from '../services/ec2/networking/public-addresses.js';
+import { KEK_FILE_ENV } from '../services/kms/kek.js';
 
 const USAGE = `usage: imago <command> [options]
 
@@ -45,6 +46,10 @@ commands:
             --database URL      metadata in PostgreSQL: postgres://user:pass@host:port/db (or
                                 $IMAGO_DATABASE_URL; the database's collation must be C);
                                 default SQLite in the data dir
+            --kek-file FILE     the key-encryption key (base64 of 32 bytes; or $IMAGO_KEK_FILE)
+                                that wraps the master and identity keys in the database; every
+                                node sharing a --database needs the same one (default
+                                DATA_DIR/kek.key, created on first start)
             --blocks URL        where block data lives: fs (default: DATA_DIR/blocks) or
                                 s3://bucket/prefix (or $IMAGO_BLOCKS_URL); a data dir keeps
                                 the store it started with
@@ -72,7 +77,8 @@ ${IMAGES_USAGE}  gc        garbage-collect unreferenced block maps and chunks (p
   fsck      check that every snapshot's and volume's data is present and intact
             --no-verify-data    check presence only (do not decode and re-hash)
   (gc and fsck work on a stopped server's --data-dir DIR — with the block store it recorded,
-   or --blocks URL --s3-endpoint URL — or on a running one with --endpoint URL, signed with
+   or --blocks URL --s3-endpoint URL, and its --database URL --kek-file FILE if it had them —
+   or on a running one with --endpoint URL, signed with
    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)
 `;
 
@@ -162,7 +168,13 @@ function serveConfig(args: string[]): ImagoConfig {
     buildImages: !values['no-build-images'],
     blocks: blocksOptions(values),
     databaseUrl: databaseUrl(values.database),
+    kekFile: kekFile(values['kek-file']),
   };
+}
+
+/** --kek-file (or IMAGO_KEK_FILE); `<data-dir>/kek.key` otherwise. */
+function kekFile(flag: string | undefined): string | undefined {
+  return (flag ?? process.env[KEK_FILE_ENV]) || undefined;
 }
 
 /** --database (or IMAGO_DATABASE_URL): postgres://… ; SQLite in the data dir otherwise. */
@@ -174,6 +186,7 @@ function databaseUrl(flag: string | undefined): string | undefined {
 
 const BLOCKS_OPTIONS = {
   database: { type: 'string' },
+  'kek-file': { type: 'string' },
   blocks: { type: 'string' },
   's3-endpoint': { type: 'string' },
   's3-region': { type: 'string' },
@@ -315,7 +328,7 @@ async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
         ? await callAdmin(target, 'POST', '/_imago/gc', { dryRun: values['dry-run'] ? 'true' : undefined, graceSeconds: grace })
         : await callAdmin(target, 'POST', '/_imago/fsck', { verifyData: values['no-verify-data'] ? 'false' : undefined });
   } else {
-    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values), databaseUrl(values.database));
+    const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values), databaseUrl(values.database), kekFile(values['kek-file']));
     try {
       result =
         command === 'gc'

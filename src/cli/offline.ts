@@ -8,7 +8,8 @@ import type { ChunkStore } from '../blocks/chunk-store.js';
 import { openChunkStore } from '../blocks/open-chunk-store.js';
 import { BlockStorage } from '../blocks/block-storage.js';
 import { KmsService } from '../services/kms/kms-service.js';
-import { loadMasterKey } from '../services/kms/master-key.js';
+import { openClusterKeys } from '../services/kms/master-key.js';
+import { KEK_FILE_ENV } from '../services/kms/kek.js';
 import { LineageKeys } from '../services/ec2/encryption/lineage-keys.js';
 import { Maintenance } from '../services/maintenance.js';
 
@@ -20,8 +21,20 @@ export interface OfflineContext {
   close(): Promise<void>;
 }
 
-export async function openOffline(dataDir: string, blocksOptions?: BlocksOptions, databaseUrl = process.env.IMAGO_DATABASE_URL || undefined): Promise<OfflineContext> {
+export async function openOffline(
+  dataDir: string,
+  blocksOptions?: BlocksOptions,
+  databaseUrl = process.env.IMAGO_DATABASE_URL || undefined,
+  kekFile = process.env[KEK_FILE_ENV] || undefined,
+): Promise<OfflineContext> {
   const store = await Store.open({ dataDir, durability: 'full', databaseUrl });
+  let masterKey: Buffer;
+  try {
+    ({ masterKey } = await openClusterKeys(store, dataDir, kekFile));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   let chunks: ChunkStore;
   try {
     chunks = await openChunkStore(dataDir, blocksOptions);
@@ -31,7 +44,7 @@ export async function openOffline(dataDir: string, blocksOptions?: BlocksOptions
     throw new Error(`cannot open ${dataDir} (is a server running on it? then use --endpoint): ${(e as Error).message}`);
   }
   const blocks = new BlockStorage(chunks, store.blockMaps);
-  const keys = new LineageKeys(store, new KmsService(store, loadMasterKey(dataDir)));
+  const keys = new LineageKeys(store, new KmsService(store, masterKey));
   return {
     store,
     blocks,

@@ -1,8 +1,8 @@
 // Chooses and builds the instance driver from the configuration: `none`, `qemu`, or `auto`
 // (qemu when this host can run it, else none with one log line saying why). For qemu it wires
 // what each VM is served by: a per-instance NBD server exporting only that instance's volumes,
-// and the metadata service (tokens keyed from the data directory's master key, so they stay
-// valid across restarts; identity documents signed with the data directory's key).
+// and the metadata service (tokens keyed from the cluster's master key, so they stay valid
+// across restarts and nodes; identity documents signed with the cluster's identity key).
 import { createHash, hkdfSync } from 'node:crypto';
 import { totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { BLOCK_SIZE } from '../blocks/block-size.js';
 import type { DriverInstance, InstanceDriver } from './instance-driver.js';
 import { NoneDriver } from './none-driver.js';
 import { MetadataService } from './imds/metadata-service.js';
-import { IdentitySigner } from './imds/identity-signer.js';
+import { IdentitySigner, type IdentityKeys } from './imds/identity-signer.js';
 import { QemuDriver } from './qemu/qemu-driver.js';
 import { probeQemu, QemuUnavailable, type QemuHost } from './qemu/qemu-probe.js';
 
@@ -41,7 +41,13 @@ export function runDirFor(dataDir: string): string {
   return join(tmpdir().length < 40 ? tmpdir() : '/tmp', `imago-${process.getuid?.() ?? 0}-${tag}`);
 }
 
-export async function createDriver(config: ComputeConfig, masterKey: Buffer, log: Log): Promise<{ driver: InstanceDriver; host?: QemuHost }> {
+export interface ComputeKeys {
+  masterKey: Buffer;
+  /** the instance identity key and certificate (made on first use: only qemu needs them) */
+  identity: () => Promise<IdentityKeys>;
+}
+
+export async function createDriver(config: ComputeConfig, keys: ComputeKeys, log: Log): Promise<{ driver: InstanceDriver; host?: QemuHost }> {
   if (config.compute === 'none') return { driver: new NoneDriver() };
   const runDir = runDirFor(config.dataDir);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -54,9 +60,9 @@ export async function createDriver(config: ComputeConfig, masterKey: Buffer, log
     log('warn', `compute: none (instances do not boot): ${e.message}`);
     return { driver: new NoneDriver() };
   }
-  const signer = await IdentitySigner.open(join(config.dataDir, 'identity'));
+  const signer = IdentitySigner.from(await keys.identity());
   const metadata = new MetadataService({
-    tokenKey: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'imago imds tokens v1', 32)),
+    tokenKey: Buffer.from(hkdfSync('sha256', keys.masterKey, Buffer.alloc(0), 'imago imds tokens v1', 32)),
     signer,
     log: (level, msg, fields) => log(level, msg, fields),
   });

@@ -38,6 +38,8 @@ export interface ImagoConfig {
   blocks?: BlocksOptions;
   /** postgres://… : metadata in PostgreSQL (default: SQLite in the data dir) */
   databaseUrl?: string;
+  /** the key-encryption key every node shares (services/kms/kek.ts); default `<dataDir>/kek.key` */
+  kekFile?: string;
 }
 
 export interface BlocksOptions {

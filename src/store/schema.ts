@@ -61,6 +61,18 @@ export interface Database {
   autoscaling_tags: AutoscalingTagsTable;
   autoscaling_policies: AutoscalingPoliciesTable;
   autoscaling_refreshes: AutoscalingRefreshesTable;
+  key_material: KeyMaterialTable;
+}
+
+// Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
+export interface KeyMaterialTable {
+  /** 'master-key', 'instance-identity' */
+  name: string;
+  /** AES-256-GCM under the KEK, the name as AAD (see services/kms/kek.ts) */
+  wrapped: Buffer;
+  /** the fingerprint of the KEK that wrapped it */
+  kek_id: string;
+  created_at: string;
 }
 
 // KMS (migration 0002-kms). Key material is stored only wrapped under the master key.

@@ -24,6 +24,7 @@ import { ImagesRepo } from './repos/images.js';
 import { OrganizationsRepo } from './repos/organizations.js';
 import { InstancesRepo } from './repos/instances.js';
 import { KeyPairsRepo } from './repos/key-pairs.js';
+import { KeyMaterialRepo } from './repos/key-material.js';
 import { SecurityGroupsRepo } from './repos/security-groups.js';
 import { CatalogRepo } from './repos/catalog.js';
 import { SsmParametersRepo } from './repos/ssm-parameters.js';
@@ -63,6 +64,7 @@ export class Repos {
   readonly organizations: OrganizationsRepo;
   readonly instances: InstancesRepo;
   readonly keyPairs: KeyPairsRepo;
+  readonly keyMaterial: KeyMaterialRepo;
   readonly securityGroups: SecurityGroupsRepo;
   readonly catalog: CatalogRepo;
   readonly ssmParameters: SsmParametersRepo;
@@ -89,6 +91,7 @@ export class Repos {
     this.organizations = new OrganizationsRepo(db);
     this.instances = new InstancesRepo(db);
     this.keyPairs = new KeyPairsRepo(db);
+    this.keyMaterial = new KeyMaterialRepo(db);
     this.securityGroups = new SecurityGroupsRepo(db);
     this.catalog = new CatalogRepo(db);
     this.ssmParameters = new SsmParametersRepo(db);
@@ -139,12 +142,12 @@ export class Store extends Repos {
     if (error || failed) throw new Error(`metadata migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
 
-  /** Deletes every row of every table (the admin reset); the schema stays. */
+  /** Deletes every row of every table (the admin reset); the schema and the cluster's key material stay. */
   async wipe(): Promise<void> {
     const tables = await this.db.introspection.getTables();
     await this.db.transaction().execute(async (trx) => {
       for (const t of tables) {
-        if (t.isView || t.name.startsWith('kysely_')) continue;
+        if (t.isView || t.name.startsWith('kysely_') || t.name === 'key_material') continue;
         await trx.deleteFrom(t.name as keyof Database).execute();
       }
     });
@@ -156,6 +159,11 @@ export class Store extends Repos {
    */
   barrier(): Promise<void> {
     return this.wal ? this.wal.barrier() : Promise.resolve();
+  }
+
+  /** Like `barrier`, whatever the durability: for the rare writes that must never be lost (adopted key material, before its file goes). */
+  sync(): Promise<void> {
+    return this.wal ? this.wal.sync() : Promise.resolve();
   }
 
   async close(): Promise<void> {

@@ -30,7 +30,11 @@ export class WalBarrier {
 
   /** Resolves once every write noted before the call is on stable storage. */
   async barrier(): Promise<void> {
-    if (!this.enabled) return;
+    if (this.enabled) await this.sync();
+  }
+
+  /** The same, even when barriers are disabled. */
+  async sync(): Promise<void> {
     const target = this.written;
     while (this.synced < target && !this.closed) {
       this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));

@@ -44,3 +44,9 @@ export function databaseEnv(dataDir: string): Record<string, string> {
   const mark = join(dataDir, MARK);
   return existsSync(mark) ? { IMAGO_DATABASE_URL: readFileSync(mark, 'utf8') } : {};
 }
+
+/** Makes `url` the data dir's database for the metadata helpers (metadataAtRest, queryMetadata, databaseEnv), as databaseArgs does. */
+export function useDatabase(dataDir: string, url: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, MARK), url);
+}

@@ -656,10 +656,9 @@ describe('KMS persistence and data at rest', () => {
       const grant = await a.send(new CreateGrantCommand({ KeyId: k.KeyId, GranteePrincipal: `arn:aws:iam::${B}:root`, Operations: ['Decrypt'] }));
       const secrets = { 'Encrypt plaintext': secretText, 'GenerateDataKey plaintext': Buffer.from(dataKey.Plaintext!) };
       assertNotInDataDir(dir, secrets); // live, with the WAL
-      // the master key file is private
-      const masterKey = join(dir, 'master.key');
-      assert.ok(existsSync(masterKey));
-      assert.equal(statSync(masterKey).mode & 0o777, 0o600);
+      // the master key is in the database (wrapped), the key-encryption key in a private file
+      assert.ok(!existsSync(join(dir, 'master.key')));
+      assert.equal(statSync(join(dir, 'kek.key')).mode & 0o777, 0o600);
       assert.equal(await server.stop(), 0);
       assertNotInDataDir(dir, secrets); // checkpointed
 
@@ -681,7 +680,7 @@ describe('KMS persistence and data at rest', () => {
     }
   });
 
-  test('IMAGO_MASTER_KEY replaces master.key; keys do not open under another master key', async () => {
+  test('IMAGO_MASTER_KEY is adopted into the database; another one refuses the start', async () => {
     const dir = tempDir();
     const saved = process.env.IMAGO_MASTER_KEY;
     try {
@@ -693,13 +692,14 @@ describe('KMS persistence and data at rest', () => {
       assert.ok(!existsSync(join(dir, 'master.key')));
       await server.stop();
 
-      process.env.IMAGO_MASTER_KEY = randomBytes(32).toString('base64');
+      delete process.env.IMAGO_MASTER_KEY; // the database has it now
       server = await startServer({ dataDir: dir });
       c = kms(server.url);
-      const e = await awsError(c.send(new DecryptCommand({ CiphertextBlob: blob })));
-      assert.equal(e.name, 'KMSInternalException');
-      assert.equal(e.status, 500);
+      assert.equal(Buffer.from((await c.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext!).toString(), 'env');
       await server.stop();
+
+      process.env.IMAGO_MASTER_KEY = randomBytes(32).toString('base64');
+      await assert.rejects(startServer({ dataDir: dir }), /IMAGO_MASTER_KEY \(fingerprint [0-9a-f]{16}\) is not the master key in the database \(fingerprint [0-9a-f]{16}\)/);
 
       process.env.IMAGO_MASTER_KEY = 'too-short';
       await assert.rejects(startServer({ dataDir: dir }), /IMAGO_MASTER_KEY must be the base64 encoding of exactly 32 bytes/);

@@ -44,7 +44,7 @@ async function reachable(port: number): Promise<boolean> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imds-guest-'));
-  signer = await IdentitySigner.open(join(dir, 'signer'));
+  signer = IdentitySigner.from(await IdentitySigner.generateKeys());
   const service = new MetadataService({ tokenKey: randomBytes(32), signer });
   const socket = join(dir, 'imds.sock');
   endpoint = await service.serve(socket, {

@@ -4,10 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CERTIFICATE_FILE, IdentitySigner, KEY_FILE } from './identity-signer.js';
+import { IdentitySigner } from './identity-signer.js';
 import { renderIdentityDocument } from './identity-document.js';
 
 let dir: string;
@@ -32,7 +32,7 @@ const document = renderIdentityDocument({
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imds-signer-'));
-  signer = await IdentitySigner.open(join(dir, 'imds'));
+  signer = IdentitySigner.from(await IdentitySigner.generateKeys());
   writeFileSync(join(dir, 'document'), document);
   writeFileSync(join(dir, 'certificate'), signer.certificatePem);
 });
@@ -75,7 +75,7 @@ test('rsa2048 and pkcs7: PKCS#7 signed-data with the document inside, verified b
 });
 
 test('a signature does not verify under another signer\'s certificate', async () => {
-  const other = await IdentitySigner.open(join(dir, 'other'));
+  const other = IdentitySigner.from(await IdentitySigner.generateKeys());
   writeFileSync(join(dir, 'other.pem'), other.certificatePem);
   writeFileSync(join(dir, 'mine'), armoured(signer.sign(document).rsa2048));
   assert.throws(() => openssl('smime', '-verify', '-in', 'mine', '-inform', 'PEM', '-CAfile', 'other.pem'));
@@ -93,23 +93,13 @@ test('the certificate: self-signed v3, RSA-2048, SHA-256, long-lived', () => {
   assert.match(openssl('x509', '-in', 'certificate', '-noout', '-text'), /Signature Algorithm: sha256WithRSAEncryption/);
 });
 
-test('created once: the key is private, and reopening reuses key and certificate', async () => {
-  const keyPath = join(dir, 'imds', KEY_FILE);
-  assert.equal(statSync(keyPath).mode & 0o777, 0o600);
-  assert.equal(statSync(join(dir, 'imds')).mode & 0o777, 0o700);
-  const again = await IdentitySigner.open(join(dir, 'imds'));
-  assert.equal(again.certificatePem, signer.certificatePem);
-  assert.equal(again.sign(document).signature, signer.sign(document).signature, 'same key (PKCS#1 v1.5 is deterministic)');
-  const [a, b] = await Promise.all([IdentitySigner.open(join(dir, 'race')), IdentitySigner.open(join(dir, 'race'))]);
-  assert.equal(a.certificatePem, b.certificatePem, 'two openers of a fresh directory agree');
-  assert.equal(readFileSync(join(dir, 'race', CERTIFICATE_FILE), 'utf8'), a.certificatePem);
-});
-
-test('a certificate that does not belong to the key is refused, not replaced', async () => {
-  const other = await IdentitySigner.open(join(dir, 'mismatch-source'));
-  const target = join(dir, 'mismatch');
-  await IdentitySigner.open(target);
-  writeFileSync(join(target, CERTIFICATE_FILE), other.certificatePem);
-  await assert.rejects(IdentitySigner.open(target), /does not belong/);
-  assert.equal(readFileSync(join(target, CERTIFICATE_FILE), 'utf8'), other.certificatePem);
+test('a signer is made from its key and certificate; a certificate of another key is refused', async () => {
+  const keys = await IdentitySigner.generateKeys();
+  const again = IdentitySigner.from({ ...keys });
+  assert.equal(again.certificatePem, IdentitySigner.from(keys).certificatePem);
+  assert.equal(again.sign(document).signature, IdentitySigner.from(keys).sign(document).signature, 'same key (PKCS#1 v1.5 is deterministic)');
+  const recertified = IdentitySigner.from({ key: keys.key, certificate: IdentitySigner.certify(keys.key) });
+  assert.equal(recertified.sign(document).signature, again.sign(document).signature, 'a new certificate for the same key');
+  const other = await IdentitySigner.generateKeys();
+  assert.throws(() => IdentitySigner.from({ key: keys.key, certificate: other.certificate }), /does not belong/);
 });

@@ -9,19 +9,20 @@
 //              three, the documented pkcs7 command works unchanged, and no SHA-1 signature is made
 //              (OpenSSL 3 and current policies refuse SHA-1 signatures at higher security levels).
 //
-// One RSA-2048 key and a self-signed certificate per data directory, created on first use under
-// the directory the caller names (key mode 0600) and reused ever after, so signatures stay
-// verifiable across restarts. Publish `certificatePem` to users (the server's admin routes).
+// One RSA-2048 key and a self-signed certificate, made by `generateKeys` and given by the caller
+// (identity-keys.ts keeps them in the database, one pair for every node, reused ever after, so
+// signatures stay verifiable across restarts). Publish `certificatePem` to users.
 import { generateKeyPair, createPrivateKey, createPublicKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { base64Lines, pem } from './der.js';
 import { signedData } from './pkcs7-signed-data.js';
 import { selfSignedCertificate } from './self-signed-certificate.js';
 
-export const KEY_FILE = 'identity-key.pem';
-export const CERTIFICATE_FILE = 'identity-certificate.pem';
+/** The signing key (RSA, PKCS#8 PEM) and its self-signed certificate (PEM). */
+export interface IdentityKeys {
+  key: string;
+  certificate: string;
+}
 
 const YEAR_MS = 365.25 * 24 * 3600_000;
 
@@ -39,35 +40,36 @@ export class IdentitySigner {
     readonly certificate: Buffer,
   ) {}
 
-  /** Loads the key and certificate kept in `dir`, creating them the first time. */
-  static async open(dir: string, now: () => number = Date.now): Promise<IdentitySigner> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const keyPath = join(dir, KEY_FILE);
-    let keyPem = await readIfExists(keyPath);
-    if (keyPem === undefined) {
-      const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-      keyPem = await createOnce(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    }
-    const privateKey = createPrivateKey(keyPem);
-    const certPath = join(dir, CERTIFICATE_FILE);
-    let certPem = await readIfExists(certPath);
-    if (certPem === undefined) {
-      const notBefore = new Date(now() - 24 * 3600_000); // guests' clocks may lag
-      const der = selfSignedCertificate({
-        publicKey: createPublicKey(privateKey),
-        privateKey,
-        commonName: 'Imago instance identity',
-        organization: 'Imago',
-        serial: randomBytes(16),
-        notBefore,
-        notAfter: new Date(notBefore.getTime() + 100 * YEAR_MS),
-      });
-      certPem = await createOnce(certPath, pem('CERTIFICATE', der), 0o644);
-    }
-    const certificate = new X509Certificate(certPem);
-    // Never sign with a key the published certificate does not vouch for (files edited by hand).
-    if (!certificate.checkPrivateKey(privateKey)) throw new Error(`${certPath} does not belong to the key in ${keyPath}`);
+  /** A signer over `keys`; refuses a certificate that does not vouch for the key. */
+  static from(keys: IdentityKeys): IdentitySigner {
+    const privateKey = createPrivateKey(keys.key);
+    const certificate = new X509Certificate(keys.certificate);
+    // Never sign with a key the published certificate does not vouch for.
+    if (!certificate.checkPrivateKey(privateKey)) throw new Error('the identity certificate does not belong to the identity key');
     return new IdentitySigner(privateKey, certificate.raw);
+  }
+
+  /** A new RSA-2048 key and its certificate. */
+  static async generateKeys(now: () => number = Date.now): Promise<IdentityKeys> {
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    return { key, certificate: IdentitySigner.certify(key, now) };
+  }
+
+  /** A new self-signed certificate for a key (PEM), valid from a day ago for 100 years. */
+  static certify(keyPem: string, now: () => number = Date.now): string {
+    const privateKey = createPrivateKey(keyPem);
+    const notBefore = new Date(now() - 24 * 3600_000); // guests' clocks may lag
+    const der = selfSignedCertificate({
+      publicKey: createPublicKey(privateKey),
+      privateKey,
+      commonName: 'Imago instance identity',
+      organization: 'Imago',
+      serial: randomBytes(16),
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + 100 * YEAR_MS),
+    });
+    return pem('CERTIFICATE', der);
   }
 
   get certificatePem(): string {
@@ -80,37 +82,4 @@ export class IdentitySigner {
     const pkcs7 = base64Lines(signedData(bytes, this.certificate, this.privateKey));
     return { signature: base64Lines(sign('sha256', bytes, this.privateKey)), pkcs7, rsa2048: pkcs7 };
   }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-/**
- * Writes `content` to `path` unless it exists, atomically (a temp file linked into place, which
- * fails rather than replaces), and returns what `path` holds afterwards: two servers starting on
- * one data directory end up with the same key.
- */
-async function createOnce(path: string, content: string, mode: number): Promise<string> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const file = await open(tmp, 'wx', mode);
-  try {
-    await file.writeFile(content);
-    await file.sync(); // a key lost to a crash would orphan every signature made with it
-  } finally {
-    await file.close();
-  }
-  try {
-    await link(tmp, path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-  return readFile(path, 'utf8');
 }

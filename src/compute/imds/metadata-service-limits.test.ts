@@ -67,7 +67,7 @@ function raw(socketPath: string): Promise<{ socket: Socket; received: () => stri
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imds-limits-'));
-  const signer = await IdentitySigner.open(join(dir, 'signer'));
+  const signer = IdentitySigner.from(await IdentitySigner.generateKeys());
   service = new MetadataService({ tokenKey: randomBytes(32), signer, limits: LIMITS, log: (level, msg) => level === 'warn' && warnings.push(msg) });
 });
 after(async () => {

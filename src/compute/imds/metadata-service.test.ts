@@ -74,7 +74,7 @@ const withToken = (t: string) => ({ headers: { 'X-aws-ec2-metadata-token': t } }
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imds-'));
-  signer = await IdentitySigner.open(join(dir, 'signer'));
+  signer = IdentitySigner.from(await IdentitySigner.generateKeys());
   service = new MetadataService({ tokenKey: randomBytes(32), signer, now: () => clock, limits: { burst: 100_000 } });
 });
 after(async () => {

@@ -6,15 +6,13 @@ import type { ServiceDefinition } from '../../protocol/dispatch.js';
 import type { Store } from '../../store/store.js';
 import { KmsService } from './kms-service.js';
 import { kmsHandlers } from './handlers.js';
-import { loadMasterKey } from './master-key.js';
 
 export { KmsService } from './kms-service.js';
 
 export interface KmsDeps {
   store: Store;
-  /** where master.key lives when IMAGO_MASTER_KEY is not set */
-  dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  /** the cluster's master key (master-key.ts) */
+  masterKey: Buffer;
 }
 
 export interface KmsServiceDefinition extends ServiceDefinition {
@@ -23,7 +21,7 @@ export interface KmsServiceDefinition extends ServiceDefinition {
 
 export function kmsService(deps: KmsDeps): KmsServiceDefinition {
   const model = loadServiceModel('kms');
-  const service = new KmsService(deps.store, loadMasterKey(deps.dataDir, deps.env));
+  const service = new KmsService(deps.store, deps.masterKey);
   return {
     id: 'kms',
     model,
