@@ -1,4 +1,5 @@
 // The composition root: config -> store -> services -> gateway -> listen.
+import { appendFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEV_ACCOUNT, isLoopback, type ImagoConfig } from './config/config.js';
@@ -18,11 +19,11 @@ import { openClusterKeys, type ClusterKeys } from './services/kms/master-key.js'
 import { KeyMaterialError } from './services/kms/key-file.js';
 import { loadIdentityKeys } from './compute/imds/identity-keys.js';
 import { ssmService } from './services/ssm/index.js';
-import { BlocksConfigError, openChunkStore } from './blocks/open-chunk-store.js';
+import { BlocksConfigError, openChunkStore, recordedBlockStore } from './blocks/open-chunk-store.js';
 import type { ChunkStore } from './blocks/chunk-store.js';
 import { BlockStorage } from './blocks/block-storage.js';
 import { VolumeDevices } from './blocks/volume-devices.js';
-import { JobRunner } from './jobs/job-runner.js';
+import { JobRunner, type JobTraceEvent } from './jobs/job-runner.js';
 import { createStorageDomain } from './services/ec2/storage-domain.js';
 import { Maintenance } from './services/maintenance.js';
 import { createImageDomain } from './services/ec2/image-domain.js';
@@ -41,8 +42,16 @@ import type { InstanceDriver } from './compute/instance-driver.js';
 import { PublicAddressPool } from './services/ec2/networking/public-addresses.js';
 import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
 import { keyPageTokens } from './services/page-tokens.js';
+import { Cluster, StartupConflict } from './cluster/cluster.js';
+import { NodeIdError, nodeIdFor } from './cluster/node-identity.js';
 
 export class StartupError extends Error {}
+
+/** IMAGO_JOB_TRACE=FILE: every job run's start and end appended to FILE as JSON lines (several nodes may share it). */
+function jobTrace(file: string | undefined): ((event: JobTraceEvent) => void) | undefined {
+  if (!file) return undefined;
+  return (event) => appendFileSync(file, `${JSON.stringify(event)}\n`);
+}
 
 export interface RunningServer {
   url: string;
@@ -105,11 +114,10 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       await store.barrier();
     },
   });
-  const jobs = new JobRunner(store.jobs, log);
   keyPageTokens(masterKey);
-  let driver: InstanceDriver;
+  let localDriver: InstanceDriver;
   try {
-    ({ driver } = await createDriver(
+    ({ driver: localDriver } = await createDriver(
       { compute: config.compute, dataDir: config.dataDir, memoryMiB: config.computeMemoryMiB, stopTimeoutMs: config.vmStopTimeoutMs, bootTimeoutMs: config.vmBootTimeoutMs },
       { masterKey, identity: () => loadIdentityKeys(keys.vault, config.dataDir, (msg) => log.warn(msg)) },
       (level, msg, fields) => log.log(level, msg, fields),
@@ -120,13 +128,27 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     if (e instanceof ComputeUnavailable) throw new StartupError(e.message);
     throw e;
   }
+  // one node of those sharing the database: its VMs' hooks run where each VM is
+  let cluster: Cluster;
+  try {
+    cluster = new Cluster(store, masterKey, localDriver, { nodeId: nodeIdFor(config.dataDir, config.nodeId), failoverMs: config.failoverMs, blocks: recordedBlockStore(config.dataDir), log: (level, msg, fields) => log.log(level, msg, fields) });
+    await cluster.checkPeers();
+  } catch (e) {
+    await localDriver.close();
+    await chunks.close();
+    await store.close();
+    if (e instanceof NodeIdError || e instanceof StartupConflict) throw new StartupError(e.message);
+    throw e;
+  }
+  const driver = cluster.driver;
+  const jobs = new JobRunner(store.jobs, log, { owner: cluster.jobOwner, leaseMs: config.failoverMs, placement: () => cluster.placement(), trace: jobTrace(process.env.IMAGO_JOB_TRACE) });
   const kms = kmsService({ store, masterKey });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
   const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir });
   const seedCatalog = async () => {
-    for (const warning of (await catalog.seed()).warnings) log.warn(warning);
+    for (const warning of (await cluster.exclusive('catalog', () => catalog.seed())).warnings) log.warn(warning);
   };
   try {
     await seedCatalog();
@@ -146,7 +168,16 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     ),
   });
   const launchTemplates = new LaunchTemplateService({ store, images: images.images });
-  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs, references: images.references, driver, addresses: new PublicAddressPool(config.publicAddressPool) });
+  const compute = createComputeDomain({ store, kms: kms.service, blocks, jobs, storage, images: images.images, settleMs: config.settleMs, terminatedVisibleMs: config.terminatedVisibleMs, references: images.references, driver, node: cluster.placementNode, addresses: new PublicAddressPool(config.publicAddressPool) });
+  storage.snapshots.remote = cluster.remoteVolumes;
+  cluster.bind({
+    resolve: async (id) => {
+      const row = await store.instances.get(id);
+      return row ? compute.instances.lifecycle.driverOf(row) : undefined;
+    },
+    resumeRunning: () => compute.instances.lifecycle.resumeRunning(),
+    capture: (volumeId) => storage.snapshots.capture(volumeId),
+  });
   compute.instances.setLaunchSources({
     launchTemplates: launchTemplates.resolve,
     imageParameters: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`),
@@ -175,7 +206,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   jobs.start();
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {
-    if (driver.name === 'qemu') void ensureBuiltImages({ store, blocks, catalog, log, cacheDir: config.imageCache, build: config.buildImages });
+    if (driver.name === 'qemu') void cluster.exclusive('built-images', () => ensureBuiltImages({ store, blocks, catalog, log, cacheDir: config.imageCache, build: config.buildImages })).catch(() => undefined);
   };
   if (driver.name === 'qemu') void compute.instances.lifecycle.resumeRunning().catch((e: unknown) => log.error('instances not resumed', { err: String(e) }));
   publishBuiltImages();
@@ -205,6 +236,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       reset,
       gc: (o) => maintenance.gc(o),
       fsck: (o) => maintenance.fsck(o),
+      cluster: (headers, body) => cluster.calls.handle(headers, body),
     },
   });
 
@@ -226,6 +258,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const nbdPort = nbd ? await nbd.listen(config.nbdPort!, config.host) : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  await cluster.start(config.advertiseUrl ?? (wildcard ? `http://127.0.0.1:${port}` : url));
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -240,6 +274,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       await done;
       await jobs.stop();
       await driver.close(); // guests shut down; their disks' writes are flushed to the volumes
+      await cluster.stop();
       await nbd?.close(); // clients' in-flight requests answered, their exports released (flushed)
       await devices.flushAll();
       await chunks.close();

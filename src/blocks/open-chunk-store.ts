@@ -41,6 +41,13 @@ export const DEFAULT_READ_CACHE_MIB = 1024;
 export class BlocksConfigError extends Error {}
 
 /** The store for a data dir (see the header). */
+/** The block store a data dir recorded, as nodes sharing a database compare it: fs, or the bucket at its endpoint. */
+export function recordedBlockStore(dataDir: string): string {
+  const path = join(dataDir, 'blocks.json');
+  const r = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Recorded) : { url: 'fs' };
+  return r.url === 'fs' ? 'fs' : `${r.url} at ${r.endpoint ?? 'aws'}`;
+}
+
 export async function openChunkStore(dataDir: string, o: OpenChunkStoreOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<ChunkStore> {
   const recordPath = join(dataDir, 'blocks.json');
   const recorded: Recorded | undefined = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as Recorded) : undefined;

@@ -50,6 +50,11 @@ commands:
                                 that wraps the master and identity keys in the database; every
                                 node sharing a --database needs the same one (default
                                 DATA_DIR/kek.key, created on first start)
+            --node-id NAME      this node's name among nodes sharing a database (default: one
+                                kept in DATA_DIR/node.json)
+            --advertise-url URL  where peer nodes reach this one (default http://HOST:PORT)
+            --failover-ms N     how long a silent node's jobs and instances wait before its
+                                peers take them over (default 30000)
             --blocks URL        where block data lives: fs (default: DATA_DIR/blocks) or
                                 s3://bucket/prefix (or $IMAGO_BLOCKS_URL); a data dir keeps
                                 the store it started with
@@ -111,6 +116,9 @@ function serveConfig(args: string[]): ImagoConfig {
       'vm-boot-timeout-ms': { type: 'string' },
       'image-cache': { type: 'string' },
       'no-build-images': { type: 'boolean' },
+      'node-id': { type: 'string' },
+      'advertise-url': { type: 'string' },
+      'failover-ms': { type: 'string' },
       ...BLOCKS_OPTIONS,
     },
     strict: true,
@@ -169,7 +177,20 @@ function serveConfig(args: string[]): ImagoConfig {
     blocks: blocksOptions(values),
     databaseUrl: databaseUrl(values.database),
     kekFile: kekFile(values['kek-file']),
+    nodeId: values['node-id'],
+    advertiseUrl: advertiseUrl(values['advertise-url']),
+    failoverMs: failoverMs(wholeMs('failover-ms', DEFAULTS.failoverMs)),
   };
+}
+
+function failoverMs(ms: number): number {
+  if (ms < 1000) throw new UsageError('--failover-ms must be at least 1000 (heartbeats are sent six times per failover time)');
+  return ms;
+}
+
+function advertiseUrl(flag: string | undefined): string | undefined {
+  if (flag !== undefined && !/^https?:\/\/[^/]+\/?$/.test(flag)) throw new UsageError('--advertise-url must be http(s)://host:port');
+  return flag;
 }
 
 /** --kek-file (or IMAGO_KEK_FILE); `<data-dir>/kek.key` otherwise. */

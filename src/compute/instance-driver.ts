@@ -34,6 +34,8 @@ export interface MetadataOptions {
 
 export interface DriverInstance {
   instanceId: string;
+  /** the node whose driver runs its VM (several nodes: src/cluster/cluster-driver.ts) */
+  nodeId?: string;
   accountId: string;
   region: string;
   availabilityZone: string;
@@ -73,6 +75,14 @@ export class DriverLaunchError extends Error {
   }
 }
 
+/** An instance and the node its VM is on. */
+export interface PlacedInstance {
+  instanceId: string;
+  nodeId?: string | null;
+  /** when it last started running */
+  runningSince?: string | null;
+}
+
 /** DescribeInstanceStatus' two checks, as the driver sees the VM. */
 export interface InstanceHealth {
   /** the host side: is the VM process alive */
@@ -107,6 +117,8 @@ export interface InstanceDriver {
   consoleOutput(instanceId: string): Promise<Buffer>;
   /** the VM's checks; undefined when the driver has nothing to say (EC2 then reports its own) */
   health(instanceId: string): InstanceHealth | undefined;
+  /** several instances' checks wherever they run (several nodes: the cluster driver asks their nodes) */
+  healthOf?(instances: readonly PlacedInstance[]): Promise<Map<string, InstanceHealth | undefined>>;
   /**
    * Holds the guest still for a consistent image (CreateImage): with `clean`, the guest is shut
    * down (a hard pause if it does not within `timeoutMs`), else paused at once; either way its

@@ -38,6 +38,12 @@ export interface ImagoConfig {
   blocks?: BlocksOptions;
   /** postgres://… : metadata in PostgreSQL (default: SQLite in the data dir) */
   databaseUrl?: string;
+  /** this node's name among those sharing the database (default: one kept in DATA_DIR/node.json) */
+  nodeId?: string;
+  /** where peer nodes reach this one (default http://HOST:PORT, 127.0.0.1 for a wildcard host) */
+  advertiseUrl?: string;
+  /** how long a silent node's jobs and instances wait before its peers take them over, ms */
+  failoverMs: number;
   /** the key-encryption key every node shares (services/kms/kek.ts); default `<dataDir>/kek.key` */
   kekFile?: string;
 }
@@ -72,6 +78,7 @@ export const DEFAULTS: ImagoConfig = {
   vmStopTimeoutMs: 60_000,
   vmBootTimeoutMs: 600_000,
   buildImages: true,
+  failoverMs: 30_000,
 };
 
 export function isLoopback(host: string): boolean {

@@ -4,9 +4,11 @@
 //   POST /_imago/reset, /moto-api/reset wipe all state (dev mode only)
 //   POST /_imago/gc?dryRun=&graceSeconds=   garbage collection (admin)
 //   POST /_imago/fsck?verifyData=       consistency check (admin)
+//   POST /_imago/cluster/call           a peer node's call (src/cluster/cluster-calls.ts: its own HMAC)
 //   other operator endpoints registered by services through `routes` (admin)
 // Admin endpoints are open in dev mode (loopback only); with a credentials file they need a
 // SigV4-signed request from a profile marked `imago_admin = true`.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RawResponse } from '../protocol/protocol.js';
 
 /** An operator endpoint a service registers (e.g. /_imago/organizations); answers JSON. */
@@ -21,6 +23,8 @@ export interface AdminDeps {
   reset: () => Promise<void>;
   gc: (options: { dryRun: boolean; graceMs?: number }) => Promise<unknown>;
   fsck: (options: { verifyData: boolean }) => Promise<unknown>;
+  /** calls from peer nodes (authenticated by the cluster, not by admin credentials) */
+  cluster?: (headers: IncomingHttpHeaders, body: Buffer) => Promise<{ status: number; body: unknown }>;
 }
 
 export interface AdminRequest {
@@ -32,6 +36,7 @@ export interface AdminRequest {
   admin: boolean;
   /** why it is not, for the 403 */
   authError?: string;
+  headers?: IncomingHttpHeaders;
 }
 
 function json(status: number, body: unknown): RawResponse {
@@ -57,6 +62,10 @@ export async function handleAdmin(req: AdminRequest, deps: AdminDeps): Promise<R
     return operator(() => deps.gc({ dryRun: query.get('dryRun') === 'true', graceMs: grace === null ? undefined : Number(grace) * 1000 }));
   }
   if (path === '/_imago/fsck' && method === 'POST') return operator(() => deps.fsck({ verifyData: query.get('verifyData') !== 'false' }));
+  if (path === '/_imago/cluster/call' && method === 'POST' && deps.cluster) {
+    const out = await deps.cluster(req.headers ?? {}, req.body ?? Buffer.alloc(0));
+    return json(out.status, out.body);
+  }
   const route = deps.routes?.find((r) => r.path === path);
   if (route) {
     if (!req.admin) return json(403, { error: req.authError ?? 'admin credentials required' });

@@ -90,7 +90,7 @@ export class Gateway {
       fields.service = 'admin';
       fields.action = path;
       const body = await readBody(req, 64 * 1024).catch(() => EMPTY);
-      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, ...this.adminCaller(method, path, rawQuery, req.rawHeaders, body) }, this.deps.admin);
+      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, headers: req.headers, ...this.adminCaller(method, path, rawQuery, req.rawHeaders, body) }, this.deps.admin);
     }
 
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders: req.rawHeaders, body: EMPTY };

@@ -5,7 +5,7 @@
 // Several nodes may share one queue: a runner leases the jobs it claims (store/repos/jobs.ts),
 // renews the leases while their handlers run, and a dead node's jobs fall due for the others.
 import { randomUUID } from 'node:crypto';
-import type { JobsRepo, JobRow } from '../store/repos/jobs.js';
+import type { JobsRepo, JobRow, Placement } from '../store/repos/jobs.js';
 import type { Logger } from '../logger.js';
 
 export type JobResult = 'done' | { retryInMs: number; payload?: unknown };
@@ -18,6 +18,18 @@ export interface JobRunnerOptions {
   owner?: string;
   /** how long a claimed job stays this runner's without renewal (default 30 s) */
   leaseMs?: number;
+  /** jobs pinned to a node: which this runner may take (its node's, and dead nodes'); default any */
+  placement?: () => Placement;
+  /** told of each run's start and end (diagnostics; the multi-node test proves runs never overlap) */
+  trace?: (event: JobTraceEvent) => void;
+}
+
+export interface JobTraceEvent {
+  at: string;
+  owner: string;
+  job: string;
+  kind: string;
+  event: 'start' | 'done' | 'again' | 'failed' | 'lost';
 }
 
 export class JobRunner {
@@ -36,6 +48,8 @@ export class JobRunner {
   readonly owner: string;
   readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly placement: (() => Placement) | undefined;
+  private readonly trace: ((event: JobTraceEvent) => void) | undefined;
 
   constructor(
     private readonly jobs: JobsRepo,
@@ -45,24 +59,35 @@ export class JobRunner {
     this.pollMs = options.pollMs ?? 1000;
     this.owner = options.owner ?? randomUUID();
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.placement = options.placement;
+    this.trace = options.trace;
+  }
+
+  private traced(job: JobRow, event: JobTraceEvent['event']): void {
+    this.trace?.({ at: new Date().toISOString(), owner: this.owner, job: job.job_id, kind: job.kind, event });
+  }
+
+  /** Where jobs this runner claims may be pinned (undefined: anywhere). */
+  placementNow(): Placement | undefined {
+    return this.placement?.();
   }
 
   register(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
   }
 
-  /** Schedules a job; returns its id. */
-  async schedule(kind: string, payload: unknown, delayMs = 0): Promise<string> {
+  /** Schedules a job (only `node` may run it while that node lives); returns its id. */
+  async schedule(kind: string, payload: unknown, delayMs = 0, node: string | null = null): Promise<string> {
     const jobId = randomUUID();
-    await this.jobs.insert({ job_id: jobId, kind, payload: JSON.stringify(payload), run_at: new Date(Date.now() + delayMs).toISOString() });
+    await this.jobs.insert({ job_id: jobId, kind, payload: JSON.stringify(payload), run_at: new Date(Date.now() + delayMs).toISOString(), node_id: node });
     this.poke(delayMs);
     return jobId;
   }
 
   /** A job as a row, for inserting inside another transaction; call `notify` after its commit. */
-  static row(kind: string, payload: unknown, delayMs = 0): JobRow {
+  static row(kind: string, payload: unknown, delayMs = 0, node: string | null = null): JobRow {
     const now = Date.now();
-    return { job_id: randomUUID(), kind, payload: JSON.stringify(payload), run_at: new Date(now + delayMs).toISOString(), attempts: 0, last_error: null, created_at: new Date(now).toISOString(), lease_owner: null, rerun: 0 };
+    return { job_id: randomUUID(), kind, payload: JSON.stringify(payload), run_at: new Date(now + delayMs).toISOString(), attempts: 0, last_error: null, created_at: new Date(now).toISOString(), lease_owner: null, rerun: 0, node_id: node };
   }
 
   /** Tells the runner that a job inserted by someone else is due in `delayMs`. */
@@ -140,7 +165,7 @@ export class JobRunner {
     this.running = true;
     try {
       for (;;) {
-        const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, 50);
+        const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, 50, undefined, this.placement?.());
         if (claimed.length === 0) break;
         await Promise.all(claimed.map((job) => this.runOne(job)));
         if (this.stopped) return;
@@ -167,18 +192,22 @@ export class JobRunner {
       return;
     }
     this.held.add(job.job_id);
+    this.traced(job, 'start');
     try {
       const result = await handler(JSON.parse(job.payload), job);
-      if (result === 'done') await this.jobs.finish(job.job_id, this.owner, new Date());
+      let kept: boolean;
+      if (result === 'done') kept = await this.jobs.finish(job.job_id, this.owner, new Date());
       else {
         const payload = result.payload === undefined ? undefined : JSON.stringify(result.payload);
-        await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + result.retryInMs), job.attempts, null, payload);
+        kept = await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + result.retryInMs), job.attempts, null, payload);
       }
+      this.traced(job, kept ? (result === 'done' ? 'done' : 'again') : 'lost');
     } catch (e) {
       const attempts = job.attempts + 1;
       const backoff = Math.min(60_000, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn('job failed; will retry', { job: job.job_id, kind: job.kind, attempts, err: String(e) });
       await this.jobs.reschedule(job.job_id, this.owner, new Date(Date.now() + backoff), attempts, String(e)).catch(() => false);
+      this.traced(job, 'failed');
     } finally {
       this.held.delete(job.job_id);
     }

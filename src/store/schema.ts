@@ -31,6 +31,8 @@ export interface Database {
   volume_blocks: VolumeBlocksTable;
   tags: TagsTable;
   jobs: JobsTable;
+  nodes: NodesTable;
+  cluster_locks: ClusterLocksTable;
   images: ImagesTable;
   image_block_devices: ImageBlockDevicesTable;
   image_launch_permissions: ImageLaunchPermissionsTable;
@@ -254,6 +256,27 @@ export interface JobsTable {
   lease_owner: string | null;
   /** 1: asked to run again while it ran */
   rerun: number;
+  /** only this node may run it (until it dies); NULL: any node */
+  node_id: string | null;
+}
+
+/** An `imago serve` process sharing the database (migration 0018). */
+export interface NodesTable {
+  node_id: string;
+  /** where its peers reach it (cluster calls) */
+  url: string;
+  /** its instance driver: qemu | none */
+  compute: string;
+  /** its block store: fs | s3://… (without credentials) */
+  blocks: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+export interface ClusterLocksTable {
+  name: string;
+  owner: string;
+  until: string;
 }
 
 export interface ImagesTable {
@@ -378,6 +401,8 @@ export interface InstancesTable {
   terminated_at: string | null;
   /** while running under a driver with a public network (migration 0014) */
   public_ip: string | null;
+  /** the node whose driver runs its VM (migration 0018); NULL: nothing node-bound runs it */
+  node_id: string | null;
 }
 
 export interface InstanceVolumesTable {

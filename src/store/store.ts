@@ -21,6 +21,7 @@ import { VolumesRepo } from './repos/volumes.js';
 import { TagsRepo } from './repos/tags.js';
 import { JobsRepo } from './repos/jobs.js';
 import { ImagesRepo } from './repos/images.js';
+import { NodesRepo } from './repos/nodes.js';
 import { OrganizationsRepo } from './repos/organizations.js';
 import { InstancesRepo } from './repos/instances.js';
 import { KeyPairsRepo } from './repos/key-pairs.js';
@@ -62,6 +63,7 @@ export class Repos {
   readonly jobs: JobsRepo;
   readonly images: ImagesRepo;
   readonly organizations: OrganizationsRepo;
+  readonly nodes: NodesRepo;
   readonly instances: InstancesRepo;
   readonly keyPairs: KeyPairsRepo;
   readonly keyMaterial: KeyMaterialRepo;
@@ -90,6 +92,7 @@ export class Repos {
     this.images = new ImagesRepo(db);
     this.organizations = new OrganizationsRepo(db);
     this.instances = new InstancesRepo(db);
+    this.nodes = new NodesRepo(db);
     this.keyPairs = new KeyPairsRepo(db);
     this.keyMaterial = new KeyMaterialRepo(db);
     this.securityGroups = new SecurityGroupsRepo(db);

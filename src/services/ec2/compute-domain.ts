@@ -32,6 +32,8 @@ export interface ComputeDomainDeps {
   addresses?: PublicAddressPool;
   /** DescribeImageReferences' registry: instances register as `ec2:Instance` */
   references?: ImageReferences;
+  /** this node, when the driver runs VMs here (instances are placed on it: see the lifecycle) */
+  node?: string;
 }
 
 export interface ComputeDomain {

@@ -16,6 +16,7 @@ import * as m0014 from './0014-instance-public-ip.js';
 import * as m0015 from './0015-rule-positions.js';
 import * as m0016 from './0016-instance-client-tokens.js';
 import * as m0017 from './0017-job-leases.js';
+import * as m0018 from './0018-cluster-nodes.js';
 import * as m0019 from './0019-key-material.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-instance-client-tokens': m0016,
   '0017-job-leases': m0017,
   '0019-key-material': m0019,
+  '0018-cluster-nodes': m0018,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -143,19 +143,22 @@ export class InstancesRepo {
   }
 
   /** Instances that hold host memory now (every account and region), counted per type. */
-  async runningTypes(): Promise<Map<string, number>> {
-    const rows = await this.db
+  async runningTypes(node?: string): Promise<Map<string, number>> {
+    let q = this.db
       .selectFrom('instances')
       .select(['instance_type', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('state', 'in', ['pending', 'running', 'stopping', 'shutting-down'])
-      .groupBy('instance_type')
-      .execute();
+      .where('state', 'in', ['pending', 'running', 'stopping', 'shutting-down']);
+    if (node !== undefined) q = q.where('node_id', '=', node);
+    const rows = await q.groupBy('instance_type').execute();
     return new Map(rows.map((r) => [r.instance_type, Number(r.n)]));
   }
 
   /** Running instances of every account and region (a restarted server brings their VMs back). */
-  async allRunning(): Promise<InstanceRow[]> {
-    return this.db.selectFrom('instances').selectAll().where('state', '=', 'running').orderBy('seq').execute();
+  /** Running instances (those placed on `node`, when given). */
+  async allRunning(node?: string): Promise<InstanceRow[]> {
+    let q = this.db.selectFrom('instances').selectAll().where('state', '=', 'running');
+    if (node !== undefined) q = q.where('node_id', '=', node);
+    return q.orderBy('seq').execute();
   }
 
   /** Live instances per subnet of an account (free addresses, default placement). */
@@ -211,6 +214,18 @@ export class InstancesRepo {
 
   async attachments(instanceIds: readonly string[]): Promise<AttachmentRow[]> {
     return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', chunk).execute());
+  }
+
+  /** The node running the instance a volume is attached to (undefined: none, or nothing node-bound). */
+  async nodeOfVolume(volumeId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('instance_volumes')
+      .innerJoin('instances', 'instances.instance_id', 'instance_volumes.instance_id')
+      .select('instances.node_id')
+      .where('instance_volumes.volume_id', '=', volumeId)
+      .where('instances.node_id', 'is not', null)
+      .executeTakeFirst();
+    return row?.node_id ?? undefined;
   }
 
   async attachmentsOfVolumes(volumeIds: readonly string[]): Promise<AttachmentRow[]> {

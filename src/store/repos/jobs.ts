@@ -10,7 +10,16 @@ import type { Database, JobsTable } from '../schema.js';
 import { dialectOf } from '../dialects/dialect.js';
 
 export type JobRow = Selectable<JobsTable>;
-export type NewJob = Omit<JobRow, 'created_at' | 'attempts' | 'last_error' | 'lease_owner' | 'rerun'>;
+export type NewJob = Omit<JobRow, 'created_at' | 'attempts' | 'last_error' | 'lease_owner' | 'rerun' | 'node_id'> & { node_id?: string | null };
+
+/**
+ * Which pinned jobs a claimant may take: those pinned to `node`, and those pinned to a node that
+ * has not sent a heartbeat since `liveSince` (dead, or never seen). Without it, any job.
+ */
+export interface Placement {
+  node: string;
+  liveSince: Date;
+}
 
 export class JobsRepo {
   private readonly postgres: boolean;
@@ -20,7 +29,7 @@ export class JobsRepo {
   }
 
   async insert(row: NewJob): Promise<void> {
-    await this.db.insertInto('jobs').values({ ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() }).execute();
+    await this.db.insertInto('jobs').values({ node_id: null, ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() }).execute();
   }
 
   /**
@@ -30,7 +39,7 @@ export class JobsRepo {
   async upsertDue(row: NewJob): Promise<void> {
     await this.db
       .insertInto('jobs')
-      .values({ ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() })
+      .values({ node_id: null, ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() })
       .onConflict((oc) =>
         oc.column('job_id').doUpdateSet((eb) => ({
           run_at: eb
@@ -48,19 +57,18 @@ export class JobsRepo {
   }
 
   /** Claims up to `limit` due jobs (of one kind if given) for `owner` until now + leaseMs. */
-  async claim(owner: string, now: Date, leaseMs: number, limit: number, kind?: string): Promise<JobRow[]> {
+  async claim(owner: string, now: Date, leaseMs: number, limit: number, kind?: string, placement?: Placement): Promise<JobRow[]> {
     const at = now.toISOString();
-    const due = (eb: ExpressionBuilder<Database, 'jobs'>) => eb('run_at', '<=', at);
-    return this.claimWhere(owner, now, leaseMs, limit, kind, due);
+    return this.claimWhere(owner, now, leaseMs, limit, kind, placement, (eb) => eb('run_at', '<=', at));
   }
 
   /**
    * Claims every due job of `kind`, and re-leases those `owner` holds already: a handler that
    * completes a whole kind in one commit takes them all (see instances' lifecycle batches).
    */
-  async claimKind(owner: string, now: Date, leaseMs: number, kind: string, limit = 5000): Promise<JobRow[]> {
+  async claimKind(owner: string, now: Date, leaseMs: number, kind: string, placement?: Placement, limit = 5000): Promise<JobRow[]> {
     const at = now.toISOString();
-    return this.claimWhere(owner, now, leaseMs, limit, kind, (eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]));
+    return this.claimWhere(owner, now, leaseMs, limit, kind, placement, (eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]));
   }
 
   private async claimWhere(
@@ -69,8 +77,10 @@ export class JobsRepo {
     leaseMs: number,
     limit: number,
     kind: string | undefined,
-    claimable: (eb: ExpressionBuilder<Database, 'jobs'>) => Expression<SqlBool>,
+    placement: Placement | undefined,
+    due: (eb: ExpressionBuilder<Database, 'jobs'>) => Expression<SqlBool>,
   ): Promise<JobRow[]> {
+    const claimable = placement ? (eb: ExpressionBuilder<Database, 'jobs'>) => eb.and([due(eb), placed(eb, placement)]) : due;
     let candidates = this.db.selectFrom('jobs').select('job_id').where(claimable).orderBy('run_at').limit(limit);
     if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
     if (this.postgres) candidates = candidates.forUpdate().skipLocked();
@@ -145,4 +155,14 @@ export class JobsRepo {
     if (kind) q = q.where('kind', '=', kind);
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
+}
+
+/** Unpinned, pinned to this node, or pinned to a node not alive since `liveSince`. */
+function placed(eb: ExpressionBuilder<Database, 'jobs'>, p: Placement): Expression<SqlBool> {
+  const alive = eb
+    .selectFrom('nodes')
+    .select('nodes.node_id')
+    .whereRef('nodes.node_id', '=', 'jobs.node_id')
+    .where('nodes.heartbeat_at', '>=', p.liveSince.toISOString());
+  return eb.or([eb('jobs.node_id', 'is', null), eb('jobs.node_id', '=', p.node), eb.not(eb.exists(alive))]);
 }

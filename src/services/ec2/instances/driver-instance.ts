@@ -23,6 +23,7 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
   const vpc = parseCidr(DEFAULT_VPC_CIDR)!;
   return {
     instanceId: row.instance_id,
+    nodeId: row.node_id ?? undefined,
     accountId: row.account_id,
     region: row.region,
     availabilityZone: row.availability_zone,

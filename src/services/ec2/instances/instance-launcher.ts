@@ -58,7 +58,8 @@ const inFlight = new Map<string, Promise<unknown>>();
 
 export class InstanceLauncher {
   constructor(
-    private readonly deps: LaunchPlanDeps & { store: Store; jobs: JobRunner; driver: InstanceDriver; settleMs: number },
+    /** node: where the launched instances are placed (their launch job runs there); see the lifecycle */
+    private readonly deps: LaunchPlanDeps & { store: Store; jobs: JobRunner; driver: InstanceDriver; settleMs: number; node?: string },
   ) {}
 
   async run(caller: Scope, req: RunInstancesRequest, opts: RunOptions = {}): Promise<Launched> {
@@ -100,7 +101,7 @@ export class InstanceLauncher {
     const plan = await planLaunch(this.deps, caller, req, opts.systemTags);
     if (req.ClientToken) plan.spec.requestHash = launchRequestHash(req);
     if (opts.requesterId) plan.spec.requesterId = opts.requesterId;
-    const fit = await fittingCount(this.deps.store, this.deps.driver, plan.instanceType, plan.maxCount);
+    const fit = await fittingCount(this.deps.store, this.deps.driver, plan.instanceType, plan.maxCount, this.deps.node);
     if (fit < plan.minCount) throw insufficientCapacity(plan.instanceType, plan.subnets[0].zone.name);
     plan.maxCount = fit;
     opts.checkpoint?.();
@@ -114,7 +115,7 @@ export class InstanceLauncher {
           instances: (used) => this.instanceRows(plan, subnet, reservationId, now, req.ClientToken ?? null, used),
           volumes: (rows) => this.volumeRows(plan, subnet, rows, now),
           tags: (rows, volumes) => this.tagRows(plan, rows, volumes),
-          job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id) } satisfies LaunchJob, settleMs),
+          job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id) } satisfies LaunchJob, settleMs, this.deps.node ?? null),
           image: { imageId: plan.launch.image.image_id, lastLaunchedTime: now },
         });
         jobs.notify(settleMs);
@@ -186,6 +187,7 @@ export class InstanceLauncher {
       running_since: null,
       terminated_at: null,
       public_ip: null,
+      node_id: this.deps.node ?? null,
     }));
   }
 

@@ -17,6 +17,10 @@
 // itself off is stopped or terminated as its InstanceInitiatedShutdownBehavior says.
 //   instance.reboot     the driver's reboot; the state stays running
 //   instance.purge      terminated instances disappear after `terminatedVisibleMs`
+//
+// With several nodes (deps.node), an instance that starts is placed on the node that accepted
+// the call (its capacity was checked there) and keeps it in node_id until it stops or
+// terminates; each job is pinned to the node of its instances, so the VM's hooks run there.
 import { addTo } from '../../../group-by.js';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
@@ -50,6 +54,12 @@ export interface LifecycleDeps {
   settleMs: number;
   /** how long terminated instances stay visible (AWS: "usually less than one hour") */
   terminatedVisibleMs: number;
+  /**
+   * This node, when its driver runs VMs here: instances it starts are placed on it (node_id) and
+   * their jobs pinned to it; stops, terminations and reboots go to the node an instance is on.
+   * Undefined: nothing node-bound runs instances (any node does any job).
+   */
+  node?: string;
 }
 
 export interface StateChange {
@@ -107,12 +117,28 @@ export class InstanceLifecycle {
     return new Date(Date.now() - this.deps.terminatedVisibleMs).toISOString();
   }
 
-  /** Moves instances and schedules the job that completes the move, in one commit. */
-  private async move(kind: string, ids: string[], from: InstanceStateName[], set: Updateable<InstancesTable>, delayMs = this.deps.settleMs, extra: Omit<Job, 'instanceIds'> = {}): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const [moved] = await this.deps.store.instances.commit({ transitions: [{ ids, from, set }], newJobs: [JobRunner.row(kind, { instanceIds: ids, ...extra } satisfies Job, delayMs)] });
+  /**
+   * Moves instances and schedules the jobs that complete the move (one per node they are on), in
+   * one commit. `place`: the instances start here (StartInstances), so their job is this node's.
+   */
+  private async move(kind: string, rows: InstanceRow[], from: InstanceStateName[], set: Updateable<InstancesTable>, delayMs = this.deps.settleMs, extra: Omit<Job, 'instanceIds'> = {}, place = false): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const byNode = new Map<string | null, string[]>();
+    for (const r of rows) addTo(byNode, place ? (this.deps.node ?? null) : this.nodeOf(r), r.instance_id);
+    const newJobs = [...byNode].map(([node, instanceIds]) => JobRunner.row(kind, { instanceIds, ...extra } satisfies Job, delayMs, node));
+    const [moved] = await this.deps.store.instances.commit({ transitions: [{ ids: rows.map((r) => r.instance_id), from, set: place && this.deps.node ? { ...set, node_id: this.deps.node } : set }], newJobs });
     this.deps.jobs.notify(delayMs);
     return moved;
+  }
+
+  /** The node whose jobs an instance's are (none when nothing node-bound runs it). */
+  private nodeOf(row: InstanceRow): string | null {
+    return this.deps.node ? row.node_id : null;
+  }
+
+  /** Jobs that follow one of this node's jobs stay on this node. */
+  private here(): string | null {
+    return this.deps.node ?? null;
   }
 
   private changes(rows: InstanceRow[], moved: string[], to: InstanceStateName): StateChange[] {
@@ -126,16 +152,18 @@ export class InstanceLifecycle {
     const rows = await this.owned(caller, ids);
     for (const r of rows) if (!['stopped', 'pending', 'running'].includes(r.state)) throw notInState(r.instance_id, 'started');
     const starting = rows.filter((r) => r.state === 'stopped');
-    await assertCapacity(this.deps.store, this.deps.driver, starting.map((r) => ({ instanceType: r.instance_type, zone: r.availability_zone })));
+    await assertCapacity(this.deps.store, this.deps.driver, starting.map((r) => ({ instanceType: r.instance_type, zone: r.availability_zone })), this.deps.node);
     checkpoint();
     const now = new Date().toISOString();
-    const moved = await this.move('instance.start', rows.filter((r) => r.state === 'stopped').map((r) => r.instance_id), ['stopped'], {
-      state: 'pending',
-      state_changed_at: now,
-      transition_reason: '',
-      state_reason_code: null,
-      state_reason_message: null,
-    });
+    const moved = await this.move(
+      'instance.start',
+      starting,
+      ['stopped'],
+      { state: 'pending', state_changed_at: now, transition_reason: '', state_reason_code: null, state_reason_message: null },
+      this.deps.settleMs,
+      {},
+      true,
+    );
     return this.changes(rows, moved, 'pending');
   }
 
@@ -150,7 +178,7 @@ export class InstanceLifecycle {
     checkpoint();
     const now = new Date();
     // a forced stop finishes at once, also for an instance already stopping
-    const stopping = rows.filter((r) => r.state === 'running' || (force && r.state === 'stopping')).map((r) => r.instance_id);
+    const stopping = rows.filter((r) => r.state === 'running' || (force && r.state === 'stopping'));
     const moved = (
       await this.move('instance.stop', stopping, ['running', 'stopping'], { state: 'stopping', state_changed_at: now.toISOString(), transition_reason: userInitiated(now), ...USER_SHUTDOWN }, force ? 0 : this.deps.settleMs, force ? { force } : {})
     ).filter((id) => rows.find((r) => r.instance_id === id)?.state === 'running');
@@ -168,7 +196,7 @@ export class InstanceLifecycle {
     checkpoint();
     const now = new Date();
     const live: InstanceStateName[] = ['pending', 'running', 'stopping', 'stopped'];
-    const moved = await this.move('instance.terminate', rows.filter((r) => live.includes(r.state as InstanceStateName)).map((r) => r.instance_id), live, {
+    const moved = await this.move('instance.terminate', rows.filter((r) => live.includes(r.state as InstanceStateName)), live, {
       state: 'shutting-down',
       state_changed_at: now.toISOString(),
       transition_reason: userInitiated(now),
@@ -182,8 +210,9 @@ export class InstanceLifecycle {
     const rows = await this.owned(caller, ids);
     for (const r of rows) if (!['running', 'terminated'].includes(r.state)) throw notInState(r.instance_id, 'rebooted');
     checkpoint();
-    const running = rows.filter((r) => r.state === 'running').map((r) => r.instance_id);
-    if (running.length) await this.deps.jobs.schedule('instance.reboot', { instanceIds: running } satisfies Job, 0);
+    const byNode = new Map<string | null, string[]>();
+    for (const r of rows) if (r.state === 'running') addTo(byNode, this.nodeOf(r), r.instance_id);
+    for (const [node, instanceIds] of byNode) await this.deps.jobs.schedule('instance.reboot', { instanceIds } satisfies Job, 0, node);
   }
 
   // ---- jobs ----------------------------------------------------------------------------
@@ -194,7 +223,7 @@ export class InstanceLifecycle {
 
   private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[]; forced: Set<string> }> {
     // the runner leased this job to its owner; the batch takes the kind's other due jobs too
-    const jobs = job.lease_owner ? await this.deps.store.jobs.claimKind(job.lease_owner, new Date(), this.deps.jobs.leaseMs, kind) : [];
+    const jobs = job.lease_owner ? await this.deps.store.jobs.claimKind(job.lease_owner, new Date(), this.deps.jobs.leaseMs, kind, this.deps.jobs.placementNow()) : [];
     // another handler of this kind already completed this job with its batch
     if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [], forced: new Set() };
     const payloads = jobs.map((j) => JSON.parse(j.payload) as Job);
@@ -247,7 +276,7 @@ export class InstanceLifecycle {
   }
 
   private terminateJob(instanceIds: string[]): JobRow[] {
-    return instanceIds.length ? [JobRunner.row('instance.terminate', { instanceIds } satisfies Job, this.deps.settleMs)] : [];
+    return instanceIds.length ? [JobRunner.row('instance.terminate', { instanceIds } satisfies Job, this.deps.settleMs, this.here())] : [];
   }
 
   private async finishLaunch(_payload: Job, job: JobRow): Promise<'done'> {
@@ -349,7 +378,7 @@ export class InstanceLifecycle {
     await store.instances.commit({
       transitions: [
         { ids: batch.rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id), from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
-        ...groupRefusals(refused).map(({ ids, why }) => ({ ids, from: ['pending'] as InstanceStateName[], set: { state: 'stopped', state_changed_at: now, public_ip: null, state_reason_code: why.code, state_reason_message: why.message } })),
+        ...groupRefusals(refused).map(({ ids, why }) => ({ ids, from: ['pending'] as InstanceStateName[], set: { state: 'stopped', state_changed_at: now, public_ip: null, node_id: null, state_reason_code: why.code, state_reason_message: why.message } })),
       ],
       doneJobs: batch.jobIds,
     });
@@ -362,7 +391,7 @@ export class InstanceLifecycle {
     const later: string[] = [];
     await Promise.all(rows.map(async (r) => ((await down(r)) ? done.push(r) : later.push(r.instance_id))));
     if (later.length) this.deps.jobs.notify(SHUTDOWN_POLL_MS);
-    return { done, again: later.length ? [JobRunner.row(kind, { instanceIds: later } satisfies Job, SHUTDOWN_POLL_MS)] : [] };
+    return { done, again: later.length ? [JobRunner.row(kind, { instanceIds: later } satisfies Job, SHUTDOWN_POLL_MS, this.here())] : [] };
   }
 
   private async finishStop(_payload: Job, job: JobRow): Promise<'done'> {
@@ -371,7 +400,7 @@ export class InstanceLifecycle {
     const { done, again } = await this.bringDown(rows, 'instance.stop', (r) => this.deps.driver.stop(this.driverOf(r), { force: forced.has(r.instance_id) }));
     const now = new Date().toISOString();
     await this.deps.store.instances.commit({
-      transitions: [{ ids: done.map((r) => r.instance_id), from: ['stopping'], set: { state: 'stopped', state_changed_at: now, running_since: null, public_ip: null } }],
+      transitions: [{ ids: done.map((r) => r.instance_id), from: ['stopping'], set: { state: 'stopped', state_changed_at: now, running_since: null, public_ip: null, node_id: null } }],
       doneJobs: jobIds,
       newJobs: again,
     });
@@ -386,7 +415,7 @@ export class InstanceLifecycle {
     const now = new Date().toISOString();
     await this.deps.store.instances.commit({
       release: ids,
-      transitions: [{ ids, from: ['shutting-down'], set: { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null, public_ip: null } }],
+      transitions: [{ ids, from: ['shutting-down'], set: { state: 'terminated', state_changed_at: now, terminated_at: now, running_since: null, public_ip: null, node_id: null } }],
       doneJobs: jobIds,
       newJobs: [...again, ...(ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [])],
     });
@@ -404,7 +433,7 @@ export class InstanceLifecycle {
     const now = new Date();
     const terminate = row.shutdown_behavior === 'terminate';
     const set = { state: terminate ? 'shutting-down' : 'stopping', state_changed_at: now.toISOString(), transition_reason: `Client.InstanceInitiatedShutdown (${now.toISOString().slice(0, 19).replace('T', ' ')} GMT)`, ...GUEST_SHUTDOWN };
-    await this.move(terminate ? 'instance.terminate' : 'instance.stop', [instanceId], ['running'], set, 0);
+    await this.move(terminate ? 'instance.terminate' : 'instance.stop', [row], ['running'], set, 0);
   }
 
   /**
@@ -416,7 +445,7 @@ export class InstanceLifecycle {
   async resumeRunning(): Promise<void> {
     const { store, driver } = this.deps;
     if (driver.name === 'none') return;
-    for (const row of await this.takeAddresses(await store.instances.allRunning())) {
+    for (const row of await this.takeAddresses(await store.instances.allRunning(this.deps.node))) {
       await driver.start(this.driverOf(row)).catch(() => undefined);
     }
   }

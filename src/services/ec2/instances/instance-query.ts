@@ -151,15 +151,23 @@ export class InstanceQuery {
 
   // ---- DescribeInstanceStatus ----------------------------------------------------------
 
+  /** What the driver sees of running instances' VMs, wherever they run. */
+  async checks(rows: readonly InstanceRow[]): Promise<Map<string, InstanceHealth | undefined>> {
+    const { driver } = this.deps;
+    const running = rows.filter((r) => r.state === 'running');
+    if (driver.healthOf) return driver.healthOf(running.map((r) => ({ instanceId: r.instance_id, nodeId: r.node_id, runningSince: r.running_since })));
+    return new Map(running.map((r) => [r.instance_id, driver.health(r.instance_id)]));
+  }
+
   /**
    * A running instance's checks: what the driver sees of its VM (the process, the guest's boot),
    * or with a driver that runs nothing, `initializing` for `settleMs` after it started, then ok.
    */
-  statusOf(row: InstanceRow): InstanceStatus {
+  statusOf(row: InstanceRow, checks: ReadonlyMap<string, InstanceHealth | undefined>): InstanceStatus {
     const zone = findZone(row.availability_zone);
     let health: InstanceHealth | undefined;
     if (row.state === 'running') {
-      health = this.deps.driver.health(row.instance_id);
+      health = checks.get(row.instance_id);
       if (!health) {
         const since = row.running_since ? Date.parse(row.running_since) : 0;
         const check = Date.now() - since < this.deps.settleMs ? 'initializing' : 'ok';
@@ -194,7 +202,10 @@ export class InstanceQuery {
     const { page, nextToken } = await this.page(caller, 'DescribeInstanceStatus', input, {
       states: visible,
       inSql: rest.length === 0,
-      filter: async (rows) => rows.map((row) => ({ row, item: this.statusOf(row) })).filter((x) => match(x.item)),
+      filter: async (rows) => {
+        const checks = await this.checks(rows);
+        return rows.map((row) => ({ row, item: this.statusOf(row, checks) })).filter((x) => match(x.item));
+      },
     });
     return { statuses: page.map((p) => p.item), nextToken };
   }

@@ -58,6 +58,8 @@ export interface InstanceServiceDeps {
   addresses: PublicAddressPool;
   settleMs: number;
   terminatedVisibleMs: number;
+  /** this node, when the driver runs VMs here (see the lifecycle) */
+  node?: string;
 }
 
 export interface InstanceSummary {
@@ -87,8 +89,8 @@ export class InstanceService {
 
   constructor(private readonly deps: InstanceServiceDeps) {
     const { store, jobs, storage, settleMs } = deps;
-    this.lifecycle = new InstanceLifecycle({ store, jobs, keys: storage.keys, blocks: deps.blocks, volumes: storage.volumes, driver: deps.driver, addresses: deps.addresses, settleMs, terminatedVisibleMs: deps.terminatedVisibleMs });
-    this.launcher = new InstanceLauncher({ store, jobs, settleMs, driver: deps.driver, kms: deps.kms, defaults: storage.defaults, images: deps.images, network: deps.network, keyPairs: deps.keyPairs, sources: this.sources });
+    this.lifecycle = new InstanceLifecycle({ store, jobs, keys: storage.keys, blocks: deps.blocks, volumes: storage.volumes, driver: deps.driver, addresses: deps.addresses, settleMs, terminatedVisibleMs: deps.terminatedVisibleMs, node: deps.node });
+    this.launcher = new InstanceLauncher({ store, jobs, settleMs, node: deps.node, driver: deps.driver, kms: deps.kms, defaults: storage.defaults, images: deps.images, network: deps.network, keyPairs: deps.keyPairs, sources: this.sources });
     this.query = new InstanceQuery({ store, groups: deps.network.groups, lifecycle: this.lifecycle, driver: deps.driver, settleMs });
     this.attributes = new InstanceAttributes(store, deps.network.groups, (id) => this.networkChanged([id]));
     deps.network.groups.onRulesChanged(async (caller, groupIds) => {
@@ -197,8 +199,9 @@ export class InstanceService {
   async impaired(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>> {
     const rows = await this.deps.store.instances.list(caller, { ids: instanceIds, states: ['running'], terminatedAfter: this.lifecycle.visibleSince() });
     const out = new Set<string>();
+    const checks = await this.query.checks(rows);
     for (const r of rows) {
-      const s = this.query.statusOf(r);
+      const s = this.query.statusOf(r, checks);
       if (s.InstanceStatus?.Status === 'impaired' || s.SystemStatus?.Status === 'impaired') out.add(r.instance_id);
     }
     return out;

@@ -37,6 +37,17 @@ export interface SnapshotDeps {
   settleMs: number;
 }
 
+/**
+ * Several nodes: a volume a VM on another node has open is captured by that node (its device
+ * holds writes not yet committed, and the rebase must happen under its lock).
+ */
+export interface RemoteVolumes {
+  /** the live node other than this one that holds the volume open, if any */
+  holder(volumeId: string): Promise<string | undefined>;
+  /** has `node` capture the volume's data as a new sealed map; returns its id */
+  capture(node: string, volumeId: string): Promise<string>;
+}
+
 /** Something that may hold a snapshot (an image): returns the holder's id, or undefined. */
 export type SnapshotUser = (snapshotId: string) => Promise<string | undefined>;
 
@@ -161,12 +172,17 @@ export class SnapshotService {
    * Point-in-time snapshot of a volume: the volume's writes since its base become a new map on
    * top of the base (O(changed blocks)); the volume continues from the new map.
    */
-  async createFromVolume(caller: Scope, volume: VolumeRow, description = '', checkpoint?: () => void): Promise<SnapshotRow> {
+  /** Set by the composition root when several nodes share the store. */
+  remote: RemoteVolumes | undefined = undefined;
+
+  /**
+   * The volume's data now as a new sealed map (its base when nothing changed), the volume
+   * rebased onto it; under the device's lock when this node has it open.
+   */
+  async capture(volumeId: string): Promise<string> {
     const { store, blocks, devices } = this.deps;
-    if (volume.state !== 'available' && volume.state !== 'in-use') {
-      throw ec2Error('IncorrectState', `The volume '${volume.volume_id}' is in state ${volume.state}; only available or in-use volumes can be snapshotted.`);
-    }
-    checkpoint?.();
+    const volume = await store.volumes.get(volumeId);
+    if (!volume) throw ec2Error('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
     const take = async (): Promise<string> => {
       const overlay = await store.volumes.overlay(volume.volume_id);
       const base = volume.base_map_id ? await store.blockMaps.get(volume.base_map_id) : undefined;
@@ -185,14 +201,23 @@ export class SnapshotService {
       return mapId;
     };
     const device = await devices.get(volume.volume_id);
-    const mapId = device
-      ? await device.exclusive(async () => {
+    return device
+      ? device.exclusive(async () => {
           await device.flushLocked();
           const id = await take();
           await device.rebaseLocked(id);
           return id;
         })
-      : await take();
+      : take();
+  }
+
+  async createFromVolume(caller: Scope, volume: VolumeRow, description = '', checkpoint?: () => void): Promise<SnapshotRow> {
+    if (volume.state !== 'available' && volume.state !== 'in-use') {
+      throw ec2Error('IncorrectState', `The volume '${volume.volume_id}' is in state ${volume.state}; only available or in-use volumes can be snapshotted.`);
+    }
+    checkpoint?.();
+    const holder = await this.remote?.holder(volume.volume_id);
+    const mapId = holder ? await this.remote!.capture(holder, volume.volume_id) : await this.capture(volume.volume_id);
     const row = await this.insert(caller, {
       map_id: mapId,
       volume_id: volume.volume_id,
