@@ -3,18 +3,18 @@
 import type { InstanceDriver, InstanceHealth } from './instance-driver.js';
 
 export class NoneDriver implements InstanceDriver {
-  readonly name = 'none';
+  readonly name: string = 'none';
   readonly publicNetwork = false;
 
-  async start(): Promise<void> {}
+  async start(..._: Parameters<InstanceDriver['start']>): Promise<void> {}
 
-  async stop(): Promise<boolean> {
+  async stop(..._: Parameters<InstanceDriver['stop']>): Promise<boolean> {
     return true;
   }
 
   async reboot(): Promise<void> {}
 
-  async terminate(): Promise<boolean> {
+  async terminate(..._: Parameters<InstanceDriver['terminate']>): Promise<boolean> {
     return true;
   }
 

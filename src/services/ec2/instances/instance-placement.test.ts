@@ -13,23 +13,24 @@ import { createComputeDomain, type ComputeDomain } from '../compute-domain.js';
 import { JobRunner } from '../../../jobs/job-runner.js';
 import { Logger } from '../../../logger.js';
 import { NoneDriver } from '../../../compute/none-driver.js';
+import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { NodeRegistry } from '../../../cluster/node-registry.js';
 import { ClusterCalls } from '../../../cluster/cluster-calls.js';
 import { ClusterDriver } from '../../../cluster/cluster-driver.js';
 import type { RegisterImageRequest } from '../../../api/ec2/types.js';
 
 /** A driver that runs VMs as far as the EC2 side can tell (not `none`), noting its hooks. */
-class WitnessDriver extends NoneDriver {
-  override readonly name = 'witness';
+class WitnessDriver extends NoneDriver implements InstanceDriver {
+  override readonly name: string = 'witness';
   readonly ran: string[] = [];
-  override async start(i: { instanceId: string }): Promise<void> {
+  override async start(...[i]: Parameters<InstanceDriver['start']>): Promise<void> {
     this.ran.push(`start ${i.instanceId}`);
   }
-  override async stop(i: { instanceId: string }): Promise<boolean> {
+  override async stop(...[i]: Parameters<InstanceDriver['stop']>): Promise<boolean> {
     this.ran.push(`stop ${i.instanceId}`);
     return true;
   }
-  override async terminate(i: { instanceId: string }): Promise<boolean> {
+  override async terminate(...[i]: Parameters<InstanceDriver['terminate']>): Promise<boolean> {
     this.ran.push(`terminate ${i.instanceId}`);
     return true;
   }
