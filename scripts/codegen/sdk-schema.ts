@@ -92,7 +92,8 @@ export class SchemaWalker {
     if (seen === schema) return name;
     if (seen !== undefined) throw new Error(`two different shapes named ${name}`);
     this.identity.set(name, schema);
-    if (kind === 3 || kind === -3) {
+    // 4: a union (exactly one member set); on the wire it is a structure
+    if (kind === 3 || kind === -3 || kind === 4) {
       const shape: Shape = { type: 'structure', members: {} };
       this.shapes[name] = shape; // before members: shapes can be recursive
       const names = schema[4] as string[];

@@ -55,4 +55,29 @@ export const SERVICES: ServiceSource[] = [
     apiVersion: '2014-11-06',
     targetPrefix: 'AmazonSSM',
   },
+  {
+    id: 'iam',
+    signingName: 'iam',
+    sdkPackage: '@aws-sdk/client-iam',
+    protocol: 'query',
+    apiVersion: '2010-05-08',
+    xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  },
+  {
+    id: 'sts',
+    signingName: 'sts',
+    sdkPackage: '@aws-sdk/client-sts',
+    protocol: 'query',
+    apiVersion: '2011-06-15',
+    xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  },
+  {
+    id: 'cloudtrail',
+    signingName: 'cloudtrail',
+    sdkPackage: '@aws-sdk/client-cloudtrail',
+    protocol: 'json',
+    apiVersion: '2013-11-01',
+    // SDK v3 sends CloudTrail_20131101.<Op>; older SDKs the fully qualified com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>
+    targetPrefix: 'CloudTrail_20131101',
+  },
 ];
