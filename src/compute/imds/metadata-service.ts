@@ -11,7 +11,7 @@
 // every response). Nothing a request does can throw out of the handler. One instance's abuse
 // costs only that instance's service.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { InstanceMetadata } from '../instance-metadata.js';
@@ -158,7 +158,7 @@ export class MetadataService {
       reply = failure(500);
     }
     this.log('debug', 'imds request', { instanceId: source.instanceId, method: req.method, url: req.url, status: reply.status });
-    send(res, reply);
+    send(req, res, reply);
   }
 
   private signatures(document: string): IdentitySignatures {
@@ -167,8 +167,9 @@ export class MetadataService {
   }
 }
 
-function send(res: ServerResponse, reply: ImdsReply): void {
+function send(req: IncomingMessage, res: ServerResponse, reply: ImdsReply): void {
   if (res.headersSent || res.destroyed) return;
+  if (!req.complete && res.socket) lingerAfterAnswer(res.socket, LINGER_MS);
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
   res.statusCode = reply.status;
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
@@ -178,6 +179,23 @@ function send(res: ServerResponse, reply: ImdsReply): void {
   // socat process QEMU started for the connection ends with it.
   res.setHeader('Connection', 'close');
   res.end(body);
+}
+
+const LINGER_MS = 1000;
+
+/**
+ * Closing a socket that still holds unread input resets the connection, and a guest still sending
+ * its body may then lose the answer it was already sent. So, as web servers' "lingering close"
+ * does: half-close, discard what still arrives for a moment, then close.
+ */
+function lingerAfterAnswer(socket: Socket, ms: number): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
 }
 
 /** Answers a request node's parser gave up on (too large, too slow, malformed), then closes. */
