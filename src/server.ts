@@ -99,7 +99,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const { masterKey } = keys;
   let chunks: ChunkStore;
   try {
-    chunks = await openChunkStore(config.dataDir, { ...config.blocks, durability: config.durability });
+    chunks = await openChunkStore(config.dataDir, { ...config.blocks, durability: config.durability, arbiter: store.chunkArbitration });
   } catch (e) {
     await store.close();
     if (e instanceof BlocksConfigError) throw new StartupError(e.message);

@@ -94,6 +94,12 @@ export interface ChunkStore {
   list(): AsyncIterable<ChunkStat>;
   /** Durability barrier: every put that resolved before this call is on stable storage. */
   flush(): Promise<void>;
+  /**
+   * Learns what other nodes sharing the store did since it was opened or last caught up
+   * (chunks stored, deleted, moved), so `list()` shows them. Optional: only stores several
+   * nodes share have it; garbage collection calls it before planning.
+   */
+  refresh?(): Promise<void>;
   /** Reclaims space left by deletes (no-op where deletes reclaim at once). */
   compact?(): Promise<{ reclaimedBytes: number }>;
   /** Removes everything (admin reset). */

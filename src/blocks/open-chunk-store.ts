@@ -11,6 +11,7 @@ import { S3ChunkStore } from './backends/s3.js';
 import { parseS3Url, s3Url } from './backends/s3/s3-location.js';
 import { createS3Client, SdkObjectStore } from './backends/s3/s3-objects.js';
 import type { BlocksOptions } from '../config/config.js';
+import type { DedupArbiter } from './chunk-arbiter.js';
 import type { ChunkStore } from './chunk-store.js';
 import { ConcurrencyLimitedChunkStore } from './wrappers/concurrency-limit.js';
 import { DiskChunkCache } from './wrappers/disk-cache.js';
@@ -29,6 +30,8 @@ export interface OpenChunkStoreOptions extends BlocksOptions {
    * before its flush survives a crash of the process
    */
   durability?: 'full' | 'normal';
+  /** the shared metadata database's side of dedup hits against GC on other nodes (S3 only: chunk-arbiter.ts) */
+  arbiter?: DedupArbiter;
 }
 
 interface Recorded {
@@ -38,9 +41,6 @@ interface Recorded {
 
 export const DEFAULT_READ_CACHE_MIB = 1024;
 
-export class BlocksConfigError extends Error {}
-
-/** The store for a data dir (see the header). */
 /** The block store a data dir recorded, as nodes sharing a database compare it: fs, or the bucket at its endpoint. */
 export function recordedBlockStore(dataDir: string): string {
   const path = join(dataDir, 'blocks.json');
@@ -48,6 +48,9 @@ export function recordedBlockStore(dataDir: string): string {
   return r.url === 'fs' ? 'fs' : `${r.url} at ${r.endpoint ?? 'aws'}`;
 }
 
+export class BlocksConfigError extends Error {}
+
+/** The store for a data dir (see the header). */
 export async function openChunkStore(dataDir: string, o: OpenChunkStoreOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<ChunkStore> {
   const recordPath = join(dataDir, 'blocks.json');
   const recorded: Recorded | undefined = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as Recorded) : undefined;
@@ -77,7 +80,7 @@ export async function openChunkStore(dataDir: string, o: OpenChunkStoreOptions =
   const objects = new SdkObjectStore(client, location, endpoint);
   let s3: S3ChunkStore;
   try {
-    s3 = await withRetries('open', () => S3ChunkStore.open({ objects, cacheDir: join(dataDir, 'blocks-s3'), identity: `${endpoint ?? 'aws'} ${url}`, packBytes: o.packBytes, spool: o.durability !== 'full' }), o.retry);
+    s3 = await withRetries('open', () => S3ChunkStore.open({ objects, cacheDir: join(dataDir, 'blocks-s3'), identity: `${endpoint ?? 'aws'} ${url}`, packBytes: o.packBytes, spool: o.durability !== 'full', arbiter: o.arbiter }), o.retry);
   } catch (e) {
     client.destroy();
     throw new BlocksConfigError(`cannot open the block store ${objects.description}: ${(e as Error).message}`);

@@ -37,7 +37,7 @@ export async function openOffline(
   }
   let chunks: ChunkStore;
   try {
-    chunks = await openChunkStore(dataDir, blocksOptions);
+    chunks = await openChunkStore(dataDir, { ...blocksOptions, arbiter: store.chunkArbitration });
     await chunks.hasMany([]); // opens the index: fails fast if a server holds it
   } catch (e) {
     await store.close();

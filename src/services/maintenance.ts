@@ -2,7 +2,7 @@
 // references taken from snapshots and volumes, and keys opened as their owners. Used by the
 // admin endpoints of a running server and by `imago gc` / `imago fsck` on a stopped one.
 import type { BlockStorage } from '../blocks/block-storage.js';
-import { GarbageCollector, type GcResult } from '../blocks/maintenance/gc.js';
+import { GarbageCollector, gcOwner, type GcResult } from '../blocks/maintenance/gc.js';
 import { fsck, type FsckReport } from '../blocks/maintenance/fsck.js';
 import type { Store } from '../store/store.js';
 import type { LineageKeys } from './ec2/encryption/lineage-keys.js';
@@ -14,9 +14,19 @@ export interface MaintenanceDeps {
 }
 
 export class Maintenance {
+  /** this process's GC runs, one at a time (their condemned rows share one tag: gc.ts) */
+  #gc: Promise<unknown> = Promise.resolve();
+  readonly #gcOwner = gcOwner();
+
   constructor(private readonly deps: MaintenanceDeps) {}
 
   gc(options: { dryRun?: boolean; graceMs?: number } = {}): Promise<GcResult> {
+    const run = this.#gc.catch(() => undefined).then(() => this.#runGc(options));
+    this.#gc = run;
+    return run;
+  }
+
+  #runGc(options: { dryRun?: boolean; graceMs?: number }): Promise<GcResult> {
     const { store, blocks } = this.deps;
     const collector = new GarbageCollector(blocks.chunks, store.blockMaps, {
       mapIds: async () => {
@@ -26,7 +36,7 @@ export class Maintenance {
         return ids;
       },
       overlayChunkIds: async () => (await store.volumes.allOverlayChunks()).map((r) => r.chunk_id),
-    }, () => store.barrier());
+    }, () => store.barrier(), { arbiter: store.chunkArbitration, owner: this.#gcOwner });
     blocks.clearCache();
     return collector.run(options);
   }

@@ -25,6 +25,9 @@ export interface Database {
   data_keys: DataKeysTable;
   block_maps: BlockMapsTable;
   block_map_entries: BlockMapEntriesTable;
+  chunk_touches: ChunkTouchesTable;
+  chunk_condemned: ChunkCondemnedTable;
+  chunk_tombstone_epoch: ChunkTombstoneEpochTable;
   snapshots: SnapshotsTable;
   snapshot_permissions: SnapshotPermissionsTable;
   volumes: VolumesTable;
@@ -162,6 +165,27 @@ export interface BlockMapEntriesTable {
   block_index: number;
   /** null: a zero block hiding the parent's entry */
   chunk_id: string | null;
+}
+
+// Nodes sharing one bucket: GC against dedup hits (migration 0020, blocks/chunk-arbiter.ts).
+export interface ChunkTouchesTable {
+  chunk_id: string;
+  /** the latest reuse (dedup hit) of the stored chunk, ms since epoch */
+  touched_at: number;
+}
+
+export interface ChunkCondemnedTable {
+  chunk_id: string;
+  /** the GC (a process's tag) about to delete it */
+  owner: string;
+  condemned_at: number;
+}
+
+export interface ChunkTombstoneEpochTable {
+  /** always 1 */
+  id: number;
+  /** advanced after every tombstone object written to the bucket */
+  epoch: number;
 }
 
 export interface SnapshotsTable {

@@ -4,7 +4,7 @@
 // an object per block), GC and fsck through the admin endpoints, a restart that finds the data
 // again even with its local cache gone (the bucket is the truth), and a data dir that refuses
 // to switch stores.
-import { databaseEnv } from '../helpers/test-database.js';
+import { databaseArgs, databaseEnv } from '../helpers/test-database.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -131,7 +131,7 @@ describe('blocks in an S3-compatible bucket', () => {
 
   test('the data dir refuses another block store', async () => {
     await server.stop();
-    const r = await runToExit(['serve', '--port', '0', '--compute', 'none', '--data-dir', dataDir, '--blocks', 'fs']);
+    const r = await runToExit(['serve', '--port', '0', '--compute', 'none', '--data-dir', dataDir, '--blocks', 'fs', ...(await databaseArgs(dataDir))]);
     assert.equal(r.code, 1);
     assert.match(r.output, /keeps its blocks in s3:\/\//);
     // a stopped server's data dir: the operator commands find its bucket by themselves

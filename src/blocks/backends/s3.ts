@@ -13,7 +13,12 @@
 // delete removes index entries at once (atomically with puts and touches: see
 //       `writtenBefore`); the bucket learns of it with the next flush's tombstone; space comes
 //       back with compact (s3/s3-compaction.ts): rewrite, switch, then delete objects.
-// Write times refreshed by dedup hits (touch) are node-local (committed to the index).
+// Several nodes may share the bucket. A node's index learns of the others' packs, tombstones
+// and compactions at open and by catching up (s3/catch-up.ts) when it misses: get and hasMany
+// of a chunk it does not know, a read of a pack gone from the bucket. Write times refreshed by
+// dedup hits are node-local; with an `arbiter` (the shared metadata database) a dedup hit on a
+// chunk in the bucket is also committed there and checked against GC on other nodes
+// (chunk-arbiter.ts): a chunk a GC condemned is stored again, as a new record.
 import { mkdir, open as openFile, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,13 +33,15 @@ import {
   type ChunkStoreCapabilities,
   type DeleteOptions,
 } from '../chunk-store.js';
+import { ReuseRounds, type DedupArbiter } from '../chunk-arbiter.js';
 import { Semaphore } from '../wrappers/semaphore.js';
+import { CatchUp } from './s3/catch-up.js';
 import { MAX_RECORD_DATA, RECORD_HEADER_SIZE, encodeRecordHeader, parseRecordHeader, recordChecksumOk } from './fs/pack-record.js';
 import { probeConditionalPut } from './s3/conditional-put.js';
 import { encodeFooter } from './s3/pack-object.js';
 import { PackReads } from './s3/pack-reads.js';
 import { compactPacks } from './s3/s3-compaction.js';
-import { S3Index } from './s3/s3-index.js';
+import { INDEX_FORMAT, S3Index } from './s3/s3-index.js';
 import { PACKS, TOMBSTONES, uniqueName } from './s3/s3-location.js';
 import { bodyCrc, ObjectNotFoundError, type ObjectStore } from './s3/s3-objects.js';
 import { recoverSpool, syncFromBucket } from './s3/s3-sync.js';
@@ -61,8 +68,15 @@ export interface S3ChunkStoreOptions {
   spool?: boolean;
   /** 'auto' (default): ask the server once whether it honours If-None-Match: * */
   conditionalWrites?: 'auto' | boolean;
-  /** requests at once while syncing with the bucket on open (default 16) */
+  /** requests at once while syncing with the bucket (default 16) */
   syncConcurrency?: number;
+  /**
+   * nodes sharing the bucket: dedup hits are committed to it and checked against other nodes'
+   * garbage collection, and tombstones advance its epoch (chunk-arbiter.ts)
+   */
+  arbiter?: DedupArbiter;
+  /** catching up with the bucket after a miss starts at most this often, ms (default 100) */
+  catchUpIntervalMs?: number;
 }
 
 interface Pending {
@@ -123,11 +137,21 @@ export class S3ChunkStore implements ChunkStore {
   readonly #freeBuffers: Buffer[] = [];
   /** spool files being removed (awaited by close) */
   readonly #spoolDrops = new Set<Promise<void>>();
+  readonly #catchUp: CatchUp;
+  readonly #arbiter: DedupArbiter | undefined;
+  readonly #rounds: ReuseRounds | undefined;
+  /** the arbiter's tombstone epoch this index has caught up with (read before that catch-up's listing) */
+  #syncedEpoch: number;
   #closed = false;
 
-  private constructor(o: S3ChunkStoreOptions, index: S3Index, conditional: boolean) {
+  private constructor(o: S3ChunkStoreOptions, index: S3Index, conditional: boolean, epoch: number) {
     this.#objects = o.objects;
     this.#index = index;
+    this.#arbiter = o.arbiter;
+    this.#rounds = o.arbiter && new ReuseRounds(o.arbiter);
+    this.#syncedEpoch = epoch;
+    const ctx = { index, objects: o.objects, conditional, concurrency: o.syncConcurrency ?? 16 };
+    this.#catchUp = new CatchUp(async () => void (await syncFromBucket(ctx, 'catch-up')), o.catchUpIntervalMs);
     this.#spoolDir = o.spool === false ? undefined : join(o.cacheDir, 'spool');
     this.#packBytes = o.packBytes ?? 16 * 1024 * 1024;
     this.#deadRatio = o.compactDeadRatio ?? 0.25;
@@ -153,13 +177,23 @@ export class S3ChunkStore implements ChunkStore {
       const conditional = o.conditionalWrites === undefined || o.conditionalWrites === 'auto' ? await probeConditionalPut(o.objects) : o.conditionalWrites;
       const ctx = { index, objects: o.objects, conditional, concurrency: o.syncConcurrency ?? 16 };
       await recoverSpool(ctx, join(o.cacheDir, 'spool'));
+      if (index.meta('format') !== INDEX_FORMAT) {
+        index.clear(); // a cache of an older layout (one record per chunk): rebuilt from the bucket
+        index.setMeta('format', INDEX_FORMAT);
+      }
+      const epoch = (await o.arbiter?.epoch()) ?? 0; // read before the listing: tombstones up to it are seen
       await syncFromBucket(ctx);
       index.setMeta('identity', o.identity);
-      return new S3ChunkStore(o, index, conditional);
+      return new S3ChunkStore(o, index, conditional, epoch);
     } catch (e) {
       index.close();
       throw e;
     }
+  }
+
+  /** catch-ups with the bucket started since open (misses, gone packs, tombstone epochs) */
+  get catchUps(): number {
+    return this.#catchUp.syncs;
   }
 
   /** whether pack uploads are conditional (If-None-Match: *) */
@@ -171,15 +205,23 @@ export class S3ChunkStore implements ChunkStore {
     this.#assertOpen();
     assertChunkId(id);
     if (data.length > MAX_RECORD_DATA) throw new RangeError(`chunk of ${data.length} bytes exceeds ${MAX_RECORD_DATA}`);
+    /** the indexed record cannot be reused (a GC condemned it, or it is gone): store it again */
+    let again = false;
     for (;;) {
       const pending = this.#pending.get(id);
       if (pending) {
         pending.writtenAt = Date.now();
         return pending.written;
       }
-      if (this.#index.lookup(Buffer.from(id, 'hex'))) {
-        this.#touches.set(id, Date.now());
-        return;
+      if (!again && this.#index.lookup(Buffer.from(id, 'hex'))) {
+        if (!this.#rounds) {
+          this.#touches.set(id, Date.now());
+          return;
+        }
+        if (await this.#reuse(id)) return;
+        this.#assertOpen();
+        again = true;
+        continue;
       }
       if (this.#buffered() < this.#maxBuffered) break;
       await this.#someUploadSettled();
@@ -224,6 +266,27 @@ export class S3ChunkStore implements ChunkStore {
       return true;
     }
     if (!this.#index.lookup(Buffer.from(id, 'hex'))) return false;
+    if (this.#rounds) return this.#reuse(id);
+    this.#touches.set(id, Date.now());
+    return true;
+  }
+
+  /**
+   * A dedup hit on a chunk in the bucket, with an arbiter: the touch is committed to the shared
+   * database, then checked (chunk-arbiter.ts). False: it must be stored again.
+   */
+  async #reuse(id: ChunkId): Promise<boolean> {
+    const answer = await this.#rounds!.ask(id);
+    if (answer.condemned) return false;
+    if (answer.epoch !== this.#syncedEpoch) {
+      // tombstones were written since this index caught up: it may name deleted records
+      // (any change counts: an admin reset starts the count again)
+      await this.#catchUp.request();
+      this.#syncedEpoch = answer.epoch;
+    }
+    if (this.#pending.has(id)) return true;
+    if (!this.#index.lookup(Buffer.from(id, 'hex'))) return false; // deleted meanwhile (here, or in a tombstone)
+    // same tick as the lookup: a local delete sees the refreshed write time
     this.#touches.set(id, Date.now());
     return true;
   }
@@ -231,39 +294,72 @@ export class S3ChunkStore implements ChunkStore {
   async get(id: ChunkId): Promise<Buffer> {
     this.#assertOpen();
     assertChunkId(id);
-    const pending = this.#pending.get(id);
-    if (pending) {
-      const at = pending.offset + RECORD_HEADER_SIZE;
-      return Buffer.from(pending.pack.buf.subarray(at, at + pending.size));
-    }
     const idBytes = Buffer.from(id, 'hex');
-    const loc = this.#index.lookup(idBytes);
-    if (!loc) throw new ChunkNotFoundError(id);
-    // Same tick as the lookup: the read is counted before compaction could delete the pack.
-    this.#reads.begin(loc.pack);
-    let record: Buffer;
-    try {
-      record = await this.#objects.get(PACKS + loc.packKey, { start: loc.offset, end: loc.offset + RECORD_HEADER_SIZE + loc.size - 1 });
-    } catch (e) {
-      if (e instanceof ObjectNotFoundError) throw new ChunkPermanentError(id, `pack ${loc.packKey} is missing from the bucket`);
-      throw e;
-    } finally {
-      this.#reads.end(loc.pack);
+    /** the pack a read found gone from the bucket */
+    let missing: string | undefined;
+    /** a catch-up that started after the last miss has finished */
+    let caughtUp = false;
+    for (let round = 0; ; round++) {
+      const pending = this.#pending.get(id);
+      if (pending) {
+        const at = pending.offset + RECORD_HEADER_SIZE;
+        return Buffer.from(pending.pack.buf.subarray(at, at + pending.size));
+      }
+      const loc = this.#index.lookup(idBytes);
+      if (!loc || loc.packKey === missing) {
+        // another node may have stored it, or compacted its pack away, since this index caught up
+        if (!caughtUp && round < 4) {
+          await this.#catchUp.request();
+          this.#assertOpen();
+          caughtUp = true;
+          continue;
+        }
+        if (missing) throw new ChunkPermanentError(id, `pack ${missing} is missing from the bucket`);
+        throw new ChunkNotFoundError(id);
+      }
+      // Same tick as the lookup: the read is counted before compaction could delete the pack.
+      this.#reads.begin(loc.pack);
+      let record: Buffer;
+      try {
+        record = await this.#objects.get(PACKS + loc.packKey, { start: loc.offset, end: loc.offset + RECORD_HEADER_SIZE + loc.size - 1 });
+      } catch (e) {
+        if (e instanceof ObjectNotFoundError) {
+          // compacted away by another node? catch up, then read the record where it went
+          missing = loc.packKey;
+          caughtUp = false;
+          continue;
+        }
+        throw e;
+      } finally {
+        this.#reads.end(loc.pack);
+      }
+      const header = record.subarray(0, RECORD_HEADER_SIZE);
+      const parsed = parseRecordHeader(header);
+      if (record.length !== RECORD_HEADER_SIZE + loc.size || !parsed || parsed.size !== loc.size || !parsed.id.equals(idBytes)) {
+        throw new ChunkPermanentError(id, `record in pack ${loc.packKey} at ${loc.offset} does not match the index`);
+      }
+      const data = record.subarray(RECORD_HEADER_SIZE);
+      if (!recordChecksumOk(header, data)) throw new ChunkPermanentError(id, `checksum mismatch in pack ${loc.packKey}`);
+      return data;
     }
-    const header = record.subarray(0, RECORD_HEADER_SIZE);
-    const parsed = parseRecordHeader(header);
-    if (record.length !== RECORD_HEADER_SIZE + loc.size || !parsed || parsed.size !== loc.size || !parsed.id.equals(idBytes)) {
-      throw new ChunkPermanentError(id, `record in pack ${loc.packKey} at ${loc.offset} does not match the index`);
-    }
-    const data = record.subarray(RECORD_HEADER_SIZE);
-    if (!recordChecksumOk(header, data)) throw new ChunkPermanentError(id, `checksum mismatch in pack ${loc.packKey}`);
-    return data;
   }
 
   async hasMany(ids: readonly ChunkId[]): Promise<boolean[]> {
     this.#assertOpen();
     ids.forEach((id) => assertChunkId(id));
-    return ids.map((id) => this.#pending.has(id) || this.#index.lookup(Buffer.from(id, 'hex')) !== undefined);
+    const has = () => ids.map((id) => this.#pending.has(id) || this.#index.lookup(Buffer.from(id, 'hex')) !== undefined);
+    const found = has();
+    if (found.every(Boolean)) return found;
+    // fsck asks: chunks other nodes stored since this index caught up count (dedup uses touch)
+    await this.#catchUp.request();
+    this.#assertOpen();
+    return has();
+  }
+
+  /** Catches up with what other nodes did in the bucket (GC calls it before planning). */
+  async refresh(): Promise<void> {
+    this.#assertOpen();
+    await this.#catchUp.request();
   }
 
   async delete(ids: readonly ChunkId[], options: DeleteOptions = {}): Promise<ChunkId[]> {
@@ -459,6 +555,8 @@ export class S3ChunkStore implements ChunkStore {
       pack.id,
       pack.body!.length,
       live.map((e) => ({ id: e.idBytes, offset: e.offset, size: e.size, writtenAt: e.writtenAt })),
+      [],
+      true, // the newest record of its chunks (one stored again is read from here)
     );
     for (const e of live) this.#pending.delete(e.id);
     const at = this.#sealed.indexOf(pack);
@@ -527,6 +625,8 @@ export class S3ChunkStore implements ChunkStore {
         if (!rows.length) return;
         const key = uniqueName();
         await this.#objects.put(TOMBSTONES + key, encodeTombstone(rows.map((r) => ({ packKey: r.packKey, chunk: r.chunk }))), { ifAbsent: this.#conditional });
+        // other nodes catch up before trusting their index again (a failure here: written again by the next flush)
+        await this.#arbiter?.advanceEpoch();
         this.#index.tombstoned(key, rows);
       });
     this.#tombstoning = run;

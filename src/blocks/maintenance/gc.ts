@@ -14,6 +14,15 @@
 // the delete (the touch finds nothing and the writer stores the block again). A re-check by
 // listing alone would leave a window between the check and the delete. Then compact.
 // Never stop-the-world.
+//
+// Nodes sharing a bucket (chunk-arbiter.ts): that condition is atomic only in one process, so
+// with an arbiter the planned chunks are first committed as condemned in the shared database
+// (less those a dedup hit on any node touched since the cut-off), touches are read again (a
+// touched chunk is spared), the rest deleted, the deletes flushed (tombstones written, the
+// epoch advanced), and only then the condemned rows released. Before planning, the store
+// catches up with the other nodes' writes (`refresh`), so their garbage is seen too.
+import { randomBytes } from 'node:crypto';
+import type { GcArbiter } from '../chunk-arbiter.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { BlockMapsRepo } from '../../store/repos/block-maps.js';
 
@@ -36,9 +45,27 @@ export interface GcPlan {
 }
 
 export interface GcHooks {
-  /** test seam: runs after the last liveness check, before the chunks are deleted */
+  /** test seam: runs after the last liveness check, before the chunks are condemned (with an arbiter) */
+  beforeCondemn?(ids: readonly string[]): Promise<void>;
+  /** test seam: runs after the chunks are condemned, before touches are read again */
+  afterCondemn?(ids: readonly string[]): Promise<void>;
+  /** test seam: runs after the last liveness check (and the last read of touches), before the chunks are deleted */
   beforeChunkDelete?(ids: readonly string[]): Promise<void>;
 }
+
+/** The shared database's side of GC, and who this GC is there. */
+export interface GcArbitration {
+  arbiter: GcArbiter;
+  /**
+   * this process's tag on its condemned rows: one GC at a time per process, whose release
+   * also releases rows of its earlier runs that failed after deleting (their tombstones are
+   * written by this run's flush)
+   */
+  owner: string;
+}
+
+/** A tag for this process's GC runs. */
+export const gcOwner = (): string => `gc-${randomBytes(8).toString('hex')}`;
 
 export interface GcOptions {
   graceMs?: number;
@@ -61,6 +88,8 @@ export class GarbageCollector {
     private readonly roots: GcRoots,
     /** makes the maps' deletion durable (the metadata store's barrier) before chunks go */
     private readonly durable: () => Promise<void> = async () => undefined,
+    /** nodes sharing the chunk store: the cross-node arbiter (see the header) */
+    private readonly arbitration?: GcArbitration,
   ) {}
 
   private async liveness(now: Date): Promise<{ liveMaps: Set<string>; deadMaps: string[]; liveChunks: Set<string> }> {
@@ -90,6 +119,7 @@ export class GarbageCollector {
   async plan(options: Pick<GcOptions, 'graceMs' | 'now'> = {}): Promise<GcPlan> {
     const now = options.now ?? new Date();
     const cutoff = new Date(now.getTime() - (options.graceMs ?? 3600_000));
+    await this.chunks.refresh?.();
     const { liveMaps, deadMaps, liveChunks } = await this.liveness(now);
     const deadChunks: { id: string; size: number }[] = [];
     for await (const stat of this.chunks.list()) {
@@ -123,14 +153,32 @@ export class GarbageCollector {
       if (stat.writtenAt !== undefined && stat.writtenAt >= cutoff) continue; // re-put since the plan
       doomed.push({ id: stat.id, size: stat.size });
     }
-    await options.hooks?.beforeChunkDelete?.(doomed.map((c) => c.id));
     const kept = new Set<string>();
-    for (let i = 0; i < doomed.length; i += 1000) {
-      const ids = doomed.slice(i, i + 1000).map((c) => c.id);
-      for (const id of await this.chunks.delete(ids, { writtenBefore: cutoff })) kept.add(id);
+    let ids = doomed.map((c) => c.id);
+    await options.hooks?.beforeCondemn?.(ids);
+    const arbiter = this.arbitration?.arbiter;
+    if (arbiter) {
+      // dedup hits on other nodes since the cut-off: not condemned at all
+      for (const id of await arbiter.touchedSince(ids, cutoff)) kept.add(id);
+      ids = ids.filter((id) => !kept.has(id));
+      await arbiter.condemn(this.arbitration!.owner, ids, Date.now());
+      await options.hooks?.afterCondemn?.(ids);
+      // committed as condemned first: a touch not seen here sees the chunk condemned
+      for (const id of await arbiter.touchedSince(ids, cutoff)) kept.add(id);
+      ids = ids.filter((id) => !kept.has(id));
+    }
+    await options.hooks?.beforeChunkDelete?.(ids);
+    for (let i = 0; i < ids.length; i += 1000) {
+      for (const id of await this.chunks.delete(ids.slice(i, i + 1000), { writtenBefore: cutoff })) kept.add(id);
+    }
+    // A failure from here up: the rows stay until this process's next GC has flushed (a chunk
+    // deleted here but in no tombstone yet must not be reused by another node meanwhile).
+    await this.chunks.flush();
+    if (arbiter) {
+      await arbiter.release(this.arbitration!.owner);
+      await arbiter.pruneTouches(cutoff);
     }
     const deleted = doomed.filter((c) => !kept.has(c.id));
-    await this.chunks.flush();
     const reclaimed = (await this.chunks.compact?.())?.reclaimedBytes;
     return {
       ...plan,

@@ -1,21 +1,24 @@
 // The base of every wrapper: a ChunkStore that forwards each call to the store it wraps,
 // through one overridable `call` (where a wrapper retries, limits or measures). It keeps the
-// inner store's name and capabilities, and has `touch`/`compact` exactly when the inner does.
+// inner store's name and capabilities, and has `touch`/`compact`/`refresh` exactly when the
+// inner does.
 import type { ChunkId, ChunkStat, ChunkStore, ChunkStoreCapabilities, DeleteOptions } from '../chunk-store.js';
 
-export type Operation = 'put' | 'touch' | 'get' | 'hasMany' | 'delete' | 'flush' | 'compact' | 'clear';
+export type Operation = 'put' | 'touch' | 'get' | 'hasMany' | 'delete' | 'flush' | 'compact' | 'clear' | 'refresh';
 
 export class ForwardingChunkStore implements ChunkStore {
   readonly name: string;
   readonly capabilities: ChunkStoreCapabilities;
   readonly touch?: (id: ChunkId) => Promise<boolean>;
   readonly compact?: () => Promise<{ reclaimedBytes: number }>;
+  readonly refresh?: () => Promise<void>;
 
   constructor(protected readonly inner: ChunkStore) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
     if (inner.touch) this.touch = (id) => this.call('touch', () => inner.touch!(id));
     if (inner.compact) this.compact = () => this.call('compact', () => inner.compact!());
+    if (inner.refresh) this.refresh = () => this.call('refresh', () => inner.refresh!());
   }
 
   /** Runs one operation on the inner store; wrappers override this. */

@@ -25,3 +25,7 @@ export function isUniqueViolation(e: unknown, table?: string): boolean {
 
 /** Whole numbers: SQLite's INTEGER (64-bit); PostgreSQL's bigint (sizes in bytes pass 2^31). */
 export const intType = (db: Kysely<any>) => (dialectOf(db) === 'postgres' ? 'bigint' : 'integer');
+
+/** The larger of two numbers: SQLite's two-argument max(), PostgreSQL's GREATEST(). */
+export const greatest = (db: Kysely<any>, a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<number> =>
+  dialectOf(db) === 'postgres' ? sql<number>`GREATEST(${a}, ${b})` : sql<number>`max(${a}, ${b})`;

@@ -18,6 +18,7 @@ import * as m0016 from './0016-instance-client-tokens.js';
 import * as m0017 from './0017-job-leases.js';
 import * as m0018 from './0018-cluster-nodes.js';
 import * as m0019 from './0019-key-material.js';
+import * as m0020 from './0020-chunk-arbitration.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -35,8 +36,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-rule-positions': m0015,
   '0016-instance-client-tokens': m0016,
   '0017-job-leases': m0017,
-  '0019-key-material': m0019,
   '0018-cluster-nodes': m0018,
+  '0019-key-material': m0019,
+  '0020-chunk-arbitration': m0020,
 };
 
 export const migrationProvider: MigrationProvider = {

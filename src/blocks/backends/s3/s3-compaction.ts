@@ -2,8 +2,9 @@
 // back by rewriting. Victims: packs whose dead share reached the threshold, and small packs
 // (under a quarter of the pack size: one flush per PutSnapshotBlock round makes them) once
 // there are enough of them to fill a pack. Their live records are copied as stored (header,
-// write time and crc kept) into new packs, uploaded; one index transaction switches the chunks
-// over; then, once reads that found the old packs are done, the old objects are deleted, and
+// write time and crc kept) into new packs, uploaded — every record no tombstone names, copies
+// of a chunk indexed elsewhere too (another node may know only this one), but one record per
+// chunk id per compaction; one index transaction switches the chunks over; then, once reads that found the old packs are done, the old objects are deleted, and
 // with them every tombstone whose packs are all gone. A crash before the switch leaves new
 // packs whose records the index already has elsewhere (dead weight the next compaction
 // removes); after it, retired packs the next open deletes.
@@ -70,6 +71,8 @@ class LiveRecordCopy {
   readonly outputs: { id: number; key: string; length: number }[] = [];
   /** victims whose live records are all copied */
   readonly copied: PackRow[] = [];
+  /** where each chunk copied so far went: another record of it moves there too */
+  readonly #placed = new Map<string, { toPack: number; toOffset: number }>();
   #out: { id: number; key: string; parts: Buffer[]; length: number; entries: PackEntry[] } | undefined;
 
   constructor(private readonly ctx: CompactionContext) {}
@@ -87,6 +90,11 @@ class LiveRecordCopy {
       for (const c of chunks) {
         const length = RECORD_HEADER_SIZE + c.size;
         if (c.offset + length > data.length) continue; // short object: reads report it
+        const placed = this.#placed.get(c.id.toString('hex'));
+        if (placed) {
+          this.moves.push({ id: c.id, fromPack: victim.id, fromOffset: c.offset, ...placed });
+          continue;
+        }
         if (this.#out && this.#out.length > 0 && this.#out.length + length > this.ctx.packBytes) await this.finish();
         if (!this.#out) {
           const key = uniqueName();
@@ -96,6 +104,7 @@ class LiveRecordCopy {
         out.parts.push(data.subarray(c.offset, c.offset + length));
         out.entries.push({ id: c.id, offset: out.length, size: c.size, writtenAt: c.writtenAt });
         this.moves.push({ id: c.id, fromPack: victim.id, fromOffset: c.offset, toPack: out.id, toOffset: out.length });
+        this.#placed.set(c.id.toString('hex'), { toPack: out.id, toOffset: out.length });
         out.length += length;
       }
     }

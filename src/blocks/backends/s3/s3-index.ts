@@ -3,6 +3,12 @@
 // from pack footers and tombstones when lost or stale (s3-sync.ts), so it commits without
 // fsyncs (WAL, synchronous=NORMAL: a process crash loses nothing, a power loss only work that
 // is redone). Locked exclusively while open: one store per cache directory.
+//
+// One chunk id can have records in several packs (content addressing: two nodes stored it, or a
+// node stored again a chunk a GC condemned; a compaction's output while its victim still
+// exists). `chunks` holds the one reads use, with the latest write time of them all; `copies`
+// the others. A tombstone or a vanished pack removes only its own record, and when that was the
+// one in `chunks`, a copy takes its place: a delete of an old record never hides a newer one.
 import BetterSqlite3 from 'better-sqlite3';
 import { CHUNKS_TABLE, type Move } from '../fs/pack-index.js';
 
@@ -52,7 +58,20 @@ CREATE TABLE IF NOT EXISTS dead (
 CREATE INDEX IF NOT EXISTS dead_by_tombstone ON dead (tombstone);
 -- tombstone objects applied to this index
 CREATE TABLE IF NOT EXISTS tombstones (key TEXT PRIMARY KEY) WITHOUT ROWID;
+-- other live records of chunks indexed in chunks (see the header)
+CREATE TABLE IF NOT EXISTS copies (
+  id BLOB NOT NULL,
+  pack INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  written_at INTEGER NOT NULL,
+  PRIMARY KEY (id, pack)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS copies_by_pack ON copies (pack);
 `;
+
+/** The index's layout; a cache of another layout is rebuilt from the bucket. */
+export const INDEX_FORMAT = '2';
 
 type Row<T> = T | undefined;
 
@@ -64,6 +83,9 @@ export class S3Index {
   readonly #remove: BetterSqlite3.Statement<[Buffer], { pack: number }>;
   readonly #addDead: BetterSqlite3.Statement<[number, Buffer]>;
   readonly #page: BetterSqlite3.Statement<[Buffer, number], { id: Buffer; size: number; written_at: number }>;
+  readonly #current: BetterSqlite3.Statement<[Buffer], { pack: number; offset: number; size: number; written_at: number }>;
+  readonly #addCopy: BetterSqlite3.Statement<[Buffer, number, number, number, number]>;
+  readonly #removeCopies: BetterSqlite3.Statement<[Buffer], { pack: number }>;
 
   constructor(path: string) {
     this.#db = new BetterSqlite3(path, { timeout: 1000 });
@@ -84,6 +106,9 @@ export class S3Index {
     this.#remove = this.#db.prepare('DELETE FROM chunks WHERE id = ? RETURNING pack');
     this.#addDead = this.#db.prepare('INSERT OR IGNORE INTO dead (pack, chunk, tombstone) VALUES (?, ?, NULL)');
     this.#page = this.#db.prepare('SELECT id, size, written_at FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    this.#current = this.#db.prepare('SELECT pack, offset, size, written_at FROM chunks WHERE id = ?');
+    this.#addCopy = this.#db.prepare('INSERT OR REPLACE INTO copies (id, pack, offset, size, written_at) VALUES (?, ?, ?, ?, ?)');
+    this.#removeCopies = this.#db.prepare('DELETE FROM copies WHERE id = ? RETURNING pack');
   }
 
   meta(key: string): string | undefined {
@@ -105,13 +130,26 @@ export class S3Index {
   }
 
   /**
-   * A pack's object is in the bucket: the pack goes live with its entries (an id indexed
-   * elsewhere keeps its place) and the write times refreshed meanwhile, in one transaction.
+   * A pack's object is in the bucket: the pack goes live with its entries and the write times
+   * refreshed meanwhile, in one transaction. An id indexed in another pack keeps both records:
+   * `own` (this node wrote the pack: the record is the newest) makes the new one the read
+   * location, else it is a copy.
    */
-  commitPack(pack: number, length: number, entries: readonly IndexEntry[], touches: Iterable<[Buffer, number]> = []): void {
+  commitPack(pack: number, length: number, entries: readonly IndexEntry[], touches: Iterable<[Buffer, number]> = [], own = false): void {
     this.#db.transaction(() => {
       this.#db.prepare("UPDATE packs SET length = ?, state = 'live' WHERE id = ?").run(length, pack);
-      for (const e of entries) this.#insert.run(e.id, pack, e.offset, e.size, e.writtenAt);
+      for (const e of entries) {
+        if (this.#insert.run(e.id, pack, e.offset, e.size, e.writtenAt).changes) continue;
+        const current = this.#current.get(e.id);
+        if (!current || current.pack === pack) continue;
+        if (own) {
+          this.#addCopy.run(e.id, current.pack, current.offset, current.size, current.written_at);
+          this.#db.prepare('UPDATE chunks SET pack = ?, offset = ?, size = ?, written_at = max(written_at, ?) WHERE id = ?').run(pack, e.offset, e.size, e.writtenAt, e.id);
+        } else {
+          this.#addCopy.run(e.id, pack, e.offset, e.size, e.writtenAt);
+          this.#touch.run(e.writtenAt, e.id);
+        }
+      }
       for (const [id, at] of touches) this.#touch.run(at, id);
     })();
   }
@@ -122,14 +160,32 @@ export class S3Index {
     })();
   }
 
-  /** Removes chunks from the index; their records become dead rows awaiting a tombstone. */
+  /** Removes chunks from the index; their records (every copy) become dead rows awaiting a tombstone. */
   remove(ids: readonly Buffer[]): void {
     this.#db.transaction(() => {
       for (const id of ids) {
         const r = this.#remove.get(id);
         if (r) this.#addDead.run(r.pack, id);
+        for (const c of this.#removeCopies.all(id)) this.#addDead.run(c.pack, id);
       }
     })();
+  }
+
+  /**
+   * Forgets one record of a chunk (its pack is gone, or a tombstone names it). When it was the
+   * record reads use, the newest copy takes its place, keeping the latest write time.
+   */
+  #dropRecord(id: Buffer, pack: number): void {
+    const dropped = this.#db.prepare('DELETE FROM chunks WHERE id = ? AND pack = ? RETURNING written_at').get(id, pack) as Row<{ written_at: number }>;
+    if (dropped) this.#promote(id, dropped.written_at);
+    else this.#db.prepare('DELETE FROM copies WHERE id = ? AND pack = ?').run(id, pack);
+  }
+
+  #promote(id: Buffer, writtenAt: number): void {
+    const copy = this.#db.prepare('SELECT pack, offset, size, written_at FROM copies WHERE id = ? ORDER BY written_at DESC, pack DESC LIMIT 1').get(id) as Row<{ pack: number; offset: number; size: number; written_at: number }>;
+    if (!copy) return;
+    this.#db.prepare('DELETE FROM copies WHERE id = ? AND pack = ?').run(id, copy.pack);
+    this.#insert.run(id, copy.pack, copy.offset, copy.size, Math.max(copy.written_at, writtenAt));
   }
 
   /** A record of a staged pack deleted after its footer was sealed. */
@@ -170,12 +226,11 @@ export class S3Index {
   applyTombstone(key: string, entries: readonly { chunk: Buffer; packKey: string }[]): void {
     this.#db.transaction(() => {
       const pack = this.#db.prepare('SELECT id FROM packs WHERE key = ?');
-      const drop = this.#db.prepare('DELETE FROM chunks WHERE id = ? AND pack = ?');
       const dead = this.#db.prepare('INSERT INTO dead (pack, chunk, tombstone) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET tombstone = coalesce(tombstone, excluded.tombstone)');
       for (const e of entries) {
         const row = pack.get(e.packKey) as Row<{ id: number }>;
         if (!row) continue;
-        drop.run(e.chunk, row.id);
+        this.#dropRecord(e.chunk, row.id);
         dead.run(row.id, e.chunk, key);
       }
       this.#db.prepare('INSERT OR IGNORE INTO tombstones (key) VALUES (?)').run(key);
@@ -207,47 +262,66 @@ export class S3Index {
     return this.#db.prepare('SELECT id, key, length, state FROM packs ORDER BY id').all() as PackRow[];
   }
 
-  /** Record bytes (headers included) of the pack still referenced by the index. */
+  /** Record bytes (headers included) of the pack still referenced by the index (copies too). */
   liveBytes(pack: number, headerSize: number): number {
-    const r = this.#db.prepare('SELECT sum(size) + count(*) * ? AS bytes FROM chunks WHERE pack = ?').get(headerSize, pack) as { bytes: number | null };
-    return r.bytes ?? 0;
+    let bytes = 0;
+    for (const table of ['chunks', 'copies']) {
+      const r = this.#db.prepare(`SELECT sum(size) + count(*) * ? AS bytes FROM ${table} WHERE pack = ?`).get(headerSize, pack) as { bytes: number | null };
+      bytes += r.bytes ?? 0;
+    }
+    return bytes;
   }
 
+  /** The pack's live records, read locations and copies, by offset. */
   packChunks(pack: number): IndexEntry[] {
-    return (this.#db.prepare('SELECT id, offset, size, written_at FROM chunks WHERE pack = ? ORDER BY offset').all(pack) as { id: Buffer; offset: number; size: number; written_at: number }[]).map((r) => ({
-      id: r.id,
-      offset: r.offset,
-      size: r.size,
-      writtenAt: r.written_at,
-    }));
+    const rows = this.#db
+      .prepare('SELECT id, offset, size, written_at FROM chunks WHERE pack = ? UNION ALL SELECT id, offset, size, written_at FROM copies WHERE pack = ? ORDER BY offset')
+      .all(pack, pack) as { id: Buffer; offset: number; size: number; written_at: number }[];
+    return rows.map((r) => ({ id: r.id, offset: r.offset, size: r.size, writtenAt: r.written_at }));
   }
 
   /**
-   * Compaction's switch, one transaction: chunks move to the output packs (only where the
-   * entry still points at the copied record: a concurrent delete or re-put wins), the outputs
-   * go live, the victims are retired and their dead records forgotten.
+   * Compaction's switch, one transaction: records move to the output packs (only where the
+   * index still has the copied record: a concurrent delete or re-put wins; several records of
+   * one chunk may move to one output record), the outputs go live, the victims are retired and
+   * their dead records and leftover copies forgotten.
    */
   switchPacks(moves: readonly Move[], outputs: readonly { id: number; length: number }[], victims: readonly number[]): void {
     this.#db.transaction(() => {
       const move = this.#db.prepare('UPDATE chunks SET pack = ?, offset = ? WHERE id = ? AND pack = ? AND offset = ?');
-      // a copy whose chunk was deleted meanwhile is dead in its new pack (its footer lists it)
-      for (const m of moves) if (move.run(m.toPack, m.toOffset, m.id, m.fromPack, m.fromOffset).changes === 0) this.#addDead.run(m.toPack, m.id);
+      const moveCopy = this.#db.prepare('UPDATE OR REPLACE copies SET pack = ?, offset = ? WHERE id = ? AND pack = ? AND offset = ?');
+      const moved = new Map<string, Move>();
+      for (const m of moves) {
+        if (move.run(m.toPack, m.toOffset, m.id, m.fromPack, m.fromOffset).changes === 0) moveCopy.run(m.toPack, m.toOffset, m.id, m.fromPack, m.fromOffset);
+        moved.set(`${m.toPack}/${m.id.toString('hex')}`, m);
+      }
+      const copyOfSelf = this.#db.prepare('DELETE FROM copies WHERE id = ? AND pack = (SELECT pack FROM chunks WHERE id = ?)');
+      const held = this.#db.prepare('SELECT 1 FROM chunks WHERE id = ? AND pack = ? UNION ALL SELECT 1 FROM copies WHERE id = ? AND pack = ?');
+      for (const m of moved.values()) {
+        copyOfSelf.run(m.id, m.id);
+        // a copy whose chunk was deleted meanwhile is dead in its new pack (its footer lists it)
+        if (!held.get(m.id, m.toPack, m.id, m.toPack)) this.#addDead.run(m.toPack, m.id);
+      }
       const live = this.#db.prepare("UPDATE packs SET length = ?, state = 'live' WHERE id = ?");
       for (const o of outputs) live.run(o.length, o.id);
       const retire = this.#db.prepare("UPDATE packs SET state = 'retired' WHERE id = ?");
       const forget = this.#db.prepare('DELETE FROM dead WHERE pack = ?');
+      const forgetCopies = this.#db.prepare('DELETE FROM copies WHERE pack = ?');
       for (const v of victims) {
         retire.run(v);
         forget.run(v);
+        forgetCopies.run(v);
       }
     })();
   }
 
-  /** Forgets a pack whose object is gone: its row, its chunks' entries and its dead records. */
+  /** Forgets packs whose objects are gone: their rows, records (a copy elsewhere takes over) and dead records. */
   dropPacks(ids: readonly number[]): void {
     this.#db.transaction(() => {
+      for (const id of ids) this.#db.prepare('DELETE FROM copies WHERE pack = ?').run(id);
       for (const id of ids) {
-        this.#db.prepare('DELETE FROM chunks WHERE pack = ?').run(id);
+        const gone = this.#db.prepare('DELETE FROM chunks WHERE pack = ? RETURNING id, written_at').all(id) as { id: Buffer; written_at: number }[];
+        for (const r of gone) this.#promote(r.id, r.written_at);
         this.#db.prepare('DELETE FROM dead WHERE pack = ?').run(id);
         this.#db.prepare('DELETE FROM packs WHERE id = ?').run(id);
       }
@@ -268,9 +342,17 @@ export class S3Index {
     return (this.#db.prepare('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
   }
 
+  /** Packs holding a live record of the chunk, the one reads use first. */
+  recordsOf(id: Buffer): string[] {
+    const rows = this.#db
+      .prepare('SELECT p.key FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.id = ? UNION ALL SELECT p.key FROM copies c JOIN packs p ON p.id = c.pack WHERE c.id = ?')
+      .all(id, id) as { key: string }[];
+    return rows.map((r) => r.key);
+  }
+
   clear(): void {
     this.#db.transaction(() => {
-      for (const t of ['chunks', 'dead', 'tombstones', 'packs']) this.#db.prepare(`DELETE FROM ${t}`).run();
+      for (const t of ['chunks', 'copies', 'dead', 'tombstones', 'packs']) this.#db.prepare(`DELETE FROM ${t}`).run();
     })();
   }
 

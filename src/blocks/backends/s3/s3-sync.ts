@@ -9,13 +9,18 @@
 //    deleted; packs the cache does not know (written by another node, or the cache is new)
 //    are indexed from their footers, less the records that tombstones declare dead; new
 //    tombstones are applied. A cache in step costs one listing of packs/ and tombstones/.
+// 3. The same while open (`mode: 'catch-up'`, catch-up.ts: a chunk not found, a pack gone, a
+//    tombstone epoch advanced): only what other nodes did. Packs this node knew as live before
+//    the listing and that the listing lacks are forgotten (a record's other copies take over);
+//    packs with no row at all are indexed; this node's own packs in flight (staged, uploading,
+//    compaction outputs, retired victims) are left to the code that owns them.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_HEADER_SIZE, parseRecordHeader, recordChecksumOk } from '../fs/pack-record.js';
 import { encodeFooter, footerLength, parseFooter, type PackEntry } from './pack-object.js';
 import type { S3Index } from './s3-index.js';
 import { PACKS, TOMBSTONES, isUniqueName } from './s3-location.js';
-import { bodyCrc, type ObjectStore } from './s3-objects.js';
+import { bodyCrc, ObjectNotFoundError, type ObjectStore } from './s3-objects.js';
 import { parseTombstone, type DeadRecord } from './tombstone-object.js';
 
 export interface SyncContext {
@@ -79,44 +84,67 @@ export interface SyncResult {
   tombstones: number;
 }
 
-export async function syncFromBucket(ctx: SyncContext): Promise<SyncResult> {
+export async function syncFromBucket(ctx: SyncContext, mode: 'open' | 'catch-up' = 'open'): Promise<SyncResult> {
   const { index, objects } = ctx;
+  // what was known before the listings: anything newer is this node's own work in flight
+  const before = index.packs();
+  const knownBefore = index.knownTombstones();
   const inBucket = new Map<string, number>();
   for await (const o of objects.list(PACKS)) {
     const key = o.key.slice(PACKS.length);
     if (isUniqueName(key)) inBucket.set(key, o.size);
   }
-  const rows = index.packs();
-  const gone = rows.filter((r) => !inBucket.has(r.key));
-  index.dropPacks(gone.map((r) => r.id));
-  const retired = rows.filter((r) => r.state === 'retired' && inBucket.has(r.key));
-  if (retired.length) {
-    await objects.deleteMany(retired.map((r) => PACKS + r.key));
-    index.dropPacks(retired.map((r) => r.id));
-    retired.forEach((r) => inBucket.delete(r.key));
-  }
-  const live = new Set(rows.filter((r) => r.state === 'live').map((r) => r.key));
-  const fresh = [...inBucket].filter(([key]) => !live.has(key));
-
-  const tombstoneKeys: string[] = [];
+  const tombstoneKeys = new Set<string>();
   for await (const o of objects.list(TOMBSTONES)) {
     const key = o.key.slice(TOMBSTONES.length);
-    if (isUniqueName(key)) tombstoneKeys.push(key);
+    if (isUniqueName(key)) tombstoneKeys.add(key);
   }
+  const rows = mode === 'open' ? before : before.filter((r) => r.state === 'live');
+  const gone = rows.filter((r) => !inBucket.has(r.key));
+  let fresh: [string, number][];
+  if (mode === 'open') {
+    const retired = rows.filter((r) => r.state === 'retired' && inBucket.has(r.key));
+    if (retired.length) {
+      await objects.deleteMany(retired.map((r) => PACKS + r.key));
+      index.dropPacks(retired.map((r) => r.id));
+      retired.forEach((r) => inBucket.delete(r.key));
+    }
+    const live = new Set(rows.filter((r) => r.state === 'live').map((r) => r.key));
+    fresh = [...inBucket].filter(([key]) => !live.has(key));
+  } else {
+    const known = new Set(index.packs().map((r) => r.key));
+    fresh = [...inBucket].filter(([key]) => !known.has(key));
+  }
+
+  index.forgetTombstones([...knownBefore].filter((k) => !tombstoneKeys.has(k)));
   const known = index.knownTombstones();
-  index.forgetTombstones([...known].filter((k) => !tombstoneKeys.includes(k)));
   // an old tombstone may name a pack indexed only now: with new packs, read them all
-  const toRead = fresh.length ? tombstoneKeys : tombstoneKeys.filter((k) => !known.has(k));
-  const tombstones = await mapLimit(toRead, ctx.concurrency, async (key) => ({ key, records: parseTombstone(await objects.get(TOMBSTONES + key)) }));
+  const toRead = fresh.length ? [...tombstoneKeys] : [...tombstoneKeys].filter((k) => !known.has(k));
+  // (another node's compaction may delete a pack or tombstone between the listing and the read:
+  // its records are in packs a later listing finds, and such a tombstone named only gone packs)
+  const read = await mapLimit(toRead, ctx.concurrency, async (key) => ({ key, body: await ifExists(objects.get(TOMBSTONES + key)) }));
+  const tombstones = read.flatMap(({ key, body }) => (body ? [{ key, records: parseTombstone(body) }] : []));
   const dead = new Set(tombstones.flatMap((t) => t.records.map(deadKey)));
 
   await mapLimit(fresh, ctx.concurrency, async ([key, size]) => {
-    const entries = await readFooter(objects, key, size);
+    const entries = await ifExists(readFooter(objects, key, size));
+    if (!entries) return;
     const pack = index.addLivePack(key, size);
     index.commitPack(pack, size, entries.filter((e) => !dead.has(deadKey({ packKey: key, chunk: e.id }))));
   });
+  // after the new packs: a record moved by another node's compaction is never missing meanwhile
+  index.dropPacks(gone.map((r) => r.id));
   for (const t of tombstones) index.applyTombstone(t.key, t.records);
   return { indexed: fresh.length, forgotten: gone.length, tombstones: toRead.length };
+}
+
+async function ifExists<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) return undefined;
+    throw e;
+  }
 }
 
 const deadKey = (r: DeadRecord) => `${r.packKey}/${r.chunk.toString('hex')}`;
