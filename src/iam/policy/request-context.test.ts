@@ -32,7 +32,7 @@ test('keys derived from the principal', () => {
 });
 
 test('explicit keys are case-insensitive, win over derived ones, and misses are recorded', () => {
-  const ctx = new RequestContext(user, new Map([['AWS:SourceIp', '203.0.113.1'], ['aws:username', 'override'], ['aws:TagKeys', []]]));
+  const ctx = new RequestContext(user, new Map<string, string | string[]>([['AWS:SourceIp', '203.0.113.1'], ['aws:username', 'override'], ['aws:TagKeys', []]]));
   assert.equal(ctx.get('aws:sourceip', 'aws:SourceIp'), '203.0.113.1');
   assert.equal(ctx.get('aws:username', 'aws:username'), 'override');
   assert.equal(ctx.get('aws:tagkeys', 'aws:TagKeys'), undefined);
