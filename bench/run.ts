@@ -14,6 +14,8 @@ import { instanceRefresh } from './workloads/instance-refresh.js';
 import { runInstances } from './workloads/run-instances.js';
 import { vmBoot } from './workloads/vm-boot.js';
 import { s3Blocks } from './workloads/s3-blocks.js';
+import { metadataEngines } from './workloads/metadata-engines.js';
+import { nodesOnOnePostgres } from './workloads/nodes.js';
 
 const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
@@ -29,6 +31,8 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'run-instances': () => runInstances({ batches: 5, singles: 30 }),
   'vm-boot': () => vmBoot({ boots: 3, diskMiB: 256 }),
   's3-blocks': () => s3Blocks({ blocks: 256, concurrency: [1, 4, 16], packBytes: 16 * 1024 * 1024 }),
+  'metadata-engines': () => metadataEngines({ images: 2000, concurrency: 8, asyncCommit: true }),
+  nodes: (o) => nodesOnOnePostgres({ counts: [1, 2, 3], clients: 6, listed: 20, seconds: o.seconds }),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

@@ -1,7 +1,8 @@
 // Waiting for EC2 resources to settle, polling quickly (benchmarks time these waits).
 import { DescribeImagesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000, everyMs = 10): Promise<void> {
+/** Polls `check` every `everyMs` until it holds; throws after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000, everyMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -67,11 +67,13 @@ function nodeArgs(): string[] {
   return (process.env.IMAGO_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-export async function startImago(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Peer> {
+/** `imago serve` on a free port of 127.0.0.1 with a data dir of its own; `args` may depend on the port (e.g. --advertise-url). */
+export async function startImago(args: string[] | ((port: number) => string[]) = [], env: Record<string, string> = {}): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'imago-bench-'));
   const creds = join(dir, 'credentials');
   writeFileSync(creds, `[bench]\naws_access_key_id = ${BENCH_KEY.accessKeyId}\naws_secret_access_key = ${BENCH_KEY.secretAccessKey}\naws_account_id = ${BENCH_KEY.accountId}\n`);
   const port = await freePort();
+  const extraArgs = typeof args === 'function' ? args(port) : args;
   const child = spawn(process.execPath, [...nodeArgs(), 'bin/imago.mjs', 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--credentials', creds, ...(extraArgs.includes('--compute') ? [] : ['--compute', 'none']), ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
