@@ -3,8 +3,8 @@
 // keeps any further colons) are matched one by one, case-sensitively, and a wildcard does not
 // cross a colon. A pattern with fewer parts whose last part ends in `*` lets that last part run
 // over the rest of the ARN (so `*` and `arn:aws:ec2:*` match everything they look like they do).
-import { compileGlob, globCodes, matchGlobCodes, STAR, type GlobPiece, type StringTest } from './glob.js';
-import { hasVariables, resolveTemplate, type TemplatePiece, type VariableLookup } from './policy-variables.js';
+import { STAR, type GlobPiece } from './glob.js';
+import { compileTemplateMatcher, hasVariables, type TemplatePiece, type TemplateTest, type VariableLookup } from './policy-variables.js';
 
 /** An ARN's six parts, or the whole string as one part when it is not an ARN (e.g. `*`). */
 export function splitArn(arn: string): string[] {
@@ -41,40 +41,28 @@ function splitPieces(pieces: readonly GlobPiece[] | readonly TemplatePiece[]): T
 }
 
 /** true/false, or undefined when a policy variable in the pattern had no value. */
-export type ArnTest = (arnParts: readonly string[], lookup: VariableLookup, onMissing?: (name: string) => void) => boolean | undefined;
+export type ArnTest = (arnParts: readonly string[], lookup: VariableLookup) => boolean | undefined;
 
-function matchStatic(tests: readonly StringTest[], spill: boolean, arnParts: readonly string[]): boolean {
-  const n = tests.length;
-  if (!spill) {
-    if (arnParts.length !== n) return false;
-    for (let k = 0; k < n; k++) if (!tests[k](arnParts[k])) return false;
-    return true;
-  }
-  if (arnParts.length < n) return false;
-  for (let k = 0; k < n - 1; k++) if (!tests[k](arnParts[k])) return false;
-  return tests[n - 1](n === arnParts.length ? arnParts[n - 1] : arnParts.slice(n - 1).join(':'));
-}
-
-function endsInStar(seg: readonly TemplatePiece[]): boolean {
-  return seg[seg.length - 1] === STAR;
-}
-
+/**
+ * Compiles each part on its own, so a variable (allowed in the resource part) costs only its part
+ * per request, and the static parts are checked first. A variable's value is substituted within
+ * its part: a colon in it does not start another part.
+ */
 export function compileArnPattern(pieces: readonly TemplatePiece[]): ArnTest {
-  if (!hasVariables(pieces)) {
-    const segs = splitPieces(pieces) as GlobPiece[][];
-    const spill = segs.length < 6 && endsInStar(segs[segs.length - 1]);
-    const tests = segs.map((s) => compileGlob(s));
-    return (parts) => matchStatic(tests, spill, parts);
-  }
-  return (parts, lookup, onMissing) => {
-    const resolved = resolveTemplate(pieces, lookup, onMissing);
-    if (!resolved) return undefined;
-    const segs = splitPieces(resolved) as GlobPiece[][];
-    const spill = segs.length < 6 && endsInStar(segs[segs.length - 1]);
-    const tests = segs.map((s) => {
-      const codes = globCodes(s);
-      return (x: string) => matchGlobCodes(codes, x);
-    });
-    return matchStatic(tests, spill, parts);
+  const segs = splitPieces(pieces);
+  const n = segs.length;
+  const spill = n < 6 && segs[n - 1][segs[n - 1].length - 1] === STAR;
+  const tests: TemplateTest[] = segs.map(compileTemplateMatcher);
+  const order = segs.map((_, k) => k).sort((a, b) => Number(hasVariables(segs[a])) - Number(hasVariables(segs[b])));
+  return (parts, lookup) => {
+    if (spill ? parts.length < n : parts.length !== n) return false;
+    let unresolved = false;
+    for (const k of order) {
+      const value = spill && k === n - 1 && parts.length > n ? parts.slice(n - 1).join(':') : parts[k];
+      const r = tests[k](value, lookup);
+      if (r === false) return false;
+      if (r === undefined) unresolved = true;
+    }
+    return unresolved ? undefined : true;
   };
 }

@@ -5,7 +5,7 @@
 // A key with no value and no default — or a multivalued key, which can't be a variable — makes the
 // value unusable: the caller treats that resource or condition value as not matching (AWS: "any
 // attempt to match it fails"). Substitution is one pass: a default's text is never re-read.
-import { QMARK, STAR, type GlobPiece } from './glob.js';
+import { compileGlob, globCodes, matchGlobCodes, QMARK, STAR, type GlobPiece } from './glob.js';
 
 export interface VariableRef {
   /** lower-cased context key */
@@ -115,4 +115,24 @@ export function piecesText(pieces: readonly GlobPiece[]): string {
   let s = '';
   for (const p of pieces) s += p === STAR ? '*' : p === QMARK ? '?' : p;
   return s;
+}
+
+/** Matches a string against a template; undefined when a variable in it had no value. */
+export type TemplateTest = (s: string, lookup: VariableLookup) => boolean | undefined;
+
+/**
+ * A matcher for a template: a static one is a compiled glob; one with variables substitutes them
+ * per request and compares directly when no wildcard remains, else runs the glob loop.
+ */
+export function compileTemplateMatcher(pieces: readonly TemplatePiece[]): TemplateTest {
+  if (!hasVariables(pieces)) {
+    const t = compileGlob(pieces as GlobPiece[]);
+    return (s) => t(s);
+  }
+  const wild = pieces.some((p) => p === STAR || p === QMARK);
+  return (s, lookup) => {
+    const r = resolveTemplate(pieces, lookup);
+    if (!r) return undefined;
+    return wild ? matchGlobCodes(globCodes(r), s) : s === (r as string[]).join('');
+  };
 }
