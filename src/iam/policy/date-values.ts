@@ -5,9 +5,11 @@
 const ISO =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/i;
 
+const EPOCH = /^\d+(?:\.\d+)?$/;
+
 /** Milliseconds since the epoch, or NaN when the text is neither form. */
 export function parseDateValue(text: string): number {
-  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (EPOCH.test(text)) return Number(text) * 1000;
   const m = ISO.exec(text);
   if (!m) return NaN;
   const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;

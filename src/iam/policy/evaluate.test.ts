@@ -192,3 +192,16 @@ test('matched statements carry the policy id, index, Sid and text positions; com
     { policyId: 'pol', policyType: 'identity', statementIndex: 1, sid: 'Images', effect: 'Allow', start: { line: 3, column: 1 }, end: { line: 3, column: 65 } },
   ]);
 });
+
+test('role trust policies (sts:AssumeRole on the role): read as trust policies, the trust must allow', () => {
+  const ROLE = `arn:aws:iam::${A}:role/builder`;
+  const trust = (AWS: string) => policy({ Effect: 'Allow', Principal: { AWS }, Action: 'sts:AssumeRole' });
+  const base = { resourceKind: 'trust' as const, resourcePolicyRequired: true };
+  const canAssume = policy(allow('sts:AssumeRole', ROLE));
+  assert.equal(decision(bob, 'sts:AssumeRole', ROLE, { ...base, resource: [trust(bob.arn)] }), 'Allow');
+  assert.equal(decision(bob, 'sts:AssumeRole', ROLE, { ...base, resource: [trust(A)] }), 'ImplicitDeny');
+  assert.equal(decision(bob, 'sts:AssumeRole', ROLE, { ...base, resource: [trust(A)], identity: [canAssume] }), 'Allow');
+  assert.equal(decision(bob, 'sts:AssumeRole', ROLE, { ...base, identity: [canAssume] }), 'ImplicitDeny');
+  assert.equal(decision(carol, 'sts:AssumeRole', ROLE, { ...base, sameAccount: false, resource: [trust(B)], identity: [policy(allow('sts:AssumeRole'))] }), 'Allow');
+  assert.equal(decision(carol, 'sts:AssumeRole', ROLE, { ...base, sameAccount: false, resource: [trust(B)] }), 'ImplicitDeny');
+});

@@ -46,6 +46,8 @@ export interface ApplicablePolicies {
   sameAccount: boolean;
   /** the resource policy must allow (KMS key policies, role trust policies) */
   resourcePolicyRequired?: boolean;
+  /** how the resource policies are read: 'trust' for a role's trust policy (no Resource element) */
+  resourceKind?: 'resource' | 'trust';
 }
 
 export type PolicyType = 'identity' | 'boundary' | 'session' | 'resource';
@@ -147,7 +149,7 @@ export function evaluate(request: AuthorizationRequest, policies: ApplicablePoli
   const identity = evaluateType('identity', policies.identity, 'identity', req, cache);
   const boundary = policies.boundary ? evaluateType('boundary', [policies.boundary], 'boundary', req, cache) : undefined;
   const session = policies.session?.length ? evaluateType('session', policies.session, 'session', req, cache) : undefined;
-  const resource = policies.resource?.length ? evaluateType('resource', policies.resource, 'resource', req, cache) : undefined;
+  const resource = policies.resource?.length ? evaluateType('resource', policies.resource, policies.resourceKind ?? 'resource', req, cache) : undefined;
 
   const byType: EvaluationResult['byType'] = { identity: verdict(identity) };
   if (boundary) byType.boundary = verdict(boundary);

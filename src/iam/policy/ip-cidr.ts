@@ -11,12 +11,15 @@ export interface Cidr {
   prefix: number;
 }
 
+const OCTET = /^\d{1,3}$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
 function parseV4(s: string): number[] | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
   const b: number[] = [];
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
+    if (!OCTET.test(p)) return undefined;
     const n = Number(p);
     if (n > 255) return undefined;
     b.push(n);
@@ -42,7 +45,7 @@ function parseV6(s: string): number[] | undefined {
   if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
   const groups: number[] = [];
   for (const g of [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...rest]) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    if (!HEX_GROUP.test(g)) return undefined;
     groups.push(parseInt(g, 16));
   }
   if (tail.length) groups.splice(6, 2, ...tail);
@@ -65,7 +68,7 @@ export function parseCidr(s: string): Cidr | undefined {
   const bits = ip.groups.length * 16;
   if (slash === -1) return { groups: ip.groups, prefix: bits };
   const p = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(p) || Number(p) > bits) return undefined;
+  if (!OCTET.test(p) || Number(p) > bits) return undefined;
   return { groups: ip.groups, prefix: Number(p) };
 }
 

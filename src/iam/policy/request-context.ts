@@ -39,7 +39,7 @@ export class RequestContext {
   ) {
     if (context) {
       const entries = context instanceof Map ? context.entries() : Object.entries(context);
-      for (const [k, v] of entries) this.explicit.set(k.toLowerCase(), v);
+      for (const [k, v] of entries) if (v !== undefined) this.explicit.set(k.toLowerCase(), v);
     }
   }
 
