@@ -44,6 +44,9 @@ import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
 import { keyPageTokens } from './services/page-tokens.js';
 import { Cluster, StartupConflict } from './cluster/cluster.js';
 import { NodeIdError, nodeIdFor } from './cluster/node-identity.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { rootIdentity } from './audit/audit-record.js';
+import { cloudTrailService } from './services/cloudtrail/index.js';
 
 export class StartupError extends Error {}
 
@@ -202,6 +205,13 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
+  services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents }));
+  // who a key that failed authentication belongs to (the credentials file's roots; dev mode: the key's account)
+  const keyOwner = (key: string) => (principals ? principals.get(key)?.accountId : /^\d{12}$/.test(key) ? key : (config.defaultAccount ?? DEV_ACCOUNT));
+  const audit = config.audit
+    ? new AuditTrail({ repo: store.auditEvents, log, retentionDays: config.auditRetentionDays, identityOf: (key) => { const account = keyOwner(key); return account ? rootIdentity(account, key) : undefined; } })
+    : undefined;
+  audit?.start();
   for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm]) services.set(def.id, def);
   jobs.start();
   // in the background: the public images that boot are imported (or built) into this data dir
@@ -230,6 +240,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     auth,
     log,
     durable: () => store.barrier(),
+    audit,
     admin: {
       devMode: !principals,
       routes: [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace }), ...builtImageAdminRoutes({ store, blocks, catalog, log })],
@@ -277,6 +288,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       await cluster.stop();
       await nbd?.close(); // clients' in-flight requests answered, their exports released (flushed)
       await devices.flushAll();
+      await audit?.close();
       await chunks.close();
       await store.close();
     })());

@@ -12,6 +12,7 @@ import { Ec2Client } from './ec2-client.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
 import { PublicAddressPool } from '../services/ec2/networking/public-addresses.js';
 import { KEK_FILE_ENV } from '../services/kms/kek.js';
+import { AUDIT_USAGE, AuditUsageError, auditCommand } from './audit.js';
 
 const USAGE = `usage: imago <command> [options]
 
@@ -64,6 +65,9 @@ commands:
             --s3-profile NAME   credentials from this ~/.aws profile when
                                 $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY are not set
             --blocks-cache-mib N  local read cache of S3 blocks (default 1024; 0: none)
+            --audit on|off      record every call in the audit trail (default on)
+            --audit-retention-days N  how long audit events are kept (default 90, CloudTrail's
+                                event history; 0: forever)
   import FILE   upload a disk image (raw, or qcow2/vmdk/vhdx/... through qemu-img) into a new
             snapshot of a running server, skipping zero blocks; re-running resumes
             --endpoint URL      (default http://127.0.0.1:4566)  --region R  --format F
@@ -76,7 +80,7 @@ commands:
             --endpoint URL  --region R  --concurrency N  --no-progress
   (import/export sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; region from
    --region, AWS_REGION or AWS_DEFAULT_REGION, else us-east-1)
-${IMAGES_USAGE}  gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
+${IMAGES_USAGE}${AUDIT_USAGE}  gc        garbage-collect unreferenced block maps and chunks (plan, then execute)
             --dry-run           print the plan only
             --grace-seconds N   keep chunks written in the last N seconds (default 3600)
   fsck      check that every snapshot's and volume's data is present and intact
@@ -119,6 +123,8 @@ function serveConfig(args: string[]): ImagoConfig {
       'node-id': { type: 'string' },
       'advertise-url': { type: 'string' },
       'failover-ms': { type: 'string' },
+      audit: { type: 'string' },
+      'audit-retention-days': { type: 'string' },
       ...BLOCKS_OPTIONS,
     },
     strict: true,
@@ -180,7 +186,14 @@ function serveConfig(args: string[]): ImagoConfig {
     nodeId: values['node-id'],
     advertiseUrl: advertiseUrl(values['advertise-url']),
     failoverMs: failoverMs(wholeMs('failover-ms', DEFAULTS.failoverMs)),
+    ...auditOptions(values.audit, values['audit-retention-days']),
   };
+}
+
+function auditOptions(audit: string | undefined, days: string | undefined): Pick<ImagoConfig, 'audit' | 'auditRetentionDays'> {
+  if (audit !== undefined && audit !== 'on' && audit !== 'off') throw new UsageError('--audit must be on or off');
+  if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError('--audit-retention-days must be a whole number of days (0: forever)');
+  return { audit: audit !== 'off', auditRetentionDays: days === undefined ? DEFAULTS.auditRetentionDays : Number(days) };
 }
 
 function failoverMs(ms: number): number {
@@ -390,6 +403,9 @@ export async function main(argv: string[]): Promise<void> {
       case 'images':
         await imagesCommand(rest);
         break;
+      case 'audit':
+        await auditCommand(rest);
+        break;
       case 'gc':
       case 'fsck':
         await operator(command, rest);
@@ -408,11 +424,11 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ImagesUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError || e instanceof ImagesUsageError || e instanceof AuditUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       fail(`${e.message}\n\n${USAGE}`);
     }
     if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
-    if (['gc', 'fsck', 'import', 'export', 'images'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
+    if (['gc', 'fsck', 'import', 'export', 'images', 'audit'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
     if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
     throw e;
   }

@@ -46,6 +46,10 @@ export interface ImagoConfig {
   failoverMs: number;
   /** the key-encryption key every node shares (services/kms/kek.ts); default `<dataDir>/kek.key` */
   kekFile?: string;
+  /** record every call in the audit trail (LookupEvents, `imago audit`) */
+  audit: boolean;
+  /** days audit events are kept (0: forever) */
+  auditRetentionDays: number;
 }
 
 export interface BlocksOptions {
@@ -79,6 +83,8 @@ export const DEFAULTS: ImagoConfig = {
   vmBootTimeoutMs: 600_000,
   buildImages: true,
   failoverMs: 30_000,
+  audit: true,
+  auditRetentionDays: 90,
 };
 
 export function isLoopback(host: string): boolean {

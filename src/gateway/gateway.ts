@@ -14,6 +14,7 @@ import { authError } from './auth-errors.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
+import type { AuditSink } from '../audit/audit-sink.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -24,6 +25,8 @@ export interface GatewayDeps {
   log: Logger;
   /** resolves once everything committed so far survives a power loss: awaited before every response */
   durable?: () => Promise<void>;
+  /** the audit trail: told of every call that got past the signature's parsing, once */
+  audit?: AuditSink;
   now?: () => number;
 }
 
@@ -50,6 +53,7 @@ export class Gateway {
     this.process(req, fields)
       .then(async (response) => {
         // nothing is acknowledged (nor shown: a reader may see another request's commit) before it is durable
+        await this.deps.audit?.committed(); // the call's audit event, inside the barrier
         await this.deps.durable?.();
         return response;
       })
@@ -148,7 +152,9 @@ export class Gateway {
       caller = this.deps.auth.authenticate(sigReq, sig, this.now());
     } catch (e) {
       if (!(e instanceof SigV4Failure)) throw e;
-      return fail(authError(def.model.protocol, e.kind, e.message));
+      const err = authError(def.model.protocol, e.kind, e.message);
+      this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, rejected: { accessKeyId: sig.credential.accessKeyId, region: sig.credential.region, error: err } });
+      return fail(err);
     }
     fields.account = caller.accountId;
     fields.region = caller.region;
@@ -167,6 +173,7 @@ export class Gateway {
     }
     fields.action = result.operation;
     if (result.error) fields.error = result.error.code;
+    this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, caller, result });
     if (result.internal !== undefined) {
       this.deps.log.error('internal error', { requestId: fields.requestId, service: def.id, action: result.operation, err: describe(result.internal) });
     }

@@ -43,15 +43,19 @@ export interface DispatchResult {
   error?: ServiceError;
   /** set when the failure was not a ServiceError: log it, never send it */
   internal?: unknown;
+  /** the decoded input and the handler's output, for the audit trail */
+  input?: Record<string, unknown>;
+  output?: unknown;
 }
 
 export type ContextBase = Omit<RequestContext, 'operation' | 'dryRun' | 'service'>;
 
 export async function dispatch(def: ServiceDefinition, req: RawRequest, base: ContextBase): Promise<DispatchResult> {
   let operation: string | undefined;
+  let input: Record<string, unknown> | undefined;
   try {
     operation = def.protocol.operationOf(req);
-    const input = def.protocol.decode(operation, req);
+    input = def.protocol.decode(operation, req);
     const handler = def.handlers[operation];
     if (!handler) {
       throw new ServiceError(
@@ -61,12 +65,13 @@ export async function dispatch(def: ServiceDefinition, req: RawRequest, base: Co
       );
     }
     const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };
-    const call = async () => handler(ctx, input);
+    const decoded = input;
+    const call = async () => handler(ctx, decoded);
     const output = def.around ? await def.around(ctx, input, call) : await call();
-    return { response: def.protocol.encode(operation, output, base.requestId), operation };
+    return { response: def.protocol.encode(operation, output, base.requestId), operation, input, output };
   } catch (e) {
-    if (isServiceError(e)) return { response: def.protocol.encodeError(e, base.requestId), operation, error: e };
+    if (isServiceError(e)) return { response: def.protocol.encodeError(e, base.requestId), operation, error: e, input };
     const err = new ServiceError(def.internalErrorCode, 'We encountered an internal error. Please try again.', 500);
-    return { response: def.protocol.encodeError(err, base.requestId), operation, error: err, internal: e };
+    return { response: def.protocol.encodeError(err, base.requestId), operation, error: err, internal: e, input };
   }
 }

@@ -21,6 +21,40 @@ export interface IdempotencyTable {
   created_at: string;
 }
 
+// The audit trail (migration 0022-audit-events): a CloudTrail record per call, and the resources it names.
+export interface AuditEventsTable {
+  seq: Generated<number>;
+  event_id: string;
+  account_id: string;
+  region: string;
+  /** 1: a management event (LookupEvents returns it); 0: a data event (EBS block calls) */
+  management: number;
+  /** ms since the epoch */
+  event_time: number;
+  event_source: string;
+  event_name: string;
+  read_only: number;
+  /** LookupEvents' Username: `root`, the IAM user's name, or the role session's name */
+  username: string;
+  principal_arn: string;
+  access_key_id: string;
+  error_code: string | null;
+  /** JSON: [{type, name}] (LookupEvents' Resources) */
+  resources: string;
+  /** the CloudTrail record, JSON (LookupEvents' CloudTrailEvent) */
+  event: string;
+}
+
+export interface AuditEventResourcesTable {
+  event_id: string;
+  account_id: string;
+  region: string;
+  management: number;
+  resource_type: string;
+  resource_name: string;
+  event_time: number;
+}
+
 export interface Database {
   data_keys: DataKeysTable;
   block_maps: BlockMapsTable;
@@ -43,6 +77,8 @@ export interface Database {
   organization_accounts: OrganizationAccountsTable;
   account_attributes: AccountAttributesTable;
   idempotency: IdempotencyTable;
+  audit_events: AuditEventsTable;
+  audit_event_resources: AuditEventResourcesTable;
   kms_keys: KmsKeysTable;
   kms_aliases: KmsAliasesTable;
   kms_grants: KmsGrantsTable;

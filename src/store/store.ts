@@ -10,6 +10,7 @@ import { DatabaseConfigError, openPostgres } from './dialects/postgres.js';
 import type { WalBarrier } from './wal-barrier.js';
 import { AccountAttributesRepo } from './repos/account-attributes.js';
 import { IdempotencyRepo } from './repos/idempotency.js';
+import { AuditEventsRepo } from './repos/audit-events.js';
 import { KmsKeysRepo } from './repos/kms-keys.js';
 import { KmsAliasesRepo } from './repos/kms-aliases.js';
 import { KmsGrantsRepo } from './repos/kms-grants.js';
@@ -53,6 +54,7 @@ export class Repos {
   readonly accountAttributes: AccountAttributesRepo;
   readonly idempotency: IdempotencyRepo;
   readonly kmsKeys: KmsKeysRepo;
+  readonly auditEvents: AuditEventsRepo;
   readonly kmsAliases: KmsAliasesRepo;
   readonly kmsGrants: KmsGrantsRepo;
   readonly kmsTags: KmsTagsRepo;
@@ -83,6 +85,7 @@ export class Repos {
     this.idempotency = new IdempotencyRepo(db);
     this.kmsKeys = new KmsKeysRepo(db);
     this.kmsAliases = new KmsAliasesRepo(db);
+    this.auditEvents = new AuditEventsRepo(db);
     this.kmsGrants = new KmsGrantsRepo(db);
     this.kmsTags = new KmsTagsRepo(db);
     this.blockMaps = new BlockMapsRepo(db);

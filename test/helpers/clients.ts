@@ -4,6 +4,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EBSClient } from '@aws-sdk/client-ebs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { TestAccount } from './server.js';
 
 export interface ClientOptions {
@@ -30,6 +31,7 @@ export const autoscaling = (endpoint: string, o: ClientOptions = {}) => new Auto
 export const kms = (endpoint: string, o: ClientOptions = {}) => new KMSClient(config(endpoint, o));
 export const ebs = (endpoint: string, o: ClientOptions = {}) => new EBSClient(config(endpoint, o));
 export const ssm = (endpoint: string, o: ClientOptions = {}) => new SSMClient(config(endpoint, o));
+export const cloudtrail = (endpoint: string, o: ClientOptions = {}) => new CloudTrailClient(config(endpoint, o));
 
 /** Awaits a promise expected to fail with an AWS error; returns name, status, message. */
 export async function awsError(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string; error: Record<string, unknown> }> {

@@ -47,3 +47,25 @@ export async function queryMetadata<T>(dataDir: string, text: string, params: un
     await client.end();
   }
 }
+
+/** Runs a statement written with `?` placeholders on a stopped server's database (tests that age rows). */
+export async function execMetadata(dataDir: string, text: string, params: unknown[] = []): Promise<void> {
+  const url = databaseUrl(dataDir);
+  if (!url) {
+    const db = new BetterSqlite3(join(dataDir, 'metadata.sqlite'));
+    try {
+      db.prepare(text).run(...params);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let n = 0;
+    await client.query(text.replace(/\?/g, () => `$${++n}`), params);
+  } finally {
+    await client.end();
+  }
+}

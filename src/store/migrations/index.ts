@@ -12,6 +12,7 @@ import * as m0012 from './0012-autoscaling.js';
 import * as m0010 from './0010-catalog-ssm.js';
 import * as m0011 from './0011-compute.js';
 import * as m0013 from './0013-image-listing-indexes.js';
+import * as m0022 from './0022-audit-events.js';
 import * as m0014 from './0014-instance-public-ip.js';
 import * as m0015 from './0015-rule-positions.js';
 import * as m0016 from './0016-instance-client-tokens.js';
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-compute': m0011,
   '0013-image-listing-indexes': m0013,
   '0014-instance-public-ip': m0014,
+  '0022-audit-events': m0022,
   '0015-rule-positions': m0015,
   '0016-instance-client-tokens': m0016,
   '0017-job-leases': m0017,

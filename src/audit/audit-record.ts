@@ -1,0 +1,130 @@
+// One call -> one CloudTrail record (the JSON LookupEvents returns as CloudTrailEvent) and the
+// columns it is looked up by. Which calls are read-only (Describe*, Get*, List*, Lookup*) and
+// which are data events (the EBS direct APIs' block calls: CloudTrail logs them as data events,
+// which event history — LookupEvents — does not return) is decided here, in one place.
+import type { CallerIdentity } from '../iam/principal.js';
+import type { AuditEventRow, AuditResourceRow } from '../store/repos/audit-events.js';
+import type { AuditedCall } from './audit-sink.js';
+import { requestParameters, responseElements } from './cloudtrail-shape.js';
+import { findResources } from './audit-resources.js';
+
+export const EVENT_VERSION = '1.09';
+
+/** Responses larger than this (JSON bytes) are left out of the record (a RunInstances of hundreds). */
+const MAX_RESPONSE_ELEMENTS = 100 * 1024;
+
+/** EBS direct APIs over blocks: data events. */
+const DATA_EVENTS: Record<string, ReadonlySet<string>> = {
+  ebs: new Set(['PutSnapshotBlock', 'GetSnapshotBlock', 'ListSnapshotBlocks', 'ListChangedBlocks']),
+};
+
+/** IAM is global: its events are in us-east-1's history, as CloudTrail keeps them. */
+const GLOBAL_SERVICE_REGION: Record<string, string> = { iam: 'us-east-1' };
+
+export const isReadOnly = (operation: string) => /^(Describe|Get|List|Lookup)[A-Z]/.test(operation);
+
+export interface BuiltEvent {
+  row: AuditEventRow;
+  resources: AuditResourceRow[];
+}
+
+export function rootIdentity(accountId: string, accessKeyId: string): CallerIdentity {
+  return { kind: 'root', accountId, arn: `arn:aws:iam::${accountId}:root`, userId: accountId, accessKeyId };
+}
+
+/** LookupEvents' Username: `root`, the IAM user's name, or the role session's name. */
+export function usernameOf(id: CallerIdentity): string {
+  if (id.kind === 'root') return 'root';
+  if (id.kind === 'user') return id.userName ?? id.arn.slice(id.arn.lastIndexOf('/') + 1);
+  return id.arn.slice(id.arn.lastIndexOf('/') + 1);
+}
+
+function userIdentity(id: CallerIdentity): Record<string, unknown> {
+  const common = { principalId: id.userId, arn: id.arn, accountId: id.accountId, accessKeyId: id.accessKeyId };
+  if (id.kind === 'root') return { type: 'Root', ...common };
+  if (id.kind === 'user') return { type: 'IAMUser', ...common, userName: usernameOf(id) };
+  const roleArn = id.roleArn ?? '';
+  return {
+    type: 'AssumedRole',
+    ...common,
+    sessionContext: {
+      sessionIssuer: { type: 'Role', principalId: id.userId.split(':')[0], arn: roleArn, accountId: id.accountId, userName: roleArn.slice(roleArn.lastIndexOf('/') + 1) },
+      ...(id.sourceIdentity ? { sourceIdentity: id.sourceIdentity } : {}),
+    },
+  };
+}
+
+/**
+ * The record of `call` by `identity` (undefined: a call that reached no account — it is only
+ * logged). `now` is the event time (ms).
+ */
+export function buildEvent(call: AuditedCall, identity: CallerIdentity, now: number, eventId: string): BuiltEvent {
+  const { def, result, rejected } = call;
+  const service = def.id;
+  const region = GLOBAL_SERVICE_REGION[service] ?? call.caller?.region ?? rejected?.region ?? 'us-east-1';
+  const operation = result?.operation ?? operationOf(call) ?? 'Unknown';
+  const error = result?.error ?? rejected?.error;
+  const readOnly = isReadOnly(operation);
+  const data = DATA_EVENTS[service]?.has(operation) ?? false;
+  const input = result?.input;
+  const output = !readOnly && !error ? result?.output : undefined;
+  const found = findResources(service, identity.accountId, region, output === undefined ? [input] : [input, output]);
+
+  let response = output === undefined ? null : responseElements(def.model, operation, output, call.requestId);
+  let responseSize: number | undefined;
+  if (response) {
+    const size = Buffer.byteLength(JSON.stringify(response));
+    if (size > MAX_RESPONSE_ELEMENTS) [response, responseSize] = [null, size];
+  }
+  const record: Record<string, unknown> = {
+    eventVersion: EVENT_VERSION,
+    userIdentity: userIdentity(identity),
+    eventTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: `${service}.amazonaws.com`,
+    eventName: operation,
+    awsRegion: region,
+    sourceIPAddress: call.sourceIp ?? '',
+    userAgent: call.raw.headers['user-agent'] ?? '',
+    ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
+    requestParameters: requestParameters(def.model, operation, input),
+    responseElements: response,
+    ...(responseSize !== undefined ? { additionalEventData: { responseElementsOmitted: true, responseElementsBytes: responseSize } } : {}),
+    requestID: call.requestId,
+    eventID: eventId,
+    readOnly,
+    ...(found.length ? { resources: found.map((r) => ({ accountId: identity.accountId, type: r.type, ARN: r.arn })) } : {}),
+    eventType: 'AwsApiCall',
+    managementEvent: !data,
+    recipientAccountId: identity.accountId,
+    eventCategory: data ? 'Data' : 'Management',
+  };
+  const management = data ? 0 : 1;
+  return {
+    row: {
+      event_id: eventId,
+      account_id: identity.accountId,
+      region,
+      management,
+      event_time: now,
+      event_source: `${service}.amazonaws.com`,
+      event_name: operation,
+      read_only: readOnly ? 1 : 0,
+      username: usernameOf(identity),
+      principal_arn: identity.arn,
+      access_key_id: identity.accessKeyId,
+      error_code: error?.code ?? null,
+      resources: JSON.stringify(found.map((r) => ({ type: r.type, name: r.name }))),
+      event: JSON.stringify(record),
+    },
+    resources: found.map((r) => ({ event_id: eventId, account_id: identity.accountId, region, management, resource_type: r.type, resource_name: r.name, event_time: now })),
+  };
+}
+
+/** The operation of a request that failed authentication, if its envelope names one. */
+function operationOf(call: AuditedCall): string | undefined {
+  try {
+    return call.def.protocol.operationOf(call.raw);
+  } catch {
+    return undefined;
+  }
+}
