@@ -15,7 +15,7 @@ export function guessService(path: string, headers: Record<string, string | stri
   const target = String(headers['x-amz-target'] ?? '');
   if (target.startsWith('TrentService.')) return 'kms';
   if (target.startsWith('AmazonSSM.')) return 'ssm';
-  if (target.startsWith('CloudTrail_20131101.')) return 'cloudtrail';
+  if (target.includes('CloudTrail_20131101.')) return 'cloudtrail';
   if (path === '/snapshots' || path.startsWith('/snapshots/')) return 'ebs';
   if (body && /(^|&)Version=2011-01-01(&|$)/.test(body.toString('latin1'))) return 'autoscaling';
   return 'ec2';

@@ -31,7 +31,9 @@ export class JsonProtocol implements ProtocolAdapter {
     const dot = target.lastIndexOf('.');
     const prefix = target.slice(0, dot);
     const op = target.slice(dot + 1);
-    if (dot < 0 || prefix !== this.model.targetPrefix || !this.known.has(op)) {
+    // botocore sends some services' prefix namespaced (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`)
+    const ours = prefix === this.model.targetPrefix || prefix.endsWith(`.${this.model.targetPrefix}`);
+    if (dot < 0 || !ours || !this.known.has(op)) {
       throw new ServiceError('UnknownOperationException', target ? `The operation ${target} is not known to this service.` : 'The request is missing the X-Amz-Target header.', 400);
     }
     return op;
