@@ -14,6 +14,12 @@ import type { CallerIdentity, NamedPolicy, PrincipalPolicies } from '../principa
 import { deniedError, type Denial } from './denial.js';
 import { globalKeys } from './global-keys.js';
 
+/**
+ * Actions decided by their own handler, which has the resource policy at hand: AssumeRole and
+ * what travels with it are evaluated against the role's trust policy by STS (sts-service.ts).
+ */
+const DECIDED_BY_HANDLER = new Set(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
+
 export interface AuthorizationCall {
   identity: CallerIdentity;
   /** the signing name: ec2, autoscaling, kms, ssm, ebs, iam, sts, cloudtrail */
@@ -84,6 +90,7 @@ export class Enforcer {
     const base = globalKeys(call);
     for (const action of auth.actions) {
       if (action.when && !action.when.present.some((m) => present(call.input[m]))) continue;
+      if (DECIDED_BY_HANDLER.has(action.action)) continue;
       const prefix = action.action.slice(0, action.action.indexOf(':'));
       // a request's keys come from the service the action belongs to (ec2:CreateTags of an EBS StartSnapshot: EC2's)
       const owner = prefix === call.service ? service : this.deps.services.get(prefix) ?? service;
