@@ -31,8 +31,9 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'run-instances': () => runInstances({ batches: 5, singles: 30 }),
   'vm-boot': () => vmBoot({ boots: 3, diskMiB: 256 }),
   's3-blocks': () => s3Blocks({ blocks: 256, concurrency: [1, 4, 16], packBytes: 16 * 1024 * 1024 }),
-  'metadata-engines': () => metadataEngines({ images: 2000, concurrency: 8, asyncCommit: true }),
+  'metadata-engines': () => metadataEngines({ images: 2000, concurrency: 8, asyncCommit: false }),
   nodes: (o) => nodesOnOnePostgres({ counts: [1, 2, 3], clients: 6, listed: 20, seconds: o.seconds }),
+  audit: (o) => import('./workloads/audit.js').then((m) => m.auditCost({ seconds: o.seconds, rounds: 4 })),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

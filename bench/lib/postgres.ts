@@ -18,6 +18,8 @@ export interface PostgresCluster {
   settings: string;
   /** a fresh database (C collation, as Imago requires), optionally with per-database settings */
   createDatabase(settings?: Record<string, string>): Promise<string>;
+  /** the throwaway cluster, on this machine (its CPU time is known) */
+  local: boolean;
   /** CPU seconds the cluster has used so far (postmaster, live and exited backends), when it is the throwaway one on this machine */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   return {
     url,
     settings,
+    local: !given,
     async createDatabase(dbSettings = {}) {
       const name = `imago_bench_${Date.now().toString(36)}_${made.length}`;
       await withClient(url, async (c) => {
