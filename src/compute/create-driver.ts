@@ -2,7 +2,8 @@
 // (qemu when this host can run it, else none with one log line saying why). For qemu it wires
 // what each VM is served by: a per-instance NBD server exporting only that instance's volumes,
 // and the metadata service (tokens keyed from the cluster's master key, so they stay valid
-// across restarts and nodes; identity documents signed with the cluster's identity key).
+// across restarts and nodes; identity documents signed with the cluster's identity key;
+// instance profile credentials from the `iam` hook the composition root gives).
 import { createHash, hkdfSync } from 'node:crypto';
 import { totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,9 +46,15 @@ export interface ComputeKeys {
   masterKey: Buffer;
   /** the instance identity key and certificate (made on first use: only qemu needs them) */
   identity: () => Promise<IdentityKeys>;
+  /** `meta-data/iam/` of an instance: its instance profile's credentials (ImdsSource.iam) */
+  iam?: (instanceId: string, path: string, request: { tokenUsed: boolean }) => Promise<string | undefined>;
 }
 
-export async function createDriver(config: ComputeConfig, keys: ComputeKeys, log: Log): Promise<{ driver: InstanceDriver; host?: QemuHost }> {
+/** The unix socket guests' API requests arrive on (qemu's guestfwd to GUEST_API_ADDRESS:80). */
+export const guestApiSocketFor = (dataDir: string) => join(runDirFor(dataDir), 'api.sock');
+
+/** `guestApiSocket`: where the server must serve its API to guests (qemu only). */
+export async function createDriver(config: ComputeConfig, keys: ComputeKeys, log: Log): Promise<{ driver: InstanceDriver; host?: QemuHost; guestApiSocket?: string }> {
   if (config.compute === 'none') return { driver: new NoneDriver() };
   const runDir = runDirFor(config.dataDir);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -66,21 +73,26 @@ export async function createDriver(config: ComputeConfig, keys: ComputeKeys, log
     signer,
     log: (level, msg, fields) => log(level, msg, fields),
   });
+  const guestApiSocket = guestApiSocketFor(config.dataDir);
   const driver = new QemuDriver({
     host,
     stateDir: join(config.dataDir, 'instances'),
     runDir,
+    guestApiSocket,
     memoryBudgetMiB: config.memoryMiB ?? defaultMemoryBudgetMiB(),
     stopTimeoutMs: config.stopTimeoutMs,
     bootTimeoutMs: config.bootTimeoutMs,
     runtime: {
-      serveMetadata: (socketPath, instance, onRequest) => metadata.serve(socketPath, { instanceId: instance.instanceId, options: () => instance.metadataOptions(), metadata: () => instance.metadata(), onRequest }),
+      serveMetadata: (socketPath, instance, onRequest) => {
+        const iam = keys.iam;
+        return metadata.serve(socketPath, { instanceId: instance.instanceId, options: () => instance.metadataOptions(), metadata: () => instance.metadata(), onRequest, iam: iam && ((path, r) => iam(instance.instanceId, path, r)) });
+      },
       nbdServer: (instance) => instanceNbd(instance, log),
       log,
     },
   });
   log('info', `compute: qemu ${host.version} (${host.accel === 'kvm' ? 'KVM' : 'TCG, software emulation'}), memory budget ${driver.memoryBudgetMiB} MiB`, { accel: host.accel });
-  return { driver, host };
+  return { driver, host, guestApiSocket };
 }
 
 /** An NBD server that exports the instance's own attached volumes, by volume id, and nothing else. */

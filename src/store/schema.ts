@@ -103,6 +103,7 @@ export interface Database {
   autoscaling_policies: AutoscalingPoliciesTable;
   autoscaling_refreshes: AutoscalingRefreshesTable;
   key_material: KeyMaterialTable;
+  instance_profile_associations: InstanceProfileAssociationsTable;
 }
 
 // Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
@@ -709,3 +710,18 @@ export interface AutoscalingRefreshesTable {
   plan: string;
 }
 
+// EC2's instance profile associations (migration 0023): the profile an instance holds, by ARN
+// and IAM's unique id (AIPA…), resolved when associated.
+export interface InstanceProfileAssociationsTable {
+  /** iip-assoc-… */
+  association_id: string;
+  account_id: string;
+  region: string;
+  instance_id: string;
+  profile_arn: string;
+  profile_id: string;
+  /** associated | disassociated (the API's associating/disassociating are answers, not states kept) */
+  state: string;
+  created_at: string;
+  ended_at: string | null;
+}

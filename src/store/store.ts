@@ -36,6 +36,7 @@ import { AutoscalingGroupsRepo } from './repos/autoscaling-groups.js';
 import { AutoscalingInstancesRepo } from './repos/autoscaling-instances.js';
 import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
 import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
+import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
 import { atomic } from './atomic.js';
 
 export interface StoreOptions {
@@ -79,6 +80,7 @@ export class Repos {
   readonly autoscalingInstances: AutoscalingInstancesRepo;
   readonly autoscalingActivities: AutoscalingActivitiesRepo;
   readonly instanceRefreshes: InstanceRefreshesRepo;
+  readonly profileAssociations: InstanceProfileAssociationsRepo;
 
   constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -109,6 +111,7 @@ export class Repos {
     this.autoscalingInstances = new AutoscalingInstancesRepo(db);
     this.autoscalingActivities = new AutoscalingActivitiesRepo(db);
     this.instanceRefreshes = new InstanceRefreshesRepo(db);
+    this.profileAssociations = new InstanceProfileAssociationsRepo(db);
   }
 
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {

@@ -39,6 +39,7 @@ export type FlexibleEnaQueuesSupportEnum = "supported" | "unsupported";
 export type HostnameTypeEnum = "ip-name" | "resource-name";
 export type HttpTokensStateEnum = "optional" | "required";
 export type HypervisorTypeEnum = "ovm" | "xen";
+export type IamInstanceProfileAssociationStateEnum = "associated" | "associating" | "disassociated" | "disassociating";
 export type ImageAttributeNameEnum = "blockDeviceMapping" | "bootMode" | "deregistrationProtection" | "description" | "imdsSupport" | "kernel" | "lastLaunchedTime" | "launchPermission" | "productCodes" | "ramdisk" | "sriovNetSupport" | "tpmSupport" | "uefiData";
 export type ImageBlockPublicAccessDisabledStateEnum = "unblocked";
 export type ImageBlockPublicAccessEnabledStateEnum = "block-new-sharing";
@@ -164,6 +165,13 @@ export interface AccountAttributeValue {
 export interface ApplicationStatusSummary {
   Status?: SummaryStatusEnum;
   ImpairedSince?: Date;
+}
+export interface AssociateIamInstanceProfileRequest {
+  IamInstanceProfile: IamInstanceProfileSpecification;
+  InstanceId: string;
+}
+export interface AssociateIamInstanceProfileResult {
+  IamInstanceProfileAssociation?: IamInstanceProfileAssociation;
 }
 export interface AttachVolumeRequest {
   Device: string;
@@ -728,6 +736,16 @@ export interface DescribeFastSnapshotRestoresResult {
   FastSnapshotRestores?: DescribeFastSnapshotRestoreSuccessItem[];
   NextToken?: string;
 }
+export interface DescribeIamInstanceProfileAssociationsRequest {
+  AssociationIds?: string[];
+  Filters?: Filter[];
+  MaxResults?: number;
+  NextToken?: string;
+}
+export interface DescribeIamInstanceProfileAssociationsResult {
+  IamInstanceProfileAssociations?: IamInstanceProfileAssociation[];
+  NextToken?: string;
+}
 export interface DescribeImageAttributeRequest {
   Attribute: ImageAttributeNameEnum;
   ImageId: string;
@@ -1203,6 +1221,12 @@ export interface DisableSnapshotBlockPublicAccessRequest {
 export interface DisableSnapshotBlockPublicAccessResult {
   State?: SnapshotBlockPublicAccessStateEnum;
 }
+export interface DisassociateIamInstanceProfileRequest {
+  AssociationId: string;
+}
+export interface DisassociateIamInstanceProfileResult {
+  IamInstanceProfileAssociation?: IamInstanceProfileAssociation;
+}
 export interface DiskInfo {
   SizeInGB?: number;
   Count?: number;
@@ -1586,6 +1610,13 @@ export interface HibernationOptionsRequest {
 export interface IamInstanceProfile {
   Arn?: string;
   Id?: string;
+}
+export interface IamInstanceProfileAssociation {
+  AssociationId?: string;
+  InstanceId?: string;
+  IamInstanceProfile?: IamInstanceProfile;
+  State?: IamInstanceProfileAssociationStateEnum;
+  Timestamp?: Date;
 }
 export interface IamInstanceProfileSpecification {
   Arn?: string;
@@ -3082,6 +3113,13 @@ export interface RegisterImageRequest {
 export interface RegisterImageResult {
   ImageId?: string;
 }
+export interface ReplaceIamInstanceProfileAssociationRequest {
+  IamInstanceProfile: IamInstanceProfileSpecification;
+  AssociationId: string;
+}
+export interface ReplaceIamInstanceProfileAssociationResult {
+  IamInstanceProfileAssociation?: IamInstanceProfileAssociation;
+}
 export interface ReplaceImageCriteriaInAllowedImagesSettingsRequest {
   ImageCriteria?: ImageCriterionRequest[];
   DryRun?: boolean;
@@ -3808,6 +3846,7 @@ export interface VpcIpv6CidrBlockAssociation {
 }
 
 export interface Operations {
+  AssociateIamInstanceProfile: { input: AssociateIamInstanceProfileRequest; output: AssociateIamInstanceProfileResult };
   AttachVolume: { input: AttachVolumeRequest; output: VolumeAttachment };
   AuthorizeSecurityGroupEgress: { input: AuthorizeSecurityGroupEgressRequest; output: AuthorizeSecurityGroupEgressResult };
   AuthorizeSecurityGroupIngress: { input: AuthorizeSecurityGroupIngressRequest; output: AuthorizeSecurityGroupIngressResult };
@@ -3843,6 +3882,7 @@ export interface Operations {
   DescribeExportImageTasks: { input: DescribeExportImageTasksRequest; output: DescribeExportImageTasksResult };
   DescribeFastLaunchImages: { input: DescribeFastLaunchImagesRequest; output: DescribeFastLaunchImagesResult };
   DescribeFastSnapshotRestores: { input: DescribeFastSnapshotRestoresRequest; output: DescribeFastSnapshotRestoresResult };
+  DescribeIamInstanceProfileAssociations: { input: DescribeIamInstanceProfileAssociationsRequest; output: DescribeIamInstanceProfileAssociationsResult };
   DescribeImageAttribute: { input: DescribeImageAttributeRequest; output: ImageAttribute };
   DescribeImageReferences: { input: DescribeImageReferencesRequest; output: DescribeImageReferencesResult };
   DescribeImageUsageReportEntries: { input: DescribeImageUsageReportEntriesRequest; output: DescribeImageUsageReportEntriesResult };
@@ -3886,6 +3926,7 @@ export interface Operations {
   DisableImageDeprecation: { input: DisableImageDeprecationRequest; output: DisableImageDeprecationResult };
   DisableImageDeregistrationProtection: { input: DisableImageDeregistrationProtectionRequest; output: DisableImageDeregistrationProtectionResult };
   DisableSnapshotBlockPublicAccess: { input: DisableSnapshotBlockPublicAccessRequest; output: DisableSnapshotBlockPublicAccessResult };
+  DisassociateIamInstanceProfile: { input: DisassociateIamInstanceProfileRequest; output: DisassociateIamInstanceProfileResult };
   EnableAllowedImagesSettings: { input: EnableAllowedImagesSettingsRequest; output: EnableAllowedImagesSettingsResult };
   EnableEbsEncryptionByDefault: { input: EnableEbsEncryptionByDefaultRequest; output: EnableEbsEncryptionByDefaultResult };
   EnableFastLaunch: { input: EnableFastLaunchRequest; output: EnableFastLaunchResult };
@@ -3922,6 +3963,7 @@ export interface Operations {
   ModifyVolumeAttribute: { input: ModifyVolumeAttributeRequest; output: void };
   RebootInstances: { input: RebootInstancesRequest; output: void };
   RegisterImage: { input: RegisterImageRequest; output: RegisterImageResult };
+  ReplaceIamInstanceProfileAssociation: { input: ReplaceIamInstanceProfileAssociationRequest; output: ReplaceIamInstanceProfileAssociationResult };
   ReplaceImageCriteriaInAllowedImagesSettings: { input: ReplaceImageCriteriaInAllowedImagesSettingsRequest; output: ReplaceImageCriteriaInAllowedImagesSettingsResult };
   ResetEbsDefaultKmsKeyId: { input: ResetEbsDefaultKmsKeyIdRequest; output: ResetEbsDefaultKmsKeyIdResult };
   ResetImageAttribute: { input: ResetImageAttributeRequest; output: void };

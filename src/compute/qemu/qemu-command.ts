@@ -19,6 +19,9 @@
 //   unix socket, which identifies the instance without trusting addresses) and the host
 //   forwards the driver adds for security group rules. 160.0.0.0/4 holds both the VPC's
 //   172.31.x addresses (the instance gets its private address by DHCP) and 169.254.169.254.
+//   One more guestfwd, when the server offers it, is Imago's own API at GUEST_API_ADDRESS:80
+//   (a unix socket the server listens on): what instance profile credentials are for. It is
+//   that one address and port, not a route to the host.
 // - SMBIOS says "Amazon EC2" with an ec2… UUID: cloud-init then knows it is on AWS (IMDSv2).
 // - Sandbox: seccomp on, no obsolete syscalls or resource control. Spawning and set*id stay
 //   allowed only because guestfwd runs one `socat` per metadata connection, in a new session
@@ -48,10 +51,14 @@ export interface VmSpec {
   /** the VPC's DNS address (base + 2); slirp answers nothing there under restrict=on */
   dns: string;
   smbios: { uuid: string; product: string };
-  sockets: { qmp: string; nbd: string; imds: string };
+  /** `api`: Imago's API for guests (GUEST_API_ADDRESS), when the server serves it */
+  sockets: { qmp: string; nbd: string; imds: string; api?: string };
   /** the socat binary guestfwd runs (absolute) */
   socat: string;
 }
+
+/** Where a guest reaches Imago's API (port 80), as 169.254.169.254 is the metadata service. */
+export const GUEST_API_ADDRESS = '169.254.169.252';
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
 export const qemuValue = (s: string) => s.replaceAll(',', ',,');
@@ -106,9 +113,10 @@ export function qemuArgs(spec: VmSpec): string[] {
     return `port${port}`;
   };
   const imds = `${spec.socat} STDIO UNIX-CONNECT:${spec.sockets.imds}`;
+  const api = spec.sockets.api && `,guestfwd=tcp:${GUEST_API_ADDRESS}:80-cmd:${qemuValue(`${spec.socat} STDIO UNIX-CONNECT:${spec.sockets.api}`)}`;
   args.push(
     '-netdev',
-    `user,id=net0,restrict=on,ipv6=off,net=160.0.0.0/4,host=${spec.gateway},dns=${spec.dns},dhcpstart=${spec.privateIp},guestfwd=tcp:169.254.169.254:80-cmd:${qemuValue(imds)}`,
+    `user,id=net0,restrict=on,ipv6=off,net=160.0.0.0/4,host=${spec.gateway},dns=${spec.dns},dhcpstart=${spec.privateIp},guestfwd=tcp:169.254.169.254:80-cmd:${qemuValue(imds)}${api || ''}`,
     '-device',
     `virtio-net-pci,netdev=net0,mac=${spec.macAddress},romfile=,bus=${rootPort()}`,
   );

@@ -27,6 +27,8 @@ export interface QemuDriverOptions {
   stateDir: string;
   /** sockets (a short path: unix socket paths hold 107 bytes) */
   runDir: string;
+  /** the unix socket the server serves its API to guests on (GUEST_API_ADDRESS), if it does */
+  guestApiSocket?: string;
   memoryBudgetMiB: number;
   /** how long a guest gets to shut down before the plug is pulled */
   stopTimeoutMs: number;
@@ -113,7 +115,7 @@ export class QemuDriver implements InstanceDriver {
       gateway: instance.network.gateway,
       dns: instance.network.dns,
       smbios: { uuid: smbiosUuid(id), product: instance.instanceType.name },
-      sockets: { qmp: join(run, 'qmp.sock'), nbd: join(run, 'nbd.sock'), imds: join(run, 'imds.sock') },
+      sockets: { qmp: join(run, 'qmp.sock'), nbd: join(run, 'nbd.sock'), imds: join(run, 'imds.sock'), ...(this.opts.guestApiSocket ? { api: this.opts.guestApiSocket } : {}) },
       socat: host.socat,
     };
   }

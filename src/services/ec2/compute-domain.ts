@@ -16,6 +16,7 @@ import type { Taggable } from './tags/taggable.js';
 import type { ImageReferences } from './images/image-references.js';
 import { PublicAddressPool } from './networking/public-addresses.js';
 import { ImageFromInstance } from './images/image-from-instance.js';
+import { ProfileAssociations } from './instance-profiles/profile-associations.js';
 
 export interface ComputeDomainDeps {
   store: Store;
@@ -40,6 +41,8 @@ export interface ComputeDomain {
   network: NetworkService;
   keyPairs: KeyPairService;
   instances: InstanceService;
+  /** the instances' IAM instance profile associations */
+  profiles: ProfileAssociations;
   /** CreateImage: images own it, over what the instances service says of an instance */
   imageFromInstance: ImageFromInstance;
   driver: InstanceDriver;
@@ -55,5 +58,6 @@ export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
     (await instances.launchedFrom(caller, imageIds, options.stateNames)).map((i) => ({ imageId: i.imageId, arn: `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/${i.instanceId}` })),
   );
   const imageFromInstance = new ImageFromInstance({ store: deps.store, images: deps.images, snapshots: deps.storage.snapshots, instances: (caller, id) => instances.imageSource(caller, id) });
-  return { network, keyPairs, instances, imageFromInstance, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
+  const profiles = new ProfileAssociations({ store: deps.store, owned: (caller, ids) => instances.lifecycle.owned(caller, ids) });
+  return { network, keyPairs, instances, profiles, imageFromInstance, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
 }

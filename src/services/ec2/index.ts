@@ -24,6 +24,7 @@ import type { ComputeDomain } from './compute-domain.js';
 import { instanceHandlers } from './instances/handlers.js';
 import { networkHandlers } from './networking/handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
+import { instanceProfileHandlers } from './instance-profiles/handlers.js';
 
 export interface Ec2Deps {
   store: Store;
@@ -55,6 +56,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...instanceHandlers(deps.compute.instances),
     ...networkHandlers(deps.compute.network),
     ...keyPairHandlers(deps.compute.keyPairs),
+    ...instanceProfileHandlers(deps.compute.profiles),
   };
   return {
     id: 'ec2',

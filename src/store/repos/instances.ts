@@ -5,7 +5,7 @@ import { atomic } from '../atomic.js';
 import { idChunks, selectInChunks } from '../id-chunks.js';
 import { insertRows } from '../insert-rows.js';
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { Database, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
+import type { Database, InstanceProfileAssociationsTable, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
@@ -20,6 +20,8 @@ export interface Launch {
   tags: (instances: NewInstanceRow[], volumes: Selectable<VolumesTable>[]) => Insertable<TagsTable>[];
   job: (instances: NewInstanceRow[]) => Insertable<JobsTable>;
   image: { imageId: string; lastLaunchedTime: string };
+  /** the instances' instance profile associations, when launched with one */
+  profileAssociations?: (instances: NewInstanceRow[]) => Insertable<InstanceProfileAssociationsTable>[];
 }
 
 
@@ -86,6 +88,7 @@ export class InstancesRepo {
       await insertRows(trx, 'volumes', volumes);
       await insertRows(trx, 'instance_volumes', attachments);
       await insertRows(trx, 'tags', l.tags(instances, volumes));
+      if (l.profileAssociations) await insertRows(trx, 'instance_profile_associations', l.profileAssociations(instances));
       await trx.insertInto('jobs').values(l.job(instances)).execute();
       await trx.updateTable('images').set({ last_launched_time: l.image.lastLaunchedTime }).where('image_id', '=', l.image.imageId).execute();
       return { instances, volumes, attachments };

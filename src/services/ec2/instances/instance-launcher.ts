@@ -1,7 +1,7 @@
 // RunInstances' writes: a checked LaunchPlan becomes instances, one copy-on-write volume per EBS
 // device per instance (sharing the image snapshot's block map: no data is copied, so a launch
 // costs the same metadata per instance however big the image), attachments, tags and the
-// `instance.launch` job — all in one transaction. Addresses come from the subnet's free ones;
+// `instance.launch` job (and instance profile associations) — all in one transaction. Addresses come from the subnet's free ones;
 // MaxCount beyond them launches as many as fit (at least MinCount, else nothing); so does
 // MaxCount beyond the driver's memory budget (capacity.ts).
 //
@@ -28,6 +28,7 @@ import { launchRequestHash, planLaunch, type LaunchPlan, type LaunchPlanDeps } f
 import { specOf } from './instance-row.js';
 import { fittingCount, insufficientCapacity } from './capacity.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
+import { launchAssociations } from '../instance-profiles/profile-associations.js';
 
 export interface RunOptions {
   /** the DryRun checkpoint: runs after every check, before the first write */
@@ -117,6 +118,7 @@ export class InstanceLauncher {
           tags: (rows, volumes) => this.tagRows(plan, rows, volumes),
           job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id) } satisfies LaunchJob, settleMs, this.deps.node ?? null),
           image: { imageId: plan.launch.image.image_id, lastLaunchedTime: now },
+          profileAssociations: plan.spec.iamInstanceProfile && ((rows) => launchAssociations(plan.caller, plan.spec.iamInstanceProfile!, rows, now)),
         });
         jobs.notify(settleMs);
         return { reservationId, ownerId: caller.accountId, requesterId: opts.requesterId, instances: instances.map((r) => ({ ...r, seq: 0 }) as InstanceRow), context: this.context(plan, attachments) };

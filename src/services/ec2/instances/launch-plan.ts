@@ -3,7 +3,7 @@
 // pair, the network (subnet, zone, security groups, address) and the block devices
 // (launch-devices.ts). Defaults follow the RunInstances reference: m1.small, a default subnet
 // of AWS's choosing, the VPC's default security group, shutdown behaviour `stop`, IMDS tokens
-// `required` when the image says ImdsSupport v2.0.
+// `required` when the image says ImdsSupport v2.0. An instance profile must exist and hold a role.
 import { createHash } from 'node:crypto';
 import type { InstanceNetworkInterfaceSpecification, RunInstancesRequest } from '../../../api/ec2/types.js';
 import type { Scope } from '../../../store/scope.js';
@@ -20,6 +20,7 @@ import type { Store } from '../../../store/store.js';
 import { launchImage, type LaunchImage } from './launch-image.js';
 import { planDevices, type DeviceDeps, type PlannedDevices } from './launch-devices.js';
 import { withTemplate } from './launch-request.js';
+import { resolveInstanceProfile } from '../instance-profiles/profile-lookup.js';
 import type { LaunchSources } from './launch-sources.js';
 import { architecturesOf, typeFacts } from './instance-types.js';
 import type { InstanceSpec, MetadataOptions } from './instance-row.js';
@@ -201,7 +202,7 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
   const devices = await planDevices(deps, caller, { devices: launch.devices, rootDeviceName: image.root_device_name ?? '/dev/xvda' }, req.BlockDeviceMappings ?? []);
   const facts = typeFacts(instanceType);
   const threads = req.CpuOptions?.ThreadsPerCore ?? (facts && facts.vcpus > 1 && facts.manufacturer !== 'AWS' ? 2 : 1);
-  const profile = req.IamInstanceProfile;
+  const profile = req.IamInstanceProfile ? await resolveInstanceProfile(deps.store, caller.accountId, req.IamInstanceProfile) : undefined;
   const spec: InstanceSpec = {
     virtualizationType: image.virtualization_type,
     hypervisor: image.hypervisor,
@@ -223,10 +224,7 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
     cpu: { coreCount: req.CpuOptions?.CoreCount ?? Math.max(1, (facts?.vcpus ?? 1) / threads), threadsPerCore: threads },
     hibernation: req.HibernationOptions?.Configured ?? false,
     tenancy: req.Placement?.Tenancy ?? 'default',
-    iamInstanceProfile: profile && {
-      arn: profile.Arn ?? `arn:aws:iam::${caller.accountId}:instance-profile/${profile.Name}`,
-      id: `AIPA${createHash('sha256').update(profile.Arn ?? profile.Name ?? '').digest('hex').slice(0, 17).toUpperCase()}`,
-    },
+    iamInstanceProfile: profile,
     instanceStore: devices.instanceStore,
     associatePublicIp,
     launchTemplate,
