@@ -1,6 +1,6 @@
 // The composition root: config -> store -> services -> gateway -> listen.
 import { appendFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEV_ACCOUNT, isLoopback, type ImagoConfig } from './config/config.js';
 import { loadCredentials } from './config/credentials.js';
@@ -39,6 +39,8 @@ import { REGIONS } from './config/regions.js';
 import { LaunchTemplateService } from './services/ec2/launch-templates/launch-template-service.js';
 import { ComputeUnavailable, createDriver } from './compute/create-driver.js';
 import type { InstanceDriver } from './compute/instance-driver.js';
+import { InstanceCredentials } from './services/ec2/instance-profiles/instance-credentials.js';
+import { listenGuestEndpoint } from './gateway/guest-endpoint.js';
 import { PublicAddressPool } from './services/ec2/networking/public-addresses.js';
 import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
 import { keyPageTokens } from './services/page-tokens.js';
@@ -119,10 +121,13 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   keyPageTokens(masterKey);
   let localDriver: InstanceDriver;
+  let guestApiSocket: string | undefined;
+  // instance profile credentials, served by the metadata service of the instance
+  const instanceCredentials = new InstanceCredentials({ store, sessions: identity.sessions });
   try {
-    ({ driver: localDriver } = await createDriver(
+    ({ driver: localDriver, guestApiSocket } = await createDriver(
       { compute: config.compute, dataDir: config.dataDir, memoryMiB: config.computeMemoryMiB, stopTimeoutMs: config.vmStopTimeoutMs, bootTimeoutMs: config.vmBootTimeoutMs },
-      { masterKey, identity: () => loadIdentityKeys(keys.vault, config.dataDir, (msg) => log.warn(msg)) },
+      { masterKey, identity: () => loadIdentityKeys(keys.vault, config.dataDir, (msg) => log.warn(msg)), iam: (id, path, r) => instanceCredentials.answer(id, path, r) },
       (level, msg, fields) => log.log(level, msg, fields),
     ));
   } catch (e) {
@@ -254,17 +259,20 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   // in-flight accounting, so a graceful shutdown waits for running requests and no longer
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     res.once('close', () => {
       if (--inFlight === 0) drained?.();
     });
     gateway.handle(req, res);
-  });
+  };
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // the API as the qemu driver's guests reach it (169.254.169.252)
+  const guestApi = guestApiSocket ? await listenGuestEndpoint({ path: guestApiSocket, devMode: !principals, sessions: identity.sessions, handle }) : undefined;
   const port = (server.address() as AddressInfo).port;
   const nbdPort = nbd ? await nbd.listen(config.nbdPort!, config.host) : undefined;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -278,6 +286,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       // stop accepting, let in-flight requests finish, drop idle keep-alive sockets
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      guestApi?.close();
+      guestApi?.closeAllConnections();
       if (inFlight > 0) {
         await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((r) => setTimeout(r, 30_000).unref())]);
       }

@@ -1,10 +1,12 @@
 // Instances that really run (--compute qemu, TCG here), through @aws-sdk/client-ec2 and ssh:
 // the Debian image boots from its own disk, the launch key logs in at the public address, user
 // data runs, the metadata service answers inside the guest (IMDSv2, options changed while it
-// runs), the guest cannot reach the host, the console shows the kernel, security group rules
-// open and close the port, volumes hot-plug, a stop/start and a kill -9 of the server keep the
-// disk, a guest's own power-off applies its shutdown behaviour, a broken image becomes
-// `impaired`, and a launch over the memory budget is InsufficientInstanceCapacity.
+// runs), instance profile credentials from it call Imago's API (169.254.169.252) and describe
+// the instance itself, the guest cannot reach the host otherwise, the console shows the
+// kernel, security group rules open and close the port, volumes hot-plug, a stop/start and a
+// kill -9 of the server keep the disk, a guest's own power-off applies its shutdown behaviour,
+// a broken image becomes `impaired`, and a launch over the memory budget is
+// InsufficientInstanceCapacity.
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -32,8 +34,9 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { autoscaling, ec2, expectAwsError } from '../helpers/clients.js';
+import { AssociateIamInstanceProfileCommand, CreateLaunchTemplateCommand, DisassociateIamInstanceProfileCommand } from '@aws-sdk/client-ec2';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { autoscaling, ec2, expectAwsError, iam } from '../helpers/clients.js';
 import { startServer, tempDir, removeDir, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { debianImageId, ensureDebianBuild, ssh, waitForSsh, writeKey } from '../helpers/vm.js';
@@ -136,6 +139,64 @@ echo "v1 $(curl -s -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/
   r = await ssh(ip, key, `curl -s -m 5 -o /dev/null -w '%{http_code}' http://${gateway}:${port}/_imago/health; echo " rc=$?"; curl -s -m 5 -o /dev/null http://10.0.2.2:${port}/; echo "rc=$?"`);
   assert.doesNotMatch(r.stdout, /200/);
   assert.match(r.stdout, /rc=(7|28)/);
+});
+
+// What a guest runs to use its instance profile: credentials from IMDSv2, then SigV4 (stdlib
+// only) to Imago's API at 169.254.169.252, the one host endpoint the guest reaches.
+const GUEST_CALL = String.raw`
+import datetime, hashlib, hmac, json, sys, urllib.error, urllib.request
+IMDS = 'http://169.254.169.254/latest/'
+token = urllib.request.urlopen(urllib.request.Request(IMDS + 'api/token', method='PUT', headers={'X-aws-ec2-metadata-token-ttl-seconds': '60'})).read().decode()
+def md(path):
+    return urllib.request.urlopen(urllib.request.Request(IMDS + 'meta-data/' + path, headers={'X-aws-ec2-metadata-token': token})).read().decode()
+role = md('iam/security-credentials/').strip()
+c = json.loads(md('iam/security-credentials/' + role))
+instance, region = md('instance-id'), md('placement/region')
+def call(service, body):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp, day = now.strftime('%Y%m%dT%H%M%SZ'), now.strftime('%Y%m%d')
+    headers = {'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'host': '169.254.169.252', 'x-amz-date': stamp, 'x-amz-security-token': c['Token']}
+    names = sorted(headers)
+    canonical = '\n'.join(['POST', '/', '', ''.join(n + ':' + headers[n] + '\n' for n in names), ';'.join(names), hashlib.sha256(body.encode()).hexdigest()])
+    scope = '/'.join([day, region, service, 'aws4_request'])
+    key = ('AWS4' + c['SecretAccessKey']).encode()
+    for part in (day, region, service, 'aws4_request'):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, '\n'.join(['AWS4-HMAC-SHA256', stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]).encode(), hashlib.sha256).hexdigest()
+    headers['authorization'] = 'AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s' % (c['AccessKeyId'], scope, ';'.join(names), signature)
+    del headers['host']
+    try:
+        return urllib.request.urlopen(urllib.request.Request('http://169.254.169.252/', data=body.encode(), method='POST', headers=headers)).read().decode()
+    except urllib.error.HTTPError as e:
+        return 'HTTP %d %s' % (e.code, e.read().decode())
+print('role', role, c['Type'], c['Expiration'])
+print('caller', call('sts', 'Action=GetCallerIdentity&Version=2011-06-15'))
+print('describe', call('ec2', 'Action=DescribeInstances&Version=2016-11-15&InstanceId.1=' + instance))
+`;
+
+test('instance profile credentials from the metadata service describe their own instance through Imago’s API', async () => {
+  const ip = web.PublicIpAddress!;
+  const account = { accessKeyId: '123456789012', secretAccessKey: 'x' };
+  const roles = iam(server.url, { account });
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  await roles.send(new CreateRoleCommand({ RoleName: 'web-reader', AssumeRolePolicyDocument: trust }));
+  await roles.send(new PutRolePolicyCommand({ RoleName: 'web-reader', PolicyName: 'describe', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] }) }));
+  await roles.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web-reader' }));
+  await roles.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web-reader', RoleName: 'web-reader' }));
+  const iamPath = `curl -s -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/meta-data/iam/`;
+  assert.equal((await ssh(ip, key, iamPath)).stdout, '404', 'no profile yet: nothing under iam/');
+  // associated while it runs: the next metadata request serves the role
+  const association = (await client.send(new AssociateIamInstanceProfileCommand({ InstanceId: web.InstanceId, IamInstanceProfile: { Name: 'web-reader' } }))).IamInstanceProfileAssociation!;
+  const r = await ssh(ip, key, `python3 - <<'PY'\n${GUEST_CALL}\nPY`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^role web-reader AWS-HMAC \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+  assert.match(r.stdout, new RegExp(`<Arn>arn:aws:sts::123456789012:assumed-role/web-reader/${web.InstanceId}</Arn>`));
+  assert.match(r.stdout, new RegExp(`^describe [^]*<instanceId>${web.InstanceId}</instanceId>`, 'm'));
+  // the guest endpoint does not extend dev mode's trust of any signature to guests
+  const forged = await ssh(ip, key, `curl -s -w ' %{http_code}' -X POST -H 'Authorization: AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00' -d 'Action=DescribeInstances&Version=2016-11-15' http://169.254.169.252/`);
+  assert.match(forged.stdout, /<Code>AuthFailure<\/Code>.* 403$/s);
+  await client.send(new DisassociateIamInstanceProfileCommand({ AssociationId: association.AssociationId }));
+  assert.equal((await ssh(ip, key, iamPath)).stdout, '404', 'disassociated: gone at the next request');
 });
 
 test('the console shows the kernel booting', async () => {

@@ -36,6 +36,12 @@ test('the network is slirp with restrict=on: the metadata service by guestfwd, t
   assert.match(nic, /mac=0e:01:02:03:04:05,romfile=,bus=port1/);
 });
 
+test('with the server’s guest socket, one more guestfwd: Imago’s API at 169.254.169.252:80, nothing else', () => {
+  const [netdev] = values(qemuArgs({ ...spec, sockets: { ...spec.sockets, api: '/run/api.sock' } }), '-netdev');
+  assert.match(netdev, /guestfwd=tcp:169\.254\.169\.254:80-cmd:\/usr\/bin\/socat STDIO UNIX-CONNECT:\/run\/i\/imds\.sock,guestfwd=tcp:169\.254\.169\.252:80-cmd:\/usr\/bin\/socat STDIO UNIX-CONNECT:\/run\/api\.sock$/);
+  assert.equal(netdev.match(/guestfwd=/g)?.length, 2);
+});
+
 test('disks are NBD exports of the volumes on the instance socket; the root one boots', () => {
   const args = qemuArgs(spec);
   const blockdevs = values(args, '-blockdev').map((b) => JSON.parse(b) as Record<string, unknown>);
