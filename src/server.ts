@@ -210,11 +210,11 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const services = new Map<string, ServiceDefinition>();
-  services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents }));
+  services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents, pending: () => audit?.committed() ?? Promise.resolve() }));
   // who a key that failed authentication belongs to (the credentials file's roots; dev mode: the key's account)
   const keyOwner = (key: string) => (principals ? principals.get(key)?.accountId : /^\d{12}$/.test(key) ? key : (config.defaultAccount ?? DEV_ACCOUNT));
   const audit = config.audit
-    ? new AuditTrail({ repo: store.auditEvents, log, retentionDays: config.auditRetentionDays, identityOf: (key) => { const account = keyOwner(key); return account ? rootIdentity(account, key) : undefined; } })
+    ? new AuditTrail({ repo: store.auditEvents, write: (fn) => store.writeAudit(fn), durable: () => store.barrier({ audit: true }), log, retentionDays: config.auditRetentionDays, identityOf: (key) => { const account = keyOwner(key); return account ? rootIdentity(account, key) : undefined; } })
     : undefined;
   audit?.start();
   for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm]) services.set(def.id, def);

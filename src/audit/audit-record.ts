@@ -2,6 +2,7 @@
 // columns it is looked up by. Which calls are read-only (Describe*, Get*, List*, Lookup*) and
 // which are data events (the EBS direct APIs' block calls: CloudTrail logs them as data events,
 // which event history — LookupEvents — does not return) is decided here, in one place.
+import { randomBytes } from 'node:crypto';
 import type { CallerIdentity } from '../iam/principal.js';
 import type { AuditEventRow, AuditResourceRow } from '../store/repos/audit-events.js';
 import type { AuditedCall } from './audit-sink.js';
@@ -55,19 +56,49 @@ function userIdentity(id: CallerIdentity): Record<string, unknown> {
 }
 
 /**
- * The record of `call` by `identity` (undefined: a call that reached no account — it is only
- * logged). `now` is the event time (ms).
+ * What the record of a call needs, taken when it is told (`record` keeps nothing else of the
+ * request: a block payload, a response body are not held while the event waits for its round).
  */
-export function buildEvent(call: AuditedCall, identity: CallerIdentity, now: number, eventId: string): BuiltEvent {
-  const { def, result, rejected } = call;
-  const service = def.id;
-  const region = GLOBAL_SERVICE_REGION[service] ?? call.caller?.region ?? rejected?.region ?? 'us-east-1';
+export interface CapturedCall {
+  requestId: string;
+  def: AuditedCall['def'];
+  operation: string;
+  readOnly: boolean;
+  /** the caller's region (or the rejected signature's) */
+  region: string | undefined;
+  sourceIp: string | undefined;
+  userAgent: string;
+  error?: { code: string; message: string };
+  input?: Record<string, unknown>;
+  /** the handler's output, for a call that changed state and succeeded (responseElements) */
+  output?: unknown;
+}
+
+export function captureCall(call: AuditedCall): CapturedCall {
+  const { result, rejected } = call;
   const operation = result?.operation ?? operationOf(call) ?? 'Unknown';
-  const error = result?.error ?? rejected?.error;
   const readOnly = isReadOnly(operation);
+  const error = result?.error ?? rejected?.error;
+  return {
+    requestId: call.requestId,
+    def: call.def,
+    operation,
+    readOnly,
+    region: call.caller?.region ?? rejected?.region,
+    sourceIp: call.sourceIp,
+    userAgent: call.raw.headers['user-agent'] ?? '',
+    error: error && { code: error.code, message: error.message },
+    input: result?.input,
+    output: !readOnly && !error ? result?.output : undefined,
+  };
+}
+
+/** The record of `call` by `identity`; `now` is the event time (ms). */
+export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: number, eventId: string): BuiltEvent {
+  const { def, operation, readOnly, error, input, output } = call;
+  const service = def.id;
+  const region = GLOBAL_SERVICE_REGION[service] ?? call.region ?? 'us-east-1';
   const data = DATA_EVENTS[service]?.has(operation) ?? false;
-  const input = result?.input;
-  const output = !readOnly && !error ? result?.output : undefined;
   const found = findResources(service, identity.accountId, region, output === undefined ? [input] : [input, output]);
 
   let response = output === undefined ? null : responseElements(def.model, operation, output, call.requestId);
@@ -84,7 +115,7 @@ export function buildEvent(call: AuditedCall, identity: CallerIdentity, now: num
     eventName: operation,
     awsRegion: region,
     sourceIPAddress: call.sourceIp ?? '',
-    userAgent: call.raw.headers['user-agent'] ?? '',
+    userAgent: call.userAgent,
     ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
     requestParameters: requestParameters(def.model, operation, input),
     responseElements: response,
@@ -118,6 +149,20 @@ export function buildEvent(call: AuditedCall, identity: CallerIdentity, now: num
     },
     resources: found.map((r) => ({ event_id: eventId, account_id: identity.accountId, region, management, resource_type: r.type, resource_name: r.name, event_time: now })),
   };
+}
+
+/**
+ * An event id: a UUID (CloudTrail's form) whose first 48 bits are the time in ms (RFC 9562's
+ * version 7), so each round's ids land at the right edge of the event_id index and of the
+ * resources' primary key instead of a random page each.
+ */
+export function eventIdAt(ms: number): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(Math.max(0, Math.min(ms, 2 ** 48 - 1)), 0, 6);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** The operation of a request that failed authentication, if its envelope names one. */

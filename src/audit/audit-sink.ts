@@ -1,7 +1,9 @@
 // What the gateway tells the audit trail: once per request, after dispatch (or after an
 // authentication failure), with what it knows of the call. `record` never throws and takes
-// what it needs before returning (a PutSnapshotBlock's block is not kept); `committed` resolves
-// once every call recorded so far is written (the gateway's durability barrier awaits it).
+// what it needs before returning (a read's response is not kept); the promise it returns is
+// what the answer waits for: a call that may have changed state is answered once its event is
+// committed and durable, a read-only one at once (its event follows within a fraction of a
+// second). `committed` resolves once every call recorded so far is written, reads included.
 import type { DispatchResult, ServiceDefinition } from '../protocol/dispatch.js';
 import type { RawRequest } from '../protocol/protocol.js';
 import type { ServiceError } from '../protocol/service-error.js';
@@ -21,6 +23,6 @@ export interface AuditedCall {
 }
 
 export interface AuditSink {
-  record(call: AuditedCall): void;
+  record(call: AuditedCall): Promise<void>;
   committed(): Promise<void>;
 }

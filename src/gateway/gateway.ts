@@ -50,10 +50,11 @@ export class Gateway {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const fields: LogFields = { requestId: randomUUID() };
-    this.process(req, fields)
+    const audited: { event?: Promise<void> } = {};
+    this.process(req, fields, audited)
       .then(async (response) => {
         // nothing is acknowledged (nor shown: a reader may see another request's commit) before it is durable
-        await this.deps.audit?.committed(); // the call's audit event, inside the barrier
+        await audited.event; // a mutating call's audit event, committed and synced (a read's: at once)
         await this.deps.durable?.();
         return response;
       })
@@ -153,7 +154,7 @@ export class Gateway {
     } catch (e) {
       if (!(e instanceof SigV4Failure)) throw e;
       const err = authError(def.model.protocol, e.kind, e.message);
-      this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, rejected: { accessKeyId: sig.credential.accessKeyId, region: sig.credential.region, error: err } });
+      audited.event = this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, rejected: { accessKeyId: sig.credential.accessKeyId, region: sig.credential.region, error: err } });
       return fail(err);
     }
     fields.account = caller.accountId;
@@ -173,7 +174,7 @@ export class Gateway {
     }
     fields.action = result.operation;
     if (result.error) fields.error = result.error.code;
-    this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, caller, result });
+    audited.event = this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, caller, result });
     if (result.internal !== undefined) {
       this.deps.log.error('internal error', { requestId: fields.requestId, service: def.id, action: result.operation, err: describe(result.internal) });
     }

@@ -167,10 +167,22 @@ export class Store extends Repos {
 
   /**
    * Resolves once every commit made before the call survives a power loss (with `durability:
-   * 'full'`; at once with 'normal'). Call it before acknowledging anything to anyone.
+   * 'full'`; at once with 'normal'). Call it before acknowledging anything to anyone. Audit rows
+   * (`writeAudit`) only with `audit: true`.
    */
-  barrier(): Promise<void> {
-    return this.wal ? this.wal.barrier() : Promise.resolve();
+  barrier(options?: { audit?: boolean }): Promise<void> {
+    return this.wal ? this.wal.barrier(options) : Promise.resolve();
+  }
+
+  /**
+   * Runs the audit trail's writes: on SQLite on the store's connection alone, counted apart by
+   * the WAL barrier (a reader's `barrier()` does not sync for them, `barrier({ audit: true })`
+   * does); on PostgreSQL as they are.
+   */
+  writeAudit(fn: (repo: AuditEventsRepo) => Promise<void>): Promise<void> {
+    const wal = this.wal;
+    if (!wal) return fn(this.auditEvents);
+    return this.db.connection().execute((conn) => wal.asAudit(() => fn(new AuditEventsRepo(conn))));
   }
 
   /** Like `barrier`, whatever the durability: for the rare writes that must never be lost (adopted key material, before its file goes). */

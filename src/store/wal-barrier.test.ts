@@ -69,3 +69,24 @@ test('a failed sync rejects the barrier (nothing is acknowledged)', async () => 
   await assert.rejects(b.barrier(), /ENOENT/);
   await b.close();
 });
+
+test("audit rows: a reader's barrier does not sync for them; barrier({ audit: true }) does, and one sync covers both kinds", async () => {
+  const f = wal();
+  const b = new WalBarrier(f.path, true);
+  try {
+    await b.asAudit(async () => b.noteWrite());
+    await b.barrier();
+    assert.equal(b.syncCount, 0, 'audit rows only: a read answers without a sync');
+    await b.barrier({ audit: true });
+    assert.equal(b.syncCount, 1);
+    b.noteWrite();
+    await b.asAudit(async () => b.noteWrite());
+    await b.barrier({ audit: true });
+    assert.equal(b.syncCount, 2);
+    await b.barrier();
+    assert.equal(b.syncCount, 2, 'the data written before the audit rows was in that sync');
+  } finally {
+    await b.close();
+    f.done();
+  }
+});

@@ -5,12 +5,21 @@
 // five times pays one sync, concurrent requests share one, and the sync runs on libuv's pool
 // instead of holding the event loop (with synchronous=FULL each commit fsynced on the main
 // thread). Callers: the gateway before every response, NBD flushes, GC before deleting chunks.
+//
+// Audit rows are written the same way but counted apart (`asAudit`): a reader's barrier does
+// not sync only because audit rows were committed since the last sync (a read-only call's event
+// is not something its answer shows); `barrier({ audit: true })` covers them too (the event of
+// a call that changed state, before its answer). One sync covers both kinds: the WAL is one file.
 import { open, type FileHandle } from 'node:fs/promises';
 
 export class WalBarrier {
   /** writes seen / writes known durable, as counters: a barrier waits for the count it saw */
   private written = 0;
   private synced = 0;
+  /** `written` as of the last write that was not an audit row's */
+  private dataWritten = 0;
+  /** inside `asAudit`: writes noted are audit rows */
+  private auditing = 0;
   private syncing: Promise<void> | undefined;
   private file: FileHandle | undefined;
   private closed = false;
@@ -26,16 +35,30 @@ export class WalBarrier {
   /** Called before every statement that may write (cheap: a counter). */
   noteWrite(): void {
     this.written++;
+    if (this.auditing === 0) this.dataWritten = this.written;
   }
 
-  /** Resolves once every write noted before the call is on stable storage. */
-  async barrier(): Promise<void> {
-    if (this.enabled) await this.sync();
+  /**
+   * Runs `fn`, whose writes are audit rows. The caller makes sure nothing else writes meanwhile
+   * (it holds the store's only connection).
+   */
+  async asAudit<T>(fn: () => Promise<T>): Promise<T> {
+    this.auditing++;
+    try {
+      return await fn();
+    } finally {
+      this.auditing--;
+    }
+  }
+
+  /** Resolves once every write noted before the call (audit rows only with `audit: true`) is on stable storage. */
+  async barrier(options?: { audit?: boolean }): Promise<void> {
+    if (this.enabled) await this.sync(options);
   }
 
   /** The same, even when barriers are disabled. */
-  async sync(): Promise<void> {
-    const target = this.written;
+  async sync(options?: { audit?: boolean }): Promise<void> {
+    const target = options?.audit ? this.written : this.dataWritten;
     while (this.synced < target && !this.closed) {
       this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
       await this.syncing;

@@ -267,17 +267,31 @@ async function expectTrailError(p: Promise<unknown>, name: string): Promise<void
 }
 
 describe('durability and retention', () => {
-  test('events survive a restart and a kill -9: a call answered before the kill is in the trail after it', async () => {
+  test('events survive a restart and a kill -9: a mutating call answered before the kill is in the trail after it', async () => {
     const alice = ec2(server.url, { account: ALICE, region: 'sa-east-1' });
     await alice.send(new DescribeRegionsCommand({ RegionNames: ['sa-east-1'] }));
     await server.stop();
     await start(server.dataDir);
-    await ec2(server.url, { account: ALICE, region: 'sa-east-1' }).send(new DescribeImagesCommand({ Owners: ['self'] }));
+    // the answers seen, then at once kill -9: a call that changed state (or tried to) is in the trail
+    const again = ec2(server.url, { account: ALICE, region: 'sa-east-1' });
+    await again.send(new ImportKeyPairCommand({ KeyName: 'audit-kill-9', PublicKeyMaterial: Buffer.from('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE0 k@9') }));
+    await awsError(ec2(server.url, { account: BOB, region: 'sa-east-1' }).send(new DeregisterImageCommand({ ImageId: 'ami-0123456789abcdef0' })));
     await server.kill();
     await start(server.dataDir);
     const t = cloudtrail(server.url, { account: ALICE, region: 'sa-east-1' });
-    assert.equal((await byName(t, 'DescribeRegions')).length, 1, 'through a graceful restart');
-    assert.equal((await byName(t, 'DescribeImages')).length, 1, 'through a kill -9');
+    assert.equal((await byName(t, 'DescribeRegions')).length, 1, 'a read, through a graceful restart');
+    assert.equal((await byName(t, 'ImportKeyPair')).length, 1, 'through a kill -9 right after its answer');
+    const refused = await byName(cloudtrail(server.url, { account: BOB, region: 'sa-east-1' }), 'DeregisterImage');
+    assert.equal(refused.length, 1, 'a refused mutating call too');
+    assert.match(record(refused[0]).errorCode, /^InvalidAMIID/);
+  });
+
+  test("a read's event is written in the background: in the table shortly after its answer, without a lookup to flush it", async () => {
+    const started = Date.now();
+    await ec2(server.url, { account: BOB, region: 'us-west-2' }).send(new DescribeAvailabilityZonesCommand({}));
+    const count = async () => Number((await queryMetadata<{ n: number }>(server.dataDir, "SELECT count(*) AS n FROM audit_events WHERE region = 'us-west-2' AND event_name = 'DescribeAvailabilityZones'"))[0].n);
+    await until('written', async () => ((await count()) === 1 ? true : undefined), 200, 10);
+    assert.ok(Date.now() - started < 2000, `within ${Date.now() - started} ms`);
   });
 
   test('--audit-retention-days: events older than the period are pruned (at start, then hourly); 0 keeps them', async () => {

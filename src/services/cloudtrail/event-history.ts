@@ -45,7 +45,11 @@ const COLUMNS: Record<Exclude<LookupKey, 'ReadOnly'>, AuditAttribute['column']> 
 };
 
 export class EventHistory {
-  constructor(private readonly repo: AuditEventsRepo) {}
+  constructor(
+    private readonly repo: AuditEventsRepo,
+    /** writes the events still queued (reads are written in the background): a caller finds the calls it just made */
+    private readonly pending?: () => Promise<void>,
+  ) {}
 
   async lookup(caller: Scope, q: LookupQuery): Promise<{ events: HistoryEvent[]; nextToken?: string }> {
     const attribute = attributeOf(q.attributes ?? []);
@@ -61,6 +65,7 @@ export class EventHistory {
       after = { time: Number(m[1]), seq: Number(m[2]) };
     }
     if (q.category === 'insight') return { events: [] };
+    await this.pending?.();
     const rows = await this.repo.lookup({ accountId: caller.accountId, region: caller.region, attribute, start: q.start?.getTime(), end: q.end?.getTime(), after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);

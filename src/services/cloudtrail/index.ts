@@ -7,13 +7,14 @@ import type { AuditEventsRepo } from '../../store/repos/audit-events.js';
 import { EventHistory } from './event-history.js';
 import { cloudTrailHandlers } from './handlers.js';
 
-export function cloudTrailService(deps: { repo: AuditEventsRepo }): ServiceDefinition {
+/** `pending`: writes the audit events still queued, before a lookup (AuditTrail.committed). */
+export function cloudTrailService(deps: { repo: AuditEventsRepo; pending?: () => Promise<void> }): ServiceDefinition {
   const model = loadServiceModel('cloudtrail');
   return {
     id: 'cloudtrail',
     model,
     protocol: new JsonProtocol(model),
-    handlers: cloudTrailHandlers(new EventHistory(deps.repo)) as ServiceDefinition['handlers'],
+    handlers: cloudTrailHandlers(new EventHistory(deps.repo, deps.pending)) as ServiceDefinition['handlers'],
     internalErrorCode: 'InternalServerError',
   };
 }

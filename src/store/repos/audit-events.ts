@@ -1,7 +1,7 @@
 // The audit trail's rows: written in batches (one transaction for every event a group commit
 // gathered), looked up per account and region newest first (LookupEvents), tailed in write
 // order (`imago audit`), and pruned oldest first in bounded batches (retention).
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
 import type { AuditEventResourcesTable, AuditEventsTable, Database } from '../schema.js';
 import { insertRows } from '../insert-rows.js';
 
@@ -42,13 +42,20 @@ export interface AuditTail {
 export class AuditEventsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** One batch: every event and its resources in one transaction (the group commit). */
+  /**
+   * One batch: every event and its resources in one transaction (the group commit), as
+   * multi-row inserts of 1, 2, 4 … 64 rows (a handful of statement texts, each prepared once,
+   * whatever a round's size). A round of one statement (one event naming no resource) needs no
+   * transaction of its own.
+   */
   async insertBatch(events: readonly AuditEventRow[], resources: readonly AuditResourceRow[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      await insertRows(trx, 'audit_events', events);
-      await insertRows(trx, 'audit_event_resources', resources);
-    });
+    const write = async (db: Kysely<Database>) => {
+      await insertInChunks(db, 'audit_events', events);
+      await insertInChunks(db, 'audit_event_resources', resources);
+    };
+    if (events.length === 1 && resources.length === 0) await write(this.db);
+    else await this.db.transaction().execute(write);
   }
 
   /** LookupEvents: management events of one account and region, newest first. */
@@ -103,5 +110,17 @@ export class AuditEventsRepo {
       await trx.deleteFrom('audit_events').where('event_id', 'in', ids).execute();
       return ids.length;
     });
+  }
+}
+
+const MAX_CHUNK = 64;
+
+/** `rows` as inserts of power-of-two sizes (at most MAX_CHUNK), largest first. */
+async function insertInChunks<T extends 'audit_events' | 'audit_event_resources'>(db: Kysely<Database>, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
+  for (let start = 0; start < rows.length; ) {
+    let size = MAX_CHUNK;
+    while (size > rows.length - start) size >>= 1;
+    await insertRows(db, table, rows.slice(start, start + size));
+    start += size;
   }
 }
