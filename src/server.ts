@@ -46,6 +46,9 @@ import { ensureBuiltImages } from './services/ec2/catalog/built-images.js';
 import { keyPageTokens } from './services/page-tokens.js';
 import { Cluster, StartupConflict } from './cluster/cluster.js';
 import { NodeIdError, nodeIdFor } from './cluster/node-identity.js';
+import { createIdentity } from './iam/identity-layer.js';
+import { createIam } from './services/iam/index.js';
+import { stsService } from './services/sts/index.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { rootIdentity } from './audit/audit-record.js';
 import { cloudTrailService } from './services/cloudtrail/index.js';
@@ -84,7 +87,6 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     );
   }
   const principals = config.credentialsFile ? loadCredentials(config.credentialsFile) : undefined;
-  const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT });
 
   let store: Store;
   try {
@@ -120,6 +122,9 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     },
   });
   keyPageTokens(masterKey);
+  // IAM users' keys and STS sessions, resolved by the authenticator; policiesFor for enforcement
+  const identity = createIdentity({ store, masterKey, onError: (e) => log.warn('access key last use not recorded', { err: String(e) }) });
+  const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT }, identity.credentials);
   let localDriver: InstanceDriver;
   let guestApiSocket: string | undefined;
   // instance profile credentials, served by the metadata service of the instance
@@ -209,6 +214,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     settleMs: config.settleMs,
   });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
+  const iam = createIam({ store, changes: identity.changes, secrets: identity.secrets, policies: identity.policies });
+  const sts = stsService({ role: (accountId, name) => iam.domain.roles.row(accountId, name), policies: identity.policies, sessions: identity.sessions });
   const services = new Map<string, ServiceDefinition>();
   services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents, pending: () => audit?.committed() ?? Promise.resolve() }));
   // who a key that failed authentication belongs to (the credentials file's roots; dev mode: the key's account)
@@ -217,7 +224,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     ? new AuditTrail({ repo: store.auditEvents, write: (fn) => store.writeAudit(fn), durable: () => store.barrier({ audit: true }), log, retentionDays: config.auditRetentionDays, identityOf: (key) => { const account = keyOwner(key); return account ? rootIdentity(account, key) : undefined; } })
     : undefined;
   audit?.start();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm]) services.set(def.id, def);
+  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm, iam.service, sts]) services.set(def.id, def);
   jobs.start();
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {
@@ -294,6 +301,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       server.closeAllConnections();
       await done;
       await jobs.stop();
+      await identity.usage.close();
       await driver.close(); // guests shut down; their disks' writes are flushed to the volumes
       await cluster.stop();
       await nbd?.close(); // clients' in-flight requests answered, their exports released (flushed)

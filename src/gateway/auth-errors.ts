@@ -6,6 +6,7 @@ import { ServiceError } from '../protocol/service-error.js';
 import type { SigV4FailureKind } from '../protocol/sigv4.js';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const EXPIRED_TOKEN = 'The security token included in the request is expired';
 const EC2_AUTH = 'AWS was not able to validate the provided access credentials';
 
 type Row = Record<SigV4FailureKind, [code: string, status: number, message?: string]>;
@@ -17,6 +18,7 @@ const TABLE: Record<Protocol, Row> = {
     'unknown-key': ['AuthFailure', 401, EC2_AUTH],
     'bad-signature': ['AuthFailure', 401, EC2_AUTH],
     expired: ['RequestExpired', 400, 'Request has expired.'],
+    'expired-token': ['RequestExpired', 400, 'Request has expired.'],
     'bad-region': ['AuthFailure', 401],
   },
   query: {
@@ -25,6 +27,7 @@ const TABLE: Record<Protocol, Row> = {
     'unknown-key': ['InvalidClientTokenId', 403, INVALID_TOKEN],
     'bad-signature': ['SignatureDoesNotMatch', 403],
     expired: ['SignatureDoesNotMatch', 403],
+    'expired-token': ['ExpiredToken', 403, EXPIRED_TOKEN],
     'bad-region': ['SignatureDoesNotMatch', 403],
   },
   json: {
@@ -33,6 +36,7 @@ const TABLE: Record<Protocol, Row> = {
     'unknown-key': ['UnrecognizedClientException', 400, INVALID_TOKEN],
     'bad-signature': ['InvalidSignatureException', 400],
     expired: ['InvalidSignatureException', 400],
+    'expired-token': ['ExpiredTokenException', 400, EXPIRED_TOKEN],
     'bad-region': ['InvalidSignatureException', 400],
   },
   'rest-json': {
@@ -41,6 +45,7 @@ const TABLE: Record<Protocol, Row> = {
     'unknown-key': ['UnrecognizedClientException', 403, INVALID_TOKEN],
     'bad-signature': ['InvalidSignatureException', 403],
     expired: ['InvalidSignatureException', 403],
+    'expired-token': ['ExpiredTokenException', 403, EXPIRED_TOKEN],
     'bad-region': ['InvalidSignatureException', 403],
   },
 };

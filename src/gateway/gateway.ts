@@ -72,13 +72,13 @@ export class Gateway {
   };
 
   /** Admin endpoints: anyone in dev mode; with a credentials file, a signed admin principal. */
-  private adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): { admin: boolean; authError?: string } {
+  private async adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): Promise<{ admin: boolean; authError?: string }> {
     if (!this.deps.auth.verifying) return { admin: true };
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders, body };
     try {
       const sig = parseSignature(sigReq);
       if (!sig) return { admin: false, authError: 'the request is not signed' };
-      const caller = this.deps.auth.authenticate(sigReq, sig, this.now());
+      const caller = await this.deps.auth.authenticate(sigReq, sig, this.now());
       return caller.admin ? { admin: true } : { admin: false, authError: `access key ${caller.accessKeyId} is not an Imago admin (imago_admin = true)` };
     } catch (e) {
       return { admin: false, authError: e instanceof SigV4Failure ? e.message : 'authentication failed' };
@@ -95,7 +95,7 @@ export class Gateway {
       fields.service = 'admin';
       fields.action = path;
       const body = await readBody(req, 64 * 1024).catch(() => EMPTY);
-      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, headers: req.headers, ...this.adminCaller(method, path, rawQuery, req.rawHeaders, body) }, this.deps.admin);
+      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, headers: req.headers, ...(await this.adminCaller(method, path, rawQuery, req.rawHeaders, body)) }, this.deps.admin);
     }
 
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders: req.rawHeaders, body: EMPTY };
@@ -150,7 +150,7 @@ export class Gateway {
     }
     let caller;
     try {
-      caller = this.deps.auth.authenticate(sigReq, sig, this.now());
+      caller = await this.deps.auth.authenticate(sigReq, sig, this.now());
     } catch (e) {
       if (!(e instanceof SigV4Failure)) throw e;
       const err = authError(def.model.protocol, e.kind, e.message);
@@ -167,6 +167,7 @@ export class Gateway {
         accountId: caller.accountId,
         region: caller.region,
         accessKeyId: caller.accessKeyId,
+        identity: caller.identity,
       });
     } catch (e) {
       if (e instanceof ServiceError) return fail(e);

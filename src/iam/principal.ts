@@ -28,6 +28,20 @@ export interface CallerIdentity {
   sourceIdentity?: string;
   /** may call Imago's operator endpoints (a credentials-file profile with imago_admin = true) */
   admin?: boolean;
+  /** temporary credentials (STS AssumeRole, GetSessionToken): what the session token carries */
+  session?: SessionFacts;
+}
+
+/** What a session token carries beyond the principal (src/iam/session-tokens.ts). */
+export interface SessionFacts {
+  /** epoch ms */
+  expiresAt: number;
+  /** AssumeRole's inline session policy */
+  policy?: string;
+  /** AssumeRole's PolicyArns (managed session policies) */
+  policyArns?: string[];
+  /** session tag keys that pass on to a chained AssumeRole */
+  transitiveTagKeys?: string[];
 }
 
 /** A policy as evaluation sees it: where it comes from (for matchedStatements) and its JSON text. */

@@ -1,5 +1,6 @@
 // From a decoded request to a response: find the handler, call it with the request context,
 // and render the result — or the error — in the service's protocol.
+import type { CallerIdentity } from '../iam/principal.js';
 import type { ServiceModel } from './model.js';
 import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
 import { ServiceError, isServiceError } from './service-error.js';
@@ -10,6 +11,8 @@ export interface RequestContext {
   region: string;
   /** the access key the request was signed with */
   accessKeyId: string;
+  /** who is calling (gateway/auth.ts); absent only where services are called without the gateway */
+  identity?: CallerIdentity;
   service: string;
   operation: string;
   /** EC2 `DryRun=true`: check permissions, then answer DryRunOperation without side effects */

@@ -9,6 +9,7 @@ export type SigV4FailureKind =
   | 'unknown-key'
   | 'bad-signature'
   | 'expired' // clock skew over 15 minutes, or a presigned URL past its expiry
+  | 'expired-token' // STS session credentials past their expiration
   | 'bad-region'; // credential scope names a region we do not serve
 
 export class SigV4Failure extends Error {

@@ -103,6 +103,16 @@ export interface Database {
   autoscaling_policies: AutoscalingPoliciesTable;
   autoscaling_refreshes: AutoscalingRefreshesTable;
   key_material: KeyMaterialTable;
+  iam_users: IamUsersTable;
+  iam_groups: IamNamedTable;
+  iam_group_members: IamGroupMembersTable;
+  iam_roles: IamRolesTable;
+  iam_policies: IamPoliciesTable;
+  iam_policy_versions: IamPolicyVersionsTable;
+  iam_inline_policies: IamInlinePoliciesTable;
+  iam_attachments: IamAttachmentsTable;
+  iam_instance_profiles: IamInstanceProfilesTable;
+  iam_access_keys: IamAccessKeysTable;
   instance_profile_associations: InstanceProfileAssociationsTable;
 }
 
@@ -708,6 +718,93 @@ export interface AutoscalingRefreshesTable {
   desired_configuration: string | null;
   /** the refresh's progress (RefreshPlan) */
   plan: string;
+}
+
+
+// IAM (migration 0021-iam): global, per account; entities keyed by their lower-cased name.
+export interface IamNamedTable {
+  account_id: string;
+  /** the name lower-cased: IAM names are unique whatever their case */
+  name_key: string;
+  name: string;
+  /** AIDA…, AGPA…, AROA…, ANPA…, AIPA… */
+  id: string;
+  path: string;
+  created_at: string;
+}
+
+export interface IamUsersTable extends IamNamedTable {
+  /** a managed policy ARN */
+  permissions_boundary: string | null;
+  /** JSON [{Key, Value}] */
+  tags: string;
+}
+
+export interface IamGroupMembersTable {
+  account_id: string;
+  group_key: string;
+  user_key: string;
+}
+
+export interface IamRolesTable extends IamNamedTable {
+  /** the trust policy (AssumeRolePolicyDocument) as given */
+  trust_policy: string;
+  description: string | null;
+  max_session_duration: number;
+  permissions_boundary: string | null;
+  tags: string;
+}
+
+export interface IamPoliciesTable extends IamNamedTable {
+  description: string | null;
+  default_version: string;
+  /** version numbers are never reused */
+  last_version: number;
+  updated_at: string;
+  tags: string;
+}
+
+export interface IamPolicyVersionsTable {
+  account_id: string;
+  policy_key: string;
+  version_id: string;
+  document: string;
+  created_at: string;
+}
+
+export type IamOwnerType = 'user' | 'group' | 'role';
+
+export interface IamInlinePoliciesTable {
+  account_id: string;
+  owner_type: IamOwnerType;
+  owner_key: string;
+  policy_name: string;
+  document: string;
+}
+
+export interface IamAttachmentsTable {
+  account_id: string;
+  owner_type: IamOwnerType;
+  owner_key: string;
+  policy_arn: string;
+}
+
+export interface IamInstanceProfilesTable extends IamNamedTable {
+  role_key: string | null;
+  tags: string;
+}
+
+export interface IamAccessKeysTable {
+  access_key_id: string;
+  account_id: string;
+  user_key: string;
+  /** the secret sealed under a key derived from the master key (src/iam/access-key-secrets.ts) */
+  secret: Buffer;
+  status: 'Active' | 'Inactive';
+  created_at: string;
+  last_used_at: string | null;
+  last_used_service: string | null;
+  last_used_region: string | null;
 }
 
 // EC2's instance profile associations (migration 0023): the profile an instance holds, by ARN

@@ -36,6 +36,7 @@ import { AutoscalingGroupsRepo } from './repos/autoscaling-groups.js';
 import { AutoscalingInstancesRepo } from './repos/autoscaling-instances.js';
 import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
 import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
+import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
 import { atomic } from './atomic.js';
 
@@ -54,8 +55,8 @@ export interface StoreOptions {
 export class Repos {
   readonly accountAttributes: AccountAttributesRepo;
   readonly idempotency: IdempotencyRepo;
-  readonly kmsKeys: KmsKeysRepo;
   readonly auditEvents: AuditEventsRepo;
+  readonly kmsKeys: KmsKeysRepo;
   readonly kmsAliases: KmsAliasesRepo;
   readonly kmsGrants: KmsGrantsRepo;
   readonly kmsTags: KmsTagsRepo;
@@ -80,6 +81,7 @@ export class Repos {
   readonly autoscalingInstances: AutoscalingInstancesRepo;
   readonly autoscalingActivities: AutoscalingActivitiesRepo;
   readonly instanceRefreshes: InstanceRefreshesRepo;
+  readonly iam: IamRepos;
   readonly profileAssociations: InstanceProfileAssociationsRepo;
 
   constructor(readonly db: Kysely<Database>) {
@@ -111,6 +113,7 @@ export class Repos {
     this.autoscalingInstances = new AutoscalingInstancesRepo(db);
     this.autoscalingActivities = new AutoscalingActivitiesRepo(db);
     this.instanceRefreshes = new InstanceRefreshesRepo(db);
+    this.iam = new IamRepos(db);
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);
   }
 

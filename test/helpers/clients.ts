@@ -4,12 +4,14 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EBSClient } from '@aws-sdk/client-ebs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { TestAccount } from './server.js';
 
 export interface ClientOptions {
   region?: string;
-  account?: Pick<TestAccount, 'accessKeyId' | 'secretAccessKey'>;
+  account?: Pick<TestAccount, 'accessKeyId' | 'secretAccessKey'> & { sessionToken?: string };
   /** milliseconds to shift the signing clock (for skew tests) */
   systemClockOffset?: number;
 }
@@ -20,7 +22,7 @@ function config(endpoint: string, o: ClientOptions) {
   return {
     endpoint,
     region: o.region ?? 'us-east-1',
-    credentials: o.account ? { accessKeyId: o.account.accessKeyId, secretAccessKey: o.account.secretAccessKey } : DEV_KEYS,
+    credentials: o.account ? { accessKeyId: o.account.accessKeyId, secretAccessKey: o.account.secretAccessKey, sessionToken: o.account.sessionToken } : DEV_KEYS,
     maxAttempts: 1,
     ...(o.systemClockOffset !== undefined ? { systemClockOffset: o.systemClockOffset } : {}),
   };
@@ -31,6 +33,8 @@ export const autoscaling = (endpoint: string, o: ClientOptions = {}) => new Auto
 export const kms = (endpoint: string, o: ClientOptions = {}) => new KMSClient(config(endpoint, o));
 export const ebs = (endpoint: string, o: ClientOptions = {}) => new EBSClient(config(endpoint, o));
 export const ssm = (endpoint: string, o: ClientOptions = {}) => new SSMClient(config(endpoint, o));
+export const iam = (endpoint: string, o: ClientOptions = {}) => new IAMClient(config(endpoint, o));
+export const sts = (endpoint: string, o: ClientOptions = {}) => new STSClient(config(endpoint, o));
 export const cloudtrail = (endpoint: string, o: ClientOptions = {}) => new CloudTrailClient(config(endpoint, o));
 
 /** Awaits a promise expected to fail with an AWS error; returns name, status, message. */
