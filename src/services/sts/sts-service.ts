@@ -7,7 +7,7 @@ import { ServiceError } from '../../protocol/service-error.js';
 import { decodeAuthorizationMessage } from '../../iam/authorization-message.js';
 import { parseIamArn } from '../../iam/arns.js';
 import { roleSessionIdentity, tagMap } from '../../iam/identities.js';
-import { evaluate, PolicyDocumentError, parsePolicy, type ContextValue } from '../../iam/policy/index.js';
+import { defaultPolicyCache, evaluate, PolicyDocumentError, parsePolicy, type ContextValue } from '../../iam/policy/index.js';
 import type { PrincipalPolicyResolver } from '../../iam/principal-policies.js';
 import type { CallerIdentity } from '../../iam/principal.js';
 import type { SessionCredentials, SessionTokens } from '../../iam/session-tokens.js';
@@ -88,7 +88,8 @@ export class StsService {
     }
     if (r.transitiveTagKeys?.length) context['sts:TransitiveTagKeys'] = r.transitiveTagKeys;
     const own = await this.deps.policies.policiesFor(caller);
-    const trust = { id: r.roleArn, document: role.trust_policy };
+    // compiled as a trust policy (no Resource), then evaluated as the role's resource policy
+    const trust = { id: r.roleArn, body: defaultPolicyCache.get(role.trust_policy, 'trust') };
     const allowed = (action: string) =>
       evaluate(
         { action, resource: r.roleArn, principal: caller, context },
