@@ -6,7 +6,7 @@ import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './dialects/sqlite.js';
-import { DatabaseConfigError, openPostgres } from './dialects/postgres.js';
+import { DatabaseConfigError, openPostgres, postgresBarrier } from './dialects/postgres.js';
 import type { WalBarrier } from './wal-barrier.js';
 import { AccountAttributesRepo } from './repos/account-attributes.js';
 import { IdempotencyRepo } from './repos/idempotency.js';
@@ -125,8 +125,10 @@ export class Repos {
 export class Store extends Repos {
   private constructor(
     db: Kysely<Database>,
-    /** SQLite's group commit; PostgreSQL commits are durable when they return */
+    /** SQLite's group commit */
     private readonly wal: WalBarrier | undefined,
+    /** PostgreSQL's: units of work commit unflushed, this flushes them (dialects/postgres-commits.ts) */
+    private readonly flush?: { barrier(): Promise<void> },
   ) {
     super(db);
   }
@@ -135,7 +137,8 @@ export class Store extends Repos {
     let store: Store;
     checkEngine(options);
     if (options.databaseUrl) {
-      store = new Store(await openPostgres(options.databaseUrl), undefined);
+      const db = await openPostgres(options.databaseUrl);
+      store = new Store(db, undefined, postgresBarrier(db));
       recordEngine(options.dataDir);
     } else {
       mkdirSync(options.dataDir, { recursive: true });
@@ -174,7 +177,7 @@ export class Store extends Repos {
    * (`writeAudit`) only with `audit: true`.
    */
   barrier(options?: { audit?: boolean }): Promise<void> {
-    return this.wal ? this.wal.barrier(options) : Promise.resolve();
+    return this.wal ? this.wal.barrier(options) : this.flush ? this.flush.barrier() : Promise.resolve();
   }
 
   /**
@@ -190,7 +193,7 @@ export class Store extends Repos {
 
   /** Like `barrier`, whatever the durability: for the rare writes that must never be lost (adopted key material, before its file goes). */
   sync(): Promise<void> {
-    return this.wal ? this.wal.sync() : Promise.resolve();
+    return this.wal ? this.wal.sync() : this.flush ? this.flush.barrier() : Promise.resolve();
   }
 
   async close(): Promise<void> {
