@@ -2,7 +2,7 @@
 // columns it is looked up by. Which calls are read-only (Describe*, Get*, List*, Lookup*) and
 // which are data events (the EBS direct APIs' block calls: CloudTrail logs them as data events,
 // which event history — LookupEvents — does not return) is decided here, in one place.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CallerIdentity } from '../iam/principal.js';
 import type { AuditEventRow, AuditResourceRow } from '../store/repos/audit-events.js';
 import type { AuditedCall } from './audit-sink.js';
@@ -157,12 +157,9 @@ export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: nu
  * resources' primary key instead of a random page each.
  */
 export function eventIdAt(ms: number): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(Math.max(0, Math.min(ms, 2 ** 48 - 1)), 0, 6);
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const t = Math.max(0, Math.min(Math.floor(ms), 2 ** 48 - 1)).toString(16).padStart(12, '0');
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx (node keeps a pool of random bytes for it)
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${random.slice(15)}`;
 }
 
 /** The operation of a request that failed authentication, if its envelope names one. */
