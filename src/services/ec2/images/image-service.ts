@@ -41,6 +41,12 @@ export type Caller = Scope;
 
 export const ROOT_DEVICE_DEFAULT = '/dev/xvda';
 
+/** An image's block devices, tags and product codes, by image id. */
+type ImageParts = readonly [Awaited<ReturnType<Store['images']['blockDevices']>>, Awaited<ReturnType<Store['tags']['forResources']>>, Awaited<ReturnType<Store['images']['productCodes']>>];
+
+/** DescribeImages of at most this many ImageIds reads the images' parts beside the images (one round trip, not two). */
+const PREFETCH_IDS = 20;
+
 /** A new image as it is written: its row, devices, product codes and tags (its snapshots' too). */
 export interface NewImage {
   row: ImageRow;
@@ -293,12 +299,30 @@ export class ImageService {
     const { store } = this.deps;
     for (const id of input.ImageIds ?? []) ImageService.assertId(id);
     checkPageRequest(input, { idsParameter: 'imagesSet', hasIds: Boolean(input.ImageIds?.length) });
+    const binding = { op: 'DescribeImages', caller: { accountId: caller.accountId, region: caller.region }, input: { ...input, MaxResults: undefined, NextToken: undefined, DryRun: undefined } };
+    const requested = input.ImageIds?.length ? [...new Set(input.ImageIds)] : undefined;
+    const whole = input.MaxResults === undefined && !input.NextToken;
+    if (whole && requested && requested.length <= PREFETCH_IDS) {
+      // a few named images: the caller's organizations, the images and their parts read at once
+      // (one round trip on PostgreSQL, each on its own connection); the query is made again
+      // with the organizations only when the caller belongs to one
+      const query = (orgs: string[]) => buildImageQuery(input, { ...caller, orgs }, new Date(), this.deps.deregisteredVisibleMs);
+      const [orgs, unshared, ...parts] = await Promise.all([
+        this.orgsOf(caller.accountId),
+        store.images.describe(query([])),
+        store.images.blockDevices(requested),
+        store.tags.forResources(caller, requested),
+        store.images.productCodes(requested),
+      ] as const);
+      const rows = orgs.length ? await store.images.describe(query(orgs)) : unshared;
+      await this.assertFound(caller, input.ImageIds!, rows);
+      return { images: this.output(caller, rows, parts) };
+    }
     const orgs = await this.orgsOf(caller.accountId);
     const query = buildImageQuery(input, { ...caller, orgs }, new Date(), this.deps.deregisteredVisibleMs);
-    const binding = { op: 'DescribeImages', caller: { accountId: caller.accountId, region: caller.region }, input: { ...input, MaxResults: undefined, NextToken: undefined, DryRun: undefined } };
     let rows: ImageRow[];
     let nextToken: string | undefined;
-    if (input.MaxResults === undefined && !input.NextToken) {
+    if (whole) {
       rows = await store.images.describe(query);
     } else {
       // page through the index by image id: fetch one more than asked to know if more exist
@@ -308,19 +332,24 @@ export class ImageService {
       rows = fetched.slice(0, size);
       if (fetched.length > size) nextToken = encodeToken(binding, rows[rows.length - 1].image_id);
     }
-    if (input.ImageIds?.length) {
-      // ids that exist nowhere (or no longer) fail the request; existing but invisible ones are
-      // left out (DescribeImages reference), as are recently deregistered ones of others
-      const found = new Set(rows.map((r) => r.image_id));
-      for (const id of input.ImageIds) {
-        if (found.has(id)) continue;
-        const row = await store.images.get(id);
-        if (!row || row.region !== caller.region || (row.state === 'deregistered' && !this.recentlyDeregistered(row))) throw ImageService.notFound(id);
-      }
-    }
+    if (input.ImageIds?.length) await this.assertFound(caller, input.ImageIds, rows);
     const ids = rows.map((r) => r.image_id);
-    const [devices, tags, codes] = await Promise.all([store.images.blockDevices(ids), store.tags.forResources(caller, ids), store.images.productCodes(ids)]);
-    return { images: rows.map((r) => imageOut(r, caller.accountId, devices.get(r.image_id) ?? [], tags.get(r.image_id), codes.get(r.image_id))), nextToken };
+    const parts = await Promise.all([store.images.blockDevices(ids), store.tags.forResources(caller, ids), store.images.productCodes(ids)] as const);
+    return { images: this.output(caller, rows, parts), nextToken };
+  }
+
+  /** Ids that exist nowhere (or no longer) fail the request; existing but invisible ones are left out (DescribeImages reference), as are recently deregistered ones of others. */
+  private async assertFound(caller: Caller, imageIds: readonly string[], rows: readonly ImageRow[]): Promise<void> {
+    const found = new Set(rows.map((r) => r.image_id));
+    for (const id of imageIds) {
+      if (found.has(id)) continue;
+      const row = await this.deps.store.images.get(id);
+      if (!row || row.region !== caller.region || (row.state === 'deregistered' && !this.recentlyDeregistered(row))) throw ImageService.notFound(id);
+    }
+  }
+
+  private output(caller: Caller, rows: readonly ImageRow[], [devices, tags, codes]: ImageParts): Image[] {
+    return rows.map((r) => imageOut(r, caller.accountId, devices.get(r.image_id) ?? [], tags.get(r.image_id), codes.get(r.image_id)));
   }
 
   /** GetImageAncestry (image-ancestry.ts). */
