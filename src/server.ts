@@ -47,6 +47,7 @@ import { keyPageTokens } from './services/page-tokens.js';
 import { Cluster, StartupConflict } from './cluster/cluster.js';
 import { NodeIdError, nodeIdFor } from './cluster/node-identity.js';
 import { createIdentity } from './iam/identity-layer.js';
+import { createEnforcer } from './iam/enforcement/create-enforcer.js';
 import { createIam } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { AuditTrail } from './audit/audit-trail.js';
@@ -250,6 +251,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const gateway = new Gateway({
     services,
     auth,
+    enforcer: createEnforcer(store, identity),
     log,
     durable: () => store.barrier(),
     audit,

@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { dispatch, type ServiceDefinition } from '../protocol/dispatch.js';
+import { dispatch, type Authorize, type ServiceDefinition } from '../protocol/dispatch.js';
+import type { Enforcer } from '../iam/enforcement/enforcer.js';
 import type { RawRequest, RawResponse } from '../protocol/protocol.js';
 import { ServiceError } from '../protocol/service-error.js';
 import { SigV4Failure, parseSignature, type ParsedSignature, type SigV4Request } from '../protocol/sigv4.js';
 import { parseFormString } from '../protocol/form.js';
 import type { Logger } from '../logger.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, Caller } from './auth.js';
 import { authError } from './auth-errors.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   log: Logger;
   /** resolves once everything committed so far survives a power loss: awaited before every response */
   durable?: () => Promise<void>;
+  /** IAM policies on every call of a user or role session (iam/enforcement/) */
+  enforcer?: Enforcer;
   /** the audit trail: told of every call that got past the signature's parsing, once */
   audit?: AuditSink;
   now?: () => number;
@@ -71,6 +74,13 @@ export class Gateway {
       });
   };
 
+  /** The enforcement of the caller's policies on each call (none for account roots). */
+  private authorizer(service: string, caller: Caller, sourceIp: string | undefined): Authorize | undefined {
+    const enforcer = this.deps.enforcer;
+    if (!enforcer || caller.identity.kind === 'root') return undefined;
+    return (operation, input) => enforcer.authorize({ identity: caller.identity, service, operation, input, region: caller.region, sourceIp, now: new Date(this.now()) });
+  }
+
   /** Admin endpoints: anyone in dev mode; with a credentials file, a signed admin principal. */
   private async adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): Promise<{ admin: boolean; authError?: string }> {
     if (!this.deps.auth.verifying) return { admin: true };
@@ -85,7 +95,7 @@ export class Gateway {
     }
   }
 
-  private async process(req: IncomingMessage, fields: LogFields): Promise<RawResponse> {
+  private async process(req: IncomingMessage, fields: LogFields, audited: { event?: Promise<void> }): Promise<RawResponse> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -168,14 +178,14 @@ export class Gateway {
         region: caller.region,
         accessKeyId: caller.accessKeyId,
         identity: caller.identity,
-      });
+      }, this.authorizer(def.id, caller, req.socket.remoteAddress));
     } catch (e) {
       if (e instanceof ServiceError) return fail(e);
       throw e;
     }
     fields.action = result.operation;
-    if (result.error) fields.error = result.error.code;
     audited.event = this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, caller, result });
+    if (result.error) fields.error = result.error.code;
     if (result.internal !== undefined) {
       this.deps.log.error('internal error', { requestId: fields.requestId, service: def.id, action: result.operation, err: describe(result.internal) });
     }

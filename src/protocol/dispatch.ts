@@ -1,5 +1,5 @@
-// From a decoded request to a response: find the handler, call it with the request context,
-// and render the result — or the error — in the service's protocol.
+// From a decoded request to a response: find the handler, authorize the call, run the handler
+// with the request context, and render the result — or the error — in the service's protocol.
 import type { CallerIdentity } from '../iam/principal.js';
 import type { ServiceModel } from './model.js';
 import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
@@ -53,7 +53,10 @@ export interface DispatchResult {
 
 export type ContextBase = Omit<RequestContext, 'operation' | 'dryRun' | 'service'>;
 
-export async function dispatch(def: ServiceDefinition, req: RawRequest, base: ContextBase): Promise<DispatchResult> {
+/** Decides whether the caller may make this call (iam/enforcement/): throws the service's access-denied error. */
+export type Authorize = (operation: string, input: Record<string, unknown>) => Promise<void>;
+
+export async function dispatch(def: ServiceDefinition, req: RawRequest, base: ContextBase, authorize?: Authorize): Promise<DispatchResult> {
   let operation: string | undefined;
   let input: Record<string, unknown> | undefined;
   try {
@@ -67,6 +70,8 @@ export async function dispatch(def: ServiceDefinition, req: RawRequest, base: Co
         501,
       );
     }
+    // before the handler: a request not allowed changes nothing and learns nothing (DryRun included)
+    if (authorize) await authorize(operation, input);
     const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };
     const decoded = input;
     const call = async () => handler(ctx, decoded);

@@ -16,7 +16,8 @@ export interface StoreHarness {
 
 const scope = { accountId: '111111111111', region: 'us-east-1' };
 
-function image(id: string, name: string, fields: Partial<ImageRow> = {}): ImageRow {
+/** An available image row of the conformance account in us-east-1 (also for other tests' stores). */
+export function image(id: string, name: string, fields: Partial<ImageRow> = {}): ImageRow {
   return {
     image_id: id,
     account_id: scope.accountId,

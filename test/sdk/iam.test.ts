@@ -74,6 +74,9 @@ describe('IAM', () => {
 
   test('access keys: AKIA ids, secrets shown once, at most two, Inactive refused, last used recorded', async () => {
     await alice.send(new CreateUserCommand({ UserName: 'keyed' }));
+    // a user may manage its own keys (policy variables: its own user only)
+    const ownKeys = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListAccessKeys', Resource: 'arn:aws:iam::*:user/${aws:username}' }] };
+    await alice.send(new PutUserPolicyCommand({ UserName: 'keyed', PolicyName: 'own-keys', PolicyDocument: JSON.stringify(ownKeys) }));
     const { AccessKey } = await alice.send(new CreateAccessKeyCommand({ UserName: 'keyed' }));
     assert.match(AccessKey!.AccessKeyId!, /^AKIA[A-Z2-7]{16}$/);
     assert.equal(AccessKey!.SecretAccessKey!.length, 40);

@@ -5,7 +5,7 @@
 // credentials still valid.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, ListUsersCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, DecodeAuthorizationMessageCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestServer } from '../helpers/server.js';
@@ -31,6 +31,9 @@ describe('STS', () => {
       Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ALICE.accountId}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'], Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } }],
     };
     await iam(server.url, { account: BOB }).send(new CreateRoleCommand({ RoleName: 'deployer', Path: '/ci/', AssumeRolePolicyDocument: JSON.stringify(trust), MaxSessionDuration: 7200, Tags: [{ Key: 'team', Value: 'ci' }] }));
+    await iam(server.url, { account: BOB }).send(
+      new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'regions', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeRegions', Resource: '*' }] }) }),
+    );
     // Alice's user carol, whose own policy allows assuming it
     const alice = iam(server.url, { account: ALICE });
     await alice.send(new CreateUserCommand({ UserName: 'carol' }));

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/store.js';
+import { image } from '../../store/store.conformance.js';
 import { Ec2Resources } from '../../services/ec2/ec2-authorization.js';
 import { AutoscalingResources } from '../../services/autoscaling/autoscaling-authorization.js';
 import { KmsResources } from '../../services/kms/kms-authorization.js';
@@ -49,6 +50,7 @@ before(async () => {
     ['kms', new KmsResources(store)],
   ]);
   enforcer = new Enforcer({ policiesFor: async () => policies, services, encodeMessage: (json) => Buffer.from(json).toString('base64') });
+  for (const [id, name] of [['ami-0000000000000web', 'web'], ['ami-00000000000000db', 'db']]) await store.images.insert(image(id, name, { account_id: ACCOUNT, region: REGION }), []);
   await store.tags.put({ accountId: ACCOUNT, region: REGION }, [
     { resourceId: 'ami-0000000000000web', resourceType: 'image', key: 'team', value: 'web' },
     { resourceId: 'ami-00000000000000db', resourceType: 'image', key: 'team', value: 'db' },

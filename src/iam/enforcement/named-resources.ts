@@ -23,13 +23,4 @@ export class NamedResources implements ServiceResources {
   }
 }
 
-export const iamResources = (): NamedResources =>
-  new NamedResources({
-    user: ['UserName'],
-    group: ['GroupName'],
-    role: ['RoleName'],
-    policy: ['PolicyArn'],
-    'instance-profile': ['InstanceProfileName'],
-  });
-
 export const stsResources = (): NamedResources => new NamedResources({ role: ['RoleArn'] });

@@ -71,6 +71,11 @@ export class Ec2Resources implements ServiceResources {
     // a resource type this action may create (its keys offer the request's tags, not the resource's)
     const creates = req.conditionKeys.includes('aws:RequestTag/${TagKey}') && !req.conditionKeys.includes('aws:ResourceTag/${TagKey}');
     const ids = action.action === 'ec2:CreateTags' || action.action === 'ec2:DeleteTags' ? idsByPrefix(input.Resources, req.type) : idsOf(input, req.type);
+    if (req.type === 'instance' && typeof input.AssociationId === 'string') {
+      // Disassociate/ReplaceIamInstanceProfileAssociation name the instance by its association
+      const association = await this.store.profileAssociations.get(input.AssociationId);
+      if (association) ids.push(association.instance_id);
+    }
     if (action.context?.['ec2:CreateAction']) {
       // tag-on-create: ec2:CreateTags on each resource type the TagSpecifications tag
       return this.taggedOnCreate(call, req);
@@ -109,20 +114,21 @@ export class Ec2Resources implements ServiceResources {
     const tags = await this.store.tags.forResources(scope, ids);
     const out: ResourceFacts[] = [];
     for (const id of ids) {
-      const own = (tags.get(id) ?? []).map((t) => ({ key: t.Key, value: t.Value }));
-      const context = { ...resourceTags(own, 'ec2'), ...(await this.attributes(type, id)) };
-      out.push({ arn: arnOfId(req.arnTemplate, homeOf(call), id), context });
+      const attributes = await this.attributes(type, id, call.region);
+      // a resource of a type we read that is not there (or not in this region) has no keys
+      const own = attributes === undefined ? [] : (tags.get(id) ?? []).map((t) => ({ key: t.Key, value: t.Value }));
+      out.push({ arn: arnOfId(req.arnTemplate, homeOf(call), id), context: { ...resourceTags(own, 'ec2'), ...attributes } });
     }
     return out;
   }
 
-  /** The type's own condition keys, read from the store (nothing for a resource that is not there). */
-  private async attributes(type: string, id: string): Promise<Record<string, ContextValue>> {
+  /** The type's own condition keys, read from the store; undefined for a resource not in this region. */
+  private async attributes(type: string, id: string, region: string): Promise<Record<string, ContextValue> | undefined> {
     const repos = this.store;
     switch (type) {
       case 'image': {
         const image = await repos.images.get(id);
-        if (!image) return {};
+        if (image?.region !== region) return undefined;
         return {
           'ec2:ImageID': id,
           'ec2:Owner': image.owner_alias ?? image.account_id,
@@ -133,12 +139,12 @@ export class Ec2Resources implements ServiceResources {
       }
       case 'instance': {
         const [instance] = await repos.instances.getMany([id]);
-        if (!instance) return {};
+        if (instance?.region !== region) return undefined;
         return { 'ec2:InstanceID': id, 'ec2:InstanceType': instance.instance_type, 'ec2:AvailabilityZone': instance.availability_zone, 'ec2:RootDeviceType': 'ebs' };
       }
       case 'volume': {
         const volume = await repos.volumes.get(id);
-        if (!volume) return {};
+        if (volume?.region !== region) return undefined;
         return {
           'ec2:VolumeID': id,
           'ec2:VolumeSize': String(volume.size_gib),
@@ -150,7 +156,7 @@ export class Ec2Resources implements ServiceResources {
       }
       case 'snapshot': {
         const snapshot = await repos.snapshots.get(id);
-        if (!snapshot) return {};
+        if (snapshot?.region !== region) return undefined;
         return {
           'ec2:SnapshotID': id,
           'ec2:Owner': snapshot.owner_alias ?? snapshot.account_id,

@@ -13,6 +13,7 @@ import type { ManagedPolicyService } from './managed-policy-service.js';
 import type { PrincipalPolicyService } from './principal-policy-service.js';
 import type { AccountDetails, EntityType } from './account-details.js';
 import type { PageRequest } from './iam-context.js';
+import type { PolicySimulation } from './policy-simulation.js';
 
 export interface IamServices {
   users: UserService;
@@ -23,6 +24,7 @@ export interface IamServices {
   policies: ManagedPolicyService;
   principalPolicies: PrincipalPolicyService;
   accountDetails(accountId: string, filter: EntityType[] | undefined, page: PageRequest): Promise<AccountDetails>;
+  simulation: PolicySimulation;
 }
 
 const paging = (i: { Marker?: string; MaxItems?: number }): PageRequest => ({ marker: i.Marker, maxItems: i.MaxItems });
@@ -31,6 +33,9 @@ const more = <T>(p: Page<T>) => ({ IsTruncated: p.isTruncated, ...(p.marker ? { 
 export function iamHandlers(s: IamServices): HandlerMap<Operations> {
   const { users, groups, roles, profiles, keys, policies, principalPolicies: pp } = s;
   return {
+    // the policy simulator: the enforcement's evaluation over the policies of a principal, or given ones
+    SimulatePrincipalPolicy: (ctx, i) => s.simulation.principal(ctx.accountId, i),
+    SimulateCustomPolicy: (ctx, i) => s.simulation.custom(ctx.accountId, i),
     // users
     async CreateUser(ctx, i) {
       return { User: await users.create(ctx.accountId, { name: i.UserName, path: i.Path, permissionsBoundary: i.PermissionsBoundary, tags: i.Tags }) };

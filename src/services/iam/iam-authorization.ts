@@ -29,6 +29,8 @@ export class IamResources implements ServiceResources {
   }
 
   async resources(call: AuthorizationCall, req: ResourceRequirement, action: ActionRequirement): Promise<ResourceFacts[]> {
+    // a user's own keys, policies…: without UserName, IAM acts on the calling user
+    if (req.type === 'user' && call.service === 'iam' && call.input.UserName === undefined && call.identity.kind === 'user') return [{ arn: call.identity.arn }];
     if (action.action !== 'iam:PassRole' || call.service === 'iam') return this.named.resources(call, req);
     const roleArn = typeof call.input.ServiceLinkedRoleARN === 'string' ? call.input.ServiceLinkedRoleARN : await this.profileRole(call);
     return [{ arn: roleArn ?? `arn:aws:iam::${call.identity.accountId}:role/*` }];

@@ -1,6 +1,6 @@
 // IAM over awsQuery (a global service: one endpoint, any signing region): users, groups, roles,
 // access keys, managed and inline policies, attachments, permissions boundaries, instance
-// profiles, tags and GetAccountAuthorizationDetails.
+// profiles, tags, GetAccountAuthorizationDetails and the policy simulator.
 import type { Operations } from '../../api/iam/types.js';
 import { loadServiceModel } from '../../protocol/model.js';
 import { QueryProtocol } from '../../protocol/query-protocol.js';
@@ -14,6 +14,7 @@ import { AccessKeyService } from './access-key-service.js';
 import { ManagedPolicyService } from './managed-policy-service.js';
 import { PrincipalPolicyService } from './principal-policy-service.js';
 import { accountDetails } from './account-details.js';
+import { PolicySimulation } from './policy-simulation.js';
 import { iamHandlers, type IamServices } from './handlers.js';
 
 /** The domain (STS reads roles through it) and the awsQuery service definition. */
@@ -29,6 +30,7 @@ export function createIam(deps: IamDeps): { domain: IamServices; service: Servic
     policies,
     principalPolicies: new PrincipalPolicyService(c, policies),
     accountDetails: (accountId, filter, page) => accountDetails(c, policies, accountId, filter, page),
+    simulation: new PolicySimulation(deps.store, deps.policies),
   };
   const handlers: HandlerMap<Operations> = iamHandlers(domain);
   const model = loadServiceModel('iam');
