@@ -461,13 +461,14 @@ describe('EBS direct APIs', () => {
     const data = random();
     const id = await upload(alice, new Map([[2, data]]));
     const token = (await listAll(alice, id)).get(2)!;
+    // one at a time: a refusal answered before the previous one is awaited would be an unhandled rejection
     for (const call of [
-      bob.ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: id })),
-      bob.ebs.send(new GetSnapshotBlockCommand({ SnapshotId: id, BlockIndex: 2, BlockToken: token })),
-      bob.ebs.send(new ListChangedBlocksCommand({ SecondSnapshotId: id })),
-      bob.ebs.send(new StartSnapshotCommand({ VolumeSize: 1, ParentSnapshotId: id })),
+      () => bob.ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: id })),
+      () => bob.ebs.send(new GetSnapshotBlockCommand({ SnapshotId: id, BlockIndex: 2, BlockToken: token })),
+      () => bob.ebs.send(new ListChangedBlocksCommand({ SecondSnapshotId: id })),
+      () => bob.ebs.send(new StartSnapshotCommand({ VolumeSize: 1, ParentSnapshotId: id })),
     ]) {
-      const message = await expectError(call, 'ResourceNotFoundException', 404, 'SNAPSHOT_NOT_FOUND');
+      const message = await expectError(call(), 'ResourceNotFoundException', 404, 'SNAPSHOT_NOT_FOUND');
       assert.equal(message, `The snapshot '${id}' does not exist.`);
     }
     await alice.ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: id, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [BOB.accountId] }));
