@@ -34,6 +34,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   'metadata-engines': () => metadataEngines({ images: 2000, concurrency: 8, asyncCommit: false }),
   nodes: (o) => nodesOnOnePostgres({ counts: [1, 2, 3], clients: 6, listed: 20, seconds: o.seconds }),
   audit: (o) => import('./workloads/audit.js').then((m) => m.auditCost({ seconds: o.seconds, rounds: 4 })),
+  authz: (o) => import('./workloads/authz.js').then((m) => m.authzCost({ seconds: o.seconds })),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });

@@ -5,7 +5,14 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '../../test/helpers/sha256.js';
 import { BENCH_KEY } from './peers.js';
 
-export async function signedRawRequest(port: number, service: string, region: string, body: string, headers: Record<string, string> = {}): Promise<Buffer> {
+export async function signedRawRequest(
+  port: number,
+  service: string,
+  region: string,
+  body: string,
+  headers: Record<string, string> = {},
+  credentials: { accessKeyId: string; secretAccessKey: string } = BENCH_KEY,
+): Promise<Buffer> {
   const host = `127.0.0.1:${port}`;
   const request = new HttpRequest({
     method: 'POST',
@@ -16,7 +23,7 @@ export async function signedRawRequest(port: number, service: string, region: st
     headers: { host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers },
     body,
   });
-  const signer = new SignatureV4({ service, region, credentials: BENCH_KEY, sha256: Sha256 });
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
   const signed = await signer.sign(request);
   const lines = [`POST / HTTP/1.1`];
   for (const [k, v] of Object.entries(signed.headers)) lines.push(`${k}: ${v}`);
