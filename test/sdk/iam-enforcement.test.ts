@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, DecodeAuthorizationMessageCommand } from '@aws-sdk/client-sts';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { ALICE, removeDir, startServer, tempDir, writeCredentials, type TestServer } from '../helpers/server.js';
 import { autoscaling, awsError, ec2, expectAwsError, iam, kms, sts, type ClientOptions } from '../helpers/clients.js';
 import { emptySnapshot, registerImage } from '../helpers/images.js';
@@ -135,13 +135,17 @@ describe('authorization on every call', () => {
       await rootKms.send(
         new CreateKeyCommand({
           BypassPolicyLockoutSafetyCheck: true,
-          Policy: doc({ Sid: 'RootOnly', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ALICE.accountId}:root` }, Action: 'kms:DescribeKey', Resource: '*' }),
+          Policy: doc({ Sid: 'RootOnly', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ALICE.accountId}:root` }, Action: ['kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' }),
         }),
       )
     ).KeyMetadata!.KeyId!;
     const encrypter = kms(server.url, { account: await user('encrypter', { inline: [doc({ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' })] }) });
     await encrypter.send(new EncryptCommand({ KeyId: open, Plaintext: Buffer.from('x') }));
     await expectAwsError(encrypter.send(new EncryptCommand({ KeyId: closed, Plaintext: Buffer.from('x') })), 'AccessDeniedException', /because no resource-based policy allows the kms:Encrypt action/, 400);
+    // a grant lets the user in, for its operations and within its encryption context only
+    await rootKms.send(new CreateGrantCommand({ KeyId: closed, GranteePrincipal: `arn:aws:iam::${ALICE.accountId}:user/encrypter`, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { app: 'web' } } }));
+    await encrypter.send(new EncryptCommand({ KeyId: closed, Plaintext: Buffer.from('x'), EncryptionContext: { app: 'web' } }));
+    await expectAwsError(encrypter.send(new EncryptCommand({ KeyId: closed, Plaintext: Buffer.from('x'), EncryptionContext: { app: 'db' } })), 'AccessDeniedException', /kms:Encrypt/, 400);
     await expectAwsError(kms(server.url, { account: nobody }).send(new EncryptCommand({ KeyId: open, Plaintext: Buffer.from('x') })), 'AccessDeniedException', /kms:Encrypt/, 400);
   });
 

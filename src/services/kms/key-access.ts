@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js';
 import type { KmsKeyRow } from '../../store/repos/kms-keys.js';
 import type { KmsGrantRow } from '../../store/repos/kms-grants.js';
 import type { Scope } from '../../store/scope.js';
+import type { CallerIdentity } from '../../iam/principal.js';
 import type { KeyWrapper } from './key-wrap.js';
 import { evaluatePolicy, parseKeyPolicy, principalMatches } from './key-policy.js';
 import { aliasArn, keyArn, parseKeyRef } from './key-ref.js';
@@ -99,8 +100,14 @@ export class KeyAccess {
     for (const id of await this.store.kmsKeys.expired(scope, this.now().toISOString())) await this.store.kmsKeys.delete(scope, id);
   }
 
-  /** Key policy first (an explicit Deny wins), then grants; AccessDeniedException otherwise. */
-  async authorize(caller: Scope, key: KeyRecord, action: string, opts: AuthorizeOptions = {}): Promise<{ viaGrant?: KmsGrantRow }> {
+  /**
+   * Key policy first (an explicit Deny wins), then grants; AccessDeniedException otherwise — for
+   * the caller's account. A KMS request of an IAM user or role session was already decided with
+   * its own identity, IAM policies, this key's policy and its grants (iam/enforcement/) before
+   * its handler ran: not again here as if it were the account's root.
+   */
+  async authorize(caller: Scope & { identity?: CallerIdentity; service?: string }, key: KeyRecord, action: string, opts: AuthorizeOptions = {}): Promise<{ viaGrant?: KmsGrantRow }> {
+    if (caller.service === 'kms' && caller.identity && caller.identity.kind !== 'root') return {};
     const decision = evaluatePolicy(parseKeyPolicy(key.row.policy), { account: caller.accountId, action, grantIsForAwsResource: opts.grantIsForAwsResource });
     if (decision === 'allow') return {};
     if (decision === 'explicit-deny') throw accessDenied(caller.accountId, action, key.arn, true);
