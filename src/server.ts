@@ -53,6 +53,8 @@ import { stsService } from './services/sts/index.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { rootIdentity } from './audit/audit-record.js';
 import { cloudTrailService } from './services/cloudtrail/index.js';
+import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
+import { MotoCompat } from './services/moto-compat.js';
 
 export class StartupError extends Error {}
 
@@ -78,6 +80,9 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       `refusing to listen on ${config.host} without --credentials: dev mode accepts any signature, so it is loopback-only. ` +
         'Pass --credentials FILE (AWS INI with aws_access_key_id, aws_secret_access_key, aws_account_id) or bind 127.0.0.1.',
     );
+  }
+  if (config.credentialsFile && config.compat) {
+    throw new StartupError(`--compat ${config.compat} is a dev-mode option; it cannot be combined with --credentials`);
   }
   if (config.credentialsFile && config.defaultAccount) {
     throw new StartupError('--default-account is a dev-mode option; it cannot be combined with --credentials');
@@ -125,7 +130,9 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   keyPageTokens(masterKey);
   // IAM users' keys and STS sessions, resolved by the authenticator; policiesFor for enforcement
   const identity = createIdentity({ store, masterKey, onError: (e) => log.warn('access key last use not recorded', { err: String(e) }) });
-  const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: config.defaultAccount ?? DEV_ACCOUNT }, identity.credentials);
+  // dev mode's account for keys that name none (moto's: every key's)
+  const devAccount = config.defaultAccount ?? (config.compat === 'moto' ? MOTO_ACCOUNT : DEV_ACCOUNT);
+  const auth = new Authenticator(principals ? { kind: 'verify', principals } : { kind: 'dev', defaultAccount: devAccount, ...(config.compat ? { compat: config.compat } : {}) }, identity.credentials);
   let localDriver: InstanceDriver;
   let guestApiSocket: string | undefined;
   // instance profile credentials, served by the metadata service of the instance
@@ -160,11 +167,15 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
-  const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir });
+  const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir, ...(config.compat === 'moto' ? { extraImages: motoImages() } : {}) });
   const seedCatalog = async () => {
     for (const warning of (await cluster.exclusive('catalog', () => catalog.seed())).warnings) log.warn(warning);
   };
   try {
+    // moto's example images exist under --compat moto only: a data dir that has them stays in that mode
+    if (config.compat !== 'moto' && (await store.images.get(MOTO_EXAMPLE_AMI_ID))?.owner_alias === 'amazon') {
+      throw new StartupError(`${config.dataDir} holds moto's example images (it was served with --compat moto): serve it with --compat moto again, or use another data dir`);
+    }
     await seedCatalog();
   } catch (e) {
     await chunks.close();
@@ -220,12 +231,15 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const services = new Map<string, ServiceDefinition>();
   services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents, pending: () => audit?.committed() ?? Promise.resolve() }));
   // who a key that failed authentication belongs to (the credentials file's roots; dev mode: the key's account)
-  const keyOwner = (key: string) => (principals ? principals.get(key)?.accountId : /^\d{12}$/.test(key) ? key : (config.defaultAccount ?? DEV_ACCOUNT));
+  const keyOwner = (key: string) => (principals ? principals.get(key)?.accountId : /^\d{12}$/.test(key) && !config.compat ? key : devAccount);
   const audit = config.audit
     ? new AuditTrail({ repo: store.auditEvents, write: (fn) => store.writeAudit(fn), durable: () => store.barrier({ audit: true }), log, retentionDays: config.auditRetentionDays, identityOf: (key) => { const account = keyOwner(key); return account ? rootIdentity(account, key) : undefined; } })
     : undefined;
   audit?.start();
-  for (const def of [ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute }), autoscaling.service, kms, ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability }), ssm, iam.service, sts]) services.set(def.id, def);
+  // --compat moto: pending states settle before the next call, moto's image ids in every region
+  const moto = config.compat === 'moto' ? new MotoCompat({ drain: () => jobs.drain(), nextDue: () => store.jobs.next() }) : undefined;
+  const compat = (def: ServiceDefinition) => (moto ? moto.wrap(def) : def);
+  for (const def of [compat(ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute })), compat(autoscaling.service), kms, compat(ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability })), ssm, iam.service, sts]) services.set(def.id, def);
   jobs.start();
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {

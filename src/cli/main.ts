@@ -26,6 +26,10 @@ commands:
             --default-account ID  dev mode: account for non-12-digit access keys
             --durability MODE   full (default) | normal
             --settle-ms N       how long pending resources take to become ready (default 1000)
+            --compat moto       a drop-in for moto's server mode: every key is account
+                                123456789012 (or --default-account), pending states settle
+                                before the next call, moto's example images (ami-12c6146b, …)
+                                exist; --settle-ms 0 and --compute none unless given
             --deregistered-visible-ms N  how long a deregistered image stays listed to its
                                 owner before it is unknown (default 3600000)
             --terminated-visible-ms N  how long a terminated instance stays listed
@@ -110,6 +114,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'default-account': { type: 'string' },
       durability: { type: 'string' },
       'settle-ms': { type: 'string' },
+      compat: { type: 'string' },
       'deregistered-visible-ms': { type: 'string' },
       'terminated-visible-ms': { type: 'string' },
       'nbd-port': { type: 'string' },
@@ -135,7 +140,10 @@ function serveConfig(args: string[]): ImagoConfig {
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new UsageError(`unknown --log-level ${logLevel}`);
   const durability = (values.durability ?? DEFAULTS.durability) as ImagoConfig['durability'];
   if (durability !== 'full' && durability !== 'normal') throw new UsageError(`--durability must be full or normal`);
-  const settleMs = values['settle-ms'] === undefined ? DEFAULTS.settleMs : Number(values['settle-ms']);
+  if (values.compat !== undefined && values.compat !== 'moto') throw new UsageError(`--compat must be moto, got ${values.compat}`);
+  const compat = values.compat === 'moto' ? ('moto' as const) : undefined;
+  if (compat && values.credentials !== undefined) throw new UsageError('--compat moto is a dev-mode option (moto checks no credentials); it cannot be combined with --credentials');
+  const settleMs = values['settle-ms'] === undefined ? (compat ? 0 : DEFAULTS.settleMs) : Number(values['settle-ms']);
   if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms must be a whole number of milliseconds');
   const deregisteredVisibleMs = values['deregistered-visible-ms'] === undefined ? DEFAULTS.deregisteredVisibleMs : Number(values['deregistered-visible-ms']);
   if (!Number.isInteger(deregisteredVisibleMs) || deregisteredVisibleMs < 0) throw new UsageError('--deregistered-visible-ms must be a whole number of milliseconds');
@@ -143,7 +151,7 @@ function serveConfig(args: string[]): ImagoConfig {
   if (!Number.isInteger(terminatedVisibleMs) || terminatedVisibleMs < 0) throw new UsageError('--terminated-visible-ms must be a whole number of milliseconds');
   const nbdPort = values['nbd-port'] === undefined ? undefined : Number(values['nbd-port']);
   if (nbdPort !== undefined && (!Number.isInteger(nbdPort) || nbdPort < 0 || nbdPort > 65535)) throw new UsageError(`--nbd-port must be 0..65535, got ${values['nbd-port']}`);
-  const compute = (values.compute ?? DEFAULTS.compute) as ImagoConfig['compute'];
+  const compute = (values.compute ?? (compat ? 'none' : DEFAULTS.compute)) as ImagoConfig['compute'];
   if (!['auto', 'qemu', 'none'].includes(compute)) throw new UsageError(`--compute must be auto, qemu or none, got ${values.compute}`);
   const computeMemoryMiB = values['compute-memory-mib'] === undefined ? undefined : Number(values['compute-memory-mib']);
   if (computeMemoryMiB !== undefined && (!Number.isInteger(computeMemoryMiB) || computeMemoryMiB < 0)) throw new UsageError('--compute-memory-mib must be a whole number of MiB');
@@ -187,6 +195,7 @@ function serveConfig(args: string[]): ImagoConfig {
     advertiseUrl: advertiseUrl(values['advertise-url']),
     failoverMs: failoverMs(wholeMs('failover-ms', DEFAULTS.failoverMs)),
     ...auditOptions(values.audit, values['audit-retention-days']),
+    ...(compat ? { compat } : {}),
   };
 }
 
@@ -255,6 +264,7 @@ async function serve(args: string[]): Promise<void> {
     database: config.databaseUrl ? 'postgres' : 'sqlite',
     dataDir: config.dataDir,
     auth: config.credentialsFile ? 'verify' : 'dev',
+    ...(config.compat ? { compat: config.compat } : {}),
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -50,6 +50,8 @@ export interface ImagoConfig {
   audit: boolean;
   /** days audit events are kept (0: forever) */
   auditRetentionDays: number;
+  /** `moto`: what suites written for moto's server mode rely on (services/moto-compat.ts) */
+  compat?: 'moto';
 }
 
 export interface BlocksOptions {

@@ -19,7 +19,12 @@ export interface Caller {
   identity: CallerIdentity;
 }
 
-export type AuthMode = { kind: 'verify'; principals: Map<string, Principal> } | { kind: 'dev'; defaultAccount: string };
+/**
+ * Dev mode: a 12-digit key id is its account, any other key `defaultAccount`; with `compat:
+ * 'moto'` (moto's server mode) every key is `defaultAccount` unless the request names another
+ * account in moto's `x-moto-account-id` header.
+ */
+export type AuthMode = { kind: 'verify'; principals: Map<string, Principal> } | { kind: 'dev'; defaultAccount: string; compat?: 'moto' };
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 /** the access key ids IAM issues (AKIA + 16): only those are looked up in the database */
@@ -70,11 +75,19 @@ export class Authenticator {
       }
     }
     if (this.mode.kind === 'dev') {
-      const accountId = /^\d{12}$/.test(accessKeyId) ? accessKeyId : this.mode.defaultAccount;
+      const accountId = this.mode.compat === 'moto' ? (motoAccountHeader(req) ?? this.mode.defaultAccount) : /^\d{12}$/.test(accessKeyId) ? accessKeyId : this.mode.defaultAccount;
       return { accountId, accessKeyId, region, service, admin: true, identity: rootIdentity(accountId, accessKeyId, true) };
     }
     throw new SigV4Failure('unknown-key', INVALID_TOKEN);
   }
+}
+
+/** moto's `x-moto-account-id` header, when it names an account (12 digits). */
+function motoAccountHeader(req: SigV4Request): string | undefined {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i].toLowerCase() === 'x-moto-account-id' && /^\d{12}$/.test(req.rawHeaders[i + 1])) return req.rawHeaders[i + 1];
+  }
+  return undefined;
 }
 
 /** X-Amz-Security-Token, from the headers or (presigned) the query. */

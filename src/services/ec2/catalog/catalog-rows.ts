@@ -27,7 +27,7 @@ export interface DiskMap {
 
 /** Appends one image's rows for one region. */
 export function addImageRows(rows: CatalogRows, spec: CatalogImage, region: string, disk: DiskMap, newRow: RowFactory): void {
-  const imageId = catalogId('ami', region, spec.key);
+  const imageId = spec.fixedId?.region === region ? spec.fixedId.imageId : catalogId('ami', region, spec.key);
   const snapshotId = catalogId('snap', region, spec.key);
   const owner = { accountId: spec.owner.accountId, region };
   rows.snapshots.push({
@@ -63,7 +63,8 @@ export function addImageRows(rows: CatalogRows, spec: CatalogImage, region: stri
       description: spec.description,
       state: 'available',
       architecture: spec.architecture,
-      virtualization_type: 'hvm',
+      virtualization_type: spec.virtualizationType ?? 'hvm',
+      platform: spec.platform ?? null,
       root_device_name: spec.rootDeviceName,
       platform_details: spec.platformDetails,
       usage_operation: spec.usageOperation,

@@ -59,6 +59,12 @@ export interface CatalogImage {
   disk: CatalogDisk;
   /** regions the image is published in; undefined: every served region */
   regions?: string[];
+  /** a fixed image id in one region (moto's example images keep their ids there); elsewhere ids derive from `key` */
+  fixedId?: { region: string; imageId: string };
+  /** `windows` for Windows images; undefined: Linux/UNIX */
+  platform?: 'windows';
+  /** undefined: hvm */
+  virtualizationType?: 'hvm' | 'paravirtual';
   parameters: CatalogParameter[];
 }
 

@@ -32,6 +32,8 @@ export interface CatalogDeps {
   regions: readonly string[];
   /** where catalog.json is read from; none: built-in images only */
   dataDir?: string;
+  /** more built-in entries: moto's example images under `--compat moto` (moto-catalog.ts) */
+  extraImages?: readonly CatalogImage[];
   now?: () => Date;
 }
 
@@ -61,7 +63,7 @@ export class Catalog {
     const anchor = storedAnchor ? new Date(storedAnchor) : anchorOf(this.now());
     const file = this.deps.dataDir ? readCatalogFile(this.deps.dataDir, anchor) : { images: [], text: '' };
     const builtin = builtinCatalog(anchor, await this.builtImages());
-    const specs = [...builtin.images, ...file.images];
+    const specs = [...builtin.images, ...(this.deps.extraImages ?? []), ...file.images];
     this.check(specs);
     const retired = builtin.retired;
     const fingerprint = createHash('sha256')
