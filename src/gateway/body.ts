@@ -30,3 +30,23 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+/** Bodies up to this size are read to their end (and dropped) after a refusal, so the refusal arrives instead of a reset. */
+export const DRAIN_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Reads the rest of a refused body and drops it, up to DRAIN_LIMIT (then the connection is
+ * cut). Closing a socket with unread request bytes makes the kernel send a reset, and the
+ * client sees "connection reset" instead of the 413 already written.
+ */
+export function discardBody(req: IncomingMessage, declared: number | undefined): boolean {
+  if (declared !== undefined && declared > DRAIN_LIMIT) return false;
+  let size = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > DRAIN_LIMIT) req.destroy();
+  });
+  req.resume();
+  return true;
+}

@@ -12,7 +12,7 @@ import { parseFormString } from '../protocol/form.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, Caller } from './auth.js';
 import { authError } from './auth-errors.js';
-import { BodyTooLarge, readBody } from './body.js';
+import { BodyTooLarge, discardBody, readBody } from './body.js';
 import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import type { AuditSink } from '../audit/audit-sink.js';
@@ -132,7 +132,7 @@ export class Gateway {
         413,
       );
       const response = def.protocol.encodeError(err, fields.requestId);
-      response.headers.connection = 'close';
+      if (!discardBody(req, e.size)) response.headers.connection = 'close';
       fields.error = err.code;
       return response;
     }
@@ -212,11 +212,18 @@ function lowerHeaders(req: IncomingMessage): Record<string, string> {
 function send(res: ServerResponse, response: RawResponse, requestId: string): void {
   if (res.headersSent || res.destroyed) return;
   const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
-  res.writeHead(response.status, {
-    'x-amzn-requestid': requestId,
-    ...response.headers,
-    'content-length': body.length,
-  });
+  try {
+    res.writeHead(response.status, {
+      'x-amzn-requestid': requestId,
+      ...response.headers,
+      'content-length': body.length,
+    });
+  } catch {
+    // a header value node refuses (a control character echoed from input): an unhandled throw
+    // here would take the process down; the answer goes without the extra headers instead
+    res.removeHeader('content-length');
+    res.writeHead(response.status, { 'x-amzn-requestid': requestId, 'content-type': response.headers['content-type'] ?? 'text/plain', 'content-length': body.length });
+  }
   res.end(body);
 }
 

@@ -1,5 +1,6 @@
 // application/x-www-form-urlencoded parsing that fails loudly (and politely) on bad
 // percent-encoding instead of guessing, memoised per body buffer.
+import { isUtf8 } from 'node:buffer';
 import { ServiceError } from './service-error.js';
 
 const cache = new WeakMap<Buffer, [string, string][]>();
@@ -30,6 +31,8 @@ export function parseFormString(text: string): [string, string][] {
 export function formParams(body: Buffer): [string, string][] {
   let params = cache.get(body);
   if (!params) {
+    // bytes that are not UTF-8 would become U+FFFD and quietly change a value: refused instead
+    if (!isUtf8(body)) throw new ServiceError('MalformedQueryString', 'The request body is not valid UTF-8.', 400);
     params = parseFormString(body.toString('utf8'));
     cache.set(body, params);
   }

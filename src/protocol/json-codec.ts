@@ -11,7 +11,7 @@ function typeError(path: string, value: unknown, expected: string): never {
 export class JsonCodec {
   constructor(private readonly model: ServiceModel) {}
 
-  /** Converts a parsed JSON object to the input shape's JS values (unknown keys dropped). */
+  /** Converts a parsed JSON object to the input shape's JS values (an unknown key is an `unknown` violation). */
   readStructure(shapeName: string, json: unknown, path = '', skip?: (member: MemberRef) => boolean): Record<string, unknown> {
     const shape = this.model.shapes[shapeName];
     const out: Record<string, unknown> = {};
@@ -19,11 +19,22 @@ export class JsonCodec {
     if (typeof json !== 'object' || Array.isArray(json)) typeError(path || 'body', json, 'structure');
     if (shape?.type !== 'structure') return out;
     const obj = json as Record<string, unknown>;
+    let present = 0;
     for (const [name, ref] of Object.entries(shape.members)) {
-      if (skip?.(ref)) continue;
+      if (skip?.(ref) || !Object.hasOwn(obj, name)) continue;
+      present++;
       const v = obj[name];
       if (v === undefined || v === null) continue;
       out[name] = this.read(ref, v, path ? `${path}.${lowerFirst(name)}` : lowerFirst(name));
+    }
+    // a key the shape does not have (`__proto__` and `constructor` included) is refused, not dropped
+    if (present < Object.keys(obj).length) {
+      for (const key of Object.keys(obj)) {
+        const ref = shape.members[key];
+        if (Object.hasOwn(shape.members, key) && !skip?.(ref)) continue;
+        const where = path ? `${path}.${key}` : key;
+        throw new ValidationFailure({ kind: 'unknown', wirePath: where, memberPath: where });
+      }
     }
     return out;
   }
@@ -38,7 +49,10 @@ export class JsonCodec {
     }
     if (typeof v !== 'object' || Array.isArray(v)) typeError(path, v, 'map');
     const out: Record<string, unknown> = {};
-    for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = this.read(shape.value, item, `${path}.${k}`);
+    for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+      // defined, not assigned: a key such as `__proto__` is data, never the prototype
+      Object.defineProperty(out, k, { value: this.read(shape.value, item, `${path}.${k}`), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
 

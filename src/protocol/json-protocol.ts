@@ -1,4 +1,5 @@
 // awsJson1.1 (KMS, SSM): `POST /` with `X-Amz-Target: <Prefix>.<Operation>` and a JSON body.
+import { isUtf8 } from 'node:buffer';
 import type { ServiceModel } from './model.js';
 import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
 import { JsonCodec, jsonErrorBody } from './json-codec.js';
@@ -10,9 +11,11 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return {};
+  if (!isUtf8(body)) throw new ServiceError('SerializationException', 'The request body is not valid UTF-8.', 400);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
+    // also a body nested deeper than the parser's stack
     throw new ServiceError('SerializationException', 'The request body is not valid JSON.', 400);
   }
 }
@@ -69,6 +72,7 @@ export class JsonProtocol implements ProtocolAdapter {
 
   violationError(v: Violation): ServiceError {
     if (v.kind === 'type') return new ServiceError('SerializationException', `Unexpected value type for ${v.memberPath}: expected ${v.expected}`, 400);
+    if (v.kind === 'unknown') return new ServiceError('SerializationException', `Unrecognized field ${JSON.stringify(v.memberPath)}: not a member of the input`, 400);
     return new ServiceError('ValidationException', smithyValidationMessage(v), 400);
   }
 }

@@ -5,8 +5,9 @@ import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
 import { QueryParser, ec2WireName, queryWireName, type QueryVariant } from './query-parser.js';
 import { XmlSerializer } from './xml-serializer.js';
 import { ServiceError } from './service-error.js';
-import { ValidationFailure, validateInput, type Violation } from './validate.js';
+import { ValidationFailure, shownValue, validateInput, type Violation } from './validate.js';
 import { formParams } from './form.js';
+import { RequestLimits } from './request-limits.js';
 
 const XML_HEADERS = { 'content-type': 'text/xml;charset=UTF-8' };
 
@@ -14,6 +15,7 @@ export class QueryProtocol implements ProtocolAdapter {
   private readonly parser: QueryParser;
   private readonly serializer: XmlSerializer;
   private readonly known: Set<string>;
+  private readonly limits: RequestLimits;
 
   constructor(
     private readonly model: ServiceModel,
@@ -22,6 +24,7 @@ export class QueryProtocol implements ProtocolAdapter {
     this.parser = new QueryParser(model, variant);
     this.serializer = new XmlSerializer(model, variant);
     this.known = new Set(model.allOperations);
+    this.limits = new RequestLimits(model);
   }
 
   /** parsed once per request: operationOf and decode both need them */
@@ -42,7 +45,7 @@ export class QueryProtocol implements ProtocolAdapter {
     const action = params.find(([k]) => k === 'Action')?.[1];
     if (!action) throw new ServiceError('MissingAction', 'The request must contain the parameter Action.', 400);
     const version = params.find(([k]) => k === 'Version')?.[1];
-    if (!version) throw new ServiceError('MissingParameter', 'The request must contain the parameter Version.', 400);
+    if (!version) throw new ServiceError('MissingParameter', 'The request must contain the parameter Version', 400);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version > this.model.apiVersion)
       throw new ServiceError('NoSuchVersion', `The requested version (${version}) of service ${this.serviceLabel()} does not exist`, 400);
     if (!this.known.has(action)) throw new ServiceError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
@@ -54,6 +57,7 @@ export class QueryProtocol implements ProtocolAdapter {
     try {
       const input = this.parser.parse(shape, this.params(req));
       if (shape) validateInput(this.model, shape, input, this.variant === 'ec2' ? ec2WireName : queryWireName);
+      if (this.variant === 'ec2') this.limits.check(operation, input);
       return input;
     } catch (e) {
       if (e instanceof ValidationFailure) throw this.violationError(e.violation);
@@ -78,9 +82,12 @@ export class QueryProtocol implements ProtocolAdapter {
   }
 
   violationError(v: Violation): ServiceError {
+    // AWS's words for a parameter it does not know, in both query protocols
+    if (v.kind === 'unknown') return new ServiceError('UnknownParameter', `The parameter ${v.wirePath} is not recognized`);
     if (this.variant === 'ec2') {
       if (v.kind === 'missing') return new ServiceError('MissingParameter', `The request must contain the parameter ${v.wirePath}`);
-      const shown = typeof v.value === 'string' ? v.value : JSON.stringify(v.value);
+      if (v.kind === 'characters') return new ServiceError('InvalidParameterValue', `Invalid value for parameter ${v.wirePath}: control characters and unpaired surrogates are not allowed`);
+      const shown = shownValue(v.value);
       if (v.kind === 'enum') return new ServiceError('InvalidParameterValue', `Invalid value '${shown}' for ${v.wirePath}. Valid values: ${v.expected}`);
       return new ServiceError('InvalidParameterValue', `Invalid value '${shown}' for parameter ${v.wirePath}: expected ${v.expected}`);
     }
@@ -94,7 +101,9 @@ export class QueryProtocol implements ProtocolAdapter {
 
 /** The message AWS's Coral-based services use for model violations. */
 export function smithyValidationMessage(v: Violation): string {
-  const value = v.value === undefined ? 'null' : `'${typeof v.value === 'string' ? v.value : JSON.stringify(v.value)}'`;
+  // text that is not allowed is not repeated either
+  const value = v.value === undefined || v.kind === 'characters' ? 'null' : `'${shownValue(v.value)}'`;
+  if (v.kind === 'unknown') return `1 validation error detected: '${v.memberPath}' is not a member of the input`;
   const constraint =
     v.kind === 'missing'
       ? 'Member must not be null'
@@ -104,6 +113,8 @@ export function smithyValidationMessage(v: Violation): string {
           ? `Member must be of type ${v.expected}`
           : v.kind === 'pattern'
             ? `Member must satisfy regular expression pattern: ${v.expected}`
+            : v.kind === 'characters'
+              ? 'Member must not contain control characters or unpaired surrogates'
             : `Member must have ${v.kind === 'length' ? '' : 'value '}${v.expected}`;
   return `1 validation error detected: Value ${value} at '${v.memberPath}' failed to satisfy constraint: ${constraint}`;
 }

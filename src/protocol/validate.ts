@@ -1,11 +1,12 @@
 // Model-driven input validation shared by every protocol: required members, enum values and
-// the constraints model/patches add (min/max/pattern). Type errors are found by the parsers
-// while converting wire text; both kinds are reported as a Violation that each protocol
-// renders as its own error (EC2 MissingParameter/InvalidParameterValue, awsQuery
-// ValidationError, JSON ValidationException).
+// the constraints model/patches add (min/max/pattern). Type errors, parameters the model does
+// not know (`unknown`) and text no XML answer could carry (`characters`) are found by the
+// parsers while converting wire text; all are reported as a Violation that each protocol
+// renders as its own error (EC2 MissingParameter/InvalidParameterValue/UnknownParameter,
+// awsQuery ValidationError, JSON ValidationException/SerializationException).
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
 
-export type ViolationKind = 'missing' | 'type' | 'enum' | 'range' | 'length' | 'pattern';
+export type ViolationKind = 'missing' | 'type' | 'enum' | 'range' | 'length' | 'pattern' | 'unknown' | 'characters';
 
 export interface Violation {
   kind: ViolationKind;
@@ -16,6 +17,37 @@ export interface Violation {
   value?: unknown;
   /** what was expected: a type, the enum values, or the bound */
   expected?: string;
+}
+
+/**
+ * Characters XML 1.0 cannot carry, not even as character references: C0 controls other than
+ * tab, LF and CR, U+FFFE/U+FFFF, and surrogates that are not part of a pair.
+ */
+export const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** One character class, no look-around: the fast first test (a surrogate pair passes the second). */
+export const XML_SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** True when `text` could be written into an XML answer as it is (escaping aside). */
+export function isXmlSafe(text: string): boolean {
+  return !XML_SUSPECT.test(text) || !XML_ILLEGAL.test(text);
+}
+
+/**
+ * A violating value as messages quote it: strings as they are, anything else as JSON, at most
+ * 256 characters — a 100,000-deep array must not overflow the stack while an error is written.
+ */
+export function shownValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Array.isArray(value) ? '[…]' : typeof value === 'object' ? '{…}' : String(value);
+    }
+  }
+  return text.length > 256 ? `${text.slice(0, 256)}…` : text;
 }
 
 export class ValidationFailure extends Error {

@@ -10,14 +10,22 @@
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
 import type { ServiceError } from './service-error.js';
 import type { QueryVariant } from './query-parser.js';
+import { XML_ILLEGAL, isXmlSafe } from './validate.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
 const NEEDS_ESCAPE = /[&<>"'\r]/;
+const ILLEGAL = new RegExp(XML_ILLEGAL.source, 'g');
 
+/**
+ * Text for an element. Characters XML 1.0 cannot carry at all (C0 controls, unpaired
+ * surrogates: parsers refuse the whole document) become U+FFFD — the parsers refuse them on
+ * input, so only text stored before that (or a message quoting input) can hold them.
+ */
 export function escapeXml(text: string): string {
+  if (!isXmlSafe(text)) text = text.replace(ILLEGAL, '\uFFFD');
   return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]) : text;
 }
 

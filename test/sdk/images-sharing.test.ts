@@ -66,8 +66,8 @@ describe('EC2 images across accounts', () => {
     assert.equal(await sees(bob(), id), false);
     assert.equal(await sees(bob(), id, { Owners: [A] }), false);
     assert.equal(await sees(bob(), id, { ExecutableUsers: ['self'] }), false);
-    // explicit ids of existing images the caller cannot see are left out, not refused
-    assert.deepEqual(await ids(bob(), { ImageIds: [id] }), []);
+    // an explicit id of an image the caller cannot see is NotFound, as a missing one (issue 12 §4)
+    await expectError(bob().send(new DescribeImagesCommand({ ImageIds: [id] })), 'InvalidAMIID.NotFound', new RegExp(id));
     await expectError(bob().send(new DescribeImageAttributeCommand({ ImageId: id, Attribute: 'description' })), 'InvalidAMIID.NotFound');
     await expectError(bob().send(new ModifyImageAttributeCommand({ ImageId: id, Description: { Value: 'mine now' } })), 'InvalidAMIID.NotFound');
     await expectError(bob().send(new DeregisterImageCommand({ ImageId: id })), 'InvalidAMIID.NotFound');
@@ -172,7 +172,7 @@ describe('EC2 images across accounts', () => {
     assert.deepEqual(await permissions(id), []);
     for (const c of [bob(), carol()]) {
       assert.equal(await sees(c, id, { IncludeDisabled: true, IncludeDeprecated: true }), false);
-      assert.deepEqual(await ids(c, { ImageIds: [id], IncludeDisabled: true }), []);
+      await expectError(c.send(new DescribeImagesCommand({ ImageIds: [id], IncludeDisabled: true })), 'InvalidAMIID.NotFound');
     }
     await alice().send(new EnableImageCommand({ ImageId: id }));
     assert.equal((await describeImage(alice(), id))!.Public, false);
@@ -278,7 +278,7 @@ describe('EC2 images across accounts', () => {
     await share(id, [{ UserId: B }]);
     await alice().send(new DeregisterImageCommand({ ImageId: id }));
     assert.equal(await sees(bob(), id), false);
-    assert.deepEqual(await ids(bob(), { ImageIds: [id] }), []);
+    await expectError(bob().send(new DescribeImagesCommand({ ImageIds: [id] })), 'InvalidAMIID.NotFound');
     assert.equal((await describeImage(alice(), id))!.State, 'deregistered');
     assert.deepEqual(await permissions(id), []);
   });

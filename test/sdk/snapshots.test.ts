@@ -166,8 +166,8 @@ describe('EC2 snapshots', () => {
       assert.deepEqual(await ids(alice(), { SnapshotIds: [mine[0], mine[1]] }), [mine[0], mine[1]]);
       await expectError(alice().send(new DescribeSnapshotsCommand({ SnapshotIds: ['snap-xyz'] })), 'InvalidSnapshotID.Malformed', /snap-xyz/);
       await expectError(alice().send(new DescribeSnapshotsCommand({ SnapshotIds: [mine[0], UNKNOWN] })), 'InvalidSnapshot.NotFound', new RegExp(UNKNOWN));
-      // exists, but Bob has no access: left out, not an error (API reference)
-      assert.deepEqual(await ids(bob(), { SnapshotIds: [mine[0]] }), []);
+      // exists, but Bob has no access: NotFound, as a missing one (issue 12 §4: existence does not leak)
+      await expectError(bob().send(new DescribeSnapshotsCommand({ SnapshotIds: [mine[0]] })), 'InvalidSnapshot.NotFound', new RegExp(mine[0]));
       // regions are separate
       await expectError(client(ALICE, 'eu-west-1').send(new DescribeSnapshotsCommand({ SnapshotIds: [mine[0]] })), 'InvalidSnapshot.NotFound');
     });
@@ -346,7 +346,7 @@ describe('EC2 snapshots', () => {
       await newVolume(bob(), { SnapshotId: id });
       await alice().send(new ModifySnapshotAttributeCommand({ SnapshotId: id, CreateVolumePermission: { Remove: [{ UserId: B }] } }));
       assert.deepEqual(await permissions(alice(), id), []);
-      assert.deepEqual(await ids(bob(), { SnapshotIds: [id] }), []);
+      await expectError(bob().send(new DescribeSnapshotsCommand({ SnapshotIds: [id] })), 'InvalidSnapshot.NotFound');
     });
 
     test('the legacy form (Attribute, OperationType, UserId.N, UserGroup.N) and ResetSnapshotAttribute', async () => {
@@ -431,7 +431,7 @@ describe('EC2 snapshots', () => {
 
       await alice().send(new EnableSnapshotBlockPublicAccessCommand({ State: 'block-all-sharing' }));
       assert.equal((await alice().send(new GetSnapshotBlockPublicAccessStateCommand({}))).State, 'block-all-sharing');
-      assert.deepEqual(await ids(bob(), { SnapshotIds: [pub] }), [], 'public snapshots are private to others');
+      await expectError(bob().send(new DescribeSnapshotsCommand({ SnapshotIds: [pub] })), 'InvalidSnapshot.NotFound'); // public snapshots are private to others
       assert.ok(!(await ids(bob(), { RestorableByUserIds: ['all'] })).includes(pub));
       await expectError(bob().send(new CopySnapshotCommand({ SourceRegion: 'us-east-1', SourceSnapshotId: pub })), 'InvalidSnapshot.NotFound');
       assert.deepEqual(await ids(bob(), { SnapshotIds: [direct] }), [direct], 'explicit shares still work');

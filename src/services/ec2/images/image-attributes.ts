@@ -116,11 +116,11 @@ export function parseModification(input: ModifyImageAttributeRequest): Attribute
     if (v !== 'v2.0') throw invalidParameterValue(`Value (${v}) for parameter ImdsSupport is invalid. The only valid value is v2.0.`);
     return { kind: 'imdsSupport' };
   }
-  // the structured form wins when no operation type asks for the legacy one: SDK users such as
-  // Packer send UserId.N beside LaunchPermission.Add.N naming the same accounts, and AWS accepts
-  // that
-  const structured = input.LaunchPermission ? input.OperationType === undefined : !legacyList;
-  if (structured && input.Attribute !== 'launchPermission') return { kind: 'launchPermission', change: input.LaunchPermission ?? {} };
+  // the structured form wins unless an operation type asks for the legacy lists beside it: SDK
+  // users such as Packer send UserId.N beside LaunchPermission.Add.N naming the same accounts,
+  // and Terraform's aws_ami_launch_permission and Ansible's ec2_ami send Attribute=launchPermission
+  // with LaunchPermission.Add — AWS accepts both
+  if (input.LaunchPermission && (input.OperationType === undefined || !legacyList)) return { kind: 'launchPermission', change: input.LaunchPermission };
   if (input.LaunchPermission) throw invalidParameterCombination('Use either LaunchPermission or Attribute=launchPermission with OperationType, not both.');
   const op = input.OperationType;
   if (op !== 'add' && op !== 'remove') throw missingParameter('operationType');

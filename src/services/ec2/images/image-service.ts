@@ -338,13 +338,17 @@ export class ImageService {
     return { images: this.output(caller, rows, parts), nextToken };
   }
 
-  /** Ids that exist nowhere (or no longer) fail the request; existing but invisible ones are left out (DescribeImages reference), as are recently deregistered ones of others. */
+  /**
+   * Ids that exist nowhere (or no longer), or that the caller may not see (another account's
+   * private image: answered as if it never existed, as snapshots and volumes are), fail the
+   * request; visible images that filters exclude are left out.
+   */
   private async assertFound(caller: Caller, imageIds: readonly string[], rows: readonly ImageRow[]): Promise<void> {
     const found = new Set(rows.map((r) => r.image_id));
     for (const id of imageIds) {
       if (found.has(id)) continue;
       const row = await this.deps.store.images.get(id);
-      if (!row || row.region !== caller.region || (row.state === 'deregistered' && !this.recentlyDeregistered(row))) throw ImageService.notFound(id);
+      if (!row || !(await this.canSee(caller, row))) throw ImageService.notFound(id);
     }
   }
 

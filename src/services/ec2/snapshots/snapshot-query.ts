@@ -2,7 +2,9 @@
 // - visible = owned ∪ explicitly shared with the caller ∪ public (unless the owner blocks all
 //   public sharing in the region);
 // - SnapshotIds: malformed -> InvalidSnapshotID.Malformed, no such snapshot in the region ->
-//   InvalidSnapshot.NotFound, exists but not accessible -> left out;
+//   InvalidSnapshot.NotFound — also when it exists but the caller may not see it (another
+//   account's private snapshot answers as one that never existed: existence does not leak,
+//   and images and volumes answer the same); visible but filtered out -> left out;
 // - OwnerIds: `self`, account ids, owner aliases (`amazon`, …);
 // - RestorableByUserIds: `all` (public), `self` (owned or explicitly shared with the caller),
 //   an account id (the caller's snapshots explicitly shared with that account).
@@ -52,23 +54,25 @@ export async function describeSnapshots(deps: QueryDeps, caller: Scope, q: Snaps
   const permissions = await permissionsOf(deps.store, candidates);
   const hidesPublic = deps.blockPublicAccess.hidesPublic();
   const out: SnapshotRow[] = [];
+  const accessible = new Set<string>();
   for (const row of candidates) {
     const owned = row.account_id === caller.accountId;
     const principals = permissions.get(row.snapshot_id) ?? [];
     const explicit = principals.includes(caller.accountId);
     const isPublic = row.public === 1 && !(await hidesPublic({ accountId: row.account_id, region: row.region }));
     if (!owned && !explicit && !isPublic) continue;
+    accessible.add(row.snapshot_id);
     if (restorable && !restorable.some((r) => (r === 'all' ? isPublic : r === 'self' ? owned || explicit : owned && principals.includes(r)))) continue;
     out.push(row);
   }
 
   if (q.snapshotIds?.length) {
-    const found = new Set(candidates.map((r) => r.snapshot_id));
     const missing: string[] = [];
     for (const id of new Set(q.snapshotIds)) {
-      if (found.has(id)) continue;
+      if (accessible.has(id)) continue;
+      // not among the candidates: left out only if visible but excluded by OwnerIds
       const row = await deps.store.snapshots.get(id);
-      if (!row || row.region !== caller.region) missing.push(id);
+      if (!row || row.region !== caller.region || !(await canAccess(deps, caller, row))) missing.push(id);
     }
     if (missing.length) throw snapshotNotFound(missing);
   }
@@ -96,6 +100,12 @@ function parseRestorable(caller: Scope, values: readonly string[] | undefined): 
     if (!ACCOUNT_ID.test(v)) throw malformedUser(v);
     return v === caller.accountId ? 'self' : v;
   });
+}
+
+async function canAccess(deps: QueryDeps, caller: Scope, row: SnapshotRow): Promise<boolean> {
+  if (row.account_id === caller.accountId) return true;
+  if (row.public === 1 && !(await deps.blockPublicAccess.hidesPublic()({ accountId: row.account_id, region: row.region }))) return true;
+  return ((await permissionsOf(deps.store, [row])).get(row.snapshot_id) ?? []).includes(caller.accountId);
 }
 
 async function permissionsOf(store: Store, rows: readonly SnapshotRow[]): Promise<Map<string, string[]>> {

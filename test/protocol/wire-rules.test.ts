@@ -1,0 +1,203 @@
+// The wire rules real clients break on (issue 12 §4), one raw signed request each, on every
+// protocol: unknown parameters refused in each service's words (`__proto__` and `constructor`
+// included), Version checked, control characters and invalid UTF-8 refused and never echoed
+// raw, AWS's request limits answered with AWS's errors, another account's private image,
+// snapshot or volume answered as that resource's NotFound, and the parameter combinations
+// Terraform and Ansible send accepted.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateVolumeCommand, DescribeImageAttributeCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
+import { ec2, ebs } from '../helpers/clients.js';
+import { emptySnapshot, registerImage } from '../helpers/images.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
+import { removeDir, startServer, tempDir, type TestServer } from '../helpers/server.js';
+
+const ALICE = { accessKeyId: '111111111111', secretAccessKey: 'x' };
+const BOB = { accessKeyId: '222222222222', secretAccessKey: 'x' };
+const V = 'Version=2016-11-15';
+
+/** Well-formed XML error envelope of EC2: returns the code (the body must not carry raw control characters). */
+function ec2ErrorCode(text: string): string {
+  const m = /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>([^<]+)<\/Code><Message>([^<]*)<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/.exec(text);
+  assert.ok(m, `not an EC2 error envelope: ${text}`);
+  assert.doesNotMatch(text, /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/, 'no raw control characters');
+  return m[1];
+}
+
+describe('wire rules', () => {
+  let server: TestServer;
+  let dir: string;
+
+  const ec2Raw = async (body: string | Buffer, account = ALICE) => {
+    const res = await signedFetch(server.url, { service: 'ec2', body, ...account });
+    return { status: res.status, text: await res.text() };
+  };
+  const expectEc2 = async (body: string | Buffer, code: string, message?: RegExp, account = ALICE) => {
+    const { status, text } = await ec2Raw(body, account);
+    assert.equal(status, 400, `${String(body).slice(0, 120)}: ${text}`);
+    assert.equal(ec2ErrorCode(text), code, text);
+    if (message) assert.match(text, message);
+  };
+  const json = async (service: 'kms' | 'ssm', target: string, body: string | Buffer) => {
+    const res = await signedFetch(server.url, { service, headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as { __type: string; message: string } };
+  };
+  const query = async (service: 'autoscaling' | 'iam' | 'sts', body: string) => {
+    const res = await signedFetch(server.url, { service, body });
+    const text = await res.text();
+    const code = /<ErrorResponse xmlns="[^"]+"><Error><Type>Sender<\/Type><Code>([^<]+)<\/Code><Message>[^<]*<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/.exec(text)?.[1];
+    return { status: res.status, code, text };
+  };
+
+  before(async () => {
+    dir = tempDir();
+    server = await startServer({ dataDir: dir });
+  });
+  after(async () => {
+    await server?.stop();
+    removeDir(dir);
+  });
+
+  test('EC2: an unknown parameter is UnknownParameter, at any depth, prototype names included', async () => {
+    for (const [param, named] of [
+      ['ImageIds.1=ami-12345678', 'ImageIds'],
+      ['__proto__=x', '__proto__'],
+      ['constructor=x', 'constructor'],
+      ['__proto__.polluted=1', '__proto__'],
+      ['Filter.1.Name=name&Filter.1.Values.1=x', 'Filter.1.Values'],
+      ['ImageId.first=ami-12345678', 'ImageId.first'],
+      ['ImageId.0=ami-12345678', 'ImageId.0'],
+      ['ImageId.1.Extra=x', 'ImageId.1.Extra'],
+      ['DryRun.x=true', 'DryRun.x'],
+    ]) {
+      await expectEc2(`Action=DescribeImages&${V}&${param}`, 'UnknownParameter', new RegExp(`The parameter ${named.replace(/\./g, '\\.')} is not recognized`));
+    }
+    // the envelope and presigning parameters are not the operation's, but they are not unknown
+    const { status } = await ec2Raw(`Action=DescribeRegions&${V}&X-Amz-Date=20250101T000000Z&AWSAccessKeyId=x`);
+    assert.equal(status, 200);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  test('awsQuery and JSON services refuse unknown parameters in their own words', async () => {
+    for (const service of ['autoscaling', 'iam', 'sts'] as const) {
+      const action = { autoscaling: 'Action=DescribeAutoScalingGroups&Version=2011-01-01', iam: 'Action=ListUsers&Version=2010-05-08', sts: 'Action=GetCallerIdentity&Version=2011-06-15' }[service];
+      for (const extra of ['Bogus=1', '__proto__=1', 'constructor.prototype=1']) {
+        const r = await query(service, `${action}&${extra}`);
+        assert.equal(r.status, 400, `${service} ${extra}: ${r.text}`);
+        assert.equal(r.code, 'UnknownParameter', `${service} ${extra}: ${r.text}`);
+      }
+    }
+    // awsQuery lists are `.member.N`: the EC2 form is not silently an empty list
+    const r = await query('autoscaling', 'Action=DescribeAutoScalingGroups&Version=2011-01-01&AutoScalingGroupNames.1=a');
+    assert.equal(r.code, 'UnknownParameter', r.text);
+    for (const body of ['{"Limit": 5, "Bogus": 1}', '{"__proto__": {"x": 1}}', '{"constructor": 1}']) {
+      const r = await json('kms', 'TrentService.ListKeys', body);
+      assert.equal(r.status, 400, body);
+      assert.equal(r.body.__type, 'SerializationException', body);
+    }
+    const nested = await json('ssm', 'AmazonSSM.DescribeParameters', '{"ParameterFilters": [{"Key": "Name", "Values": ["x"], "Oops": 1}]}');
+    assert.equal(nested.body.__type, 'SerializationException');
+    assert.match(nested.body.message, /Oops/);
+    // an EncryptionContext key named __proto__ is data, kept as such
+    const key = await json('kms', 'TrentService.CreateKey', '{}');
+    assert.equal(key.status, 200, JSON.stringify(key.body));
+    const keyId = (key.body as unknown as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+    const enc = await json('kms', 'TrentService.Encrypt', JSON.stringify({ KeyId: keyId, Plaintext: 'aGk=', EncryptionContext: JSON.parse('{"__proto__": "a"}') }));
+    assert.equal(enc.status, 200, JSON.stringify(enc.body));
+    const blob = (enc.body as unknown as { CiphertextBlob: string }).CiphertextBlob;
+    const without = await json('kms', 'TrentService.Decrypt', JSON.stringify({ CiphertextBlob: blob }));
+    assert.equal(without.body.__type, 'InvalidCiphertextException', 'the __proto__ context entry is bound to the ciphertext');
+    const withIt = await json('kms', 'TrentService.Decrypt', `{"CiphertextBlob": ${JSON.stringify(blob)}, "EncryptionContext": {"__proto__": "a"}}`);
+    assert.equal(withIt.status, 200, JSON.stringify(withIt.body));
+  });
+
+  test('Version: missing is MissingParameter, unknown or malformed is NoSuchVersion, on both query protocols', async () => {
+    await expectEc2('Action=DescribeRegions', 'MissingParameter', /The request must contain the parameter Version</);
+    await expectEc2('Action=DescribeRegions&Version=2099-01-01', 'NoSuchVersion', /The requested version \(2099-01-01\) of service AmazonEC2 does not exist/);
+    await expectEc2('Action=DescribeRegions&Version=yesterday', 'NoSuchVersion');
+    assert.equal((await query('autoscaling', 'Action=DescribeAutoScalingGroups')).code, 'MissingParameter');
+    assert.equal((await query('autoscaling', 'Action=DescribeAutoScalingGroups&Version=2016-11-15')).code, 'NoSuchVersion');
+  });
+
+  test('control characters and invalid UTF-8 are refused, never echoed raw', async () => {
+    await expectEc2(`Action=DescribeImages&${V}&Filter.1.Name=name&Filter.1.Value.1=a%01b`, 'InvalidParameterValue', /Filter\.1\.Value\.1/);
+    await expectEc2(`Action=CreateTags&${V}&ResourceId.1=ami-12345678&Tag.1.Key=k&Tag.1.Value=%00`, 'InvalidParameterValue');
+    await expectEc2(`Action=DescribeImages&${V}&Owner.1=%ED%A0%80`, 'MalformedQueryString'); // an encoded lone surrogate is not UTF-8
+    await expectEc2(Buffer.concat([Buffer.from(`Action=DescribeImages&${V}&Owner.1=`), Buffer.from([0xff, 0xfe])]), 'MalformedQueryString');
+    // an unknown value is quoted back escaped: a markup-looking value stays text
+    const { text } = await ec2Raw(`Action=DescribeImages&${V}&IncludeDeprecated=%3C%2FMessage%3E`);
+    assert.equal(ec2ErrorCode(text), 'InvalidParameterValue');
+    assert.match(text, /&lt;\/Message&gt;/);
+    const bad = await json('kms', 'TrentService.ListKeys', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+    assert.equal(bad.body.__type, 'SerializationException');
+    const r = await query('autoscaling', 'Action=DescribeAutoScalingGroups&Version=2011-01-01&AutoScalingGroupNames.member.1=a%07b');
+    assert.equal(r.code, 'ValidationError', r.text);
+  });
+
+  test('AWS request limits: 200 filter values, 50 tags, the body size — AWS errors, never a 500', async () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `Filter.1.Value.${i + 1}=v${i}`).join('&');
+    assert.equal((await ec2Raw(`Action=DescribeImages&${V}&Owner.1=self&Filter.1.Name=name&${values(200)}`)).status, 200);
+    await expectEc2(`Action=DescribeImages&${V}&Filter.1.Name=name&${values(201)}`, 'FilterLimitExceeded', /The maximum number of filter values specified on a single call is 200/);
+    const split = `Filter.1.Name=name&${values(150)}&Filter.2.Name=description&${values(60).replace(/Filter\.1/g, 'Filter.2')}`;
+    await expectEc2(`Action=DescribeSnapshots&${V}&${split}`, 'FilterLimitExceeded');
+    await expectEc2(`Action=DescribeVolumes&${V}&${split}`, 'FilterLimitExceeded');
+    const tags = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}.${i + 1}.Key=k${i}&${prefix}.${i + 1}.Value=v`).join('&');
+    await expectEc2(`Action=CreateVolume&${V}&AvailabilityZone=us-east-1a&Size=1&TagSpecification.1.ResourceType=volume&${tags(51, 'TagSpecification.1.Tag')}`, 'TagLimitExceeded');
+    const vol = await ec2(server.url, { account: ALICE }).send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1 }));
+    await expectEc2(`Action=CreateTags&${V}&ResourceId.1=${vol.VolumeId}&${tags(51, 'Tag')}`, 'TagLimitExceeded');
+    // as many ids as the body limit lets through, in one call: answered (here: not found) within a second
+    for (const [action, param, prefix] of [['DescribeImages', 'ImageId', 'ami'], ['DescribeSnapshots', 'SnapshotId', 'snap'], ['DescribeVolumes', 'VolumeId', 'vol'], ['DescribeInstances', 'InstanceId', 'i'], ['DescribeInstanceStatus', 'InstanceId', 'i'], ['DescribeTags', 'Filter.1.Value', 'ami']]) {
+      const ids = Array.from({ length: 60_000 }, (_, i) => `${param}.${i + 1}=${prefix}-${(i + 1).toString(16).padStart(17, '0')}`).join('&');
+      const started = Date.now();
+      const many = await ec2Raw(`Action=${action}&${V}&${action === 'DescribeTags' ? 'Filter.1.Name=resource-id&' : ''}${ids}`);
+      assert.ok(many.status < 500, `${action}: ${many.text.slice(0, 300)}`);
+      assert.ok(Date.now() - started < 1000, `${action} with 60,000 ids took ${Date.now() - started} ms`);
+    }
+    const big = await ec2Raw(`Action=DescribeImages&${V}&Owner.1=${'x'.repeat(3 * 1024 * 1024)}`);
+    assert.equal(big.status, 413);
+    assert.equal(ec2ErrorCode(big.text), 'RequestEntityTooLarge');
+  });
+
+  test("describe-by-id of another account's private image, snapshot or volume is that resource's NotFound", async () => {
+    const alice = ec2(server.url, { account: ALICE });
+    const snapshot = await emptySnapshot(alice);
+    const image = await registerImage(alice, snapshot);
+    const volume = (await alice.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1 }))).VolumeId!;
+    const cases: [string, string, string, string][] = [
+      ['DescribeImages', 'ImageId', image, 'InvalidAMIID.NotFound'],
+      ['DescribeSnapshots', 'SnapshotId', snapshot, 'InvalidSnapshot.NotFound'],
+      ['DescribeVolumes', 'VolumeId', volume, 'InvalidVolume.NotFound'],
+    ];
+    for (const [action, param, id, code] of cases) {
+      const mine = await ec2Raw(`Action=${action}&${V}&${param}.1=${id}`, ALICE);
+      assert.equal(mine.status, 200, mine.text);
+      assert.match(mine.text, new RegExp(id));
+      // what another account gets for it is what it gets for an id that never existed
+      await expectEc2(`Action=${action}&${V}&${param}.1=${id}`, code, new RegExp(id), BOB);
+      const never = id.replace(/-[0-9a-f]+$/, (m) => `-${'f'.repeat(m.length - 1)}`);
+      await expectEc2(`Action=${action}&${V}&${param}.1=${never}`, code, new RegExp(never), BOB);
+    }
+  });
+
+  test("ModifyImageAttribute: Attribute=launchPermission with LaunchPermission.Add (Terraform, Ansible) is accepted", async () => {
+    const alice = ec2(server.url, { account: ALICE });
+    const image = await registerImage(alice, await emptySnapshot(alice));
+    const raw = await ec2Raw(`Action=ModifyImageAttribute&${V}&ImageId=${image}&Attribute=launchPermission&LaunchPermission.Add.1.UserId=222222222222`);
+    assert.equal(raw.status, 200, raw.text);
+    await alice.send(new ModifyImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission', LaunchPermission: { Add: [{ UserId: '333333333333' }] } }));
+    const perms = (await alice.send(new DescribeImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission' }))).LaunchPermissions!;
+    assert.deepEqual(perms.map((p) => p.UserId).sort(), ['222222222222', '333333333333']);
+    await alice.send(new ModifyImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission', LaunchPermission: { Remove: [{ UserId: '333333333333' }] } }));
+    const after = (await alice.send(new DescribeImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission' }))).LaunchPermissions!;
+    assert.deepEqual(after.map((p) => p.UserId), ['222222222222']);
+  });
+
+  test('EBS direct APIs refuse unknown body members with ValidationException', async () => {
+    const res = await signedFetch(server.url, { service: 'ebs', path: '/snapshots', headers: { 'content-type': 'application/json' }, body: '{"VolumeSize": 1, "Bogus": true}', ...ALICE });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException');
+    assert.match(((await res.json()) as { message: string }).message, /Bogus/);
+    void ebs;
+  });
+});
