@@ -218,7 +218,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     compute: instanceCompute(compute.instances, launchTemplates),
     subnets: async (caller, subnetId) => {
       try {
-        return { subnetId, zone: compute.network.subnet(caller, subnetId).zone.name };
+        return { subnetId, zone: (await compute.network.subnet(caller, subnetId)).zone.name };
       } catch {
         return undefined;
       }

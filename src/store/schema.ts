@@ -114,6 +114,17 @@ export interface Database {
   iam_instance_profiles: IamInstanceProfilesTable;
   iam_access_keys: IamAccessKeysTable;
   instance_profile_associations: InstanceProfileAssociationsTable;
+  vpcs: VpcsTable;
+  vpc_cidr_blocks: VpcCidrBlocksTable;
+  subnets: SubnetsTable;
+  internet_gateways: InternetGatewaysTable;
+  route_tables: RouteTablesTable;
+  routes: RoutesTable;
+  route_table_associations: RouteTableAssociationsTable;
+  network_acls: NetworkAclsTable;
+  network_acl_entries: NetworkAclEntriesTable;
+  network_acl_associations: NetworkAclAssociationsTable;
+  dhcp_options: DhcpOptionsTable;
 }
 
 // Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
@@ -821,4 +832,138 @@ export interface InstanceProfileAssociationsTable {
   state: string;
   created_at: string;
   ended_at: string | null;
+}
+
+// The VPC family (migration 0025-vpc-family). Booleans are 0/1.
+export interface VpcsTable {
+  vpc_id: string;
+  account_id: string;
+  region: string;
+  /** the primary IPv4 block */
+  cidr_block: string;
+  /** default | dedicated */
+  instance_tenancy: string;
+  is_default: number;
+  /** `default` when none */
+  dhcp_options_id: string;
+  enable_dns_support: number;
+  enable_dns_hostnames: number;
+  enable_nau_metrics: number;
+  created_at: string;
+}
+
+export interface VpcCidrBlocksTable {
+  association_id: string;
+  vpc_id: string;
+  account_id: string;
+  region: string;
+  cidr_block: string;
+  ipv6: number;
+  network_border_group: string | null;
+  /** order of association (0: the primary block) */
+  position: number;
+}
+
+export interface SubnetsTable {
+  subnet_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  availability_zone: string;
+  cidr_block: string;
+  ipv6_cidr_block: string | null;
+  ipv6_association_id: string | null;
+  default_for_az: number;
+  map_public_ip_on_launch: number;
+  assign_ipv6_on_creation: number;
+  enable_dns64: number;
+  /** ip-name | resource-name */
+  hostname_type: string;
+  dns_a_record: number;
+  dns_aaaa_record: number;
+  created_at: string;
+}
+
+export interface InternetGatewaysTable {
+  gateway_id: string;
+  account_id: string;
+  region: string;
+  /** the attached VPC */
+  vpc_id: string | null;
+  created_at: string;
+}
+
+export interface RouteTablesTable {
+  route_table_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  created_at: string;
+}
+
+export interface RoutesTable {
+  route_table_id: string;
+  /** an IPv4 or IPv6 CIDR block or a prefix list id */
+  destination: string;
+  /** ipv4 | ipv6 | prefix-list */
+  destination_type: string;
+  /** local | gateway | nat-gateway | network-interface | vpc-peering-connection | instance | egress-only-gateway | transit-gateway */
+  target_type: string;
+  target_id: string;
+  /** CreateRouteTable | CreateRoute */
+  origin: string;
+  created_at: string;
+}
+
+export interface RouteTableAssociationsTable {
+  association_id: string;
+  account_id: string;
+  region: string;
+  route_table_id: string;
+  vpc_id: string;
+  subnet_id: string | null;
+  gateway_id: string | null;
+  main: number;
+}
+
+export interface NetworkAclsTable {
+  network_acl_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  is_default: number;
+  created_at: string;
+}
+
+export interface NetworkAclEntriesTable {
+  network_acl_id: string;
+  egress: number;
+  rule_number: number;
+  /** a protocol number, `-1` for all */
+  protocol: string;
+  /** allow | deny */
+  rule_action: string;
+  cidr_block: string | null;
+  ipv6_cidr_block: string | null;
+  icmp_type: number | null;
+  icmp_code: number | null;
+  port_from: number | null;
+  port_to: number | null;
+}
+
+export interface NetworkAclAssociationsTable {
+  association_id: string;
+  account_id: string;
+  region: string;
+  network_acl_id: string;
+  subnet_id: string;
+}
+
+export interface DhcpOptionsTable {
+  dhcp_options_id: string;
+  account_id: string;
+  region: string;
+  /** JSON [{ key, values }] */
+  configurations: string;
+  created_at: string;
 }

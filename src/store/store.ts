@@ -38,6 +38,7 @@ import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
 import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
 import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
+import { VpcRepos } from './repos/vpc-family.js';
 import { atomic } from './atomic.js';
 
 export interface StoreOptions {
@@ -83,6 +84,7 @@ export class Repos {
   readonly instanceRefreshes: InstanceRefreshesRepo;
   readonly iam: IamRepos;
   readonly profileAssociations: InstanceProfileAssociationsRepo;
+  readonly vpc: VpcRepos;
 
   constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -115,6 +117,7 @@ export class Repos {
     this.instanceRefreshes = new InstanceRefreshesRepo(db);
     this.iam = new IamRepos(db);
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);
+    this.vpc = new VpcRepos(db);
   }
 
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {

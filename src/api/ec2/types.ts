@@ -100,6 +100,10 @@ export type ReplaceRootVolumeTaskStateEnum = "failed" | "failed-detached" | "fai
 export type ResetImageAttributeNameEnum = "launchPermission";
 export type ResourceTypeEnum = "application-status-check" | "capacity-block" | "capacity-manager-data-export" | "capacity-reservation" | "capacity-reservation-cancellation-quote" | "capacity-reservation-fleet" | "capacity-reservation-modification-quote" | "carrier-gateway" | "client-vpn-endpoint" | "coip-pool" | "customer-gateway" | "declarative-policies-report" | "dedicated-host" | "dhcp-options" | "egress-only-internet-gateway" | "elastic-gpu" | "elastic-ip" | "export-image-task" | "export-instance-task" | "fca-policy" | "fleet" | "fpga-image" | "host-reservation" | "image" | "image-usage-report" | "import-image-task" | "import-snapshot-task" | "instance" | "instance-connect-endpoint" | "instance-event-window" | "internet-gateway" | "ipam" | "ipam-external-resource-verification-token" | "ipam-internet-registry-association" | "ipam-policy" | "ipam-pool" | "ipam-pool-allocation" | "ipam-prefix-list-resolver" | "ipam-prefix-list-resolver-target" | "ipam-resource-discovery" | "ipam-resource-discovery-association" | "ipam-scope" | "ipv4pool-ec2" | "ipv6pool-ec2" | "key-pair" | "launch-template" | "local-gateway" | "local-gateway-route-table" | "local-gateway-route-table-virtual-interface-group-association" | "local-gateway-route-table-vpc-association" | "local-gateway-virtual-interface" | "local-gateway-virtual-interface-group" | "mac-modification-task" | "metric-category" | "natgateway" | "network-acl" | "network-insights-access-scope" | "network-insights-access-scope-analysis" | "network-insights-analysis" | "network-insights-path" | "network-interface" | "outpost-lag" | "placement-group" | "prefix-list" | "replace-root-volume-task" | "reserved-instances" | "route-server" | "route-server-endpoint" | "route-server-peer" | "route-table" | "secondary-interface" | "secondary-network" | "secondary-subnet" | "security-group" | "security-group-rule" | "service-link-virtual-interface" | "snapshot" | "spot-fleet-request" | "spot-instances-request" | "subnet" | "subnet-cidr-reservation" | "traffic-mirror-filter" | "traffic-mirror-filter-rule" | "traffic-mirror-session" | "traffic-mirror-target" | "transit-gateway" | "transit-gateway-attachment" | "transit-gateway-connect-peer" | "transit-gateway-metering-policy" | "transit-gateway-multicast-domain" | "transit-gateway-policy-table" | "transit-gateway-route-table" | "transit-gateway-route-table-announcement" | "verified-access-endpoint" | "verified-access-endpoint-target" | "verified-access-group" | "verified-access-instance" | "verified-access-policy" | "verified-access-trust-provider" | "volume" | "vpc" | "vpc-block-public-access-exclusion" | "vpc-encryption-control" | "vpc-endpoint" | "vpc-endpoint-connection" | "vpc-endpoint-connection-device-type" | "vpc-endpoint-service" | "vpc-endpoint-service-permission" | "vpc-flow-log" | "vpc-peering-connection" | "vpn-concentrator" | "vpn-connection" | "vpn-connection-device-type" | "vpn-gateway";
 export type RootDeviceTypeEnum = "ebs" | "instance-store";
+export type RouteOriginEnum = "Advertisement" | "CreateRoute" | "CreateRouteTable" | "EnableVgwRoutePropagation";
+export type RouteStateEnum = "active" | "blackhole" | "filtered";
+export type RouteTableAssociationStateCodeEnum = "associated" | "associating" | "disassociated" | "disassociating" | "failed";
+export type RuleActionEnum = "allow" | "deny";
 export type SSETypeEnum = "none" | "sse-ebs" | "sse-kms";
 export type SecondaryInterfaceStatusEnum = "available" | "in-use";
 export type SecondaryInterfaceTypeEnum = "secondary";
@@ -132,8 +136,10 @@ export type VolumeStateEnum = "available" | "creating" | "deleted" | "deleting" 
 export type VolumeStatusInfoStatusEnum = "impaired" | "insufficient-data" | "ok" | "warning";
 export type VolumeStatusNameEnum = "initialization-state" | "io-enabled" | "io-performance";
 export type VolumeTypeEnum = "gp2" | "gp3" | "io1" | "io2" | "sc1" | "st1" | "standard";
+export type VpcAttributeNameEnum = "enableDnsHostnames" | "enableDnsSupport" | "enableNetworkAddressUsageMetrics";
 export type VpcCidrBlockStateCodeEnum = "associated" | "associating" | "disassociated" | "disassociating" | "failed" | "failing";
 export type VpcEncryptionControlExclusionStateEnum = "disabled" | "disabling" | "enabled" | "enabling";
+export type VpcEncryptionControlExclusionStateInputEnum = "disable" | "enable";
 export type VpcEncryptionControlModeEnum = "enforce" | "monitor";
 export type VpcEncryptionControlStateEnum = "available" | "creating" | "delete-failed" | "deleted" | "deleting" | "enforce-failed" | "enforce-in-progress" | "monitor-failed" | "monitor-in-progress";
 export type VpcStateEnum = "available" | "deleting" | "pending";
@@ -166,12 +172,50 @@ export interface ApplicationStatusSummary {
   Status?: SummaryStatusEnum;
   ImpairedSince?: Date;
 }
+export interface AssociateDhcpOptionsRequest {
+  DhcpOptionsId: string;
+  VpcId: string;
+  DryRun?: boolean;
+}
 export interface AssociateIamInstanceProfileRequest {
   IamInstanceProfile: IamInstanceProfileSpecification;
   InstanceId: string;
 }
 export interface AssociateIamInstanceProfileResult {
   IamInstanceProfileAssociation?: IamInstanceProfileAssociation;
+}
+export interface AssociateRouteTableRequest {
+  RouteTableId: string;
+  GatewayId?: string;
+  PublicIpv4Pool?: string;
+  DryRun?: boolean;
+  SubnetId?: string;
+}
+export interface AssociateRouteTableResult {
+  AssociationId?: string;
+  AssociationState?: RouteTableAssociationState;
+}
+export interface AssociateVpcCidrBlockRequest {
+  VpcId: string;
+  CidrBlock?: string;
+  Ipv6CidrBlockNetworkBorderGroup?: string;
+  Ipv6Pool?: string;
+  Ipv6CidrBlock?: string;
+  Ipv4IpamPoolId?: string;
+  Ipv4NetmaskLength?: number;
+  Ipv6IpamPoolId?: string;
+  Ipv6NetmaskLength?: number;
+  AmazonProvidedIpv6CidrBlock?: boolean;
+}
+export interface AssociateVpcCidrBlockResult {
+  Ipv6CidrBlockAssociation?: VpcIpv6CidrBlockAssociation;
+  CidrBlockAssociation?: VpcCidrBlockAssociation;
+  VpcId?: string;
+}
+export interface AttachInternetGatewayRequest {
+  InternetGatewayId: string;
+  VpcId: string;
+  DryRun?: boolean;
 }
 export interface AttachVolumeRequest {
   Device: string;
@@ -404,6 +448,29 @@ export interface CpuPerformanceFactor {
 export interface CpuPerformanceFactorRequest {
   References?: PerformanceFactorReferenceRequest[];
 }
+export interface CreateDefaultSubnetRequest {
+  AvailabilityZone?: string;
+  DryRun?: boolean;
+  Ipv6Native?: boolean;
+  AvailabilityZoneId?: string;
+}
+export interface CreateDefaultSubnetResult {
+  Subnet?: Subnet;
+}
+export interface CreateDefaultVpcRequest {
+  DryRun?: boolean;
+}
+export interface CreateDefaultVpcResult {
+  Vpc?: Vpc;
+}
+export interface CreateDhcpOptionsRequest {
+  DhcpConfigurations: NewDhcpConfiguration[];
+  TagSpecifications?: TagSpecification[];
+  DryRun?: boolean;
+}
+export interface CreateDhcpOptionsResult {
+  DhcpOptions?: DhcpOptions;
+}
 export interface CreateImageRequest {
   InstanceId: string;
   Name: string;
@@ -428,6 +495,13 @@ export interface CreateImageUsageReportRequest {
 }
 export interface CreateImageUsageReportResult {
   ReportId?: string;
+}
+export interface CreateInternetGatewayRequest {
+  TagSpecifications?: TagSpecification[];
+  DryRun?: boolean;
+}
+export interface CreateInternetGatewayResult {
+  InternetGateway?: InternetGateway;
 }
 export interface CreateKeyPairRequest {
   KeyName: string;
@@ -463,6 +537,28 @@ export interface CreateLaunchTemplateVersionResult {
   LaunchTemplateVersion?: LaunchTemplateVersion;
   Warning?: ValidationWarning;
 }
+export interface CreateNetworkAclEntryRequest {
+  NetworkAclId: string;
+  RuleNumber: number;
+  Protocol: string;
+  RuleAction: RuleActionEnum;
+  Egress: boolean;
+  DryRun?: boolean;
+  CidrBlock?: string;
+  Ipv6CidrBlock?: string;
+  IcmpTypeCode?: IcmpTypeCode;
+  PortRange?: PortRange;
+}
+export interface CreateNetworkAclRequest {
+  VpcId: string;
+  TagSpecifications?: TagSpecification[];
+  ClientToken?: string;
+  DryRun?: boolean;
+}
+export interface CreateNetworkAclResult {
+  NetworkAcl?: NetworkAcl;
+  ClientToken?: string;
+}
 export interface CreateReplaceRootVolumeTaskRequest {
   InstanceId: string;
   SnapshotId?: string;
@@ -486,6 +582,38 @@ export interface CreateRestoreImageTaskRequest {
 }
 export interface CreateRestoreImageTaskResult {
   ImageId?: string;
+}
+export interface CreateRouteRequest {
+  RouteTableId: string;
+  DestinationPrefixListId?: string;
+  VpcEndpointId?: string;
+  TransitGatewayId?: string;
+  LocalGatewayId?: string;
+  CarrierGatewayId?: string;
+  CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
+  DryRun?: boolean;
+  DestinationCidrBlock?: string;
+  GatewayId?: string;
+  DestinationIpv6CidrBlock?: string;
+  EgressOnlyInternetGatewayId?: string;
+  InstanceId?: string;
+  NetworkInterfaceId?: string;
+  VpcPeeringConnectionId?: string;
+  NatGatewayId?: string;
+}
+export interface CreateRouteResult {
+  Return?: boolean;
+}
+export interface CreateRouteTableRequest {
+  VpcId: string;
+  TagSpecifications?: TagSpecification[];
+  ClientToken?: string;
+  DryRun?: boolean;
+}
+export interface CreateRouteTableResult {
+  RouteTable?: RouteTable;
+  ClientToken?: string;
 }
 export interface CreateSecurityGroupRequest {
   Description: string;
@@ -528,6 +656,24 @@ export interface CreateStoreImageTaskRequest {
 export interface CreateStoreImageTaskResult {
   ObjectKey?: string;
 }
+export interface CreateSubnetRequest {
+  VpcId: string;
+  TagSpecifications?: TagSpecification[];
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
+  CidrBlock?: string;
+  Ipv6CidrBlock?: string;
+  OutpostArn?: string;
+  Ipv6Native?: boolean;
+  Ipv4IpamPoolId?: string;
+  Ipv4NetmaskLength?: number;
+  Ipv6IpamPoolId?: string;
+  Ipv6NetmaskLength?: number;
+  DryRun?: boolean;
+}
+export interface CreateSubnetResult {
+  Subnet?: Subnet;
+}
 export interface CreateTagsRequest {
   Resources: string[];
   Tags: Tag[];
@@ -559,6 +705,24 @@ export interface CreateVolumeRequest {
   Operator?: OperatorRequest;
   DryRun?: boolean;
 }
+export interface CreateVpcRequest {
+  CidrBlock?: string;
+  Ipv6Pool?: string;
+  Ipv6CidrBlock?: string;
+  Ipv4IpamPoolId?: string;
+  Ipv4NetmaskLength?: number;
+  Ipv6IpamPoolId?: string;
+  Ipv6NetmaskLength?: number;
+  Ipv6CidrBlockNetworkBorderGroup?: string;
+  VpcEncryptionControl?: VpcEncryptionControlConfiguration;
+  TagSpecifications?: TagSpecification[];
+  DryRun?: boolean;
+  InstanceTenancy?: TenancyEnum;
+  AmazonProvidedIpv6CidrBlock?: boolean;
+}
+export interface CreateVpcResult {
+  Vpc?: Vpc;
+}
 export interface CreationDateCondition {
   MaximumDaysSinceCreated?: number;
 }
@@ -576,12 +740,20 @@ export interface DefaultConnectionTrackingConfiguration {
   DefaultUdpTimeout?: number;
   DefaultUdpStreamTimeout?: number;
 }
+export interface DeleteDhcpOptionsRequest {
+  DhcpOptionsId: string;
+  DryRun?: boolean;
+}
 export interface DeleteImageUsageReportRequest {
   ReportId: string;
   DryRun?: boolean;
 }
 export interface DeleteImageUsageReportResult {
   Return?: boolean;
+}
+export interface DeleteInternetGatewayRequest {
+  InternetGatewayId: string;
+  DryRun?: boolean;
 }
 export interface DeleteKeyPairRequest {
   KeyName?: string;
@@ -621,6 +793,27 @@ export interface DeleteLaunchTemplateVersionsResult {
   SuccessfullyDeletedLaunchTemplateVersions?: DeleteLaunchTemplateVersionsResponseSuccessItem[];
   UnsuccessfullyDeletedLaunchTemplateVersions?: DeleteLaunchTemplateVersionsResponseErrorItem[];
 }
+export interface DeleteNetworkAclEntryRequest {
+  NetworkAclId: string;
+  RuleNumber: number;
+  Egress: boolean;
+  DryRun?: boolean;
+}
+export interface DeleteNetworkAclRequest {
+  NetworkAclId: string;
+  DryRun?: boolean;
+}
+export interface DeleteRouteRequest {
+  RouteTableId: string;
+  DestinationPrefixListId?: string;
+  DryRun?: boolean;
+  DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
+}
+export interface DeleteRouteTableRequest {
+  RouteTableId: string;
+  DryRun?: boolean;
+}
 export interface DeleteSecurityGroupRequest {
   GroupId?: string;
   GroupName?: string;
@@ -638,6 +831,10 @@ export interface DeleteSnapshotReturnCode {
   SnapshotId?: string;
   ReturnCode?: SnapshotReturnCodesEnum;
 }
+export interface DeleteSubnetRequest {
+  SubnetId: string;
+  DryRun?: boolean;
+}
 export interface DeleteTagsRequest {
   Resources: string[];
   DryRun?: boolean;
@@ -645,6 +842,10 @@ export interface DeleteTagsRequest {
 }
 export interface DeleteVolumeRequest {
   VolumeId: string;
+  DryRun?: boolean;
+}
+export interface DeleteVpcRequest {
+  VpcId: string;
   DryRun?: boolean;
 }
 export interface DeprecationTimeCondition {
@@ -678,6 +879,17 @@ export interface DescribeAvailabilityZonesRequest {
 }
 export interface DescribeAvailabilityZonesResult {
   AvailabilityZones?: AvailabilityZone[];
+}
+export interface DescribeDhcpOptionsRequest {
+  DhcpOptionsIds?: string[];
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+  Filters?: Filter[];
+}
+export interface DescribeDhcpOptionsResult {
+  NextToken?: string;
+  DhcpOptions?: DhcpOptions[];
 }
 export interface DescribeExportImageTasksRequest {
   DryRun?: boolean;
@@ -888,6 +1100,17 @@ export interface DescribeInstancesResult {
   NextToken?: string;
   Reservations?: Reservation[];
 }
+export interface DescribeInternetGatewaysRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+  InternetGatewayIds?: string[];
+  Filters?: Filter[];
+}
+export interface DescribeInternetGatewaysResult {
+  InternetGateways?: InternetGateway[];
+  NextToken?: string;
+}
 export interface DescribeKeyPairsRequest {
   KeyNames?: string[];
   KeyPairIds?: string[];
@@ -939,6 +1162,17 @@ export interface DescribeLockedSnapshotsResult {
   Snapshots?: LockedSnapshotsInfo[];
   NextToken?: string;
 }
+export interface DescribeNetworkAclsRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+  NetworkAclIds?: string[];
+  Filters?: Filter[];
+}
+export interface DescribeNetworkAclsResult {
+  NetworkAcls?: NetworkAcl[];
+  NextToken?: string;
+}
 export interface DescribeNetworkInterfacesRequest {
   NextToken?: string;
   MaxResults?: number;
@@ -969,6 +1203,17 @@ export interface DescribeReplaceRootVolumeTasksRequest {
 }
 export interface DescribeReplaceRootVolumeTasksResult {
   ReplaceRootVolumeTasks?: ReplaceRootVolumeTask[];
+  NextToken?: string;
+}
+export interface DescribeRouteTablesRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+  RouteTableIds?: string[];
+  Filters?: Filter[];
+}
+export interface DescribeRouteTablesResult {
+  RouteTables?: RouteTable[];
   NextToken?: string;
 }
 export interface DescribeSecurityGroupRulesRequest {
@@ -1105,6 +1350,17 @@ export interface DescribeVolumesResult {
   NextToken?: string;
   Volumes?: Volume[];
 }
+export interface DescribeVpcAttributeRequest {
+  Attribute: VpcAttributeNameEnum;
+  VpcId: string;
+  DryRun?: boolean;
+}
+export interface DescribeVpcAttributeResult {
+  EnableDnsHostnames?: AttributeBooleanValue;
+  EnableDnsSupport?: AttributeBooleanValue;
+  EnableNetworkAddressUsageMetrics?: AttributeBooleanValue;
+  VpcId?: string;
+}
 export interface DescribeVpcsRequest {
   Filters?: Filter[];
   VpcIds?: string[];
@@ -1116,12 +1372,27 @@ export interface DescribeVpcsResult {
   NextToken?: string;
   Vpcs?: Vpc[];
 }
+export interface DetachInternetGatewayRequest {
+  InternetGatewayId: string;
+  VpcId: string;
+  DryRun?: boolean;
+}
 export interface DetachVolumeRequest {
   VolumeId: string;
   Device?: string;
   Force?: boolean;
   InstanceId?: string;
   DryRun?: boolean;
+}
+export interface DhcpConfiguration {
+  Key?: string;
+  Values?: AttributeValue[];
+}
+export interface DhcpOptions {
+  OwnerId?: string;
+  Tags?: Tag[];
+  DhcpOptionsId?: string;
+  DhcpConfigurations?: DhcpConfiguration[];
 }
 export interface DisableAllowedImagesSettingsRequest {
   DryRun?: boolean;
@@ -1226,6 +1497,18 @@ export interface DisassociateIamInstanceProfileRequest {
 }
 export interface DisassociateIamInstanceProfileResult {
   IamInstanceProfileAssociation?: IamInstanceProfileAssociation;
+}
+export interface DisassociateRouteTableRequest {
+  AssociationId: string;
+  DryRun?: boolean;
+}
+export interface DisassociateVpcCidrBlockRequest {
+  AssociationId: string;
+}
+export interface DisassociateVpcCidrBlockResult {
+  Ipv6CidrBlockAssociation?: VpcIpv6CidrBlockAssociation;
+  CidrBlockAssociation?: VpcCidrBlockAssociation;
+  VpcId?: string;
 }
 export interface DiskInfo {
   SizeInGB?: number;
@@ -1621,6 +1904,10 @@ export interface IamInstanceProfileAssociation {
 export interface IamInstanceProfileSpecification {
   Arn?: string;
   Name?: string;
+}
+export interface IcmpTypeCode {
+  Code?: number;
+  Type?: number;
 }
 export interface Image {
   PlatformDetails?: string;
@@ -2320,6 +2607,16 @@ export interface InstanceTypeSpecification {
   SupportedInstanceTypes?: InstanceTypeItem[];
   UnsupportedInstanceTypes?: InstanceTypeItem[];
 }
+export interface InternetGateway {
+  Attachments?: InternetGatewayAttachment[];
+  InternetGatewayId?: string;
+  OwnerId?: string;
+  Tags?: Tag[];
+}
+export interface InternetGatewayAttachment {
+  State?: AttachmentStatusEnum;
+  VpcId?: string;
+}
 export interface IpPermission {
   IpProtocol?: string;
   FromPort?: number;
@@ -2841,6 +3138,19 @@ export interface ModifySnapshotTierResult {
   SnapshotId?: string;
   TieringStartTime?: Date;
 }
+export interface ModifySubnetAttributeRequest {
+  SubnetId: string;
+  AssignIpv6AddressOnCreation?: AttributeBooleanValue;
+  MapPublicIpOnLaunch?: AttributeBooleanValue;
+  MapCustomerOwnedIpOnLaunch?: AttributeBooleanValue;
+  CustomerOwnedIpv4Pool?: string;
+  EnableDns64?: AttributeBooleanValue;
+  PrivateDnsHostnameTypeOnLaunch?: HostnameTypeEnum;
+  EnableResourceNameDnsARecordOnLaunch?: AttributeBooleanValue;
+  EnableResourceNameDnsAAAARecordOnLaunch?: AttributeBooleanValue;
+  EnableLniAtDeviceIndex?: number;
+  DisableLniAtDeviceIndex?: AttributeBooleanValue;
+}
 export interface ModifyVolumeAttributeRequest {
   VolumeId: string;
   AutoEnableIO?: AttributeBooleanValue;
@@ -2858,9 +3168,39 @@ export interface ModifyVolumeRequest {
 export interface ModifyVolumeResult {
   VolumeModification?: VolumeModification;
 }
+export interface ModifyVpcAttributeRequest {
+  VpcId: string;
+  EnableDnsHostnames?: AttributeBooleanValue;
+  EnableDnsSupport?: AttributeBooleanValue;
+  EnableNetworkAddressUsageMetrics?: AttributeBooleanValue;
+}
 export interface Monitoring {
   MetricCategoryIds?: string[];
   State?: MonitoringStateEnum;
+}
+export interface NetworkAcl {
+  Associations?: NetworkAclAssociation[];
+  Entries?: NetworkAclEntry[];
+  IsDefault?: boolean;
+  NetworkAclId?: string;
+  Tags?: Tag[];
+  VpcId?: string;
+  OwnerId?: string;
+}
+export interface NetworkAclAssociation {
+  NetworkAclAssociationId?: string;
+  NetworkAclId?: string;
+  SubnetId?: string;
+}
+export interface NetworkAclEntry {
+  CidrBlock?: string;
+  Egress?: boolean;
+  IcmpTypeCode?: IcmpTypeCode;
+  Ipv6CidrBlock?: string;
+  PortRange?: PortRange;
+  Protocol?: string;
+  RuleAction?: RuleActionEnum;
+  RuleNumber?: number;
 }
 export interface NetworkBandwidthGbps {
   Min?: number;
@@ -2994,6 +3334,10 @@ export interface NeuronInfo {
   NeuronDevices?: NeuronDeviceInfo[];
   TotalNeuronDeviceMemoryInMiB?: number;
 }
+export interface NewDhcpConfiguration {
+  Key?: string;
+  Values?: string[];
+}
 export interface NitroTpmInfo {
   SupportedVersions?: string[];
 }
@@ -3031,6 +3375,10 @@ export interface Placement {
 export interface PlacementGroupInfo {
   SupportedStrategies?: PlacementGroupStrategyEnum[];
 }
+export interface PortRange {
+  From?: number;
+  To?: number;
+}
 export interface PrefixListId {
   Description?: string;
   PrefixListId?: string;
@@ -3063,6 +3411,9 @@ export interface ProcessorInfo {
 export interface ProductCode {
   ProductCodeId?: string;
   ProductCodeType?: ProductCodeValuesEnum;
+}
+export interface PropagatingVgw {
+  GatewayId?: string;
 }
 export interface PublicIpDnsNameOptions {
   DnsHostnameType?: string;
@@ -3127,6 +3478,26 @@ export interface ReplaceImageCriteriaInAllowedImagesSettingsRequest {
 export interface ReplaceImageCriteriaInAllowedImagesSettingsResult {
   ReturnValue?: boolean;
 }
+export interface ReplaceNetworkAclAssociationRequest {
+  AssociationId: string;
+  NetworkAclId: string;
+  DryRun?: boolean;
+}
+export interface ReplaceNetworkAclAssociationResult {
+  NewAssociationId?: string;
+}
+export interface ReplaceNetworkAclEntryRequest {
+  NetworkAclId: string;
+  RuleNumber: number;
+  Protocol: string;
+  RuleAction: RuleActionEnum;
+  Egress: boolean;
+  DryRun?: boolean;
+  CidrBlock?: string;
+  Ipv6CidrBlock?: string;
+  IcmpTypeCode?: IcmpTypeCode;
+  PortRange?: PortRange;
+}
 export interface ReplaceRootVolumeTask {
   ReplaceRootVolumeTaskId?: string;
   InstanceId?: string;
@@ -3137,6 +3508,35 @@ export interface ReplaceRootVolumeTask {
   ImageId?: string;
   SnapshotId?: string;
   DeleteReplacedRootVolume?: boolean;
+}
+export interface ReplaceRouteRequest {
+  RouteTableId: string;
+  DestinationPrefixListId?: string;
+  VpcEndpointId?: string;
+  LocalTarget?: boolean;
+  TransitGatewayId?: string;
+  LocalGatewayId?: string;
+  CarrierGatewayId?: string;
+  CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
+  DryRun?: boolean;
+  DestinationCidrBlock?: string;
+  GatewayId?: string;
+  DestinationIpv6CidrBlock?: string;
+  EgressOnlyInternetGatewayId?: string;
+  InstanceId?: string;
+  NetworkInterfaceId?: string;
+  VpcPeeringConnectionId?: string;
+  NatGatewayId?: string;
+}
+export interface ReplaceRouteTableAssociationRequest {
+  AssociationId: string;
+  RouteTableId: string;
+  DryRun?: boolean;
+}
+export interface ReplaceRouteTableAssociationResult {
+  NewAssociationId?: string;
+  AssociationState?: RouteTableAssociationState;
 }
 export interface RequestLaunchTemplateData {
   KernelId?: string;
@@ -3333,6 +3733,48 @@ export interface RevokedSecurityGroupRule {
   PrefixListId?: string;
   ReferencedGroupId?: string;
   Description?: string;
+}
+export interface Route {
+  DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
+  DestinationPrefixListId?: string;
+  EgressOnlyInternetGatewayId?: string;
+  GatewayId?: string;
+  InstanceId?: string;
+  InstanceOwnerId?: string;
+  NatGatewayId?: string;
+  TransitGatewayId?: string;
+  LocalGatewayId?: string;
+  CarrierGatewayId?: string;
+  NetworkInterfaceId?: string;
+  Origin?: RouteOriginEnum;
+  State?: RouteStateEnum;
+  VpcPeeringConnectionId?: string;
+  CoreNetworkArn?: string;
+  OdbNetworkArn?: string;
+  IpAddress?: string;
+}
+export interface RouteTable {
+  Associations?: RouteTableAssociation[];
+  PropagatingVgws?: PropagatingVgw[];
+  RouteTableId?: string;
+  Routes?: Route[];
+  Tags?: Tag[];
+  VpcId?: string;
+  OwnerId?: string;
+}
+export interface RouteTableAssociation {
+  Main?: boolean;
+  RouteTableAssociationId?: string;
+  RouteTableId?: string;
+  SubnetId?: string;
+  GatewayId?: string;
+  PublicIpv4Pool?: string;
+  AssociationState?: RouteTableAssociationState;
+}
+export interface RouteTableAssociationState {
+  State?: RouteTableAssociationStateCodeEnum;
+  StatusMessage?: string;
 }
 export interface RunInstancesMonitoringEnabled {
   Enabled: boolean;
@@ -3819,6 +4261,19 @@ export interface VpcEncryptionControl {
   ResourceExclusions?: VpcEncryptionControlExclusions;
   Tags?: Tag[];
 }
+export interface VpcEncryptionControlConfiguration {
+  Mode: VpcEncryptionControlModeEnum;
+  InternetGatewayExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  EgressOnlyInternetGatewayExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  NatGatewayExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  VirtualPrivateGatewayExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  VpcPeeringExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  LambdaExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  VpcLatticeExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  ElasticFileSystemExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  GlobalAcceleratorExclusion?: VpcEncryptionControlExclusionStateInputEnum;
+  ApiGatewayV2Exclusion?: VpcEncryptionControlExclusionStateInputEnum;
+}
 export interface VpcEncryptionControlExclusion {
   State?: VpcEncryptionControlExclusionStateEnum;
   StateMessage?: string;
@@ -3846,7 +4301,11 @@ export interface VpcIpv6CidrBlockAssociation {
 }
 
 export interface Operations {
+  AssociateDhcpOptions: { input: AssociateDhcpOptionsRequest; output: void };
   AssociateIamInstanceProfile: { input: AssociateIamInstanceProfileRequest; output: AssociateIamInstanceProfileResult };
+  AssociateRouteTable: { input: AssociateRouteTableRequest; output: AssociateRouteTableResult };
+  AssociateVpcCidrBlock: { input: AssociateVpcCidrBlockRequest; output: AssociateVpcCidrBlockResult };
+  AttachInternetGateway: { input: AttachInternetGatewayRequest; output: void };
   AttachVolume: { input: AttachVolumeRequest; output: VolumeAttachment };
   AuthorizeSecurityGroupEgress: { input: AuthorizeSecurityGroupEgressRequest; output: AuthorizeSecurityGroupEgressResult };
   AuthorizeSecurityGroupIngress: { input: AuthorizeSecurityGroupIngressRequest; output: AuthorizeSecurityGroupIngressResult };
@@ -3855,30 +4314,49 @@ export interface Operations {
   CopyImage: { input: CopyImageRequest; output: CopyImageResult };
   CopySnapshot: { input: CopySnapshotRequest; output: CopySnapshotResult };
   CopyVolumes: { input: CopyVolumesRequest; output: CopyVolumesResult };
+  CreateDefaultSubnet: { input: CreateDefaultSubnetRequest; output: CreateDefaultSubnetResult };
+  CreateDefaultVpc: { input: CreateDefaultVpcRequest; output: CreateDefaultVpcResult };
+  CreateDhcpOptions: { input: CreateDhcpOptionsRequest; output: CreateDhcpOptionsResult };
   CreateImage: { input: CreateImageRequest; output: CreateImageResult };
   CreateImageUsageReport: { input: CreateImageUsageReportRequest; output: CreateImageUsageReportResult };
+  CreateInternetGateway: { input: CreateInternetGatewayRequest; output: CreateInternetGatewayResult };
   CreateKeyPair: { input: CreateKeyPairRequest; output: KeyPair };
   CreateLaunchTemplate: { input: CreateLaunchTemplateRequest; output: CreateLaunchTemplateResult };
   CreateLaunchTemplateVersion: { input: CreateLaunchTemplateVersionRequest; output: CreateLaunchTemplateVersionResult };
+  CreateNetworkAcl: { input: CreateNetworkAclRequest; output: CreateNetworkAclResult };
+  CreateNetworkAclEntry: { input: CreateNetworkAclEntryRequest; output: void };
   CreateReplaceRootVolumeTask: { input: CreateReplaceRootVolumeTaskRequest; output: CreateReplaceRootVolumeTaskResult };
   CreateRestoreImageTask: { input: CreateRestoreImageTaskRequest; output: CreateRestoreImageTaskResult };
+  CreateRoute: { input: CreateRouteRequest; output: CreateRouteResult };
+  CreateRouteTable: { input: CreateRouteTableRequest; output: CreateRouteTableResult };
   CreateSecurityGroup: { input: CreateSecurityGroupRequest; output: CreateSecurityGroupResult };
   CreateSnapshot: { input: CreateSnapshotRequest; output: Snapshot };
   CreateSnapshots: { input: CreateSnapshotsRequest; output: CreateSnapshotsResult };
   CreateStoreImageTask: { input: CreateStoreImageTaskRequest; output: CreateStoreImageTaskResult };
+  CreateSubnet: { input: CreateSubnetRequest; output: CreateSubnetResult };
   CreateTags: { input: CreateTagsRequest; output: void };
   CreateVolume: { input: CreateVolumeRequest; output: Volume };
+  CreateVpc: { input: CreateVpcRequest; output: CreateVpcResult };
+  DeleteDhcpOptions: { input: DeleteDhcpOptionsRequest; output: void };
   DeleteImageUsageReport: { input: DeleteImageUsageReportRequest; output: DeleteImageUsageReportResult };
+  DeleteInternetGateway: { input: DeleteInternetGatewayRequest; output: void };
   DeleteKeyPair: { input: DeleteKeyPairRequest; output: DeleteKeyPairResult };
   DeleteLaunchTemplate: { input: DeleteLaunchTemplateRequest; output: DeleteLaunchTemplateResult };
   DeleteLaunchTemplateVersions: { input: DeleteLaunchTemplateVersionsRequest; output: DeleteLaunchTemplateVersionsResult };
+  DeleteNetworkAcl: { input: DeleteNetworkAclRequest; output: void };
+  DeleteNetworkAclEntry: { input: DeleteNetworkAclEntryRequest; output: void };
+  DeleteRoute: { input: DeleteRouteRequest; output: void };
+  DeleteRouteTable: { input: DeleteRouteTableRequest; output: void };
   DeleteSecurityGroup: { input: DeleteSecurityGroupRequest; output: DeleteSecurityGroupResult };
   DeleteSnapshot: { input: DeleteSnapshotRequest; output: void };
+  DeleteSubnet: { input: DeleteSubnetRequest; output: void };
   DeleteTags: { input: DeleteTagsRequest; output: void };
   DeleteVolume: { input: DeleteVolumeRequest; output: void };
+  DeleteVpc: { input: DeleteVpcRequest; output: void };
   DeregisterImage: { input: DeregisterImageRequest; output: DeregisterImageResult };
   DescribeAccountAttributes: { input: DescribeAccountAttributesRequest; output: DescribeAccountAttributesResult };
   DescribeAvailabilityZones: { input: DescribeAvailabilityZonesRequest; output: DescribeAvailabilityZonesResult };
+  DescribeDhcpOptions: { input: DescribeDhcpOptionsRequest; output: DescribeDhcpOptionsResult };
   DescribeExportImageTasks: { input: DescribeExportImageTasksRequest; output: DescribeExportImageTasksResult };
   DescribeFastLaunchImages: { input: DescribeFastLaunchImagesRequest; output: DescribeFastLaunchImagesResult };
   DescribeFastSnapshotRestores: { input: DescribeFastSnapshotRestoresRequest; output: DescribeFastSnapshotRestoresResult };
@@ -3896,13 +4374,16 @@ export interface Operations {
   DescribeInstanceTypeOfferings: { input: DescribeInstanceTypeOfferingsRequest; output: DescribeInstanceTypeOfferingsResult };
   DescribeInstanceTypes: { input: DescribeInstanceTypesRequest; output: DescribeInstanceTypesResult };
   DescribeInstances: { input: DescribeInstancesRequest; output: DescribeInstancesResult };
+  DescribeInternetGateways: { input: DescribeInternetGatewaysRequest; output: DescribeInternetGatewaysResult };
   DescribeKeyPairs: { input: DescribeKeyPairsRequest; output: DescribeKeyPairsResult };
   DescribeLaunchTemplateVersions: { input: DescribeLaunchTemplateVersionsRequest; output: DescribeLaunchTemplateVersionsResult };
   DescribeLaunchTemplates: { input: DescribeLaunchTemplatesRequest; output: DescribeLaunchTemplatesResult };
   DescribeLockedSnapshots: { input: DescribeLockedSnapshotsRequest; output: DescribeLockedSnapshotsResult };
+  DescribeNetworkAcls: { input: DescribeNetworkAclsRequest; output: DescribeNetworkAclsResult };
   DescribeNetworkInterfaces: { input: DescribeNetworkInterfacesRequest; output: DescribeNetworkInterfacesResult };
   DescribeRegions: { input: DescribeRegionsRequest; output: DescribeRegionsResult };
   DescribeReplaceRootVolumeTasks: { input: DescribeReplaceRootVolumeTasksRequest; output: DescribeReplaceRootVolumeTasksResult };
+  DescribeRouteTables: { input: DescribeRouteTablesRequest; output: DescribeRouteTablesResult };
   DescribeSecurityGroupRules: { input: DescribeSecurityGroupRulesRequest; output: DescribeSecurityGroupRulesResult };
   DescribeSecurityGroups: { input: DescribeSecurityGroupsRequest; output: DescribeSecurityGroupsResult };
   DescribeSnapshotAttribute: { input: DescribeSnapshotAttributeRequest; output: DescribeSnapshotAttributeResult };
@@ -3915,7 +4396,9 @@ export interface Operations {
   DescribeVolumeStatus: { input: DescribeVolumeStatusRequest; output: DescribeVolumeStatusResult };
   DescribeVolumes: { input: DescribeVolumesRequest; output: DescribeVolumesResult };
   DescribeVolumesModifications: { input: DescribeVolumesModificationsRequest; output: DescribeVolumesModificationsResult };
+  DescribeVpcAttribute: { input: DescribeVpcAttributeRequest; output: DescribeVpcAttributeResult };
   DescribeVpcs: { input: DescribeVpcsRequest; output: DescribeVpcsResult };
+  DetachInternetGateway: { input: DetachInternetGatewayRequest; output: void };
   DetachVolume: { input: DetachVolumeRequest; output: VolumeAttachment };
   DisableAllowedImagesSettings: { input: DisableAllowedImagesSettingsRequest; output: DisableAllowedImagesSettingsResult };
   DisableEbsEncryptionByDefault: { input: DisableEbsEncryptionByDefaultRequest; output: DisableEbsEncryptionByDefaultResult };
@@ -3927,6 +4410,8 @@ export interface Operations {
   DisableImageDeregistrationProtection: { input: DisableImageDeregistrationProtectionRequest; output: DisableImageDeregistrationProtectionResult };
   DisableSnapshotBlockPublicAccess: { input: DisableSnapshotBlockPublicAccessRequest; output: DisableSnapshotBlockPublicAccessResult };
   DisassociateIamInstanceProfile: { input: DisassociateIamInstanceProfileRequest; output: DisassociateIamInstanceProfileResult };
+  DisassociateRouteTable: { input: DisassociateRouteTableRequest; output: void };
+  DisassociateVpcCidrBlock: { input: DisassociateVpcCidrBlockRequest; output: DisassociateVpcCidrBlockResult };
   EnableAllowedImagesSettings: { input: EnableAllowedImagesSettingsRequest; output: EnableAllowedImagesSettingsResult };
   EnableEbsEncryptionByDefault: { input: EnableEbsEncryptionByDefaultRequest; output: EnableEbsEncryptionByDefaultResult };
   EnableFastLaunch: { input: EnableFastLaunchRequest; output: EnableFastLaunchResult };
@@ -3959,12 +4444,18 @@ export interface Operations {
   ModifyLaunchTemplate: { input: ModifyLaunchTemplateRequest; output: ModifyLaunchTemplateResult };
   ModifySnapshotAttribute: { input: ModifySnapshotAttributeRequest; output: void };
   ModifySnapshotTier: { input: ModifySnapshotTierRequest; output: ModifySnapshotTierResult };
+  ModifySubnetAttribute: { input: ModifySubnetAttributeRequest; output: void };
   ModifyVolume: { input: ModifyVolumeRequest; output: ModifyVolumeResult };
   ModifyVolumeAttribute: { input: ModifyVolumeAttributeRequest; output: void };
+  ModifyVpcAttribute: { input: ModifyVpcAttributeRequest; output: void };
   RebootInstances: { input: RebootInstancesRequest; output: void };
   RegisterImage: { input: RegisterImageRequest; output: RegisterImageResult };
   ReplaceIamInstanceProfileAssociation: { input: ReplaceIamInstanceProfileAssociationRequest; output: ReplaceIamInstanceProfileAssociationResult };
   ReplaceImageCriteriaInAllowedImagesSettings: { input: ReplaceImageCriteriaInAllowedImagesSettingsRequest; output: ReplaceImageCriteriaInAllowedImagesSettingsResult };
+  ReplaceNetworkAclAssociation: { input: ReplaceNetworkAclAssociationRequest; output: ReplaceNetworkAclAssociationResult };
+  ReplaceNetworkAclEntry: { input: ReplaceNetworkAclEntryRequest; output: void };
+  ReplaceRoute: { input: ReplaceRouteRequest; output: void };
+  ReplaceRouteTableAssociation: { input: ReplaceRouteTableAssociationRequest; output: ReplaceRouteTableAssociationResult };
   ResetEbsDefaultKmsKeyId: { input: ResetEbsDefaultKmsKeyIdRequest; output: ResetEbsDefaultKmsKeyIdResult };
   ResetImageAttribute: { input: ResetImageAttributeRequest; output: void };
   ResetInstanceAttribute: { input: ResetInstanceAttributeRequest; output: void };

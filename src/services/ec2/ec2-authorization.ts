@@ -21,9 +21,15 @@ const ID_MEMBERS: Record<string, readonly string[]> = {
   'key-pair': ['KeyName'],
   'launch-template': ['LaunchTemplateId'],
   'security-group': ['GroupId', 'GroupIds', 'SecurityGroupIds'],
-  subnet: ['SubnetId'],
-  vpc: ['VpcId'],
+  subnet: ['SubnetId', 'SubnetIds'],
+  vpc: ['VpcId', 'VpcIds'],
   'network-interface': ['NetworkInterfaceId'],
+  'internet-gateway': ['InternetGatewayId', 'InternetGatewayIds'],
+  'route-table': ['RouteTableId', 'RouteTableIds'],
+  'network-acl': ['NetworkAclId', 'NetworkAclIds'],
+  'dhcp-options': ['DhcpOptionsId', 'DhcpOptionsIds'],
+  natgateway: ['NatGatewayId'],
+  'vpc-peering-connection': ['VpcPeeringConnectionId'],
 };
 
 /** CreateTags / DeleteTags name resources by id: the prefix says the type. */
@@ -42,6 +48,9 @@ const PREFIX_TYPES: [string, string][] = [
   ['igw-', 'internet-gateway'],
   ['rtb-', 'route-table'],
   ['acl-', 'network-acl'],
+  ['dopt-', 'dhcp-options'],
+  ['nat-', 'natgateway'],
+  ['pcx-', 'vpc-peering-connection'],
 ];
 
 /** TagSpecifications' ResourceType for a reference resource type, where they differ. */

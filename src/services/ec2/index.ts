@@ -23,6 +23,7 @@ import { launchTemplateHandlers } from './launch-templates/handlers.js';
 import type { ComputeDomain } from './compute-domain.js';
 import { instanceHandlers } from './instances/handlers.js';
 import { networkHandlers } from './networking/handlers.js';
+import { vpcHandlers } from './networking/vpc-handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
 import { instanceProfileHandlers } from './instance-profiles/handlers.js';
 
@@ -46,7 +47,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
   const tags = new TagService(deps.store, taggables);
   const handlers: HandlerMap<Operations> = {
     ...regionHandlers,
-    ...accountHandlers(),
+    ...accountHandlers(deps.compute.network.vpcs),
     ...encryptionHandlers(deps.storage.defaults),
     ...snapshotHandlers({ snapshots: deps.storage.snapshots, volumes: deps.storage.volumes, tags }),
     ...tagHandlers(tags),
@@ -55,6 +56,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...launchTemplateHandlers(deps.launchTemplates, deps.compute.instances),
     ...instanceHandlers(deps.compute.instances),
     ...networkHandlers(deps.compute.network),
+    ...vpcHandlers(deps.compute.network),
     ...keyPairHandlers(deps.compute.keyPairs),
     ...instanceProfileHandlers(deps.compute.profiles),
   };

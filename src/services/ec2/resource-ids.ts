@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Scope } from '../../store/scope.js';
 
-export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'eni-attach' | 'vpc-cidr-assoc' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol' | 'iip-assoc';
+export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'eni-attach' | 'vpc-cidr-assoc' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol' | 'iip-assoc' | 'rtbassoc' | 'aclassoc' | 'subnet-cidr-assoc' | 'nat' | 'eipalloc' | 'eipassoc' | 'pcx';
 
 // random bytes drawn from a pool: one small randomBytes call costs ~10 µs, and a launch of
 // 1000 instances needs thousands of ids

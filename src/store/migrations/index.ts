@@ -23,6 +23,7 @@ import * as m0020 from './0020-chunk-arbitration.js';
 import * as m0021 from './0021-iam.js';
 import * as m0023 from './0023-instance-profile-associations.js';
 import * as m0024 from './0024-audit-lean-indexes.js';
+import * as m0025 from './0025-vpc-family.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021-iam': m0021,
   '0023-instance-profile-associations': m0023,
   '0024-audit-lean-indexes': m0024,
+  '0025-vpc-family': m0025,
 };
 
 export const migrationProvider: MigrationProvider = {

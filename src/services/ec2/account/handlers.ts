@@ -1,14 +1,14 @@
 // DescribeAccountAttributes (EBS encryption by default lives in ../encryption/handlers.ts).
 import type { AccountAttribute, Operations } from '../../../api/ec2/types.js';
 import type { HandlerMap } from '../../../protocol/dispatch.js';
-import { derivedId } from '../resource-ids.js';
+import type { VpcService } from '../networking/vpc-service.js';
 
-export function accountHandlers(): HandlerMap<Operations> {
+export function accountHandlers(vpcs: VpcService): HandlerMap<Operations> {
   return {
-    DescribeAccountAttributes(ctx, input) {
+    async DescribeAccountAttributes(ctx, input) {
       const values: Record<string, string[]> = {
         'supported-platforms': ['VPC'],
-        'default-vpc': [derivedId('vpc', ctx, 'default-vpc')],
+        'default-vpc': [(await vpcs.defaultVpcId(ctx)) ?? 'none'],
         'max-instances': ['1000'],
         'vpc-max-security-groups-per-interface': ['5'],
         'max-elastic-ips': ['5'],

@@ -19,8 +19,10 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
   const spec = specOf(row);
   const scope = { accountId: row.account_id, region: row.region };
   const facts = typeFacts(row.instance_type);
-  const subnet = defaultSubnets(scope).find((s) => s.subnetId === row.subnet_id);
-  const vpc = parseCidr(DEFAULT_VPC_CIDR)!;
+  // instances from before the VPC family: a default subnet of the default VPC
+  const blocks = spec.network ?? { subnetCidr: defaultSubnets(scope).find((s) => s.subnetId === row.subnet_id)?.cidrBlock ?? DEFAULT_VPC_CIDR, vpcCidr: DEFAULT_VPC_CIDR };
+  const subnet = parseCidr(blocks.subnetCidr)!;
+  const vpc = parseCidr(blocks.vpcCidr)!;
   return {
     instanceId: row.instance_id,
     nodeId: row.node_id ?? undefined,
@@ -34,7 +36,7 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
     network: {
       macAddress: row.mac_address,
       privateIp: row.private_ip,
-      gateway: intToIp((subnet?.cidr.base ?? vpc.base) + 1),
+      gateway: intToIp(subnet.base + 1),
       dns: intToIp(vpc.base + 2),
       publicIp: row.public_ip ?? undefined,
     },
@@ -89,8 +91,8 @@ export function driverInstance(deps: { store: Store; volumes: VolumeService }, r
         interfaceId: row.eni_id,
         subnetId: row.subnet_id,
         vpcId: row.vpc_id,
-        subnetCidr: subnet?.cidrBlock ?? '',
-        vpcCidr: DEFAULT_VPC_CIDR,
+        subnetCidr: blocks.subnetCidr,
+        vpcCidr: blocks.vpcCidr,
         securityGroups: groups.filter((g) => ids.includes(g.group_id)).map((g) => ({ id: g.group_id, name: g.group_name })),
         blockDevices: devices,
         publicKeys: key ? [{ name: key.key_name, openssh: `${key.public_key} ${key.key_name}` }] : [],

@@ -155,7 +155,8 @@ export class InstanceLauncher {
     if (ips.length < plan.minCount) {
       throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.subnetId}' to satisfy the requested number of instances.`);
     }
-    const { caller, launch, spec } = plan;
+    const { caller, launch } = plan;
+    const specText = JSON.stringify({ ...plan.spec, network: { subnetCidr: subnet.cidrBlock, vpcCidr: plan.vpcCidr } });
     return ips.map((ip, i) => ({
       instance_id: newId('i'),
       account_id: caller.accountId,
@@ -184,7 +185,7 @@ export class InstanceLauncher {
       disable_api_stop: plan.disableApiStop ? 1 : 0,
       shutdown_behavior: plan.shutdownBehavior,
       security_groups: JSON.stringify([...plan.groups.keys()]),
-      spec: JSON.stringify(spec),
+      spec: specText,
       state_changed_at: now,
       running_since: null,
       terminated_at: null,

@@ -48,6 +48,8 @@ export interface InstanceSpec {
   /** instance-store devices from the image or the request (`ephemeral0` …) */
   instanceStore: { deviceName: string; virtualName: string }[];
   launchTemplate?: { id: string; name: string; version: string };
+  /** its subnet's and VPC's primary blocks (absent on instances from before: the default VPC's) */
+  network?: { subnetCidr: string; vpcCidr: string };
   /** whether it takes a public address when it runs (absent on instances from before: no) */
   associatePublicIp?: boolean;
   creditSpecification?: string;

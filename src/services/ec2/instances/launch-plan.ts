@@ -45,6 +45,8 @@ export interface LaunchPlan {
   instanceType: string;
   /** where to launch, in order of preference (one unless AWS may choose the zone) */
   subnets: SubnetInfo[];
+  /** the subnets' VPC's primary block */
+  vpcCidr: string;
   /** security group id -> name */
   groups: Map<string, string>;
   privateIp?: number;
@@ -136,28 +138,30 @@ function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupI
   return { subnetId: primary.SubnetId || undefined, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress || undefined, associatePublicIp: primary.AssociatePublicIpAddress };
 }
 
-async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp'> & { associatePublicIp: boolean }> {
+async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp' | 'vpcCidr'> & { associatePublicIp: boolean }> {
   const nic = primaryInterface(req);
   const zone = req.Placement?.AvailabilityZone || req.Placement?.AvailabilityZoneId || undefined;
   let subnets: SubnetInfo[];
   if (nic.subnetId !== undefined) {
-    const subnet = deps.network.subnet(caller, nic.subnetId);
+    const subnet = await deps.network.subnet(caller, nic.subnetId);
     if (zone !== undefined && zone !== subnet.zone.name && zone !== subnet.zone.id) {
       throw invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnet.subnetId}' is in Availability Zone '${subnet.zone.name}'`);
     }
     subnets = [subnet];
   } else {
-    subnets = zone !== undefined ? [deps.network.subnetInZone(caller, zone)] : deps.network.subnetsInTurn(caller);
+    subnets = zone !== undefined ? [await deps.network.subnets.inZone(caller, zone)] : await deps.network.subnets.inTurn(caller);
   }
   const subnet = subnets[0];
   const groups = deps.network.groups;
   const named = new Map<string, string>();
   for (const id of nic.groupIds ?? []) {
     const g = await groups.get(caller, id);
+    // a launch's groups belong to its subnet's VPC
+    if (g.vpc_id !== subnet.vpcId) throw ec2Error('InvalidParameter', `Security group ${g.group_id} and subnet ${subnet.subnetId} belong to different networks.`);
     named.set(g.group_id, g.group_name);
   }
-  for (const name of req.SecurityGroups ?? []) named.set((await groups.resolve(caller, { groupName: name })).group_id, name);
-  if (named.size === 0) named.set(await groups.ensureDefault(caller), 'default');
+  for (const name of req.SecurityGroups ?? []) named.set((await groups.resolve(caller, { groupName: name }, subnet.vpcId)).group_id, name);
+  if (named.size === 0) named.set(await groups.defaultOf(caller, subnet.vpcId), 'default');
   let privateIp: number | undefined;
   if (nic.privateIp !== undefined) {
     if (req.MaxCount > 1) throw invalidParameterCombination('A private IP address can be specified only when launching a single instance (MaxCount=1).');
@@ -169,8 +173,9 @@ async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstance
     privateIp = ip;
     subnets = [subnet];
   }
-  // default subnets map public addresses on launch where there is a public network
-  return { subnets, groups: named, privateIp, associatePublicIp: nic.associatePublicIp ?? deps.network.mapsPublicIp };
+  // the subnet's MapPublicIpOnLaunch unless the interface says (default subnets map where there is a public network)
+  const vpcCidr = (await deps.network.vpcs.get(caller, subnet.vpcId)).cidr_block;
+  return { subnets, groups: named, privateIp, vpcCidr, associatePublicIp: nic.associatePublicIp ?? subnet.mapPublicIp };
 }
 
 export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: RunInstancesRequest, systemTags: { key: string; value: string }[] = []): Promise<LaunchPlan> {

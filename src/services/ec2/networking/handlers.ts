@@ -1,5 +1,5 @@
-// EC2 networking operations: the default VPC and subnets, security groups and their rules, and
-// instances' network interfaces.
+// EC2 networking operations: security groups and their rules, and instances' network interfaces
+// (the VPC family's are in vpc-handlers.ts).
 import type { Filter, Operations, SecurityGroupRule } from '../../../api/ec2/types.js';
 import type { HandlerMap, RequestContext } from '../../../protocol/dispatch.js';
 import type { SecurityGroupRuleRow } from '../../../store/repos/security-groups.js';
@@ -7,10 +7,8 @@ import { dryRunCheckpoint } from '../dry-run.js';
 import { compileFilters, type FilterSpec } from '../filters.js';
 import { paginate, type PageRequest } from '../pagination.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
-import { defaultSubnets } from './default-network.js';
-import { ipToInt } from './ipv4.js';
 import type { NetworkService } from './network-service.js';
-import { NETWORK_INTERFACE_FILTERS, SUBNET_FILTERS, VPC_FILTERS } from './network-filters.js';
+import { NETWORK_INTERFACE_FILTERS } from './network-filters.js';
 import { legacyPermission, ruleOut } from './sg-permissions.js';
 
 function page<T>(ctx: RequestContext, input: PageRequest & { Filters?: Filter[] }, items: T[], spec: FilterSpec<T> | undefined, keyOf: (item: T) => string, ids?: { name: string; list?: string[]; refuseWithMax?: boolean }) {
@@ -34,20 +32,6 @@ export function networkHandlers(network: NetworkService): HandlerMap<Operations>
     });
 
   return {
-    async DescribeVpcs(ctx, input) {
-      const all = await network.vpcs(ctx, input.VpcIds);
-      const { page: Vpcs, nextToken } = page(ctx, input, all, VPC_FILTERS, (v) => v.VpcId!, { name: 'vpcIds', list: input.VpcIds });
-      return { Vpcs, NextToken: nextToken };
-    },
-
-    async DescribeSubnets(ctx, input) {
-      const subnets = input.SubnetIds?.length ? [...new Set(input.SubnetIds)].map((id) => network.subnet(ctx, id)) : defaultSubnets(ctx);
-      const all = await network.subnetsOut(ctx, subnets);
-      // zone order, which is the order of their CIDR blocks
-      const { page: Subnets, nextToken } = page(ctx, input, all, SUBNET_FILTERS, (s) => String(ipToInt(s.CidrBlock!.split('/')[0])).padStart(10, '0'), { name: 'subnetIds', list: input.SubnetIds });
-      return { Subnets, NextToken: nextToken };
-    },
-
     async DescribeSecurityGroups(ctx, input) {
       const all = await groups.describe(ctx, { ids: input.GroupIds, names: input.GroupNames, filters: input.Filters });
       const { page: SecurityGroups, nextToken } = page(ctx, input, all, undefined, (g) => g.GroupId!, { name: 'groupIds', list: input.GroupIds });

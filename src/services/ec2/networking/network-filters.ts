@@ -1,6 +1,6 @@
-// The filters of DescribeVpcs, DescribeSubnets and DescribeNetworkInterfaces over their wire
+// The filters of the VPC family's describes and DescribeNetworkInterfaces over their wire
 // shapes (names as the API reference lists them; the camelCase aliases AWS still accepts too).
-import type { NetworkInterface, Subnet, Vpc } from '../../../api/ec2/types.js';
+import type { DhcpOptions, InternetGateway, NetworkAcl, NetworkInterface, RouteTable, Subnet, Vpc } from '../../../api/ec2/types.js';
 import type { FilterSpec } from '../filters.js';
 
 const none = () => undefined;
@@ -12,10 +12,10 @@ export const VPC_FILTERS: FilterSpec<Vpc> = {
     'cidr-block-association.association-id': (v) => v.CidrBlockAssociationSet?.map((a) => a.AssociationId),
     'cidr-block-association.state': (v) => v.CidrBlockAssociationSet?.map((a) => a.CidrBlockState?.State),
     'dhcp-options-id': (v) => v.DhcpOptionsId,
-    'ipv6-cidr-block-association.ipv6-cidr-block': none,
-    'ipv6-cidr-block-association.ipv6-pool': none,
-    'ipv6-cidr-block-association.association-id': none,
-    'ipv6-cidr-block-association.state': none,
+    'ipv6-cidr-block-association.ipv6-cidr-block': (v) => v.Ipv6CidrBlockAssociationSet?.map((a) => a.Ipv6CidrBlock),
+    'ipv6-cidr-block-association.ipv6-pool': (v) => v.Ipv6CidrBlockAssociationSet?.map((a) => a.Ipv6Pool),
+    'ipv6-cidr-block-association.association-id': (v) => v.Ipv6CidrBlockAssociationSet?.map((a) => a.AssociationId),
+    'ipv6-cidr-block-association.state': (v) => v.Ipv6CidrBlockAssociationSet?.map((a) => a.Ipv6CidrBlockState?.State),
     'is-default': (v) => v.IsDefault,
     isDefault: (v) => v.IsDefault,
     'owner-id': (v) => v.OwnerId,
@@ -41,9 +41,9 @@ export const SUBNET_FILTERS: FilterSpec<Subnet> = {
     defaultForAz: (s) => s.DefaultForAz,
     'enable-dns64': (s) => s.EnableDns64,
     'enable-lni-at-device-index': none,
-    'ipv6-cidr-block-association.ipv6-cidr-block': none,
-    'ipv6-cidr-block-association.association-id': none,
-    'ipv6-cidr-block-association.state': none,
+    'ipv6-cidr-block-association.ipv6-cidr-block': (s) => s.Ipv6CidrBlockAssociationSet?.map((a) => a.Ipv6CidrBlock),
+    'ipv6-cidr-block-association.association-id': (s) => s.Ipv6CidrBlockAssociationSet?.map((a) => a.AssociationId),
+    'ipv6-cidr-block-association.state': (s) => s.Ipv6CidrBlockAssociationSet?.map((a) => a.Ipv6CidrBlockState?.State),
     'ipv6-native': (s) => s.Ipv6Native,
     'map-customer-owned-ip-on-launch': (s) => s.MapCustomerOwnedIpOnLaunch,
     'map-public-ip-on-launch': (s) => s.MapPublicIpOnLaunch,
@@ -102,4 +102,78 @@ export const NETWORK_INTERFACE_FILTERS: FilterSpec<NetworkInterface> = {
     'vpc-id': (n) => n.VpcId,
   },
   tags: (n) => n.TagSet,
+};
+
+export const GATEWAY_FILTERS: FilterSpec<InternetGateway> = {
+  fields: {
+    'attachment.state': (g) => g.Attachments?.map((a) => a.State),
+    'attachment.vpc-id': (g) => g.Attachments?.map((a) => a.VpcId),
+    'internet-gateway-id': (g) => g.InternetGatewayId,
+    'owner-id': (g) => g.OwnerId,
+  },
+  tags: (g) => g.Tags,
+};
+
+const routes = <T>(pick: (r: NonNullable<RouteTable['Routes']>[number]) => T) => (t: RouteTable) => t.Routes?.map(pick) as never;
+const associations = <T>(pick: (a: NonNullable<RouteTable['Associations']>[number]) => T) => (t: RouteTable) => t.Associations?.map(pick) as never;
+
+export const ROUTE_TABLE_FILTERS: FilterSpec<RouteTable> = {
+  fields: {
+    'association.gateway-id': associations((a) => a.GatewayId),
+    'association.route-table-association-id': associations((a) => a.RouteTableAssociationId),
+    'association.route-table-id': associations((a) => a.RouteTableId),
+    'association.subnet-id': associations((a) => a.SubnetId),
+    'association.main': associations((a) => a.Main),
+    'owner-id': (t) => t.OwnerId,
+    'route-table-id': (t) => t.RouteTableId,
+    'route.destination-cidr-block': routes((r) => r.DestinationCidrBlock),
+    'route.destination-ipv6-cidr-block': routes((r) => r.DestinationIpv6CidrBlock),
+    'route.destination-prefix-list-id': routes((r) => r.DestinationPrefixListId),
+    'route.egress-only-internet-gateway-id': routes((r) => r.EgressOnlyInternetGatewayId),
+    'route.gateway-id': routes((r) => r.GatewayId),
+    'route.instance-id': routes((r) => r.InstanceId),
+    'route.nat-gateway-id': routes((r) => r.NatGatewayId),
+    'route.transit-gateway-id': routes((r) => r.TransitGatewayId),
+    'route.origin': routes((r) => r.Origin),
+    'route.state': routes((r) => r.State),
+    'route.vpc-peering-connection-id': routes((r) => r.VpcPeeringConnectionId),
+    'route.network-interface-id': routes((r) => r.NetworkInterfaceId),
+    'vpc-id': (t) => t.VpcId,
+  },
+  tags: (t) => t.Tags,
+};
+
+const entries = <T>(pick: (e: NonNullable<NetworkAcl['Entries']>[number]) => T) => (a: NetworkAcl) => a.Entries?.map(pick) as never;
+
+export const ACL_FILTERS: FilterSpec<NetworkAcl> = {
+  fields: {
+    'association.association-id': (a) => a.Associations?.map((x) => x.NetworkAclAssociationId),
+    'association.network-acl-id': (a) => a.Associations?.map((x) => x.NetworkAclId),
+    'association.subnet-id': (a) => a.Associations?.map((x) => x.SubnetId),
+    default: (a) => a.IsDefault,
+    'entry.cidr': entries((e) => e.CidrBlock),
+    'entry.icmp.code': entries((e) => e.IcmpTypeCode?.Code),
+    'entry.icmp.type': entries((e) => e.IcmpTypeCode?.Type),
+    'entry.ipv6-cidr': entries((e) => e.Ipv6CidrBlock),
+    'entry.port-range.from': entries((e) => e.PortRange?.From),
+    'entry.port-range.to': entries((e) => e.PortRange?.To),
+    'entry.protocol': entries((e) => e.Protocol),
+    'entry.rule-action': entries((e) => e.RuleAction),
+    'entry.egress': entries((e) => e.Egress),
+    'entry.rule-number': entries((e) => e.RuleNumber),
+    'network-acl-id': (a) => a.NetworkAclId,
+    'owner-id': (a) => a.OwnerId,
+    'vpc-id': (a) => a.VpcId,
+  },
+  tags: (a) => a.Tags,
+};
+
+export const DHCP_FILTERS: FilterSpec<DhcpOptions> = {
+  fields: {
+    'dhcp-options-id': (d) => d.DhcpOptionsId,
+    key: (d) => d.DhcpConfigurations?.map((c) => c.Key),
+    value: (d) => d.DhcpConfigurations?.flatMap((c) => (c.Values ?? []).map((v) => v.Value)),
+    'owner-id': (d) => d.OwnerId,
+  },
+  tags: (d) => d.Tags,
 };

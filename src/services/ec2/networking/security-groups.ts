@@ -2,20 +2,21 @@
 // running VM are forwarded from its public address (loopback-ingress.ts), and rule changes
 // reach running instances at once (onRulesChanged). Every VPC has a `default`
 // group that cannot be deleted, allowing all traffic from itself and all outbound traffic; it
-// is written on first use. New groups start with the allow-all egress rule, as on AWS.
+// is written with its VPC (vpc-rows.ts). New groups start with the allow-all egress rule, as on AWS.
 import type { Filter, IpPermission, SecurityGroup, SecurityGroupRule, Tag } from '../../../api/ec2/types.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { SecurityGroupRow, SecurityGroupRuleRow } from '../../../store/repos/security-groups.js';
 import { ec2Error, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
-import { derivedId, isId, newId } from '../resource-ids.js';
+import { isId, newId } from '../resource-ids.js';
 import type { Taggable } from '../tags/taggable.js';
-import { defaultGroupId, defaultVpcId } from './default-network.js';
+import type { VpcService } from './vpc-service.js';
 import { describeRule, permissionsOut, ruleOut, sameRule, specsFromPermissions, type Peer, type RuleSpec } from './sg-permissions.js';
 
 export const groupNotFound = (id: string) => ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
 const groupNameNotFound = (name: string, vpcId: string) => ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC '${vpcId}'`);
+const noDefaultVpc = () => ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
 
 export function assertGroupId(id: string): void {
   if (!isId('sg', id)) throw ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`);
@@ -36,7 +37,10 @@ export class SecurityGroupService {
   readonly taggables: Taggable[];
   private readonly rulesChanged: RulesChanged[] = [];
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly vpcs: VpcService,
+  ) {
     this.taggables = [
       {
         prefix: 'sg',
@@ -65,20 +69,21 @@ export class SecurityGroupService {
     for (const listener of this.rulesChanged) await listener(caller, [groupId]);
   }
 
-  /** Writes the default VPC's `default` group the first time anything needs it. */
-  async ensureDefault(caller: Scope): Promise<string> {
-    const groupId = defaultGroupId(caller);
-    if (await this.store.securityGroups.get(groupId)) return groupId;
-    const self = { ...ALL_EGRESS, cidr_ipv4: null, referenced_group_id: groupId, referenced_account_id: caller.accountId };
-    await this.store.securityGroups.insert(
-      { group_id: groupId, account_id: caller.accountId, region: caller.region, vpc_id: defaultVpcId(caller), group_name: 'default', description: 'default VPC security group', created_at: new Date(0).toISOString() },
-      [this.rule(caller, groupId, false, self, derivedId('sgr', caller, `${groupId}/ingress`)), this.rule(caller, groupId, true, ALL_EGRESS, derivedId('sgr', caller, `${groupId}/egress`))],
-    );
-    return groupId;
+  /** Writes the account's default network here (and so the default VPC's `default` group) the first time anything needs it. */
+  ensureDefault(caller: Scope): Promise<void> {
+    return this.vpcs.ensure(caller);
+  }
+
+  /** The `default` group of a VPC. */
+  async defaultOf(caller: Scope, vpcId: string): Promise<string> {
+    await this.ensureDefault(caller);
+    const row = (await this.store.securityGroups.list(caller)).find((g) => g.vpc_id === vpcId && g.group_name === 'default');
+    if (!row) throw groupNameNotFound('default', vpcId);
+    return row.group_id;
   }
 
   private async find(caller: Scope, groupId: string): Promise<SecurityGroupRow | undefined> {
-    if (groupId === defaultGroupId(caller)) await this.ensureDefault(caller);
+    await this.ensureDefault(caller);
     const row = await this.store.securityGroups.get(groupId);
     return row && row.account_id === caller.accountId && row.region === caller.region ? row : undefined;
   }
@@ -90,12 +95,12 @@ export class SecurityGroupService {
     return row;
   }
 
-  /** GroupId, or GroupName in the default VPC (names are per VPC). */
-  async resolve(caller: Scope, ref: GroupRef): Promise<SecurityGroupRow> {
+  /** GroupId, or GroupName in the default VPC (or the given one: names are per VPC). */
+  async resolve(caller: Scope, ref: GroupRef, inVpc?: string): Promise<SecurityGroupRow> {
     if (ref.groupId !== undefined) return this.get(caller, ref.groupId);
     if (ref.groupName === undefined) throw missingParameter('GroupId');
-    await this.ensureDefault(caller);
-    const vpcId = defaultVpcId(caller);
+    const vpcId = inVpc ?? (await this.vpcs.defaultVpcId(caller));
+    if (!vpcId) throw noDefaultVpc();
     const row = (await this.store.securityGroups.list(caller)).find((g) => g.vpc_id === vpcId && g.group_name === ref.groupName);
     if (!row) throw groupNameNotFound(ref.groupName, vpcId);
     return row;
@@ -104,11 +109,9 @@ export class SecurityGroupService {
   async create(caller: Scope, req: { name: string; description: string; vpcId?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<SecurityGroupRow> {
     // an empty VpcId is no VpcId: Packer sends `VpcId=` when its template names no VPC, and AWS
     // creates the group in the default VPC
-    const vpcId = req.vpcId || defaultVpcId(caller);
-    if (vpcId !== defaultVpcId(caller)) {
-      if (!isId('vpc', vpcId)) throw ec2Error('InvalidVpcID.Malformed', `Invalid id: "${vpcId}" (expecting "vpc-...")`);
-      throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
-    }
+    const vpcId = req.vpcId || (await this.vpcs.defaultVpcId(caller));
+    if (!vpcId) throw noDefaultVpc();
+    await this.vpcs.get(caller, vpcId);
     if (req.name.length === 0 || req.name.length > 255) throw invalidParameterValue('Group name must be between 1 and 255 characters long.');
     if (req.name.toLowerCase().startsWith('sg-')) throw invalidParameterValue('Group names may not be in the format sg-*.');
     if (req.name === 'default') throw invalidParameterValue('Cannot use reserved security group name: default');
@@ -251,7 +254,6 @@ export class SecurityGroupService {
 
   /** Group ids and names of a list of ids (instances' groupSet). */
   async names(caller: Scope, ids: readonly string[]): Promise<Map<string, string>> {
-    if (ids.includes(defaultGroupId(caller))) await this.ensureDefault(caller);
     const rows = await this.store.securityGroups.list(caller);
     return new Map(rows.filter((r) => ids.includes(r.group_id)).map((r) => [r.group_id, r.group_name]));
   }

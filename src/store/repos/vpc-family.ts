@@ -1,0 +1,178 @@
+// The VPC family's rows (migration 0025): each resource table through one small scoped-table
+// helper (listed by account, region and id; narrowed by exact column values), and the children
+// (CIDR blocks, routes, associations, ACL entries) by their parents. One member of Repos, so
+// every write joins the caller's unit of work.
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { atomic } from '../atomic.js';
+import { insertRows } from '../insert-rows.js';
+import type { Database } from '../schema.js';
+import type { Scope } from '../scope.js';
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+export interface ScopedQuery {
+  ids?: readonly string[];
+  /** each: the column is one of the values */
+  equals?: { column: string; values: readonly (string | number)[] }[];
+  /** ids after this one (paging) */
+  after?: string;
+  limit?: number;
+}
+
+/** A table whose rows belong to one account and region, keyed by one id column. */
+export class ScopedTable<T extends keyof Database & string> {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly table: T,
+    readonly idColumn: string,
+  ) {}
+
+  private get any(): Kysely<any> {
+    return this.db as Kysely<any>;
+  }
+
+  async get(scope: Scope, id: string): Promise<Row<T> | undefined> {
+    return (await this.list(scope, { ids: [id] }))[0];
+  }
+
+  async list(scope: Scope, q: ScopedQuery = {}): Promise<Row<T>[]> {
+    if (q.ids && q.ids.length === 0) return [];
+    let query = this.any.selectFrom(this.table as string).selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
+    if (q.ids) query = query.where(this.idColumn, 'in', [...q.ids]);
+    for (const e of q.equals ?? []) query = query.where(e.column, 'in', e.values.length ? [...e.values] : ['']);
+    if (q.after !== undefined) query = query.where(this.idColumn, '>', q.after);
+    query = query.orderBy(this.idColumn);
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return (await query.execute()) as Row<T>[];
+  }
+
+  async insert(rows: readonly Insertable<Database[T]>[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
+    if (rows.length === 0) return;
+    if (!options.ignoreExisting) return insertRows(this.db, this.table, rows);
+    await this.any.insertInto(this.table as string).values([...rows] as any[]).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async update(scope: Scope, id: string, set: Updateable<Database[T]>): Promise<void> {
+    await this.any.updateTable(this.table as string).set(set as any).where(this.idColumn, '=', id).where('account_id', '=', scope.accountId).where('region', '=', scope.region).execute();
+  }
+
+  async delete(scope: Scope, ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.any.deleteFrom(this.table as string).where(this.idColumn, 'in', [...ids]).where('account_id', '=', scope.accountId).where('region', '=', scope.region).execute();
+  }
+
+  /** Rows whose `column` is one of `values` (children of parents, users of a resource). */
+  async where(scope: Scope, column: string, values: readonly (string | number)[]): Promise<Row<T>[]> {
+    return this.list(scope, { equals: [{ column, values }] });
+  }
+}
+
+/** Rows of a child table, by parent id (no scope columns of their own). */
+class ChildTable<T extends keyof Database & string> {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly table: T,
+    readonly parentColumn: string,
+    private readonly order: string[],
+  ) {}
+
+  private get any(): Kysely<any> {
+    return this.db as Kysely<any>;
+  }
+
+  async of(parentIds: readonly string[]): Promise<Row<T>[]> {
+    if (parentIds.length === 0) return [];
+    let q = this.any.selectFrom(this.table as string).selectAll().where(this.parentColumn, 'in', [...parentIds]);
+    for (const o of this.order) q = q.orderBy(o);
+    return (await q.execute()) as Row<T>[];
+  }
+
+  async insert(rows: readonly Insertable<Database[T]>[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
+    if (rows.length === 0) return;
+    if (!options.ignoreExisting) return insertRows(this.db, this.table, rows);
+    await this.any.insertInto(this.table as string).values([...rows] as any[]).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  /** Deletes the rows matching every given column value. */
+  async delete(match: Record<string, string | number>): Promise<number> {
+    let q = this.any.deleteFrom(this.table as string);
+    for (const [column, value] of Object.entries(match)) q = q.where(column, '=', value);
+    const result = await q.executeTakeFirst();
+    return Number(result.numDeletedRows ?? 0);
+  }
+
+  async update(match: Record<string, string | number>, set: Updateable<Database[T]>): Promise<number> {
+    let q = this.any.updateTable(this.table as string).set(set as any);
+    for (const [column, value] of Object.entries(match)) q = q.where(column, '=', value);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows ?? 0);
+  }
+
+  async deleteOf(parentIds: readonly string[]): Promise<void> {
+    if (parentIds.length) await this.any.deleteFrom(this.table as string).where(this.parentColumn, 'in', [...parentIds]).execute();
+  }
+}
+
+export class VpcRepos {
+  readonly vpcs: ScopedTable<'vpcs'>;
+  readonly cidrBlocks: ChildTable<'vpc_cidr_blocks'>;
+  readonly cidrAssociations: ScopedTable<'vpc_cidr_blocks'>;
+  readonly subnets: ScopedTable<'subnets'>;
+  readonly internetGateways: ScopedTable<'internet_gateways'>;
+  readonly routeTables: ScopedTable<'route_tables'>;
+  readonly routes: ChildTable<'routes'>;
+  readonly routeAssociations: ScopedTable<'route_table_associations'>;
+  readonly networkAcls: ScopedTable<'network_acls'>;
+  readonly aclEntries: ChildTable<'network_acl_entries'>;
+  readonly aclAssociations: ScopedTable<'network_acl_associations'>;
+  readonly dhcpOptions: ScopedTable<'dhcp_options'>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.vpcs = new ScopedTable(db, 'vpcs', 'vpc_id');
+    this.cidrBlocks = new ChildTable(db, 'vpc_cidr_blocks', 'vpc_id', ['vpc_id', 'position']);
+    this.cidrAssociations = new ScopedTable(db, 'vpc_cidr_blocks', 'association_id');
+    this.subnets = new ScopedTable(db, 'subnets', 'subnet_id');
+    this.internetGateways = new ScopedTable(db, 'internet_gateways', 'gateway_id');
+    this.routeTables = new ScopedTable(db, 'route_tables', 'route_table_id');
+    this.routes = new ChildTable(db, 'routes', 'route_table_id', ['route_table_id', 'created_at', 'destination']);
+    this.routeAssociations = new ScopedTable(db, 'route_table_associations', 'association_id');
+    this.networkAcls = new ScopedTable(db, 'network_acls', 'network_acl_id');
+    this.aclEntries = new ChildTable(db, 'network_acl_entries', 'network_acl_id', ['network_acl_id', 'egress', 'rule_number']);
+    this.aclAssociations = new ScopedTable(db, 'network_acl_associations', 'association_id');
+    this.dhcpOptions = new ScopedTable(db, 'dhcp_options', 'dhcp_options_id');
+  }
+
+  /** Live instances' addresses in a subnet (free addresses; launches read it in their transaction). */
+  async addressesInUse(scope: Scope, subnetIds: readonly string[]): Promise<Map<string, number>> {
+    if (subnetIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('instances')
+      .select(['subnet_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('subnet_id', 'in', [...subnetIds])
+      .where('state', '<>', 'terminated')
+      .groupBy('subnet_id')
+      .execute();
+    return new Map(rows.map((r) => [r.subnet_id, Number(r.n)]));
+  }
+
+  /** A live instance in one of the subnets (DeleteSubnet's and DeleteVpc's dependency check). */
+  async instanceIn(scope: Scope, column: 'subnet_id' | 'vpc_id', ids: readonly string[]): Promise<string | undefined> {
+    if (ids.length === 0) return undefined;
+    const row = await this.db
+      .selectFrom('instances')
+      .select('instance_id')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where(column, 'in', [...ids])
+      .where('state', '<>', 'terminated')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.instance_id;
+  }
+
+  /** Several writes as one (joins the caller's unit of work). */
+  atomically<T>(fn: (repos: VpcRepos) => Promise<T>): Promise<T> {
+    return atomic(this.db, (trx) => fn(trx === this.db ? this : new VpcRepos(trx)));
+  }
+}
