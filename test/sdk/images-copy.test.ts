@@ -247,8 +247,8 @@ describe('EC2 CopyImage', () => {
     const [s] = (await bob().send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotOf(image)] }))).Snapshots!;
     assert.equal(s.OwnerId, B);
     assert.deepEqual(await readSnapshot(ebs(server.url, { account: BOB }), s.SnapshotId!), data);
-    // Bob's copy is his: Alice cannot see it
-    assert.deepEqual((await alice().send(new DescribeImagesCommand({ ImageIds: [id] }))).Images, []);
+    // Bob's copy is his: Alice cannot see it (NotFound, as a missing one)
+    await expectError(alice().send(new DescribeImagesCommand({ ImageIds: [id] })), 'InvalidAMIID.NotFound');
     // ancestry shows Alice's image while Bob may see it, and stops before it once he may not
     assert.deepEqual((await bob().send(new GetImageAncestryCommand({ ImageId: id }))).ImageAncestryEntries!.map((e) => e.ImageId), [id, shared]);
     await alice().send(new ModifyImageAttributeCommand({ ImageId: shared, LaunchPermission: { Remove: [{ UserId: B }] } }));
