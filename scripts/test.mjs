@@ -57,7 +57,28 @@ if (onPostgres.length) {
 }
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
 await runE2e(e2e, 2);
+if (!filter || 'test/compat-moto'.includes(filter) || filter.includes('compat-moto')) compatMoto();
 console.log('\nall tests passed');
+
+/**
+ * A boto3 suite in moto's server-mode style against `imago serve --compat moto` (test/compat-moto):
+ * its pass rate is reported; the bar is 90%, and any unexpected failure (a known gap is an xfail)
+ * fails the phase.
+ */
+function compatMoto() {
+  console.log('\n== compat-moto (pytest)');
+  const started = Date.now();
+  const r = spawnSync('python3', ['-m', 'pytest', '-q', '-rfEX', 'test/compat-moto'], { cwd: root, encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  process.stdout.write(r.stdout ?? '');
+  process.stderr.write(r.stderr ?? '');
+  const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(r.stdout ?? '')?.[1] ?? 0);
+  const passed = count('passed');
+  const total = passed + count('failed') + count('error') + count('xfailed') + count('xpassed');
+  const rate = total ? (100 * passed) / total : 0;
+  const ok = r.status === 0 && rate >= 90;
+  console.log(`== compat-moto (pytest): ${passed}/${total} passed (${rate.toFixed(1)}%, bar 90%): ${ok ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (!ok) process.exit(r.status || 1);
+}
 
 /**
  * The CLI scripts are independent (each starts its own servers on free ports, in its own

@@ -32,7 +32,8 @@ export class InstanceOps {
   async describe(caller: Scope, input: DescribeAutoScalingInstancesType): Promise<{ instances: AutoScalingInstanceDetails[]; nextToken?: string }> {
     const rows = (await this.ctx.instances.list(caller, input.InstanceIds?.length ? input.InstanceIds : undefined)).filter((r) => r.lifecycle_state !== LAUNCHING);
     const { items, nextToken } = page(rows, (r) => r.instance_id, input, { binding: [caller.accountId, caller.region, input.InstanceIds], max: 50, defaultSize: 50 });
-    return { instances: items.map((r) => ({ ...instanceOut(r), AutoScalingGroupName: r.group_name, LifecycleState: r.lifecycle_state })), nextToken };
+    // DescribeAutoScalingInstances spells health HEALTHY/UNHEALTHY (DescribeAutoScalingGroups: Healthy)
+    return { instances: items.map((r) => ({ ...instanceOut(r), HealthStatus: r.health_status.toUpperCase(), AutoScalingGroupName: r.group_name, LifecycleState: r.lifecycle_state })), nextToken };
   }
 
   async terminate(caller: Scope, instanceId: string, decrement: boolean): Promise<Activity> {

@@ -56,7 +56,8 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
     Placement: { AvailabilityZone: row.availability_zone, AvailabilityZoneId: zone?.zone.id, GroupName: '', Tenancy: spec.tenancy as 'default' },
     KernelId: spec.kernelId,
     RamdiskId: spec.ramdiskId,
-    Platform: spec.platform === 'windows' ? 'Windows' : undefined,
+    // AWS answers `windows` (the model's enum says `Windows`; DescribeImages says `windows` too)
+    Platform: spec.platform === 'windows' ? ('windows' as Instance['Platform']) : undefined,
     Monitoring: { State: spec.monitoring ? 'enabled' : 'disabled' },
     SubnetId: gone ? undefined : row.subnet_id,
     VpcId: gone ? undefined : row.vpc_id,
@@ -67,7 +68,8 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
     BlockDeviceMappings: gone ? [] : blockDevicesOut(ctx.attachments.get(row.instance_id)),
     VirtualizationType: spec.virtualizationType as Instance['VirtualizationType'],
     ClientToken: row.client_token ?? '',
-    Tags: ctx.tags.get(row.instance_id) ?? [],
+    // an untagged instance has no tagSet, as on AWS (and as volumes and snapshots here)
+    Tags: ctx.tags.get(row.instance_id)?.length ? ctx.tags.get(row.instance_id) : undefined,
     SecurityGroups: groups,
     SourceDestCheck: spec.sourceDestCheck,
     Hypervisor: spec.hypervisor as Instance['Hypervisor'],
