@@ -125,6 +125,7 @@ export interface Database {
   network_acl_entries: NetworkAclEntriesTable;
   network_acl_associations: NetworkAclAssociationsTable;
   dhcp_options: DhcpOptionsTable;
+  elastic_ips: ElasticIpsTable;
 }
 
 // Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
@@ -965,5 +966,19 @@ export interface DhcpOptionsTable {
   region: string;
   /** JSON [{ key, values }] */
   configurations: string;
+  created_at: string;
+}
+
+// Elastic IP addresses (migration 0026): an allocation, and its association with an instance's
+// network interface while it has one.
+export interface ElasticIpsTable {
+  allocation_id: string;
+  account_id: string;
+  region: string;
+  public_ip: string;
+  association_id: string | null;
+  instance_id: string | null;
+  eni_id: string | null;
+  private_ip: string | null;
   created_at: string;
 }

@@ -4,6 +4,7 @@ export type AcceleratorManufacturerEnum = "amazon-web-services" | "amd" | "haban
 export type AcceleratorNameEnum = "a100" | "a10g" | "gaudi-hl-205" | "h100" | "inferentia" | "inferentia2" | "k520" | "k80" | "l4" | "l40s" | "m60" | "radeon-pro-v520" | "t4" | "t4g" | "trainium" | "trainium2" | "u30" | "v100" | "vu9p";
 export type AcceleratorTypeEnum = "fpga" | "gpu" | "inference" | "media";
 export type AccountAttributeNameEnum = "default-vpc" | "supported-platforms";
+export type AddressAttributeNameEnum = "domain-name";
 export type AllowedImagesSettingsDisabledStateEnum = "disabled";
 export type AllowedImagesSettingsEnabledStateEnum = "audit-mode" | "enabled";
 export type AmdSevSnpSpecificationEnum = "disabled" | "enabled";
@@ -26,6 +27,7 @@ export type CpuManufacturerEnum = "amazon-web-services" | "amd" | "apple" | "int
 export type DeviceTypeEnum = "ebs" | "instance-store";
 export type DiskImageFormatEnum = "RAW" | "VHD" | "VMDK";
 export type DiskTypeEnum = "hdd" | "ssd";
+export type DomainTypeEnum = "standard" | "vpc";
 export type EbsEncryptionSupportEnum = "supported" | "unsupported";
 export type EbsNvmeSupportEnum = "required" | "supported" | "unsupported";
 export type EbsOptimizedSupportEnum = "default" | "supported" | "unsupported";
@@ -107,6 +109,7 @@ export type RuleActionEnum = "allow" | "deny";
 export type SSETypeEnum = "none" | "sse-ebs" | "sse-kms";
 export type SecondaryInterfaceStatusEnum = "available" | "in-use";
 export type SecondaryInterfaceTypeEnum = "secondary";
+export type ServiceManagedEnum = "alb" | "nlb" | "rds" | "rnat";
 export type SeverityLabelEnum = "critical" | "high" | "informational" | "low" | "medium";
 export type ShutdownBehaviorEnum = "stop" | "terminate";
 export type SnapshotAttributeNameEnum = "createVolumePermission" | "productCodes";
@@ -168,9 +171,65 @@ export interface AccountAttribute {
 export interface AccountAttributeValue {
   AttributeValue?: string;
 }
+export interface Address {
+  AllocationId?: string;
+  AssociationId?: string;
+  Domain?: DomainTypeEnum;
+  NetworkInterfaceId?: string;
+  NetworkInterfaceOwnerId?: string;
+  PrivateIpAddress?: string;
+  Tags?: Tag[];
+  PublicIpv4Pool?: string;
+  NetworkBorderGroup?: string;
+  CustomerOwnedIp?: string;
+  CustomerOwnedIpv4Pool?: string;
+  CarrierIp?: string;
+  SubnetId?: string;
+  ServiceManaged?: ServiceManagedEnum;
+  InstanceId?: string;
+  PublicIp?: string;
+}
+export interface AddressAttribute {
+  PublicIp?: string;
+  AllocationId?: string;
+  PtrRecord?: string;
+  PtrRecordUpdate?: PtrUpdateStatus;
+}
+export interface AllocateAddressRequest {
+  Domain?: DomainTypeEnum;
+  Address?: string;
+  PublicIpv4Pool?: string;
+  NetworkBorderGroup?: string;
+  CustomerOwnedIpv4Pool?: string;
+  TagSpecifications?: TagSpecification[];
+  IpamPoolId?: string;
+  DryRun?: boolean;
+}
+export interface AllocateAddressResult {
+  AllocationId?: string;
+  PublicIpv4Pool?: string;
+  NetworkBorderGroup?: string;
+  Domain?: DomainTypeEnum;
+  CustomerOwnedIp?: string;
+  CustomerOwnedIpv4Pool?: string;
+  CarrierIp?: string;
+  PublicIp?: string;
+}
 export interface ApplicationStatusSummary {
   Status?: SummaryStatusEnum;
   ImpairedSince?: Date;
+}
+export interface AssociateAddressRequest {
+  AllocationId?: string;
+  InstanceId?: string;
+  PublicIp?: string;
+  DryRun?: boolean;
+  NetworkInterfaceId?: string;
+  PrivateIpAddress?: string;
+  AllowReassociation?: boolean;
+}
+export interface AssociateAddressResult {
+  AssociationId?: string;
 }
 export interface AssociateDhcpOptionsRequest {
   DhcpOptionsId: string;
@@ -870,6 +929,26 @@ export interface DescribeAccountAttributesRequest {
 export interface DescribeAccountAttributesResult {
   AccountAttributes?: AccountAttribute[];
 }
+export interface DescribeAddressesAttributeRequest {
+  AllocationIds?: string[];
+  Attribute?: AddressAttributeNameEnum;
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+}
+export interface DescribeAddressesAttributeResult {
+  Addresses?: AddressAttribute[];
+  NextToken?: string;
+}
+export interface DescribeAddressesRequest {
+  PublicIps?: string[];
+  DryRun?: boolean;
+  Filters?: Filter[];
+  AllocationIds?: string[];
+}
+export interface DescribeAddressesResult {
+  Addresses?: Address[];
+}
 export interface DescribeAvailabilityZonesRequest {
   ZoneNames?: string[];
   ZoneIds?: string[];
@@ -1491,6 +1570,11 @@ export interface DisableSnapshotBlockPublicAccessRequest {
 }
 export interface DisableSnapshotBlockPublicAccessResult {
   State?: SnapshotBlockPublicAccessStateEnum;
+}
+export interface DisassociateAddressRequest {
+  AssociationId?: string;
+  PublicIp?: string;
+  DryRun?: boolean;
 }
 export interface DisassociateIamInstanceProfileRequest {
   AssociationId: string;
@@ -3415,6 +3499,11 @@ export interface ProductCode {
 export interface PropagatingVgw {
   GatewayId?: string;
 }
+export interface PtrUpdateStatus {
+  Value?: string;
+  Status?: string;
+  Reason?: string;
+}
 export interface PublicIpDnsNameOptions {
   DnsHostnameType?: string;
   PublicIpv4DnsName?: string;
@@ -3463,6 +3552,12 @@ export interface RegisterImageRequest {
 }
 export interface RegisterImageResult {
   ImageId?: string;
+}
+export interface ReleaseAddressRequest {
+  AllocationId?: string;
+  PublicIp?: string;
+  NetworkBorderGroup?: string;
+  DryRun?: boolean;
 }
 export interface ReplaceIamInstanceProfileAssociationRequest {
   IamInstanceProfile: IamInstanceProfileSpecification;
@@ -4301,6 +4396,8 @@ export interface VpcIpv6CidrBlockAssociation {
 }
 
 export interface Operations {
+  AllocateAddress: { input: AllocateAddressRequest; output: AllocateAddressResult };
+  AssociateAddress: { input: AssociateAddressRequest; output: AssociateAddressResult };
   AssociateDhcpOptions: { input: AssociateDhcpOptionsRequest; output: void };
   AssociateIamInstanceProfile: { input: AssociateIamInstanceProfileRequest; output: AssociateIamInstanceProfileResult };
   AssociateRouteTable: { input: AssociateRouteTableRequest; output: AssociateRouteTableResult };
@@ -4355,6 +4452,8 @@ export interface Operations {
   DeleteVpc: { input: DeleteVpcRequest; output: void };
   DeregisterImage: { input: DeregisterImageRequest; output: DeregisterImageResult };
   DescribeAccountAttributes: { input: DescribeAccountAttributesRequest; output: DescribeAccountAttributesResult };
+  DescribeAddresses: { input: DescribeAddressesRequest; output: DescribeAddressesResult };
+  DescribeAddressesAttribute: { input: DescribeAddressesAttributeRequest; output: DescribeAddressesAttributeResult };
   DescribeAvailabilityZones: { input: DescribeAvailabilityZonesRequest; output: DescribeAvailabilityZonesResult };
   DescribeDhcpOptions: { input: DescribeDhcpOptionsRequest; output: DescribeDhcpOptionsResult };
   DescribeExportImageTasks: { input: DescribeExportImageTasksRequest; output: DescribeExportImageTasksResult };
@@ -4409,6 +4508,7 @@ export interface Operations {
   DisableImageDeprecation: { input: DisableImageDeprecationRequest; output: DisableImageDeprecationResult };
   DisableImageDeregistrationProtection: { input: DisableImageDeregistrationProtectionRequest; output: DisableImageDeregistrationProtectionResult };
   DisableSnapshotBlockPublicAccess: { input: DisableSnapshotBlockPublicAccessRequest; output: DisableSnapshotBlockPublicAccessResult };
+  DisassociateAddress: { input: DisassociateAddressRequest; output: void };
   DisassociateIamInstanceProfile: { input: DisassociateIamInstanceProfileRequest; output: DisassociateIamInstanceProfileResult };
   DisassociateRouteTable: { input: DisassociateRouteTableRequest; output: void };
   DisassociateVpcCidrBlock: { input: DisassociateVpcCidrBlockRequest; output: DisassociateVpcCidrBlockResult };
@@ -4450,6 +4550,7 @@ export interface Operations {
   ModifyVpcAttribute: { input: ModifyVpcAttributeRequest; output: void };
   RebootInstances: { input: RebootInstancesRequest; output: void };
   RegisterImage: { input: RegisterImageRequest; output: RegisterImageResult };
+  ReleaseAddress: { input: ReleaseAddressRequest; output: void };
   ReplaceIamInstanceProfileAssociation: { input: ReplaceIamInstanceProfileAssociationRequest; output: ReplaceIamInstanceProfileAssociationResult };
   ReplaceImageCriteriaInAllowedImagesSettings: { input: ReplaceImageCriteriaInAllowedImagesSettingsRequest; output: ReplaceImageCriteriaInAllowedImagesSettingsResult };
   ReplaceNetworkAclAssociation: { input: ReplaceNetworkAclAssociationRequest; output: ReplaceNetworkAclAssociationResult };

@@ -17,6 +17,7 @@ import type { ImageReferences } from './images/image-references.js';
 import { PublicAddressPool } from './networking/public-addresses.js';
 import { ImageFromInstance } from './images/image-from-instance.js';
 import { ProfileAssociations } from './instance-profiles/profile-associations.js';
+import { ElasticIpService } from './networking/elastic-ips.js';
 
 export interface ComputeDomainDeps {
   store: Store;
@@ -39,6 +40,8 @@ export interface ComputeDomainDeps {
 
 export interface ComputeDomain {
   network: NetworkService;
+  /** Elastic IP addresses (over the instances: an associated address is the instance's public one) */
+  addresses: ElasticIpService;
   keyPairs: KeyPairService;
   instances: InstanceService;
   /** the instances' IAM instance profile associations */
@@ -53,11 +56,13 @@ export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
   const driver = deps.driver ?? new NoneDriver();
   const network = new NetworkService(deps.store, driver.publicNetwork);
   const keyPairs = new KeyPairService(deps.store);
-  const instances = new InstanceService({ ...deps, network, keyPairs, driver, addresses: deps.addresses ?? new PublicAddressPool(), terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
+  const pool = deps.addresses ?? new PublicAddressPool();
+  const instances = new InstanceService({ ...deps, network, keyPairs, driver, addresses: pool, terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });
+  const addresses = new ElasticIpService(deps.store, network.vpcs, pool, (ids) => instances.addressesChanged(ids));
   deps.references?.register('ec2:Instance', async (caller, imageIds, options) =>
     (await instances.launchedFrom(caller, imageIds, options.stateNames)).map((i) => ({ imageId: i.imageId, arn: `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/${i.instanceId}` })),
   );
   const imageFromInstance = new ImageFromInstance({ store: deps.store, images: deps.images, snapshots: deps.storage.snapshots, instances: (caller, id) => instances.imageSource(caller, id) });
   const profiles = new ProfileAssociations({ store: deps.store, owned: (caller, ids) => instances.lifecycle.owned(caller, ids) });
-  return { network, keyPairs, instances, profiles, imageFromInstance, driver, taggables: [...network.taggables, keyPairs.taggable, instances.taggable] };
+  return { network, addresses, keyPairs, instances, profiles, imageFromInstance, driver, taggables: [...network.taggables, addresses.taggable, keyPairs.taggable, instances.taggable] };
 }

@@ -23,13 +23,14 @@ const ID_MEMBERS: Record<string, readonly string[]> = {
   'security-group': ['GroupId', 'GroupIds', 'SecurityGroupIds'],
   subnet: ['SubnetId', 'SubnetIds'],
   vpc: ['VpcId', 'VpcIds'],
-  'network-interface': ['NetworkInterfaceId'],
+  'network-interface': ['NetworkInterfaceId', 'NetworkInterfaceIds'],
+  'elastic-ip': ['AllocationId', 'AllocationIds'],
   'internet-gateway': ['InternetGatewayId', 'InternetGatewayIds'],
   'route-table': ['RouteTableId', 'RouteTableIds'],
   'network-acl': ['NetworkAclId', 'NetworkAclIds'],
   'dhcp-options': ['DhcpOptionsId', 'DhcpOptionsIds'],
-  natgateway: ['NatGatewayId'],
-  'vpc-peering-connection': ['VpcPeeringConnectionId'],
+  natgateway: ['NatGatewayId', 'NatGatewayIds'],
+  'vpc-peering-connection': ['VpcPeeringConnectionId', 'VpcPeeringConnectionIds'],
 };
 
 /** CreateTags / DeleteTags name resources by id: the prefix says the type. */

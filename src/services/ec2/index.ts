@@ -24,6 +24,7 @@ import type { ComputeDomain } from './compute-domain.js';
 import { instanceHandlers } from './instances/handlers.js';
 import { networkHandlers } from './networking/handlers.js';
 import { vpcHandlers } from './networking/vpc-handlers.js';
+import { addressHandlers } from './networking/address-handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
 import { instanceProfileHandlers } from './instance-profiles/handlers.js';
 
@@ -57,6 +58,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...instanceHandlers(deps.compute.instances),
     ...networkHandlers(deps.compute.network),
     ...vpcHandlers(deps.compute.network),
+    ...addressHandlers(deps.compute.addresses),
     ...keyPairHandlers(deps.compute.keyPairs),
     ...instanceProfileHandlers(deps.compute.profiles),
   };

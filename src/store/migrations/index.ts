@@ -24,6 +24,7 @@ import * as m0021 from './0021-iam.js';
 import * as m0023 from './0023-instance-profile-associations.js';
 import * as m0024 from './0024-audit-lean-indexes.js';
 import * as m0025 from './0025-vpc-family.js';
+import * as m0026 from './0026-elastic-ips.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023-instance-profile-associations': m0023,
   '0024-audit-lean-indexes': m0024,
   '0025-vpc-family': m0025,
+  '0026-elastic-ips': m0026,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -139,10 +139,13 @@ export class InstancesRepo {
     await this.db.updateTable('instances').set(set).where('instance_id', '=', instanceId).execute();
   }
 
-  /** Public addresses held now (every account and region: the pool is the host's). */
+  /** Public addresses held now, instances' and Elastic IPs' (every account and region: the pool is the host's). */
   async publicIps(): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('instances').select('public_ip').where('public_ip', 'is not', null).execute();
-    return new Set(rows.map((r) => r.public_ip!));
+    const [rows, eips] = await Promise.all([
+      this.db.selectFrom('instances').select('public_ip').where('public_ip', 'is not', null).execute(),
+      this.db.selectFrom('elastic_ips').select('public_ip').execute(),
+    ]);
+    return new Set([...rows.map((r) => r.public_ip!), ...eips.map((r) => r.public_ip)]);
   }
 
   /** Instances that hold host memory now (every account and region), counted per type. */

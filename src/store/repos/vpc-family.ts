@@ -125,6 +125,7 @@ export class VpcRepos {
   readonly aclEntries: ChildTable<'network_acl_entries'>;
   readonly aclAssociations: ScopedTable<'network_acl_associations'>;
   readonly dhcpOptions: ScopedTable<'dhcp_options'>;
+  readonly elasticIps: ScopedTable<'elastic_ips'>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.vpcs = new ScopedTable(db, 'vpcs', 'vpc_id');
@@ -139,6 +140,7 @@ export class VpcRepos {
     this.aclEntries = new ChildTable(db, 'network_acl_entries', 'network_acl_id', ['network_acl_id', 'egress', 'rule_number']);
     this.aclAssociations = new ScopedTable(db, 'network_acl_associations', 'association_id');
     this.dhcpOptions = new ScopedTable(db, 'dhcp_options', 'dhcp_options_id');
+    this.elasticIps = new ScopedTable(db, 'elastic_ips', 'allocation_id');
   }
 
   /** Live instances' addresses in a subnet (free addresses; launches read it in their transaction). */
@@ -169,6 +171,19 @@ export class VpcRepos {
       .limit(1)
       .executeTakeFirst();
     return row?.instance_id;
+  }
+
+  /** The Elastic IP addresses associated with these instances (instance id -> address; every account). */
+  async elasticIpsOf(instanceIds: readonly string[]): Promise<Map<string, string>> {
+    if (instanceIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('elastic_ips').select(['instance_id', 'public_ip']).where('instance_id', 'in', [...instanceIds]).execute();
+    return new Map(rows.map((r) => [r.instance_id!, r.public_ip]));
+  }
+
+  /** Terminated instances lose their Elastic IPs' associations (the addresses stay allocated). */
+  async dropElasticIpAssociations(instanceIds: readonly string[]): Promise<void> {
+    if (instanceIds.length === 0) return;
+    await this.db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('instance_id', 'in', [...instanceIds]).execute();
   }
 
   /** Several writes as one (joins the caller's unit of work). */

@@ -257,6 +257,7 @@ export class InstanceLifecycle {
    */
   private async takeAddresses(rows: InstanceRow[]): Promise<InstanceRow[]> {
     const { store, driver, addresses } = this.deps;
+    rows = await this.keepElasticIps(rows);
     if (!driver.publicNetwork) return rows;
     const turn = this.addressTurn.then(async () => {
       const used = await store.instances.publicIps();
@@ -273,6 +274,20 @@ export class InstanceLifecycle {
     });
     this.addressTurn = turn.catch(() => undefined);
     return turn;
+  }
+
+  /** An instance with an Elastic IP holds that address (running or stopped, whatever the driver). */
+  private async keepElasticIps(rows: InstanceRow[]): Promise<InstanceRow[]> {
+    const eips = await this.deps.store.vpc.elasticIpsOf(rows.map((r) => r.instance_id));
+    if (eips.size === 0) return rows;
+    return Promise.all(
+      rows.map(async (r) => {
+        const ip = eips.get(r.instance_id);
+        if (!ip || r.public_ip === ip) return r;
+        await this.deps.store.instances.update(r.instance_id, { public_ip: ip });
+        return { ...r, public_ip: ip };
+      }),
+    );
   }
 
   private terminateJob(instanceIds: string[]): JobRow[] {
@@ -404,6 +419,7 @@ export class InstanceLifecycle {
       doneJobs: jobIds,
       newJobs: again,
     });
+    await this.keepElasticIps(done.map((r) => ({ ...r, public_ip: null })));
     return 'done';
   }
 
@@ -419,6 +435,7 @@ export class InstanceLifecycle {
       doneJobs: jobIds,
       newJobs: [...again, ...(ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [])],
     });
+    await this.deps.store.vpc.dropElasticIpAssociations(ids);
     if (ids.length) this.deps.jobs.notify(this.deps.terminatedVisibleMs);
     return 'done';
   }

@@ -106,6 +106,11 @@ export class InstanceService {
     };
   }
 
+  /** Elastic IPs moved: the running ones among these instances are reached at their new public address. */
+  addressesChanged(instanceIds: string[]): Promise<void> {
+    return this.networkChanged(instanceIds);
+  }
+
   /** Running VMs re-apply what reaches them (their security groups or their rules changed). */
   private async networkChanged(instanceIds: string[]): Promise<void> {
     for (const row of await this.deps.store.instances.getMany(instanceIds)) {
