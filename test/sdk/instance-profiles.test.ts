@@ -78,6 +78,9 @@ describe('instance profiles on instances', () => {
     const run = (IamInstanceProfile: { Name?: string; Arn?: string }) => alice().send(new RunInstancesCommand({ ImageId: image, MinCount: 1, MaxCount: 1, IamInstanceProfile }));
     await expectAwsError(run({ Name: 'nope' }), 'InvalidParameterValue', /^Value \(nope\) for parameter iamInstanceProfile\.name is invalid\. Invalid IAM Instance Profile name$/);
     await expectAwsError(run({ Name: 'empty' }), 'InvalidParameterValue', /Invalid IAM Instance Profile name/);
+    // an empty name is no profile at all (what Packer sends when none is configured)
+    const none = (await run({ Name: '' })).Instances![0];
+    assert.equal(none.IamInstanceProfile, undefined);
     await expectAwsError(run({ Arn: `arn:aws:iam::${ALICE.accountId}:instance-profile/db` }), 'InvalidParameterValue', /^Value \(arn:aws:iam::111111111111:instance-profile\/db\) for parameter iamInstanceProfile\.arn is invalid\. Invalid IAM Instance Profile ARN$/);
     const bob = ec2(server.url, { account: BOB });
     const bobs = await launchableImage(bob);

@@ -124,9 +124,11 @@ export class Enforcer {
   }
 }
 
+/** A member the request really carries: not empty, nor a structure of empty members (Packer's `IamInstanceProfile.Name=`). */
 function present(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object' && !Buffer.isBuffer(v) && !(v instanceof Uint8Array) && !(v instanceof Date)) return Object.values(v).some(present);
   return true;
 }
 

@@ -207,7 +207,9 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
   const devices = await planDevices(deps, caller, { devices: launch.devices, rootDeviceName: image.root_device_name ?? '/dev/xvda' }, req.BlockDeviceMappings ?? []);
   const facts = typeFacts(instanceType);
   const threads = req.CpuOptions?.ThreadsPerCore ?? (facts && facts.vcpus > 1 && facts.manufacturer !== 'AWS' ? 2 : 1);
-  const profile = req.IamInstanceProfile ? await resolveInstanceProfile(deps.store, caller.accountId, req.IamInstanceProfile) : undefined;
+  // an empty IamInstanceProfile (Packer sends IamInstanceProfile.Name= when none is set) is none, as on AWS
+  const given = req.IamInstanceProfile;
+  const profile = given && (given.Arn || given.Name) ? await resolveInstanceProfile(deps.store, caller.accountId, given) : undefined;
   const spec: InstanceSpec = {
     virtualizationType: image.virtualization_type,
     hypervisor: image.hypervisor,
