@@ -1,4 +1,5 @@
 // The composition root: config -> store -> services -> gateway -> listen.
+import { join } from 'node:path';
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ import { JobRunner, type JobTraceEvent } from './jobs/job-runner.js';
 import { createStorageDomain } from './services/ec2/storage-domain.js';
 import { Maintenance } from './services/maintenance.js';
 import { createImageDomain } from './services/ec2/image-domain.js';
+import { ImportExportService } from './services/ec2/import-export/import-export-service.js';
+import { TransferS3 } from './services/ec2/import-export/transfer-s3.js';
 import { NbdServer } from './blocks/nbd/nbd-server.js';
 import { BLOCK_SIZE } from './blocks/block-size.js';
 import { nbdExports } from './services/nbd-exports.js';
@@ -167,6 +170,9 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
+  // import/export tasks: images from URLs and S3 objects, exports to S3 (issue 12 §2)
+  const transferS3 = new TransferS3({ endpoint: config.importS3Endpoint ?? config.blocks?.s3Endpoint, region: config.blocks?.s3Region, profile: config.blocks?.s3Profile });
+  const importExport = new ImportExportService({ store, blocks, snapshots: storage.snapshots, images: images.images, jobs, s3: transferS3, log, workDir: join(config.dataDir, 'import-export') });
   const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir, ...(config.compat === 'moto' ? { extraImages: motoImages() } : {}) });
   const seedCatalog = async () => {
     for (const warning of (await cluster.exclusive('catalog', () => catalog.seed())).warnings) log.warn(warning);
@@ -239,7 +245,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   // --compat moto: pending states settle before the next call, moto's image ids in every region
   const moto = config.compat === 'moto' ? new MotoCompat({ drain: () => jobs.drain(), nextDue: () => store.jobs.next() }) : undefined;
   const compat = (def: ServiceDefinition) => (moto ? moto.wrap(def) : def);
-  for (const def of [compat(ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute })), compat(autoscaling.service), kms, compat(ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability })), ssm, iam.service, sts]) services.set(def.id, def);
+  for (const def of [compat(ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute, importExport })), compat(autoscaling.service), kms, compat(ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability })), ssm, iam.service, sts]) services.set(def.id, def);
   jobs.start();
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {
@@ -317,6 +323,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       server.closeAllConnections();
       await done;
       await jobs.stop();
+      transferS3.close();
       await identity.usage.close();
       await driver.close(); // guests shut down; their disks' writes are flushed to the volumes
       await cluster.stop();

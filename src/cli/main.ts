@@ -69,6 +69,10 @@ commands:
             --s3-profile NAME   credentials from this ~/.aws profile when
                                 $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY are not set
             --blocks-cache-mib N  local read cache of S3 blocks (default 1024; 0: none)
+            --import-s3-endpoint URL  the S3-compatible endpoint ImportImage, ImportSnapshot,
+                                ExportImage and the store/restore image tasks use for UserBucket,
+                                s3:// URLs and exports (default: --s3-endpoint and its
+                                region and credentials)
             --audit on|off      record every call in the audit trail (default on)
             --audit-retention-days N  how long audit events are kept (default 90, CloudTrail's
                                 event history; 0: forever)
@@ -189,6 +193,7 @@ function serveConfig(args: string[]): ImagoConfig {
     imageCache: values['image-cache'],
     buildImages: !values['no-build-images'],
     blocks: blocksOptions(values),
+    importS3Endpoint: values['import-s3-endpoint'],
     databaseUrl: databaseUrl(values.database),
     kekFile: kekFile(values['kek-file']),
     nodeId: values['node-id'],
@@ -234,6 +239,7 @@ const BLOCKS_OPTIONS = {
   's3-endpoint': { type: 'string' },
   's3-region': { type: 'string' },
   's3-profile': { type: 'string' },
+  'import-s3-endpoint': { type: 'string' },
   'blocks-cache-mib': { type: 'string' },
 } as const;
 

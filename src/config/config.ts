@@ -36,6 +36,8 @@ export interface ImagoConfig {
   buildImages: boolean;
   /** where chunks live (blocks/open-chunk-store.ts): fs under the data dir, or an S3 bucket */
   blocks?: BlocksOptions;
+  /** S3-compatible endpoint import/export tasks read images from and write exports to (default: the block store's --s3-endpoint) */
+  importS3Endpoint?: string;
   /** postgres://… : metadata in PostgreSQL (default: SQLite in the data dir) */
   databaseUrl?: string;
   /** this node's name among those sharing the database (default: one kept in DATA_DIR/node.json) */

@@ -114,6 +114,7 @@ export interface Database {
   iam_instance_profiles: IamInstanceProfilesTable;
   iam_access_keys: IamAccessKeysTable;
   instance_profile_associations: InstanceProfileAssociationsTable;
+  import_export_tasks: ImportExportTasksTable;
   vpcs: VpcsTable;
   vpc_cidr_blocks: VpcCidrBlocksTable;
   subnets: SubnetsTable;
@@ -980,5 +981,18 @@ export interface ElasticIpsTable {
   instance_id: string | null;
   eni_id: string | null;
   private_ip: string | null;
+  created_at: string;
+}
+
+// EC2's import and export tasks (migration 0027): import-ami-…, import-snap-…, export-ami-…, and
+// store-image tasks keyed by the AMI and bucket; `detail` is the service's JSON.
+export interface ImportExportTasksTable {
+  task_id: string;
+  account_id: string;
+  region: string;
+  /** import-image | import-snapshot | export-image | store-image */
+  kind: string;
+  status: string;
+  detail: string;
   created_at: string;
 }

@@ -38,6 +38,7 @@ import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
 import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
 import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
+import { ImportExportTasksRepo } from './repos/import-export-tasks.js';
 import { VpcRepos } from './repos/vpc-family.js';
 import { atomic } from './atomic.js';
 
@@ -84,6 +85,7 @@ export class Repos {
   readonly instanceRefreshes: InstanceRefreshesRepo;
   readonly iam: IamRepos;
   readonly profileAssociations: InstanceProfileAssociationsRepo;
+  readonly importExportTasks: ImportExportTasksRepo;
   readonly vpc: VpcRepos;
 
   constructor(readonly db: Kysely<Database>) {
@@ -117,6 +119,7 @@ export class Repos {
     this.instanceRefreshes = new InstanceRefreshesRepo(db);
     this.iam = new IamRepos(db);
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);
+    this.importExportTasks = new ImportExportTasksRepo(db);
     this.vpc = new VpcRepos(db);
   }
 

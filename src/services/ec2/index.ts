@@ -27,6 +27,8 @@ import { vpcHandlers } from './networking/vpc-handlers.js';
 import { addressHandlers } from './networking/address-handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
 import { instanceProfileHandlers } from './instance-profiles/handlers.js';
+import { importExportHandlers } from './import-export/handlers.js';
+import type { ImportExportService } from './import-export/import-export-service.js';
 
 export interface Ec2Deps {
   store: Store;
@@ -35,6 +37,7 @@ export interface Ec2Deps {
   images: ImageDomain;
   launchTemplates: LaunchTemplateService;
   compute: ComputeDomain;
+  importExport: ImportExportService;
 }
 
 export function ec2Service(deps: Ec2Deps): ServiceDefinition {
@@ -61,6 +64,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...addressHandlers(deps.compute.addresses),
     ...keyPairHandlers(deps.compute.keyPairs),
     ...instanceProfileHandlers(deps.compute.profiles),
+    ...importExportHandlers(deps.importExport),
   };
   return {
     id: 'ec2',
