@@ -94,6 +94,8 @@ before(async () => {
   // a qcow2 of the same disk, and a hostile one naming a file of this host as its backing file
   assert.equal(spawnSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', join(dir, 'disk.raw'), join(dir, 'disk.qcow2')]).status, 0);
   files.set('/disk.qcow2', readFileSync(join(dir, 'disk.qcow2')));
+  assert.equal(spawnSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', join(dir, 'disk.raw'), join(dir, 'disk.vhd')]).status, 0);
+  files.set('/disk.vhd', readFileSync(join(dir, 'disk.vhd')));
   assert.equal(spawnSync('qemu-img', ['create', '-f', 'qcow2', '-b', '/etc/passwd', '-F', 'raw', join(dir, 'hostile.qcow2'), '1M']).status, 0);
   files.set('/hostile.qcow2', readFileSync(join(dir, 'hostile.qcow2')));
   web = createServer((req, res) => {
@@ -145,6 +147,18 @@ describe('import and export tasks', () => {
     assertDisk(await blocksOf(snapshotId));
     const states = await ec2(server.url).send(new DescribeImportSnapshotTasksCommand({ Filters: [{ Name: 'task-state', Values: ['completed'] }] }));
     assert.ok(states.ImportSnapshotTasks!.some((t) => t.ImportTaskId === r.ImportTaskId));
+  });
+
+  test('ImportSnapshot of a VHD; DryRun', async () => {
+    const r = await ec2(server.url).send(new ImportSnapshotCommand({ DiskContainer: { Url: `${webUrl}/disk.vhd`, Format: 'VHD' } }));
+    const done = await until('the import', async () => {
+      const t = await snapshotTask(r.ImportTaskId!);
+      return settled(t.SnapshotTaskDetail?.Status) ? t : undefined;
+    });
+    assert.equal(done.SnapshotTaskDetail?.Status, 'completed', done.SnapshotTaskDetail?.StatusMessage);
+    assert.equal(done.SnapshotTaskDetail?.Format, 'VHD');
+    assertDisk(await blocksOf(done.SnapshotTaskDetail!.SnapshotId!));
+    await assert.rejects(ec2(server.url).send(new ImportSnapshotCommand({ DryRun: true, DiskContainer: { Url: `${webUrl}/disk.raw` } })), { name: 'DryRunOperation' });
   });
 
   test('ImportImage from an S3 object (qcow2 as UserBucket, and as an s3:// Url)', async () => {
@@ -201,6 +215,24 @@ describe('import and export tasks', () => {
     const zeros = Buffer.alloc(16 * 1024 * 1024);
     for (let left = GIB - disk.length; left > 0; left -= zeros.length) expected.update(zeros.subarray(0, Math.min(left, zeros.length)));
     assert.equal(hash.digest('hex'), expected.digest('hex'));
+  });
+
+  test('ExportImage as VMDK: streamOptimized, the same disk once converted back', async () => {
+    const r = await ec2(server.url).send(new ExportImageCommand({ ImageId: imageId, DiskImageFormat: 'VMDK', S3ExportLocation: { S3Bucket: target.bucket, S3Prefix: `${prefix}exports/` } }));
+    const done = await until('the export', async () => {
+      const t = (await ec2(server.url).send(new DescribeExportImageTasksCommand({ ExportImageTaskIds: [r.ExportImageTaskId!] }))).ExportImageTasks![0];
+      return settled(t.Status) ? t : undefined;
+    });
+    assert.equal(done.Status, 'completed', done.StatusMessage);
+    const got = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: `${prefix}exports/${r.ExportImageTaskId}.vmdk` }));
+    const vmdk = Buffer.from(await got.Body!.transformToByteArray());
+    assert.equal(vmdk.toString('latin1', 0, 4), 'KDMV');
+    writeFileSync(join(dir, 'export.vmdk'), vmdk);
+    assert.equal(spawnSync('qemu-img', ['convert', '-f', 'vmdk', '-O', 'raw', join(dir, 'export.vmdk'), join(dir, 'export.raw')]).status, 0);
+    const raw = readFileSync(join(dir, 'export.raw'));
+    assert.equal(raw.length, GIB);
+    assert.ok(raw.subarray(0, disk.length).equals(disk));
+    assert.ok(raw.subarray(disk.length, disk.length + 16 * BLOCK).equals(Buffer.alloc(16 * BLOCK)));
   });
 
   test('CreateStoreImageTask then CreateRestoreImageTask: the same disk under a new AMI', async () => {

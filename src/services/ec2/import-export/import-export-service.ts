@@ -78,6 +78,8 @@ export interface TaskDetail {
   tags?: { key: string; value: string }[];
   /** restore: the snapshots the job fills */
   restoreSnapshots?: string[];
+  /** import: snapshots being written by the current run (deleted if it fails or restarts) */
+  partialSnapshots?: string[];
 }
 
 export interface Task {
@@ -311,6 +313,9 @@ export class ImportExportService {
     mkdirSync(dir, { recursive: true });
     const progress = new TaskProgress(store, taskId, detail);
     const created: string[] = [];
+    // an earlier run cut short (a crash, a lost lease) left these half written
+    for (const id of detail.partialSnapshots ?? []) await this.deps.snapshots.delete(caller, id).catch(() => undefined);
+    detail.partialSnapshots = undefined;
     try {
       if (row.kind === 'import-snapshot' || row.kind === 'import-image') await this.runImport(caller, taskId, row.kind, detail, progress, dir, created);
       else if (row.kind === 'export-image') await this.runExport(caller, taskId, detail, progress, dir);
@@ -318,6 +323,7 @@ export class ImportExportService {
       else await this.runStore(caller, detail, progress, dir);
     } catch (e) {
       for (const id of created) await this.deps.snapshots.delete(caller, id).catch(() => undefined);
+      detail.partialSnapshots = undefined;
       if (e instanceof Cancelled || progress.cancelled) return this.finishCancel(taskId, detail);
       const reason = e instanceof TaskFailure ? e.message : `ServerError: ${(e as Error).message}`;
       if (!(e instanceof TaskFailure)) log.warn('import/export task failed', { taskId, error: (e as Error).message });
@@ -374,6 +380,8 @@ export class ImportExportService {
       const sizeGib = Math.max(1, Math.ceil(raw.virtualBytes / GIB));
       const snap = await this.deps.snapshots.createWritable(caller, { sizeGib, source: 'import', description: `Created by AWS-VMImport service for ${taskId}` });
       created.push(snap.snapshot_id);
+      // recorded before any data: a run cut short by a crash deletes it when the task starts again
+      await progress.set({ partialSnapshots: [...created] }, true);
       await storeRaw(this.deps.blocks, raw.path, snap.map_id, async (done, total) => {
         await progress.set({ progress: Math.round(Math.max(image ? 28 : 0, base + share * (0.4 + 0.6 * (done / total)))) });
       });
@@ -417,7 +425,7 @@ export class ImportExportService {
       detail.imageId = row.image_id;
     }
     created.length = 0;
-    await progress.finish('completed', { statusMessage: undefined, progress: undefined });
+    await progress.finish('completed', { statusMessage: undefined, progress: undefined, partialSnapshots: undefined });
   }
 
   /** The image's root snapshot as a raw file, sparse (zero blocks are never written). */
