@@ -127,6 +127,8 @@ export interface Database {
   network_acl_associations: NetworkAclAssociationsTable;
   dhcp_options: DhcpOptionsTable;
   elastic_ips: ElasticIpsTable;
+  network_interfaces: NetworkInterfacesTable;
+  network_interface_addresses: NetworkInterfaceAddressesTable;
 }
 
 // Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
@@ -982,6 +984,37 @@ export interface ElasticIpsTable {
   eni_id: string | null;
   private_ip: string | null;
   created_at: string;
+}
+
+// Network interfaces (migration 0028): CreateNetworkInterface's, and instances' primary ones once
+// something of their own is set; every address they hold besides an instance's primary one.
+export interface NetworkInterfacesTable {
+  eni_id: string;
+  account_id: string;
+  region: string;
+  subnet_id: string;
+  vpc_id: string;
+  availability_zone: string;
+  private_ip: string;
+  mac_address: string;
+  description: string;
+  source_dest_check: number;
+  /** JSON [sg-…] */
+  groups: string;
+  instance_primary: number;
+  instance_id: string | null;
+  device_index: number | null;
+  attachment_id: string | null;
+  attach_time: string | null;
+  delete_on_termination: number;
+  created_at: string;
+}
+
+export interface NetworkInterfaceAddressesTable {
+  eni_id: string;
+  subnet_id: string;
+  private_ip: string;
+  is_primary: number;
 }
 
 // EC2's import and export tasks (migration 0027): import-ami-…, import-snap-…, export-ami-…, and

@@ -87,6 +87,7 @@ export type MarketTypeEnum = "capacity-block" | "interruptible-capacity-reservat
 export type MonitoringStateEnum = "disabled" | "disabling" | "enabled" | "pending";
 export type NestedVirtualizationSpecificationEnum = "disabled" | "enabled";
 export type NetworkCardInterfaceTypeEnum = "efa" | "efa-only" | "interface" | "secondary";
+export type NetworkInterfaceCreationTypeEnum = "branch" | "efa" | "efa-only" | "trunk";
 export type NetworkInterfaceStatusEnum = "associated" | "attaching" | "available" | "detaching" | "in-use";
 export type NetworkInterfaceTypeEnum = "api_gateway_managed" | "aws_codestar_connections_managed" | "branch" | "efa" | "efa-only" | "gateway_load_balancer" | "gateway_load_balancer_endpoint" | "global_accelerator_managed" | "interface" | "iot_rules_managed" | "lambda" | "load_balancer" | "natGateway" | "network_load_balancer" | "quicksight" | "transit_gateway" | "trunk" | "vpc_endpoint";
 export type NitroEnclavesSupportEnum = "supported" | "unsupported";
@@ -219,6 +220,22 @@ export interface ApplicationStatusSummary {
   Status?: SummaryStatusEnum;
   ImpairedSince?: Date;
 }
+export interface AssignPrivateIpAddressesRequest {
+  NetworkInterfaceId: string;
+  Ipv4Prefixes?: string[];
+  Ipv4PrefixCount?: number;
+  PrivateIpAddresses?: string[];
+  SecondaryPrivateIpAddressCount?: number;
+  AllowReassignment?: boolean;
+}
+export interface AssignPrivateIpAddressesResult {
+  NetworkInterfaceId?: string;
+  AssignedPrivateIpAddresses?: AssignedPrivateIpAddress[];
+  AssignedIpv4Prefixes?: Ipv4PrefixSpecification[];
+}
+export interface AssignedPrivateIpAddress {
+  PrivateIpAddress?: string;
+}
 export interface AssociateAddressRequest {
   AllocationId?: string;
   InstanceId?: string;
@@ -275,6 +292,19 @@ export interface AttachInternetGatewayRequest {
   InternetGatewayId: string;
   VpcId: string;
   DryRun?: boolean;
+}
+export interface AttachNetworkInterfaceRequest {
+  NetworkInterfaceId: string;
+  InstanceId: string;
+  DeviceIndex: number;
+  NetworkCardIndex?: number;
+  EnaSrdSpecification?: EnaSrdSpecification;
+  EnaQueueCount?: number;
+  DryRun?: boolean;
+}
+export interface AttachNetworkInterfaceResult {
+  AttachmentId?: string;
+  NetworkCardIndex?: number;
 }
 export interface AttachVolumeRequest {
   Device: string;
@@ -618,6 +648,31 @@ export interface CreateNetworkAclResult {
   NetworkAcl?: NetworkAcl;
   ClientToken?: string;
 }
+export interface CreateNetworkInterfaceRequest {
+  SubnetId: string;
+  Ipv4Prefixes?: Ipv4PrefixSpecificationRequest[];
+  Ipv4PrefixCount?: number;
+  Ipv6Prefixes?: Ipv6PrefixSpecificationRequest[];
+  Ipv6PrefixCount?: number;
+  InterfaceType?: NetworkInterfaceCreationTypeEnum;
+  TagSpecifications?: TagSpecification[];
+  ClientToken?: string;
+  EnablePrimaryIpv6?: boolean;
+  ConnectionTrackingSpecification?: ConnectionTrackingSpecificationRequest;
+  Operator?: OperatorRequest;
+  Description?: string;
+  PrivateIpAddress?: string;
+  Groups?: string[];
+  PrivateIpAddresses?: PrivateIpAddressSpecification[];
+  SecondaryPrivateIpAddressCount?: number;
+  Ipv6Addresses?: InstanceIpv6Address[];
+  Ipv6AddressCount?: number;
+  DryRun?: boolean;
+}
+export interface CreateNetworkInterfaceResult {
+  NetworkInterface?: NetworkInterface;
+  ClientToken?: string;
+}
 export interface CreateReplaceRootVolumeTaskRequest {
   InstanceId: string;
   SnapshotId?: string;
@@ -860,6 +915,10 @@ export interface DeleteNetworkAclEntryRequest {
 }
 export interface DeleteNetworkAclRequest {
   NetworkAclId: string;
+  DryRun?: boolean;
+}
+export interface DeleteNetworkInterfaceRequest {
+  NetworkInterfaceId: string;
   DryRun?: boolean;
 }
 export interface DeleteRouteRequest {
@@ -1456,6 +1515,11 @@ export interface DetachInternetGatewayRequest {
   VpcId: string;
   DryRun?: boolean;
 }
+export interface DetachNetworkInterfaceRequest {
+  AttachmentId: string;
+  DryRun?: boolean;
+  Force?: boolean;
+}
 export interface DetachVolumeRequest {
   VolumeId: string;
   Device?: string;
@@ -1689,9 +1753,16 @@ export interface ElasticInferenceAcceleratorAssociation {
   ElasticInferenceAcceleratorAssociationState?: string;
   ElasticInferenceAcceleratorAssociationTime?: Date;
 }
+export interface EnaSrdSpecification {
+  EnaSrdEnabled?: boolean;
+  EnaSrdUdpSpecification?: EnaSrdUdpSpecification;
+}
 export interface EnaSrdSpecificationRequest {
   EnaSrdEnabled?: boolean;
   EnaSrdUdpSpecification?: EnaSrdUdpSpecificationRequest;
+}
+export interface EnaSrdUdpSpecification {
+  EnaSrdUdpEnabled?: boolean;
 }
 export interface EnaSrdUdpSpecificationRequest {
   EnaSrdUdpEnabled?: boolean;
@@ -3204,6 +3275,19 @@ export interface ModifyLaunchTemplateRequest {
 export interface ModifyLaunchTemplateResult {
   LaunchTemplate?: LaunchTemplate;
 }
+export interface ModifyNetworkInterfaceAttributeRequest {
+  NetworkInterfaceId: string;
+  EnaSrdSpecification?: EnaSrdSpecification;
+  EnablePrimaryIpv6?: boolean;
+  ConnectionTrackingSpecification?: ConnectionTrackingSpecificationRequest;
+  AssociatePublicIpAddress?: boolean;
+  AssociatedSubnetIds?: string[];
+  DryRun?: boolean;
+  Description?: AttributeValue;
+  SourceDestCheck?: AttributeBooleanValue;
+  Groups?: string[];
+  Attachment?: NetworkInterfaceAttachmentChanges;
+}
 export interface ModifySnapshotAttributeRequest {
   SnapshotId: string;
   Attribute?: SnapshotAttributeNameEnum;
@@ -3381,6 +3465,12 @@ export interface NetworkInterfaceAttachment {
   Status?: AttachmentStatusEnum;
   EnaSrdSpecification?: AttachmentEnaSrdSpecification;
   EnaQueueCount?: number;
+}
+export interface NetworkInterfaceAttachmentChanges {
+  DefaultEnaQueueCount?: boolean;
+  EnaQueueCount?: number;
+  AttachmentId?: string;
+  DeleteOnTermination?: boolean;
 }
 export interface NetworkInterfaceCount {
   Min?: number;
@@ -4185,6 +4275,11 @@ export interface TotalLocalStorageGBRequest {
   Min?: number;
   Max?: number;
 }
+export interface UnassignPrivateIpAddressesRequest {
+  NetworkInterfaceId: string;
+  Ipv4Prefixes?: string[];
+  PrivateIpAddresses?: string[];
+}
 export interface UnlockSnapshotRequest {
   SnapshotId: string;
   DryRun?: boolean;
@@ -4397,12 +4492,14 @@ export interface VpcIpv6CidrBlockAssociation {
 
 export interface Operations {
   AllocateAddress: { input: AllocateAddressRequest; output: AllocateAddressResult };
+  AssignPrivateIpAddresses: { input: AssignPrivateIpAddressesRequest; output: AssignPrivateIpAddressesResult };
   AssociateAddress: { input: AssociateAddressRequest; output: AssociateAddressResult };
   AssociateDhcpOptions: { input: AssociateDhcpOptionsRequest; output: void };
   AssociateIamInstanceProfile: { input: AssociateIamInstanceProfileRequest; output: AssociateIamInstanceProfileResult };
   AssociateRouteTable: { input: AssociateRouteTableRequest; output: AssociateRouteTableResult };
   AssociateVpcCidrBlock: { input: AssociateVpcCidrBlockRequest; output: AssociateVpcCidrBlockResult };
   AttachInternetGateway: { input: AttachInternetGatewayRequest; output: void };
+  AttachNetworkInterface: { input: AttachNetworkInterfaceRequest; output: AttachNetworkInterfaceResult };
   AttachVolume: { input: AttachVolumeRequest; output: VolumeAttachment };
   AuthorizeSecurityGroupEgress: { input: AuthorizeSecurityGroupEgressRequest; output: AuthorizeSecurityGroupEgressResult };
   AuthorizeSecurityGroupIngress: { input: AuthorizeSecurityGroupIngressRequest; output: AuthorizeSecurityGroupIngressResult };
@@ -4422,6 +4519,7 @@ export interface Operations {
   CreateLaunchTemplateVersion: { input: CreateLaunchTemplateVersionRequest; output: CreateLaunchTemplateVersionResult };
   CreateNetworkAcl: { input: CreateNetworkAclRequest; output: CreateNetworkAclResult };
   CreateNetworkAclEntry: { input: CreateNetworkAclEntryRequest; output: void };
+  CreateNetworkInterface: { input: CreateNetworkInterfaceRequest; output: CreateNetworkInterfaceResult };
   CreateReplaceRootVolumeTask: { input: CreateReplaceRootVolumeTaskRequest; output: CreateReplaceRootVolumeTaskResult };
   CreateRestoreImageTask: { input: CreateRestoreImageTaskRequest; output: CreateRestoreImageTaskResult };
   CreateRoute: { input: CreateRouteRequest; output: CreateRouteResult };
@@ -4442,6 +4540,7 @@ export interface Operations {
   DeleteLaunchTemplateVersions: { input: DeleteLaunchTemplateVersionsRequest; output: DeleteLaunchTemplateVersionsResult };
   DeleteNetworkAcl: { input: DeleteNetworkAclRequest; output: void };
   DeleteNetworkAclEntry: { input: DeleteNetworkAclEntryRequest; output: void };
+  DeleteNetworkInterface: { input: DeleteNetworkInterfaceRequest; output: void };
   DeleteRoute: { input: DeleteRouteRequest; output: void };
   DeleteRouteTable: { input: DeleteRouteTableRequest; output: void };
   DeleteSecurityGroup: { input: DeleteSecurityGroupRequest; output: DeleteSecurityGroupResult };
@@ -4498,6 +4597,7 @@ export interface Operations {
   DescribeVpcAttribute: { input: DescribeVpcAttributeRequest; output: DescribeVpcAttributeResult };
   DescribeVpcs: { input: DescribeVpcsRequest; output: DescribeVpcsResult };
   DetachInternetGateway: { input: DetachInternetGatewayRequest; output: void };
+  DetachNetworkInterface: { input: DetachNetworkInterfaceRequest; output: void };
   DetachVolume: { input: DetachVolumeRequest; output: VolumeAttachment };
   DisableAllowedImagesSettings: { input: DisableAllowedImagesSettingsRequest; output: DisableAllowedImagesSettingsResult };
   DisableEbsEncryptionByDefault: { input: DisableEbsEncryptionByDefaultRequest; output: DisableEbsEncryptionByDefaultResult };
@@ -4542,6 +4642,7 @@ export interface Operations {
   ModifyInstanceAttribute: { input: ModifyInstanceAttributeRequest; output: void };
   ModifyInstanceMetadataOptions: { input: ModifyInstanceMetadataOptionsRequest; output: ModifyInstanceMetadataOptionsResult };
   ModifyLaunchTemplate: { input: ModifyLaunchTemplateRequest; output: ModifyLaunchTemplateResult };
+  ModifyNetworkInterfaceAttribute: { input: ModifyNetworkInterfaceAttributeRequest; output: void };
   ModifySnapshotAttribute: { input: ModifySnapshotAttributeRequest; output: void };
   ModifySnapshotTier: { input: ModifySnapshotTierRequest; output: ModifySnapshotTierResult };
   ModifySubnetAttribute: { input: ModifySubnetAttributeRequest; output: void };
@@ -4570,6 +4671,7 @@ export interface Operations {
   StartInstances: { input: StartInstancesRequest; output: StartInstancesResult };
   StopInstances: { input: StopInstancesRequest; output: StopInstancesResult };
   TerminateInstances: { input: TerminateInstancesRequest; output: TerminateInstancesResult };
+  UnassignPrivateIpAddresses: { input: UnassignPrivateIpAddressesRequest; output: void };
   UnlockSnapshot: { input: UnlockSnapshotRequest; output: UnlockSnapshotResult };
 }
 

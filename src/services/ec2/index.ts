@@ -25,6 +25,7 @@ import { instanceHandlers } from './instances/handlers.js';
 import { networkHandlers } from './networking/handlers.js';
 import { vpcHandlers } from './networking/vpc-handlers.js';
 import { addressHandlers } from './networking/address-handlers.js';
+import { interfaceHandlers } from './networking/interface-handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
 import { instanceProfileHandlers } from './instance-profiles/handlers.js';
 import { importExportHandlers } from './import-export/handlers.js';
@@ -62,6 +63,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...networkHandlers(deps.compute.network),
     ...vpcHandlers(deps.compute.network),
     ...addressHandlers(deps.compute.addresses),
+    ...interfaceHandlers(deps.compute.network.interfaces),
     ...keyPairHandlers(deps.compute.keyPairs),
     ...instanceProfileHandlers(deps.compute.profiles),
     ...importExportHandlers(deps.importExport),

@@ -25,6 +25,7 @@ import * as m0023 from './0023-instance-profile-associations.js';
 import * as m0024 from './0024-audit-lean-indexes.js';
 import * as m0025 from './0025-vpc-family.js';
 import * as m0026 from './0026-elastic-ips.js';
+import * as m0028 from './0028-network-interfaces.js';
 import * as m0027 from './0027-import-export-tasks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024-audit-lean-indexes': m0024,
   '0025-vpc-family': m0025,
   '0026-elastic-ips': m0026,
+  '0028-network-interfaces': m0028,
   '0027-import-export-tasks': m0027,
 };
 

@@ -82,7 +82,8 @@ export class InstancesRepo {
   async launch(l: Launch): Promise<{ instances: NewInstanceRow[]; volumes: Selectable<VolumesTable>[]; attachments: AttachmentRow[] }> {
     return atomic(this.db, async (trx) => {
       const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', l.subnetId).where('state', '<>', 'terminated').execute();
-      const instances = l.instances(new Set(used.map((u) => u.private_ip)));
+      const held = await trx.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', l.subnetId).execute();
+      const instances = l.instances(new Set([...used, ...held].map((u) => u.private_ip)));
       const { volumes, attachments } = l.volumes(instances);
       await insertRows(trx, 'instances', instances);
       await insertRows(trx, 'volumes', volumes);

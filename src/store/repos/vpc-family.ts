@@ -126,6 +126,8 @@ export class VpcRepos {
   readonly aclAssociations: ScopedTable<'network_acl_associations'>;
   readonly dhcpOptions: ScopedTable<'dhcp_options'>;
   readonly elasticIps: ScopedTable<'elastic_ips'>;
+  readonly networkInterfaces: ScopedTable<'network_interfaces'>;
+  readonly interfaceAddresses: ChildTable<'network_interface_addresses'>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.vpcs = new ScopedTable(db, 'vpcs', 'vpc_id');
@@ -141,6 +143,8 @@ export class VpcRepos {
     this.aclAssociations = new ScopedTable(db, 'network_acl_associations', 'association_id');
     this.dhcpOptions = new ScopedTable(db, 'dhcp_options', 'dhcp_options_id');
     this.elasticIps = new ScopedTable(db, 'elastic_ips', 'allocation_id');
+    this.networkInterfaces = new ScopedTable(db, 'network_interfaces', 'eni_id');
+    this.interfaceAddresses = new ChildTable(db, 'network_interface_addresses', 'eni_id', ['eni_id', 'private_ip']);
   }
 
   /** Live instances' addresses in a subnet (free addresses; launches read it in their transaction). */
@@ -155,7 +159,24 @@ export class VpcRepos {
       .where('state', '<>', 'terminated')
       .groupBy('subnet_id')
       .execute();
-    return new Map(rows.map((r) => [r.subnet_id, Number(r.n)]));
+    const held = await this.db
+      .selectFrom('network_interface_addresses')
+      .select(['subnet_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('subnet_id', 'in', [...subnetIds])
+      .groupBy('subnet_id')
+      .execute();
+    const out = new Map(rows.map((r) => [r.subnet_id, Number(r.n)]));
+    for (const h of held) out.set(h.subnet_id, (out.get(h.subnet_id) ?? 0) + Number(h.n));
+    return out;
+  }
+
+  /** Every address taken in a subnet: live instances' and network interfaces'. */
+  async usedAddresses(subnetId: string): Promise<Set<string>> {
+    const [instances, held] = await Promise.all([
+      this.db.selectFrom('instances').select('private_ip').where('subnet_id', '=', subnetId).where('state', '<>', 'terminated').execute(),
+      this.db.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', subnetId).execute(),
+    ]);
+    return new Set([...instances, ...held].map((r) => r.private_ip));
   }
 
   /** A live instance in one of the subnets (DeleteSubnet's and DeleteVpc's dependency check). */
@@ -184,6 +205,27 @@ export class VpcRepos {
   async dropElasticIpAssociations(instanceIds: readonly string[]): Promise<void> {
     if (instanceIds.length === 0) return;
     await this.db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('instance_id', 'in', [...instanceIds]).execute();
+  }
+
+  /**
+   * Terminated instances leave their interfaces: the primary ones' own rows and addresses go,
+   * attached ones marked delete-on-termination are deleted, the others become available.
+   */
+  async releaseInterfaces(instanceIds: readonly string[]): Promise<void> {
+    if (instanceIds.length === 0) return;
+    const gone = await this.db
+      .selectFrom('network_interfaces')
+      .select('eni_id')
+      .where('instance_id', 'in', [...instanceIds])
+      .where((eb) => eb.or([eb('instance_primary', '=', 1), eb('delete_on_termination', '=', 1)]))
+      .execute();
+    const ids = gone.map((g) => g.eni_id);
+    if (ids.length) {
+      await this.db.deleteFrom('network_interface_addresses').where('eni_id', 'in', ids).execute();
+      await this.db.deleteFrom('network_interfaces').where('eni_id', 'in', ids).execute();
+      await this.db.deleteFrom('tags').where('resource_id', 'in', ids).execute();
+    }
+    await this.db.updateTable('network_interfaces').set({ instance_id: null, device_index: null, attachment_id: null, attach_time: null }).where('instance_id', 'in', [...instanceIds]).execute();
   }
 
   /** Several writes as one (joins the caller's unit of work). */

@@ -65,6 +65,11 @@ export class SecurityGroupService {
     this.rulesChanged.push(listener);
   }
 
+  /** Instances' groups changed outside the rules (an interface's groups): their users re-apply them. */
+  async notifyUsers(caller: Scope, groupIds: string[]): Promise<void> {
+    for (const listener of this.rulesChanged) await listener(caller, groupIds);
+  }
+
   private async changed(caller: Scope, groupId: string): Promise<void> {
     for (const listener of this.rulesChanged) await listener(caller, [groupId]);
   }
