@@ -35,6 +35,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   nodes: (o) => nodesOnOnePostgres({ counts: [1, 2, 3], clients: 6, listed: 20, seconds: o.seconds }),
   audit: (o) => import('./workloads/audit.js').then((m) => m.auditCost({ seconds: o.seconds, rounds: 4 })),
   authz: (o) => import('./workloads/authz.js').then((m) => m.authzCost({ seconds: o.seconds })),
+  vpcs: () => import('./workloads/vpcs.js').then((m) => m.vpcsVsMoto({ count: 1000 })),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
