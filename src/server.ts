@@ -323,6 +323,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       server.closeAllConnections();
       await done;
       await jobs.stop();
+      await importExport.stop();
       transferS3.close();
       await identity.usage.close();
       await driver.close(); // guests shut down; their disks' writes are flushed to the volumes

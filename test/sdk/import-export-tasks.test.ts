@@ -284,6 +284,10 @@ describe('import and export tasks', () => {
   test('CancelImportTask stops a download: deleting, then deleted', async () => {
     const r = await ec2(server.url).send(new ImportSnapshotCommand({ DiskContainer: { Url: `${webUrl}/slow.raw` } }));
     await until('the download', async () => ((await snapshotTask(r.ImportTaskId!)).SnapshotTaskDetail?.StatusMessage === 'downloading/converting' ? true : undefined));
+    // a long task holds up no other work: another import completes meanwhile
+    const quick = await ec2(server.url).send(new ImportSnapshotCommand({ DiskContainer: { Url: `${webUrl}/disk.raw` } }));
+    await until('the quick import', async () => ((await snapshotTask(quick.ImportTaskId!)).SnapshotTaskDetail?.Status === 'completed' ? true : undefined), 20_000);
+    assert.equal((await snapshotTask(r.ImportTaskId!)).SnapshotTaskDetail?.Status, 'active');
     const c = await ec2(server.url).send(new CancelImportTaskCommand({ ImportTaskId: r.ImportTaskId, CancelReason: 'changed my mind' }));
     assert.deepEqual({ id: c.ImportTaskId, prev: c.PreviousState, state: c.State }, { id: r.ImportTaskId, prev: 'active', state: 'deleting' });
     const t = await until('the cancellation', async () => {

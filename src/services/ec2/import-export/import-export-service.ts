@@ -108,12 +108,39 @@ class Cancelled extends Error {}
 
 const FORMATS = new Set(['RAW', 'VHD', 'VMDK']);
 
+/** Statuses of a task whose work is not over. */
+const LIVE = new Set(['active', 'deleting', 'InProgress']);
+/** How often a task's job looks in on the work it started. */
+const WATCH_MS = 1000;
+
 export class ImportExportService {
+  /** the work this process runs, by task */
+  private readonly running = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ImportExportDeps) {
+    // The job starts the work beside the runner (an import may take an hour; the runner's other
+    // jobs must not wait for it) and comes back every second until the task is over. It is
+    // pinned to this node while the node lives; a restarted or surviving node starts it again.
     deps.jobs.register(JOB, async (payload) => {
-      await this.run((payload as { taskId: string }).taskId);
-      return 'done';
+      const { taskId } = payload as { taskId: string };
+      if (!this.running.has(taskId)) {
+        const row = await deps.store.importExportTasks.get(taskId);
+        if (!row || !LIVE.has(row.status)) return 'done';
+        const work = this.run(taskId)
+          .catch((e: unknown) => deps.log.warn('import/export task interrupted; its job starts it again', { taskId, error: String(e) }))
+          .finally(() => this.running.delete(taskId));
+        this.running.set(taskId, work);
+      }
+      return { retryInMs: WATCH_MS };
     });
+  }
+
+  private readonly stopping = new AbortController();
+
+  /** Shutdown: the work in progress stops where it is (its task stays live: the job starts it again at the next start). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.allSettled([...this.running.values()]);
   }
 
   // ---- requests ------------------------------------------------------------------------
@@ -296,7 +323,7 @@ export class ImportExportService {
   private async start(caller: Scope, taskId: string, kind: TaskKind, status: string, detail: TaskDetail): Promise<Task> {
     const row: ImportExportTaskRow = { task_id: taskId, account_id: caller.accountId, region: caller.region, kind, status, detail: JSON.stringify(detail), created_at: new Date().toISOString() };
     await this.deps.store.importExportTasks.insert(row);
-    await this.deps.jobs.schedule(JOB, { taskId });
+    await this.deps.jobs.schedule(JOB, { taskId }, 0, this.deps.jobs.placementNow()?.node ?? null);
     return toTask(row);
   }
 
@@ -311,7 +338,7 @@ export class ImportExportService {
     const dir = join(this.deps.workDir, taskId);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const progress = new TaskProgress(store, taskId, detail);
+    const progress = new TaskProgress(store, taskId, detail, this.stopping.signal);
     const created: string[] = [];
     // an earlier run cut short (a crash, a lost lease) left these half written
     for (const id of detail.partialSnapshots ?? []) await this.deps.snapshots.delete(caller, id).catch(() => undefined);
@@ -322,6 +349,7 @@ export class ImportExportService {
       else if (row.kind === 'restore-image') await this.runRestore(detail, progress, dir);
       else await this.runStore(caller, detail, progress, dir);
     } catch (e) {
+      if (this.stopping.signal.aborted && !progress.cancelled) return; // shutting down: the next start runs the task again
       for (const id of created) await this.deps.snapshots.delete(caller, id).catch(() => undefined);
       detail.partialSnapshots = undefined;
       if (e instanceof Cancelled || progress.cancelled) return this.finishCancel(taskId, detail);
@@ -514,15 +542,18 @@ export class ImportExportService {
 class TaskProgress {
   private last = 0;
   private readonly abort = new AbortController();
-  /** aborted once the task is cancelled: downloads stop */
-  readonly signal = this.abort.signal;
+  /** aborted once the task is cancelled or the server stops: downloads stop */
+  readonly signal: AbortSignal;
   cancelled = false;
 
   constructor(
     private readonly store: Store,
     private readonly taskId: string,
     readonly detail: TaskDetail,
-  ) {}
+    private readonly stopping: AbortSignal,
+  ) {
+    this.signal = AbortSignal.any([this.abort.signal, stopping]);
+  }
 
   async set(patch: Partial<TaskDetail>, now = false): Promise<void> {
     Object.assign(this.detail, patch);
@@ -535,6 +566,7 @@ class TaskProgress {
 
   /** Throws Cancelled once CancelImportTask moved the task to deleting. */
   async check(): Promise<void> {
+    if (this.stopping.aborted) throw new Cancelled();
     const row = await this.store.importExportTasks.get(this.taskId);
     if (row?.status === 'deleting') {
       this.cancelled = true;
