@@ -159,6 +159,13 @@ describe('import and export tasks', () => {
     assert.equal(done.SnapshotTaskDetail?.Format, 'VHD');
     assertDisk(await blocksOf(done.SnapshotTaskDetail!.SnapshotId!));
     await assert.rejects(ec2(server.url).send(new ImportSnapshotCommand({ DryRun: true, DiskContainer: { Url: `${webUrl}/disk.raw` } })), { name: 'DryRunOperation' });
+    // ClientToken: a retry gets the first call's task; other parameters with the token are refused
+    const token = `tok-${Date.now()}`;
+    const first = await ec2(server.url).send(new ImportSnapshotCommand({ ClientToken: token, DiskContainer: { Url: `${webUrl}/disk.raw` } }));
+    const again = await ec2(server.url).send(new ImportSnapshotCommand({ ClientToken: token, DiskContainer: { Url: `${webUrl}/disk.raw` } }));
+    assert.equal(again.ImportTaskId, first.ImportTaskId);
+    await assert.rejects(ec2(server.url).send(new ImportSnapshotCommand({ ClientToken: token, DiskContainer: { Url: `${webUrl}/disk.vhd` } })), { name: 'IdempotentParameterMismatch' });
+    await until('the import', async () => (settled((await snapshotTask(first.ImportTaskId!)).SnapshotTaskDetail?.Status) ? true : undefined));
   });
 
   test('ImportImage from an S3 object (qcow2 as UserBucket, and as an s3:// Url)', async () => {

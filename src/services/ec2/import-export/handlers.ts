@@ -73,7 +73,7 @@ function exportTask(t: Task) {
 export function importExportHandlers(tasks: ImportExportService): HandlerMap<Operations> {
   return {
     async ImportSnapshot(ctx, input) {
-      const t = await tasks.importSnapshot(ctx, { disk: source(input.DiskContainer), description: input.Description, encrypted: input.Encrypted, tags: tagsOf(input.TagSpecifications, 'import-snapshot-task') }, () => dryRunCheckpoint(ctx));
+      const t = await tasks.importSnapshot(ctx, { disk: source(input.DiskContainer), description: input.Description, encrypted: input.Encrypted, clientToken: input.ClientToken, tags: tagsOf(input.TagSpecifications, 'import-snapshot-task') }, () => dryRunCheckpoint(ctx));
       return snapshotTask(t);
     },
 
@@ -89,6 +89,7 @@ export function importExportHandlers(tasks: ImportExportService): HandlerMap<Ope
           licenseType: input.LicenseType,
           hypervisor: input.Hypervisor,
           encrypted: input.Encrypted,
+          clientToken: input.ClientToken,
           tags: tagsOf(input.TagSpecifications, 'import-image-task'),
         },
         () => dryRunCheckpoint(ctx),
@@ -100,7 +101,7 @@ export function importExportHandlers(tasks: ImportExportService): HandlerMap<Ope
     async ExportImage(ctx, input) {
       const t = await tasks.exportImage(
         ctx,
-        { imageId: input.ImageId, format: input.DiskImageFormat, bucket: input.S3ExportLocation?.S3Bucket, prefix: input.S3ExportLocation?.S3Prefix, description: input.Description, tags: tagsOf(input.TagSpecifications, 'export-image-task') },
+        { imageId: input.ImageId, format: input.DiskImageFormat, bucket: input.S3ExportLocation?.S3Bucket, prefix: input.S3ExportLocation?.S3Prefix, description: input.Description, clientToken: input.ClientToken, tags: tagsOf(input.TagSpecifications, 'export-image-task') },
         () => dryRunCheckpoint(ctx),
       );
       return { ...exportTask(t), DiskImageFormat: input.DiskImageFormat, RoleName: input.RoleName ?? 'vmimport' };

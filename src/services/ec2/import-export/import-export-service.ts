@@ -27,6 +27,7 @@ import type { ImportExportTaskRow } from '../../../store/repos/import-export-tas
 import type { SnapshotRow } from '../../../store/repos/snapshots.js';
 import { ec2Error, invalidFilter, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import { newId } from '../resource-ids.js';
+import { idempotent } from '../client-token.js';
 import type { ImageService } from '../images/image-service.js';
 import type { DeviceRow } from '../images/block-device-mappings.js';
 import type { SnapshotService } from '../snapshots/snapshot-service.js';
@@ -108,6 +109,12 @@ class Cancelled extends Error {}
 
 const FORMATS = new Set(['RAW', 'VHD', 'VMDK']);
 
+/** Tasks in progress at once (AWS's default quotas: 20 image imports, 20 snapshot imports, 5 exports). */
+const LIMITS: Partial<Record<TaskKind, number>> = { 'import-image': 20, 'import-snapshot': 20, 'export-image': 5 };
+
+/** How long finished import and export tasks stay listed (AWS: 7 days). */
+const VISIBLE_MS = 7 * 24 * 3600_000;
+
 /** Statuses of a task whose work is not over. */
 const LIVE = new Set(['active', 'deleting', 'InProgress']);
 /** How often a task's job looks in on the work it started. */
@@ -145,23 +152,23 @@ export class ImportExportService {
 
   // ---- requests ------------------------------------------------------------------------
 
-  async importSnapshot(caller: Scope, o: { disk?: DiskSource; description?: string; encrypted?: boolean; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
+  async importSnapshot(caller: Scope, o: { disk?: DiskSource; description?: string; encrypted?: boolean; clientToken?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
     if (!o.disk) throw missingParameter('DiskContainer');
     await this.checkSource(o.disk, 'DiskContainer');
     if (o.encrypted) throw ec2Error('UnsupportedOperation', 'Encrypted imports are not supported: import the snapshot, then copy it with Encrypted.');
-    checkpoint();
-    return this.start(caller, newId('import-snap'), 'import-snapshot', 'active', {
+    await this.checkLimit(caller, 'import-snapshot');
+    return this.once(caller, 'ImportSnapshot', o, checkpoint, () => this.start(caller, newId('import-snap'), 'import-snapshot', 'active', {
       description: o.description,
       progress: 3,
       statusMessage: 'pending',
-      disks: [{ ...o.disk, status: 'active', statusMessage: 'pending', progress: 3 }],
+      disks: [{ ...o.disk!, status: 'active', statusMessage: 'pending', progress: 3 }],
       tags: o.tags,
-    });
+    }));
   }
 
   async importImage(
     caller: Scope,
-    o: { disks: DiskSource[]; description?: string; architecture?: string; platform?: string; bootMode?: string; licenseType?: string; hypervisor?: string; encrypted?: boolean; tags: { key: string; value: string }[] },
+    o: { disks: DiskSource[]; description?: string; architecture?: string; platform?: string; bootMode?: string; licenseType?: string; hypervisor?: string; encrypted?: boolean; clientToken?: string; tags: { key: string; value: string }[] },
     checkpoint: () => void,
   ): Promise<Task> {
     if (!o.disks.length) throw missingParameter('DiskContainers');
@@ -174,8 +181,8 @@ export class ImportExportService {
     if (o.encrypted) throw ec2Error('UnsupportedOperation', 'Encrypted imports are not supported: import the image, then copy it with Encrypted.');
     if (o.architecture && !['i386', 'x86_64', 'arm64'].includes(o.architecture)) throw invalidParameterValue(`Value (${o.architecture}) for parameter Architecture is invalid.`);
     if (o.hypervisor && o.hypervisor !== 'xen') throw invalidParameterValue(`Value (${o.hypervisor}) for parameter Hypervisor is invalid.`);
-    checkpoint();
-    return this.start(caller, newId('import-ami'), 'import-image', 'active', {
+    await this.checkLimit(caller, 'import-image');
+    return this.once(caller, 'ImportImage', o, checkpoint, () => this.start(caller, newId('import-ami'), 'import-image', 'active', {
       description: o.description,
       progress: 2,
       statusMessage: 'pending',
@@ -186,17 +193,17 @@ export class ImportExportService {
       licenseType: o.licenseType ?? 'BYOL',
       hypervisor: o.hypervisor,
       tags: o.tags,
-    });
+    }));
   }
 
-  async exportImage(caller: Scope, o: { imageId: string; format: string; bucket: string; prefix?: string; description?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
+  async exportImage(caller: Scope, o: { imageId: string; format: string; bucket: string; prefix?: string; description?: string; clientToken?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
     if (!FORMATS.has(o.format)) throw invalidParameterValue(`Value (${o.format}) for parameter DiskImageFormat is invalid. Valid values: VMDK, RAW, VHD.`);
     const image = await this.deps.images.getOwnedLive(caller, o.imageId);
     if (image.state !== 'available') throw ec2Error('IncorrectState', `The image ${o.imageId} is not available.`);
     if (!o.bucket) throw missingParameter('S3ExportLocation.S3Bucket');
     if (!(await this.deps.s3.bucketExists(o.bucket))) throw ec2Error('InvalidParameter', `S3 bucket does not exist: s3://${o.bucket}/`);
-    checkpoint();
-    return this.start(caller, newId('export-ami'), 'export-image', 'active', {
+    await this.checkLimit(caller, 'export-image');
+    return this.once(caller, 'ExportImage', o, checkpoint, () => this.start(caller, newId('export-ami'), 'export-image', 'active', {
       description: o.description,
       imageId: o.imageId,
       exportFormat: o.format as TaskDetail['exportFormat'],
@@ -205,7 +212,30 @@ export class ImportExportService {
       progress: 0,
       statusMessage: 'validating',
       tags: o.tags,
+    }));
+  }
+
+  /** ClientToken idempotency: a retry gets the task its first call started. */
+  private once(caller: Scope, action: string, params: { clientToken?: string }, checkpoint: () => void, create: () => Promise<Task>): Promise<Task> {
+    return idempotent(this.deps.store, caller, {
+      action,
+      token: params.clientToken,
+      params: { ...params, clientToken: undefined },
+      checkpoint,
+      create: async () => {
+        checkpoint();
+        const task = await create();
+        return { result: task, record: task.id };
+      },
+      replay: async (taskId) => toTask((await this.deps.store.importExportTasks.get(taskId))!),
     });
+  }
+
+  /** AWS's quotas of tasks in progress per account and region. */
+  private async checkLimit(caller: Scope, kind: TaskKind): Promise<void> {
+    const active = (await this.deps.store.importExportTasks.list(caller, kind)).filter((t) => t.status === 'active').length;
+    const limit = LIMITS[kind] ?? Infinity;
+    if (active >= limit) throw ec2Error('ResourceLimitExceeded', `You have reached the limit of ${limit} active ${kind.replace('-', ' ')} tasks in this Region; wait for some to complete or cancel them.`);
   }
 
   async cancel(caller: Scope, taskId: string | undefined, reason: string | undefined, checkpoint: () => void): Promise<{ previous: string; state: string }> {
@@ -285,7 +315,8 @@ export class ImportExportService {
         throw ec2Error('InvalidConversionTaskId.Malformed', `The import task ID '${missing}' does not exist`);
       }
     }
-    let tasks = rows.map(toTask);
+    const since = new Date(Date.now() - VISIBLE_MS).toISOString();
+    let tasks = rows.filter((r) => LIVE.has(r.status) || r.created_at >= since).map(toTask);
     for (const f of filters ?? []) {
       const values = new Set(f.Values ?? []);
       if (f.Name === 'task-state') tasks = tasks.filter((t) => values.has(t.status));
