@@ -129,6 +129,8 @@ export interface Database {
   elastic_ips: ElasticIpsTable;
   network_interfaces: NetworkInterfacesTable;
   network_interface_addresses: NetworkInterfaceAddressesTable;
+  nat_gateways: NatGatewaysTable;
+  vpc_peering_connections: VpcPeeringConnectionsTable;
 }
 
 // Cluster-wide secrets (migration 0019-key-material), each wrapped under the key-encryption key.
@@ -1015,6 +1017,41 @@ export interface NetworkInterfaceAddressesTable {
   subnet_id: string;
   private_ip: string;
   is_primary: number;
+}
+
+// NAT gateways and VPC peering connections (migration 0029).
+export interface NatGatewaysTable {
+  nat_gateway_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  subnet_id: string;
+  connectivity_type: string;
+  allocation_id: string | null;
+  public_ip: string | null;
+  eni_id: string;
+  private_ip: string;
+  state: string;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface VpcPeeringConnectionsTable {
+  pcx_id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  vpc_cidr: string;
+  peer_account_id: string;
+  peer_region: string;
+  peer_vpc_id: string;
+  peer_vpc_cidr: string | null;
+  status: string;
+  message: string;
+  created_at: string;
+  changed_at: string;
 }
 
 // EC2's import and export tasks (migration 0027): import-ami-…, import-snap-…, export-ami-…, and

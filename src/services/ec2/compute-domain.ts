@@ -54,7 +54,7 @@ export interface ComputeDomain {
 
 export function createComputeDomain(deps: ComputeDomainDeps): ComputeDomain {
   const driver = deps.driver ?? new NoneDriver();
-  const network = new NetworkService(deps.store, driver.publicNetwork);
+  const network = new NetworkService(deps.store, driver.publicNetwork, deps.settleMs);
   const keyPairs = new KeyPairService(deps.store);
   const pool = deps.addresses ?? new PublicAddressPool();
   const instances = new InstanceService({ ...deps, network, keyPairs, driver, addresses: pool, terminatedVisibleMs: deps.terminatedVisibleMs ?? 3600_000 });

@@ -26,6 +26,7 @@ import { networkHandlers } from './networking/handlers.js';
 import { vpcHandlers } from './networking/vpc-handlers.js';
 import { addressHandlers } from './networking/address-handlers.js';
 import { interfaceHandlers } from './networking/interface-handlers.js';
+import { natPeeringHandlers } from './networking/nat-peering-handlers.js';
 import { keyPairHandlers } from './key-pairs/handlers.js';
 import { instanceProfileHandlers } from './instance-profiles/handlers.js';
 import { importExportHandlers } from './import-export/handlers.js';
@@ -64,6 +65,7 @@ export function ec2Service(deps: Ec2Deps): ServiceDefinition {
     ...vpcHandlers(deps.compute.network),
     ...addressHandlers(deps.compute.addresses),
     ...interfaceHandlers(deps.compute.network.interfaces),
+    ...natPeeringHandlers(deps.compute.network),
     ...keyPairHandlers(deps.compute.keyPairs),
     ...instanceProfileHandlers(deps.compute.profiles),
     ...importExportHandlers(deps.importExport),

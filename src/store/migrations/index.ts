@@ -26,6 +26,7 @@ import * as m0024 from './0024-audit-lean-indexes.js';
 import * as m0025 from './0025-vpc-family.js';
 import * as m0026 from './0026-elastic-ips.js';
 import * as m0028 from './0028-network-interfaces.js';
+import * as m0029 from './0029-nat-gateways-peering.js';
 import * as m0027 from './0027-import-export-tasks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-vpc-family': m0025,
   '0026-elastic-ips': m0026,
   '0028-network-interfaces': m0028,
+  '0029-nat-gateways-peering': m0029,
   '0027-import-export-tasks': m0027,
 };
 

@@ -128,6 +128,7 @@ export class VpcRepos {
   readonly elasticIps: ScopedTable<'elastic_ips'>;
   readonly networkInterfaces: ScopedTable<'network_interfaces'>;
   readonly interfaceAddresses: ChildTable<'network_interface_addresses'>;
+  readonly natGateways: ScopedTable<'nat_gateways'>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.vpcs = new ScopedTable(db, 'vpcs', 'vpc_id');
@@ -145,6 +146,7 @@ export class VpcRepos {
     this.elasticIps = new ScopedTable(db, 'elastic_ips', 'allocation_id');
     this.networkInterfaces = new ScopedTable(db, 'network_interfaces', 'eni_id');
     this.interfaceAddresses = new ChildTable(db, 'network_interface_addresses', 'eni_id', ['eni_id', 'private_ip']);
+    this.natGateways = new ScopedTable(db, 'nat_gateways', 'nat_gateway_id');
   }
 
   /** Live instances' addresses in a subnet (free addresses; launches read it in their transaction). */
@@ -226,6 +228,30 @@ export class VpcRepos {
       await this.db.deleteFrom('tags').where('resource_id', 'in', ids).execute();
     }
     await this.db.updateTable('network_interfaces').set({ instance_id: null, device_index: null, attachment_id: null, attach_time: null }).where('instance_id', 'in', [...instanceIds]).execute();
+  }
+
+  /** Peering connections the caller is either side of (requester or accepter, in its region). */
+  async peerings(scope: Scope, ids?: readonly string[]): Promise<Row<'vpc_peering_connections'>[]> {
+    if (ids && ids.length === 0) return [];
+    let q = this.db
+      .selectFrom('vpc_peering_connections')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('account_id', '=', scope.accountId), eb('region', '=', scope.region)]),
+          eb.and([eb('peer_account_id', '=', scope.accountId), eb('peer_region', '=', scope.region)]),
+        ]),
+      );
+    if (ids) q = q.where('pcx_id', 'in', [...ids]);
+    return q.orderBy('pcx_id').execute();
+  }
+
+  async insertPeering(row: Row<'vpc_peering_connections'>): Promise<void> {
+    await this.db.insertInto('vpc_peering_connections').values(row).execute();
+  }
+
+  async updatePeering(id: string, set: Updateable<Database['vpc_peering_connections']>): Promise<void> {
+    await this.db.updateTable('vpc_peering_connections').set(set).where('pcx_id', '=', id).execute();
   }
 
   /** Several writes as one (joins the caller's unit of work). */

@@ -217,6 +217,8 @@ export class ElasticIpService {
       checkpoint();
       return address.association_id; // already there
     }
+    // a NAT gateway's address is its until the gateway is deleted
+    if (address.association_id && !address.instance_id) throw ec2Error('Resource.AlreadyAssociated', `resource ${address.allocation_id} is already associated with associate-id ${address.association_id}`);
     if (address.association_id && t.allowReassociation === false) {
       throw ec2Error('Resource.AlreadyAssociated', `resource ${address.allocation_id} is already associated with associate-id ${address.association_id}`);
     }
@@ -245,6 +247,7 @@ export class ElasticIpService {
     } else {
       throw ec2Error('MissingParameter', 'Either public IP or association id must be specified');
     }
+    if (row.association_id && !row.instance_id) throw ec2Error('AuthFailure', 'You do not have permission to access the specified resource.');
     checkpoint();
     if (!row.association_id) return;
     const instanceId = row.instance_id;

@@ -1,6 +1,6 @@
 // Internet gateways: created detached, attached to one VPC at a time (a VPC takes one:
-// Resource.AlreadyAssociated), detached only from the VPC they are on (Gateway.NotAttached),
-// deleted only when detached (DependencyViolation).
+// Resource.AlreadyAssociated), detached only from the VPC they are on (Gateway.NotAttached) and
+// while no Elastic IP is mapped in it (DependencyViolation), deleted only when detached.
 import type { InternetGateway } from '../../../api/ec2/types.js';
 import type { Scope } from '../../../store/scope.js';
 import type { Store } from '../../../store/store.js';
@@ -76,8 +76,20 @@ export class InternetGatewayService {
     const gateway = await this.get(caller, gatewayId);
     await this.vpcs.get(caller, vpcId);
     if (gateway.vpc_id !== vpcId) throw ec2Error('Gateway.NotAttached', `resource ${gatewayId} is not attached to network ${vpcId}`);
+    if (await this.mappedAddresses(caller, vpcId)) {
+      throw dependencyViolation(`Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
+    }
     checkpoint();
     await this.store.vpc.internetGateways.update(caller, gatewayId, { vpc_id: null });
+  }
+
+  /** Whether an Elastic IP is associated with an instance or NAT gateway of the VPC (DetachInternetGateway refuses then). */
+  private async mappedAddresses(caller: Scope, vpcId: string): Promise<boolean> {
+    const mapped = (await this.store.vpc.elasticIps.list(caller)).filter((e) => e.association_id);
+    if (mapped.length === 0) return false;
+    const instances = await this.store.instances.getMany(mapped.flatMap((e) => (e.instance_id ? [e.instance_id] : [])));
+    const natInterfaces = new Set((await this.store.vpc.natGateways.where(caller, 'vpc_id', [vpcId])).map((n) => n.eni_id));
+    return instances.some((i) => i.vpc_id === vpcId) || mapped.some((e) => e.eni_id && natInterfaces.has(e.eni_id));
   }
 
   async delete(caller: Scope, gatewayId: string, checkpoint: () => void): Promise<void> {

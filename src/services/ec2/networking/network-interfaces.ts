@@ -177,7 +177,11 @@ export class NetworkInterfaceService {
 
   // ---- addresses ------------------------------------------------------------------------
 
-  /** `count` free addresses of the subnet (lowest first), or checks the ones asked for. */
+  /** `count` free addresses of the subnet (lowest first), after the ones asked for (checked). */
+  freeAddresses(subnetId: string, cidrBlock: string, asked: string[], count: number): Promise<string[]> {
+    return this.pick(subnetId, cidrBlock, asked, count);
+  }
+
   private async pick(subnetId: string, cidrBlock: string, asked: string[], count: number): Promise<string[]> {
     const cidr = parseCidr(cidrBlock)!;
     const range = usableRange(cidr);

@@ -15,6 +15,8 @@ import { RouteTableService } from './route-tables.js';
 import { SecurityGroupService, type GroupRef } from './security-groups.js';
 import { SubnetService } from './subnet-service.js';
 import { NetworkInterfaceService } from './network-interfaces.js';
+import { NatGatewayService } from './nat-gateways.js';
+import { PeeringService } from './peering.js';
 import { aclNotFound, dhcpNotFound, gatewayNotFound, routeTableNotFound, subnetNotFound, vpcNotFound } from './vpc-errors.js';
 import { VpcService } from './vpc-service.js';
 
@@ -27,15 +29,19 @@ export class NetworkService {
   readonly dhcp: DhcpOptionsService;
   readonly groups: SecurityGroupService;
   readonly interfaces: NetworkInterfaceService;
+  readonly nats: NatGatewayService;
+  readonly peerings: PeeringService;
   readonly taggables: Taggable[];
 
   /**
    * @param mapsPublicIp whether default subnets give instances public addresses (AWS's do;
    *   Imago's only where the compute driver has a public network to give them)
+   * @param settleMs how long NAT gateways stay pending (and deleting)
    */
   constructor(
     private readonly store: Store,
     readonly mapsPublicIp = false,
+    settleMs = 0,
   ) {
     this.vpcs = new VpcService(store, mapsPublicIp);
     this.subnets = new SubnetService(store, this.vpcs);
@@ -45,6 +51,8 @@ export class NetworkService {
     this.dhcp = new DhcpOptionsService(store, this.vpcs);
     this.groups = new SecurityGroupService(store, this.vpcs);
     this.interfaces = new NetworkInterfaceService(store, this.subnets, this.groups);
+    this.nats = new NatGatewayService(store, this.subnets, this.interfaces, settleMs);
+    this.peerings = new PeeringService(store, this.vpcs);
     const stored = (table: { get(caller: Scope, id: string): Promise<unknown> }) => async (caller: Scope, id: string) => {
       await this.vpcs.ensure(caller);
       return Boolean(await table.get(caller, id));
@@ -59,6 +67,8 @@ export class NetworkService {
       { prefix: 'acl', resourceType: 'network-acl', visible: stored(v.networkAcls), notFound: aclNotFound },
       { prefix: 'dopt', resourceType: 'dhcp-options', visible: stored(v.dhcpOptions), notFound: dhcpNotFound },
       this.interfaces.taggable,
+      this.nats.taggable,
+      this.peerings.taggable,
     ];
   }
 

@@ -1,7 +1,7 @@
 // Route tables: every table has a `local` route for each of its VPC's blocks (neither created,
 // replaced nor deleted by hand); routes to an internet gateway attached to the VPC, a network
 // interface or instance of the VPC, or a NAT gateway / peering connection (taken by id, shown
-// `blackhole` while Imago has no such resource); explicit associations with subnets or gateways
+// `blackhole` unless the gateway is pending or available, the connection active); explicit associations with subnets or gateways
 // (one a subnet), and the VPC's main association, which ReplaceRouteTableAssociation moves.
 // Subnets without an explicit association use the main table.
 import type { RouteTable } from '../../../api/ec2/types.js';
@@ -70,14 +70,20 @@ export class RouteTableService {
     );
   }
 
-  /** A route is `blackhole` when its gateway is detached or gone, its instance terminated, or its target unknown here. */
+  /** A route is `blackhole` when its gateway is detached or gone, its instance terminated, its NAT gateway or peering not up, or its target unknown here. */
   private async targetStates(caller: Scope, routes: Row<'routes'>[]): Promise<(r: Row<'routes'>) => 'active' | 'blackhole'> {
     const gatewayIds = routes.filter((r) => r.target_type === 'gateway' && r.target_id.startsWith('igw-')).map((r) => r.target_id);
     const gateways = new Map((await this.store.vpc.internetGateways.list(caller, { ids: [...new Set(gatewayIds)] })).map((g) => [g.gateway_id, g.vpc_id]));
     const instanceIds = routes.filter((r) => r.target_type === 'instance').map((r) => r.target_id);
     const live = new Set((await this.store.instances.getMany([...new Set(instanceIds)])).filter((i) => i.state !== 'terminated').map((i) => i.instance_id));
+    const natIds = routes.filter((r) => r.target_type === 'nat-gateway').map((r) => r.target_id);
+    const nats = new Set((await this.store.vpc.natGateways.list(caller, { ids: [...new Set(natIds)] })).filter((n) => n.state === 'pending' && !n.failure_code).map((n) => n.nat_gateway_id));
+    const pcxIds = routes.filter((r) => r.target_type === 'vpc-peering-connection').map((r) => r.target_id);
+    const peerings = new Set((pcxIds.length ? await this.store.vpc.peerings(caller, [...new Set(pcxIds)]) : []).filter((p) => p.status === 'active').map((p) => p.pcx_id));
     return (r) => {
       if (r.target_type === 'local') return 'active';
+      if (r.target_type === 'nat-gateway') return nats.has(r.target_id) ? 'active' : 'blackhole';
+      if (r.target_type === 'vpc-peering-connection') return peerings.has(r.target_id) ? 'active' : 'blackhole';
       if (r.target_type === 'gateway') return r.target_id.startsWith('igw-') && !gateways.get(r.target_id) ? 'blackhole' : 'active';
       if (r.target_type === 'instance') return live.has(r.target_id) ? 'active' : 'blackhole';
       if (r.target_type === 'network-interface') return 'active';

@@ -164,8 +164,8 @@ export class SubnetService {
 
   async delete(caller: Scope, subnetId: string, checkpoint: () => void): Promise<void> {
     await this.get(caller, subnetId);
-    const interfaces = await this.store.vpc.networkInterfaces.where(caller, 'subnet_id', [subnetId]);
-    if (interfaces.length || (await this.store.vpc.instanceIn(caller, 'subnet_id', [subnetId]))) throw dependencyViolation(`The subnet '${subnetId}' has dependencies and cannot be deleted.`);
+    // live instances, network interfaces and NAT gateways hold addresses of it
+    if ((await this.store.vpc.addressesInUse(caller, [subnetId])).get(subnetId)) throw dependencyViolation(`The subnet '${subnetId}' has dependencies and cannot be deleted.`);
     checkpoint();
     const [routes, acls] = await Promise.all([this.store.vpc.routeAssociations.where(caller, 'subnet_id', [subnetId]), this.store.vpc.aclAssociations.where(caller, 'subnet_id', [subnetId])]);
     await this.store.transaction(async (tx) => {
