@@ -1,8 +1,8 @@
 // Elastic IP addresses through @aws-sdk/client-ec2: AllocateAddress (tags, the loopback pool,
-// the per-region limit), AssociateAddress with an instance or its network interface
-// (reassociation, AllowReassociation=false, one address an instance, Gateway.NotAttached without
-// an internet gateway), the instance's public address following its Elastic IP (stop, start,
-// terminate), DisassociateAddress, ReleaseAddress (InvalidIPAddress.InUse, AuthFailure for an
+// the per-region limit), AssociateAddress with an instance, its network interface or an
+// interface of its own (reassociation, AllowReassociation=false, one address an interface,
+// Gateway.NotAttached without an internet gateway), the instance's public address following its
+// Elastic IP (stop, start, terminate), DisassociateAddress, ReleaseAddress (InvalidIPAddress.InUse, AuthFailure for an
 // address the caller does not hold), DescribeAddresses (ids, public IPs, filters),
 // DescribeAddressesAttribute, CreateTags; restart.
 import { after, before, describe, test } from 'node:test';
@@ -13,11 +13,13 @@ import {
   AssociateAddressCommand,
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
+  CreateNetworkInterfaceCommand,
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
   DescribeAddressesAttributeCommand,
   DescribeAddressesCommand,
+  DeleteNetworkInterfaceCommand,
   DescribeNetworkInterfacesCommand,
   DisassociateAddressCommand,
   ReleaseAddressCommand,
@@ -183,6 +185,28 @@ describe('EC2 Elastic IP addresses', () => {
     await c.send(new TerminateInstancesCommand({ InstanceIds: [i.InstanceId!, inside.InstanceId!] }));
     await instanceIn(c, inside.InstanceId!, 'terminated');
     await instanceIn(c, i.InstanceId!, 'terminated');
+    await releaseAll(c);
+  });
+
+  test('AssociateAddress with a network interface of its own: shown on the interface, displaced, dropped when it is deleted', async () => {
+    const c = alice();
+    const vpc = (await c.send(new CreateVpcCommand({ CidrBlock: '10.41.0.0/16' }))).Vpc!;
+    const subnet = (await c.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: '10.41.1.0/24' }))).Subnet!;
+    const igw = (await c.send(new CreateInternetGatewayCommand({}))).InternetGateway!;
+    await c.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId }));
+    const eni = (await c.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId }))).NetworkInterface!;
+    const a = await allocate(c);
+    const b = await allocate(c);
+    const { AssociationId } = await c.send(new AssociateAddressCommand({ AllocationId: a.AllocationId, NetworkInterfaceId: eni.NetworkInterfaceId }));
+    const [shown] = await addresses(c, { AllocationIds: [a.AllocationId] });
+    assert.deepEqual([shown.AssociationId, shown.NetworkInterfaceId, shown.PrivateIpAddress, shown.InstanceId], [AssociationId, eni.NetworkInterfaceId, eni.PrivateIpAddress, undefined]);
+    const onEni = (await c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni.NetworkInterfaceId!] }))).NetworkInterfaces![0];
+    assert.deepEqual([onEni.Association?.PublicIp, onEni.Association?.AllocationId], [a.PublicIp, a.AllocationId]);
+    await c.send(new AssociateAddressCommand({ AllocationId: b.AllocationId, NetworkInterfaceId: eni.NetworkInterfaceId }));
+    assert.equal((await addresses(c, { AllocationIds: [a.AllocationId] }))[0].AssociationId, undefined);
+    await c.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
+    const [left] = await addresses(c, { AllocationIds: [b.AllocationId] });
+    assert.deepEqual([left.AssociationId, left.NetworkInterfaceId], [undefined, undefined]);
     await releaseAll(c);
   });
 

@@ -28,6 +28,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcPeeringConnectionsCommand,
   DetachInternetGatewayCommand,
+  DisassociateAddressCommand,
   RejectVpcPeeringConnectionCommand,
   ReleaseAddressCommand,
   type EC2Client,
@@ -89,6 +90,7 @@ describe('EC2 NAT gateways and VPC peering', () => {
     const [held] = (await c.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses!;
     assert.equal(held.NetworkInterfaceId, address.NetworkInterfaceId);
     await expectError(c.send(new ReleaseAddressCommand({ AllocationId: eip.AllocationId })), 'InvalidIPAddress.InUse');
+    await expectError(c.send(new DisassociateAddressCommand({ AssociationId: held.AssociationId })), 'AuthFailure');
     await expectError(c.send(new CreateNatGatewayCommand({ SubnetId: subnet.SubnetId, AllocationId: eip.AllocationId })), 'Resource.AlreadyAssociated');
     await expectError(c.send(new DeleteSubnetCommand({ SubnetId: subnet.SubnetId })), 'DependencyViolation');
     await expectError(c.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpc.VpcId })), 'DependencyViolation', /mapped public address/);

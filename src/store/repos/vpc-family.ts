@@ -223,6 +223,7 @@ export class VpcRepos {
       .execute();
     const ids = gone.map((g) => g.eni_id);
     if (ids.length) {
+      await this.db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('eni_id', 'in', ids).execute();
       await this.db.deleteFrom('network_interface_addresses').where('eni_id', 'in', ids).execute();
       await this.db.deleteFrom('network_interfaces').where('eni_id', 'in', ids).execute();
       await this.db.deleteFrom('tags').where('resource_id', 'in', ids).execute();

@@ -1,9 +1,10 @@
 // Elastic IP addresses: AllocateAddress takes the lowest free address of the host's public
 // address pool (public-addresses.ts, loopback only; the same pool instances' public addresses
 // come from), so on drivers with a public network the address an instance holds is where it is
-// reached. AssociateAddress points it at an instance's (primary) network interface: the
+// reached. AssociateAddress points it at an instance's primary network interface — the
 // instance's public address becomes the Elastic IP (its auto-assigned one goes back to the pool),
-// kept while it is stopped, dropped when it terminates; reassociation is automatic unless
+// kept while it is stopped, dropped when it terminates — or at an interface of its own (a record
+// only; an interface holds one address, deleting it drops it); reassociation is automatic unless
 // AllowReassociation=false (Resource.AlreadyAssociated); an instance holds one Elastic IP (a new
 // one displaces the old, which stays allocated); the instance's VPC needs an internet gateway
 // (Gateway.NotAttached). ReleaseAddress refuses an associated address (InvalidIPAddress.InUse).
@@ -56,7 +57,15 @@ const ADDRESS_FILTERS: FilterSpec<Address> = {
   tags: (a) => a.Tags,
 };
 
-/** Where an address is associated (an instance's network interface). */
+interface Target {
+  eniId: string;
+  privateIp: string;
+  vpcId: string;
+  /** set when the interface is the instance's primary one: its public address is the Elastic IP */
+  instance?: InstanceRow;
+}
+
+/** Where an address is associated (an instance or a network interface). */
 export interface AddressTarget {
   allocationId?: string;
   publicIp?: string;
@@ -191,7 +200,8 @@ export class ElasticIpService {
     }
   }
 
-  private async target(caller: Scope, t: AddressTarget): Promise<InstanceRow> {
+  /** The interface an association names: an instance's primary one, or an interface of its own. */
+  private async target(caller: Scope, t: AddressTarget): Promise<Target> {
     if (t.instanceId && t.networkInterfaceId) throw invalidParameterCombination('You may specify instance ID or network interface ID, but not both');
     if (!t.instanceId && !t.networkInterfaceId) throw ec2Error('MissingParameter', 'Either instance ID or network interface ID must be specified');
     const live = await this.store.instances.list(caller, {
@@ -200,40 +210,52 @@ export class ElasticIpService {
       terminatedAfter: new Date().toISOString(),
     });
     const row = t.instanceId ? live[0] : live.find((i) => i.eni_id === t.networkInterfaceId);
-    if (!row) throw t.instanceId ? instanceNotFound(t.instanceId) : eniNotFound(t.networkInterfaceId!);
-    if (row.state === 'shutting-down') throw ec2Error('IncorrectInstanceState', `The instance '${row.instance_id}' is not in a valid state for this operation.`);
-    if (t.privateIpAddress !== undefined && t.privateIpAddress !== row.private_ip) {
-      throw ec2Error('InvalidParameterValue', `The specified private IP address ${t.privateIpAddress} is not assigned to network interface ${row.eni_id}`);
+    let target: Target;
+    if (row) {
+      if (row.state === 'shutting-down') throw ec2Error('IncorrectInstanceState', `The instance '${row.instance_id}' is not in a valid state for this operation.`);
+      target = { eniId: row.eni_id, privateIp: row.private_ip, vpcId: row.vpc_id, instance: row };
+    } else {
+      const own = t.networkInterfaceId && isId('eni', t.networkInterfaceId) ? await this.store.vpc.networkInterfaces.get(caller, t.networkInterfaceId) : undefined;
+      if (!own || own.instance_primary) throw t.instanceId ? instanceNotFound(t.instanceId) : eniNotFound(t.networkInterfaceId!);
+      target = { eniId: own.eni_id, privateIp: own.private_ip, vpcId: own.vpc_id };
     }
-    return row;
+    if (t.privateIpAddress !== undefined && t.privateIpAddress !== target.privateIp) {
+      throw ec2Error('InvalidParameterValue', `The specified private IP address ${t.privateIpAddress} is not assigned to network interface ${target.eniId}`);
+    }
+    return target;
+  }
+
+  /** Whether an association is a NAT gateway's (its until the gateway is deleted). */
+  private async heldByNat(caller: Scope, row: Row<'elastic_ips'>): Promise<boolean> {
+    return Boolean(row.association_id && !row.instance_id && row.eni_id && (await this.store.vpc.natGateways.where(caller, 'eni_id', [row.eni_id])).length);
   }
 
   async associate(caller: Scope, t: AddressTarget, checkpoint: () => void): Promise<string> {
     const address = await this.find(caller, t);
-    const instance = await this.target(caller, t);
-    const [gateway] = await this.store.vpc.internetGateways.where(caller, 'vpc_id', [instance.vpc_id]);
-    if (!gateway) throw ec2Error('Gateway.NotAttached', `Network ${instance.vpc_id} is not attached to any internet gateway`);
-    if (address.eni_id === instance.eni_id && address.association_id) {
+    const target = await this.target(caller, t);
+    const [gateway] = await this.store.vpc.internetGateways.where(caller, 'vpc_id', [target.vpcId]);
+    if (!gateway) throw ec2Error('Gateway.NotAttached', `Network ${target.vpcId} is not attached to any internet gateway`);
+    if (address.eni_id === target.eniId && address.association_id) {
       checkpoint();
       return address.association_id; // already there
     }
-    // a NAT gateway's address is its until the gateway is deleted
-    if (address.association_id && !address.instance_id) throw ec2Error('Resource.AlreadyAssociated', `resource ${address.allocation_id} is already associated with associate-id ${address.association_id}`);
-    if (address.association_id && t.allowReassociation === false) {
-      throw ec2Error('Resource.AlreadyAssociated', `resource ${address.allocation_id} is already associated with associate-id ${address.association_id}`);
-    }
+    const alreadyAssociated = () => ec2Error('Resource.AlreadyAssociated', `resource ${address.allocation_id} is already associated with associate-id ${address.association_id}`);
+    if (await this.heldByNat(caller, address)) throw alreadyAssociated();
+    if (address.association_id && t.allowReassociation === false) throw alreadyAssociated();
     checkpoint();
     const associationId = newId('eipassoc');
-    const touched = [instance.instance_id, ...(address.instance_id ? [address.instance_id] : [])];
+    const instanceId = target.instance?.instance_id;
+    const touched = [...(instanceId ? [instanceId] : []), ...(address.instance_id ? [address.instance_id] : [])];
+    const displaced = await this.store.vpc.elasticIps.where(caller, 'eni_id', [target.eniId]);
     await this.store.transaction(async (tx) => {
-      // the address leaves where it was; the instance's other Elastic IP (if any) stays allocated
+      // the address leaves where it was; the interface's other Elastic IP (if any) stays allocated
       if (address.instance_id) await tx.instances.update(address.instance_id, { public_ip: null });
-      await tx.vpc.dropElasticIpAssociations([instance.instance_id]);
-      await tx.instances.update(instance.instance_id, { public_ip: null });
-      await tx.vpc.elasticIps.update(caller, address.allocation_id, { association_id: associationId, instance_id: instance.instance_id, eni_id: instance.eni_id, private_ip: instance.private_ip });
-      await tx.instances.update(instance.instance_id, { public_ip: address.public_ip });
+      for (const d of displaced) await tx.vpc.elasticIps.update(caller, d.allocation_id, { association_id: null, instance_id: null, eni_id: null, private_ip: null });
+      if (instanceId) await tx.instances.update(instanceId, { public_ip: null });
+      await tx.vpc.elasticIps.update(caller, address.allocation_id, { association_id: associationId, instance_id: instanceId ?? null, eni_id: target.eniId, private_ip: target.privateIp });
+      if (instanceId) await tx.instances.update(instanceId, { public_ip: address.public_ip });
     });
-    await this.addressesChanged(touched);
+    if (touched.length) await this.addressesChanged(touched);
     return associationId;
   }
 
@@ -247,7 +269,7 @@ export class ElasticIpService {
     } else {
       throw ec2Error('MissingParameter', 'Either public IP or association id must be specified');
     }
-    if (row.association_id && !row.instance_id) throw ec2Error('AuthFailure', 'You do not have permission to access the specified resource.');
+    if (await this.heldByNat(caller, row)) throw ec2Error('AuthFailure', 'You do not have permission to access the specified resource.');
     checkpoint();
     if (!row.association_id) return;
     const instanceId = row.instance_id;

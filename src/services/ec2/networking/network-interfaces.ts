@@ -265,7 +265,10 @@ export class NetworkInterfaceService {
     const found = await this.get(caller, eniId);
     if (found.instance || found.row?.instance_id) throw inUse(eniId);
     checkpoint();
+    const addresses = await this.store.vpc.elasticIps.where(caller, 'eni_id', [eniId]);
     await this.store.transaction(async (tx) => {
+      // its Elastic IP stays allocated
+      for (const a of addresses) await tx.vpc.elasticIps.update(caller, a.allocation_id, { association_id: null, eni_id: null, private_ip: null, instance_id: null });
       await tx.vpc.interfaceAddresses.deleteOf([eniId]);
       await tx.vpc.networkInterfaces.delete(caller, [eniId]);
       await tx.tags.deleteResource(eniId);
