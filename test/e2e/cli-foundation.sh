@@ -30,7 +30,7 @@ run_aws_fail --endpoint-url "$dev_URL" ec2 describe-regions --region-names nowhe
 expect_contains "$OUT" "(InvalidParameterValue)" "an unknown region name is InvalidParameterValue"
 [ "$RC" -eq 254 ] || [ "$RC" -eq 255 ] && ok "the CLI exits with its error status ($RC)" || fail "unexpected exit status $RC"
 
-run_aws_fail --endpoint-url "$dev_URL" ec2 allocate-address
+run_aws_fail --endpoint-url "$dev_URL" ec2 create-transit-gateway
 expect_contains "$OUT" "(NotImplemented)" "an operation outside Imago's scope names itself as not implemented"
 
 # An action the server does not know: a one-operation service model for the CLI (AWS_DATA_PATH)

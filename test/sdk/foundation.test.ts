@@ -4,9 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CreateTransitGatewayCommand,
   DescribeAccountAttributesCommand,
   DescribeAvailabilityZonesCommand,
-  AllocateAddressCommand,
   DescribeRegionsCommand,
   DisableEbsEncryptionByDefaultCommand,
   EnableEbsEncryptionByDefaultCommand,
@@ -102,11 +102,11 @@ describe('foundation (dev mode)', () => {
   });
 
   test('a modelled but unimplemented operation answers a well-formed error that names it', async () => {
-    // Elastic IPs are outside Imago's scope: the model knows the operation, Imago does not serve it
-    const e = await awsError(ec2(server.url).send(new AllocateAddressCommand({})));
+    // transit gateways are outside Imago's scope: the model knows the operation, Imago does not serve it
+    const e = await awsError(ec2(server.url).send(new CreateTransitGatewayCommand({})));
     assert.equal(e.name, 'NotImplemented');
     assert.equal(e.status, 501);
-    assert.match(e.message, /AllocateAddress/);
+    assert.match(e.message, /CreateTransitGateway/);
   });
 
   test('every other protocol renders its errors so the SDK parses them', async () => {
