@@ -165,7 +165,8 @@ describe('EC2 network interfaces', () => {
     await c.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [sg] }));
     const shown = await eni(c, id);
     assert.deepEqual([shown.Description, shown.SourceDestCheck, shown.Groups!.map((g) => g.GroupId)], ['web', false, [sg]]);
-    assert.deepEqual((await instanceIn(c, i.InstanceId!, 'running')).SecurityGroups!.map((g) => g.GroupId), [sg]);
+    const seen = await instanceIn(c, i.InstanceId!, 'running');
+    assert.deepEqual([seen.SecurityGroups!.map((g) => g.GroupId), seen.SourceDestCheck], [[sg], false]);
     await expectError(c.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Description: { Value: 'x' }, SourceDestCheck: { Value: true } })), 'InvalidParameterCombination');
     await expectError(c.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: 'eni-0123456789abcdef0', Description: { Value: 'x' } })), 'InvalidNetworkInterfaceID.NotFound');
 

@@ -154,7 +154,8 @@ export class NetworkInterfaceService {
           ip: i.private_ip,
           groups: JSON.parse(i.security_groups) as string[],
           description: r?.description ?? '',
-          sdc: r ? r.source_dest_check === 1 : true,
+          // the instance's attribute (ModifyInstanceAttribute and this interface's change it alike)
+          sdc: (JSON.parse(i.spec) as { sourceDestCheck?: boolean }).sourceDestCheck ?? true,
           attachment: attachment({ id: derivedId('eni-attach', caller, i.eni_id), index: 0, instanceId: i.instance_id, time: i.launch_time, dot: true }),
         });
       }),
@@ -364,6 +365,11 @@ export class NetworkInterfaceService {
         return;
       }
       await this.store.vpc.networkInterfaces.update(caller, eniId, { groups });
+      return;
+    }
+    if (changes.sourceDestCheck !== undefined && found.instance) {
+      const spec = JSON.parse(found.instance.spec) as Record<string, unknown>;
+      await this.store.instances.update(found.instance.instance_id, { spec: JSON.stringify({ ...spec, sourceDestCheck: changes.sourceDestCheck }) });
       return;
     }
     const row = await this.own(caller, found);
