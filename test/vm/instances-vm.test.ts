@@ -4,13 +4,15 @@
 // runs), instance profile credentials from it call Imago's API (169.254.169.252) and describe
 // the instance itself, the guest cannot reach the host otherwise, the console shows the
 // kernel, security group rules open and close the port, volumes hot-plug, a stop/start and a
-// kill -9 of the server keep the disk, a guest's own power-off applies its shutdown behaviour,
-// a broken image becomes `impaired`, and a launch over the memory budget is
-// InsufficientInstanceCapacity.
+// kill -9 of the server keep the disk, an Elastic IP moves where it is reached, a guest's own
+// power-off applies its shutdown behaviour, a broken image becomes `impaired`, and a launch over
+// the memory budget is InsufficientInstanceCapacity.
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
   AttachVolumeCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateKeyPairCommand,
@@ -294,6 +296,18 @@ test('after a kill -9 of the server, the running instance comes back with its di
   assert.equal(back.PublicIpAddress, web.PublicIpAddress, 'the same public address');
   await waitForSsh(back.PublicIpAddress!, key);
   assert.equal((await ssh(back.PublicIpAddress!, key, 'cat /var/tmp/crash')).stdout.trim(), 'flushed-before-the-crash');
+});
+
+test('an Elastic IP associated with the running instance is where it is reached, and its old address is given back', async () => {
+  const old = web.PublicIpAddress!;
+  const eip = await client.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+  assert.match(eip.PublicIp!, /^127\.101\.0\.\d+$/);
+  await client.send(new AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: web.InstanceId }));
+  web = await describe(web.InstanceId!);
+  assert.equal(web.PublicIpAddress, eip.PublicIp);
+  await waitForSsh(eip.PublicIp!, key);
+  assert.equal((await ssh(eip.PublicIp!, key, 'cat /var/tmp/crash')).stdout.trim(), 'flushed-before-the-crash');
+  assert.notEqual((await ssh(old, key, 'true', 10_000)).code, 0, 'the old address no longer reaches it');
 });
 
 test('a guest that powers itself off is terminated when its shutdown behaviour says so', async () => {
