@@ -24,6 +24,7 @@ import {
   DeleteVpcPeeringConnectionCommand,
   DescribeAddressesCommand,
   DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
   DescribeVpcPeeringConnectionsCommand,
@@ -94,6 +95,9 @@ describe('EC2 NAT gateways and VPC peering', () => {
     await expectError(c.send(new CreateNatGatewayCommand({ SubnetId: subnet.SubnetId, AllocationId: eip.AllocationId })), 'Resource.AlreadyAssociated');
     await expectError(c.send(new DeleteSubnetCommand({ SubnetId: subnet.SubnetId })), 'DependencyViolation');
     await expectError(c.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpc.VpcId })), 'DependencyViolation', /mapped public address/);
+    // its requester-managed interface
+    const [natEni] = (await c.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'interface-type', Values: ['nat_gateway'] }, { Name: 'vpc-id', Values: [vpc.VpcId!] }] }))).NetworkInterfaces!;
+    assert.deepEqual([natEni.NetworkInterfaceId, natEni.RequesterManaged, natEni.PrivateIpAddress, natEni.Association?.PublicIp, natEni.Description], [address.NetworkInterfaceId, true, '10.70.1.4', eip.PublicIp, `Interface for NAT Gateway ${created.NatGatewayId}`]);
     assert.deepEqual((await c.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }, { Name: 'state', Values: ['available'] }] }))).NatGateways!.map((n) => n.NatGatewayId), [created.NatGatewayId]);
     assert.equal((await c.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'tag:Name', Values: ['nope'] }] }))).NatGateways!.length, 0);
 
@@ -104,6 +108,7 @@ describe('EC2 NAT gateways and VPC peering', () => {
     assert.equal((await c.send(new DeleteNatGatewayCommand({ NatGatewayId: created.NatGatewayId }))).NatGatewayId, created.NatGatewayId);
     assert.equal((await nat(c, created.NatGatewayId!)).State, 'deleting');
     await natIn(c, created.NatGatewayId!, 'deleted');
+    await expectError(c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [address.NetworkInterfaceId!] })), 'InvalidNetworkInterfaceID.NotFound');
     assert.equal(await routeState(c, table.RouteTableId!, '0.0.0.0/0'), 'blackhole');
     await expectError(c.send(new DeleteNatGatewayCommand({ NatGatewayId: created.NatGatewayId })), 'NatGatewayNotFound');
     // the address is free again

@@ -87,12 +87,20 @@ export class NetworkInterfaceService {
 
   async describe(caller: Scope, ids: readonly string[] | undefined): Promise<NetworkInterface[]> {
     for (const id of ids ?? []) if (!isId('eni', id)) throw ec2Error('InvalidNetworkInterfaceID.Malformed', `Invalid id: "${id}" (expecting "eni-...")`);
-    const [instances, rows, eips] = await Promise.all([this.liveInstances(caller), this.store.vpc.networkInterfaces.list(caller, { ids: ids?.length ? ids : undefined }), this.store.vpc.elasticIps.list(caller)]);
+    const [instances, rows, eips, natRows] = await Promise.all([
+      this.liveInstances(caller),
+      this.store.vpc.networkInterfaces.list(caller, { ids: ids?.length ? ids : undefined }),
+      this.store.vpc.elasticIps.list(caller),
+      this.store.vpc.natGateways.list(caller),
+    ]);
+    // NAT gateways' requester-managed interfaces, while the gateway is up
+    const nats = natRows.filter((n) => n.state === 'pending' && !n.failure_code && (!ids?.length || ids.includes(n.eni_id)));
+    const natZones = new Map((await this.store.vpc.subnets.list(caller, { ids: [...new Set(nats.map((n) => n.subnet_id))] })).map((z) => [z.subnet_id, z.availability_zone]));
     const own = new Map(rows.map((r) => [r.eni_id, r]));
     let primaries = instances;
     if (ids?.length) primaries = instances.filter((i) => ids.includes(i.eni_id));
     const standalone = rows.filter((r) => !r.instance_primary);
-    const all = [...primaries.map((i) => i.eni_id), ...standalone.map((r) => r.eni_id)];
+    const all = [...primaries.map((i) => i.eni_id), ...standalone.map((r) => r.eni_id), ...nats.map((n) => n.eni_id)];
     if (ids?.length) {
       const have = new Set(all);
       const missing = ids.find((id) => !have.has(id));
@@ -103,7 +111,7 @@ export class NetworkInterfaceService {
     const secondaries = new Map<string, string[]>();
     for (const a of addresses) if (!a.is_primary) secondaries.set(a.eni_id, [...(secondaries.get(a.eni_id) ?? []), a.private_ip]);
     const eipOf = new Map(eips.filter((e) => e.eni_id).map((e) => [e.eni_id!, e]));
-    const view = (v: { eniId: string; subnetId: string; vpcId: string; zone: string; mac: string; ip: string; groups: string[]; description: string; sdc: boolean; attachment?: NetworkInterface['Attachment'] }): NetworkInterface => {
+    const view = (v: { eniId: string; subnetId: string; vpcId: string; zone: string; mac: string; ip: string; groups: string[]; description: string; sdc: boolean; attachment?: NetworkInterface['Attachment']; nat?: boolean }): NetworkInterface => {
       const eip = eipOf.get(v.eniId);
       const association = eip ? { PublicIp: eip.public_ip, AllocationId: eip.allocation_id, AssociationId: eip.association_id ?? undefined, IpOwnerId: caller.accountId, PublicDnsName: '' } : undefined;
       return {
@@ -114,13 +122,14 @@ export class NetworkInterfaceService {
         AvailabilityZoneId: findZone(v.zone)?.zone.id,
         Description: v.description,
         OwnerId: caller.accountId,
-        RequesterManaged: false,
-        Status: v.attachment ? 'in-use' : 'available',
+        RequesterManaged: Boolean(v.nat),
+        Status: v.attachment || v.nat ? 'in-use' : 'available',
         MacAddress: v.mac,
         PrivateIpAddress: v.ip,
         PrivateDnsName: privateDnsName(caller.region, v.ip),
         SourceDestCheck: v.sdc,
-        InterfaceType: 'interface',
+        // AWS answers nat_gateway (the model's enum says natGateway; the filter's documented value is nat_gateway)
+        InterfaceType: v.nat ? ('nat_gateway' as NetworkInterface['InterfaceType']) : 'interface',
         Groups: v.groups.map((GroupId) => ({ GroupId, GroupName: names.get(GroupId) })),
         Attachment: v.attachment,
         Association: association,
@@ -171,6 +180,21 @@ export class NetworkInterfaceService {
           description: r.description,
           sdc: r.source_dest_check === 1,
           attachment: r.instance_id ? attachment({ id: r.attachment_id!, index: r.device_index!, instanceId: r.instance_id, time: r.attach_time!, dot: r.delete_on_termination === 1 }) : undefined,
+        }),
+      ),
+      ...nats.map((n) =>
+        view({
+          eniId: n.eni_id,
+          subnetId: n.subnet_id,
+          vpcId: n.vpc_id,
+          zone: natZones.get(n.subnet_id) ?? '',
+          // stable: made from the interface's id
+          mac: `0e:${n.eni_id.slice(4, 14).match(/../g)!.join(':')}`,
+          ip: n.private_ip,
+          groups: [],
+          description: `Interface for NAT Gateway ${n.nat_gateway_id}`,
+          sdc: false,
+          nat: true,
         }),
       ),
     ];
