@@ -20,6 +20,7 @@ import {
   CreateVpcCommand,
   CreateVpcPeeringConnectionCommand,
   DeleteNatGatewayCommand,
+  DeleteNetworkInterfaceCommand,
   DeleteSubnetCommand,
   DeleteVpcPeeringConnectionCommand,
   DescribeAddressesCommand,
@@ -97,6 +98,7 @@ describe('EC2 NAT gateways and VPC peering', () => {
     await expectError(c.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpc.VpcId })), 'DependencyViolation', /mapped public address/);
     // its requester-managed interface
     const [natEni] = (await c.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'interface-type', Values: ['nat_gateway'] }, { Name: 'vpc-id', Values: [vpc.VpcId!] }] }))).NetworkInterfaces!;
+    await expectError(c.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: natEni.NetworkInterfaceId })), 'InvalidNetworkInterface.InUse');
     assert.deepEqual([natEni.NetworkInterfaceId, natEni.RequesterManaged, natEni.PrivateIpAddress, natEni.Association?.PublicIp, natEni.Description], [address.NetworkInterfaceId, true, '10.70.1.4', eip.PublicIp, `Interface for NAT Gateway ${created.NatGatewayId}`]);
     assert.deepEqual((await c.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }, { Name: 'state', Values: ['available'] }] }))).NatGateways!.map((n) => n.NatGatewayId), [created.NatGatewayId]);
     assert.equal((await c.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'tag:Name', Values: ['nope'] }] }))).NatGateways!.length, 0);

@@ -41,6 +41,8 @@ interface Resolved {
   eniId: string;
   subnetId: string;
   privateIp: string;
+  /** a NAT gateway's requester-managed interface */
+  nat?: boolean;
 }
 
 export interface CreateInterface {
@@ -73,13 +75,17 @@ export class NetworkInterfaceService {
     const row = await this.store.vpc.networkInterfaces.get(caller, id);
     if (row && !row.instance_primary) return { row, eniId: id, subnetId: row.subnet_id, privateIp: row.private_ip };
     const instance = (await this.liveInstances(caller)).find((i) => i.eni_id === id);
-    return instance ? { row, instance, eniId: id, subnetId: instance.subnet_id, privateIp: instance.private_ip } : undefined;
+    if (instance) return { row, instance, eniId: id, subnetId: instance.subnet_id, privateIp: instance.private_ip };
+    const [nat] = await this.store.vpc.natGateways.where(caller, 'eni_id', [id]);
+    return nat && nat.state === 'pending' && !nat.failure_code ? { eniId: id, subnetId: nat.subnet_id, privateIp: nat.private_ip, nat: true } : undefined;
   }
 
   private async get(caller: Scope, id: string): Promise<Resolved> {
     if (!isId('eni', id)) throw ec2Error('InvalidNetworkInterfaceID.Malformed', `Invalid id: "${id}" (expecting "eni-...")`);
     const found = await this.find(caller, id);
     if (!found) throw eniNotFound(id);
+    // a NAT gateway's interface is the gateway's to change
+    if (found.nat) throw inUse(id);
     return found;
   }
 
