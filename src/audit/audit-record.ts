@@ -29,10 +29,6 @@ export interface BuiltEvent {
   resources: AuditResourceRow[];
 }
 
-export function rootIdentity(accountId: string, accessKeyId: string): CallerIdentity {
-  return { kind: 'root', accountId, arn: `arn:aws:iam::${accountId}:root`, userId: accountId, accessKeyId };
-}
-
 /** LookupEvents' Username: `root`, the IAM user's name, or the role session's name. */
 export function usernameOf(id: CallerIdentity): string {
   if (id.kind === 'root') return 'root';

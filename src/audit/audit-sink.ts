@@ -15,7 +15,7 @@ export interface AuditedCall {
   raw: RawRequest;
   sourceIp: string | undefined;
   /** the authenticated caller; absent when authentication failed */
-  caller?: { accountId: string; accessKeyId: string; region: string; identity?: CallerIdentity };
+  caller?: { accountId: string; accessKeyId: string; region: string; identity: CallerIdentity };
   /** what dispatch answered */
   result?: DispatchResult;
   /** authentication failed: the signature's access key and region, and the error answered */

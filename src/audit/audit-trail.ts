@@ -26,7 +26,7 @@ import type { Logger } from '../logger.js';
 import type { CallerIdentity } from '../iam/principal.js';
 import type { AuditEventsRepo, AuditEventRow, AuditResourceRow } from '../store/repos/audit-events.js';
 import type { AuditedCall, AuditSink } from './audit-sink.js';
-import { buildEvent, captureCall, eventIdAt, rootIdentity, type CapturedCall } from './audit-record.js';
+import { buildEvent, captureCall, eventIdAt, type CapturedCall } from './audit-record.js';
 
 const DAY_MS = 86_400_000;
 const PRUNE_BATCH = 1000;
@@ -102,8 +102,7 @@ export class AuditTrail implements AuditSink {
 
   record(call: AuditedCall): Promise<void> {
     try {
-      // SWITCH(iam): the fallback is for callers without `identity` (gateway/auth.ts before IAM); drop it once every Caller has one
-      const identity = call.caller ? (call.caller.identity ?? rootIdentity(call.caller.accountId, call.caller.accessKeyId)) : call.rejected && this.options.identityOf(call.rejected.accessKeyId);
+      const identity = call.caller ? call.caller.identity : call.rejected && this.options.identityOf(call.rejected.accessKeyId);
       if (!identity) {
         this.options.log.warn('audit: call without an account', {
           requestId: call.requestId,
