@@ -102,6 +102,9 @@ export interface Database {
   autoscaling_tags: AutoscalingTagsTable;
   autoscaling_policies: AutoscalingPoliciesTable;
   autoscaling_refreshes: AutoscalingRefreshesTable;
+  autoscaling_launch_configurations: AutoscalingLaunchConfigurationsTable;
+  autoscaling_scheduled_actions: AutoscalingScheduledActionsTable;
+  autoscaling_notifications: AutoscalingNotificationsTable;
   key_material: KeyMaterialTable;
   iam_users: IamUsersTable;
   iam_groups: IamNamedTable;
@@ -656,6 +659,12 @@ export interface AutoscalingGroupsTable {
   next_launch_at: string | null;
   /** simple scaling policies wait until then (HonorCooldown) */
   cooldown_until: string | null;
+  /** the launch configuration's name when the group launches from one (migration 0032) */
+  launch_configuration?: string | null;
+  /** SuspendedProcess[] (ProcessName, SuspensionReason) as JSON */
+  suspended_processes?: string | null;
+  /** EnabledMetric[] (Metric, Granularity) as JSON */
+  enabled_metrics?: string | null;
 }
 
 export interface AutoscalingInstancesTable {
@@ -680,6 +689,8 @@ export interface AutoscalingInstancesTable {
   /** the launch or termination activity in progress */
   activity_id: string | null;
   termination_cause: string | null;
+  /** the launch configuration it was launched from (migration 0032) */
+  launch_configuration?: string | null;
 }
 
 export interface AutoscalingActivitiesTable {
@@ -735,6 +746,44 @@ export interface AutoscalingRefreshesTable {
   desired_configuration: string | null;
   /** the refresh's progress (RefreshPlan) */
   plan: string;
+}
+
+// Auto Scaling configuration (migration 0032).
+export interface AutoscalingLaunchConfigurationsTable {
+  account_id: string;
+  region: string;
+  name: string;
+  /** the uuid in the launch configuration's ARN */
+  config_id: string;
+  created_at: string;
+  /** the LaunchConfiguration as DescribeLaunchConfigurations answers it (without name, ARN, time) */
+  data: string;
+}
+
+export interface AutoscalingScheduledActionsTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  action_name: string;
+  /** the uuid in the action's ARN */
+  action_id: string;
+  start_time: string | null;
+  end_time: string | null;
+  recurrence: string | null;
+  time_zone: string | null;
+  min_size: number | null;
+  max_size: number | null;
+  desired_capacity: number | null;
+  /** when it runs next (null: never again) */
+  next_run_at: string | null;
+}
+
+export interface AutoscalingNotificationsTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  topic_arn: string;
+  notification_type: string;
 }
 
 

@@ -35,6 +35,7 @@ import { LaunchTemplatesRepo } from './repos/launch-templates.js';
 import { AutoscalingGroupsRepo } from './repos/autoscaling-groups.js';
 import { AutoscalingInstancesRepo } from './repos/autoscaling-instances.js';
 import { AutoscalingActivitiesRepo } from './repos/autoscaling-activities.js';
+import { AutoscalingConfigRepo } from './repos/autoscaling-config.js';
 import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
 import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
@@ -82,6 +83,7 @@ export class Repos {
   readonly autoscalingGroups: AutoscalingGroupsRepo;
   readonly autoscalingInstances: AutoscalingInstancesRepo;
   readonly autoscalingActivities: AutoscalingActivitiesRepo;
+  readonly autoscalingConfig: AutoscalingConfigRepo;
   readonly instanceRefreshes: InstanceRefreshesRepo;
   readonly iam: IamRepos;
   readonly profileAssociations: InstanceProfileAssociationsRepo;
@@ -116,6 +118,7 @@ export class Repos {
     this.autoscalingGroups = new AutoscalingGroupsRepo(db);
     this.autoscalingInstances = new AutoscalingInstancesRepo(db);
     this.autoscalingActivities = new AutoscalingActivitiesRepo(db);
+    this.autoscalingConfig = new AutoscalingConfigRepo(db);
     this.instanceRefreshes = new InstanceRefreshesRepo(db);
     this.iam = new IamRepos(db);
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);

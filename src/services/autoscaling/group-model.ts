@@ -3,9 +3,11 @@
 import type {
   AutoScalingGroup,
   Instance,
+  EnabledMetric,
   InstanceMaintenancePolicy,
   LaunchTemplateSpecification,
   MixedInstancesPolicy,
+  SuspendedProcess,
   TagDescription,
   TrafficSourceIdentifier,
 } from '../../api/autoscaling/types.js';
@@ -18,6 +20,8 @@ import type { SubnetRef } from './placement.js';
 export interface LaunchSource {
   launchTemplate?: LaunchTemplateSpecification;
   mixed?: MixedInstancesPolicy;
+  /** a launch configuration's name */
+  launchConfiguration?: string;
 }
 
 /** Create/UpdateAutoScalingGroup settings beyond sizes and launch source, defaults filled. */
@@ -67,10 +71,40 @@ export function parseGroup(row: GroupRow): Group {
     source: {
       launchTemplate: row.launch_template ? (JSON.parse(row.launch_template) as LaunchTemplateSpecification) : undefined,
       mixed: row.mixed_instances_policy ? (JSON.parse(row.mixed_instances_policy) as MixedInstancesPolicy) : undefined,
+      launchConfiguration: row.launch_configuration ?? undefined,
     },
     settings: JSON.parse(row.settings) as GroupSettings,
   };
 }
+
+/** The processes SuspendProcesses/ResumeProcesses name (DescribeScalingProcessTypes). */
+export const SCALING_PROCESSES = [
+  'Launch',
+  'Terminate',
+  'AddToLoadBalancer',
+  'AlarmNotification',
+  'AZRebalance',
+  'HealthCheck',
+  'InstanceRefresh',
+  'ReplaceUnhealthy',
+  'ScheduledActions',
+] as const;
+export type ScalingProcess = (typeof SCALING_PROCESSES)[number];
+
+/** The group's suspended processes with AWS's reasons ("User suspended at <time>"). */
+export const suspendedProcesses = (g: Group | GroupRow): SuspendedProcess[] => {
+  const row = 'row' in g ? g.row : g;
+  return row.suspended_processes ? (JSON.parse(row.suspended_processes) as SuspendedProcess[]) : [];
+};
+
+/** Whether SuspendProcesses stopped `process` for the group (the reconciler, policies and schedules ask). */
+export const isSuspended = (g: Group | GroupRow, process: ScalingProcess): boolean => suspendedProcesses(g).some((p) => p.ProcessName === process);
+
+/** The group metrics EnableMetricsCollection turned on (Metric, Granularity '1Minute'); empty when off. */
+export const enabledMetrics = (g: Group | GroupRow): EnabledMetric[] => {
+  const row = 'row' in g ? g.row : g;
+  return row.enabled_metrics ? (JSON.parse(row.enabled_metrics) as EnabledMetric[]) : [];
+};
 
 export const groupArn = (row: Pick<GroupRow, 'account_id' | 'region' | 'group_id' | 'group_name'>) =>
   `arn:aws:autoscaling:${row.region}:${row.account_id}:autoScalingGroup:${row.group_id}:autoScalingGroupName/${row.group_name}`;
@@ -102,6 +136,7 @@ export function instanceOut(i: GroupInstanceRow): Instance {
     LifecycleState: i.lifecycle_state as Instance['LifecycleState'],
     HealthStatus: i.health_status,
     LaunchTemplate: i.launch_template ? (JSON.parse(i.launch_template) as LaunchTemplateSpecification) : undefined,
+    LaunchConfigurationName: i.launch_configuration ?? undefined,
     ImageId: i.image_id ?? undefined,
     ProtectedFromScaleIn: i.protected_from_scale_in === 1,
   };
@@ -112,6 +147,7 @@ export function groupOut(g: Group, tags: GroupTagRow[], instances: GroupInstance
   return {
     AutoScalingGroupName: row.group_name,
     AutoScalingGroupARN: groupArn(row),
+    LaunchConfigurationName: g.source.launchConfiguration,
     LaunchTemplate: g.source.launchTemplate,
     MixedInstancesPolicy: g.source.mixed,
     MinSize: row.min_size,
@@ -125,10 +161,10 @@ export function groupOut(g: Group, tags: GroupTagRow[], instances: GroupInstance
     HealthCheckGracePeriod: s.HealthCheckGracePeriod,
     Instances: instances.map(instanceOut),
     CreatedTime: new Date(row.created_at),
-    SuspendedProcesses: [],
+    SuspendedProcesses: suspendedProcesses(g),
     PlacementGroup: s.PlacementGroup,
     VPCZoneIdentifier: s.VPCZoneIdentifier,
-    EnabledMetrics: [],
+    EnabledMetrics: enabledMetrics(g),
     Status: row.status ?? undefined,
     Tags: tags.map(tagOut),
     TerminationPolicies: s.TerminationPolicies,

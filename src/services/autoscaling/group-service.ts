@@ -67,6 +67,9 @@ export class GroupService {
         launch_failures: 0,
         next_launch_at: null,
         cooldown_until: null,
+        launch_configuration: source.launchConfiguration ?? null,
+        suspended_processes: null,
+        enabled_metrics: null,
       };
       const tagRows: GroupTagRow[] = [...new Map(tags.map((t) => [t.key, t])).values()].map((t) => ({
         account_id: caller.accountId,

@@ -81,6 +81,7 @@ export async function launchInstance(
     refresh_id: refreshId,
     activity_id: null,
     termination_cause: null,
+    launch_configuration: null,
   };
   await ctx.instances.insert(placeholder);
   return completeLaunch(ctx, group, placeholder);

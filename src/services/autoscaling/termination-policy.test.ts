@@ -25,6 +25,7 @@ function member(id: string, zone: string, version: number, launchedMinutesAgo: n
     refresh_id: null,
     activity_id: null,
     termination_cause: null,
+    launch_configuration: null,
   };
 }
 

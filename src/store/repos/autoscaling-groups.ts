@@ -42,10 +42,10 @@ export class AutoscalingGroupsRepo {
       .execute();
   }
 
-  /** Deletes the group, its tags and policies (its activities stay: IncludeDeletedGroups). */
+  /** Deletes the group, its tags, policies, scheduled actions and notifications (its activities stay: IncludeDeletedGroups). */
   async delete(scope: Scope, name: string): Promise<void> {
     await atomic(this.db, async (trx) => {
-      for (const table of ['autoscaling_groups', 'autoscaling_tags', 'autoscaling_policies', 'autoscaling_refreshes'] as const) {
+      for (const table of ['autoscaling_groups', 'autoscaling_tags', 'autoscaling_policies', 'autoscaling_refreshes', 'autoscaling_scheduled_actions', 'autoscaling_notifications'] as const) {
         await trx.deleteFrom(table).where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('group_name', '=', name).execute();
       }
     });
