@@ -46,6 +46,8 @@ commands:
                                 (default 60000)
             --vm-boot-timeout-ms N  a guest not up this long fails its status check
                                 (default 600000)
+            --metrics-period-seconds N  how often instances' detailed-monitoring metrics are
+                                published (default 60; basic monitoring: five times it)
             --image-cache DIR   built images (default $IMAGO_IMAGE_CACHE or ~/.cache/imago/images)
             --no-build-images   with qemu, do not build missing public images at start-up
             --database URL      metadata in PostgreSQL: postgres://user:pass@host:port/db (or
@@ -127,6 +129,7 @@ function serveConfig(args: string[]): ImagoConfig {
       'public-address-pool': { type: 'string' },
       'vm-stop-timeout-ms': { type: 'string' },
       'vm-boot-timeout-ms': { type: 'string' },
+      'metrics-period-seconds': { type: 'string' },
       'image-cache': { type: 'string' },
       'no-build-images': { type: 'boolean' },
       'node-id': { type: 'string' },
@@ -190,6 +193,7 @@ function serveConfig(args: string[]): ImagoConfig {
     publicAddressPool,
     vmStopTimeoutMs: wholeMs('vm-stop-timeout-ms', DEFAULTS.vmStopTimeoutMs),
     vmBootTimeoutMs: wholeMs('vm-boot-timeout-ms', DEFAULTS.vmBootTimeoutMs),
+    metricsPeriodSeconds: metricsPeriod(values['metrics-period-seconds']),
     imageCache: values['image-cache'],
     buildImages: !values['no-build-images'],
     blocks: blocksOptions(values),
@@ -208,6 +212,12 @@ function auditOptions(audit: string | undefined, days: string | undefined): Pick
   if (audit !== undefined && audit !== 'on' && audit !== 'off') throw new UsageError('--audit must be on or off');
   if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError('--audit-retention-days must be a whole number of days (0: forever)');
   return { audit: audit !== 'off', auditRetentionDays: days === undefined ? DEFAULTS.auditRetentionDays : Number(days) };
+}
+
+function metricsPeriod(v: string | undefined): number {
+  if (v === undefined) return DEFAULTS.metricsPeriodSeconds;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 60) throw new UsageError('--metrics-period-seconds must be a whole number of seconds, 1..60');
+  return Number(v);
 }
 
 function failoverMs(ms: number): number {

@@ -52,6 +52,11 @@ export interface ImagoConfig {
   audit: boolean;
   /** days audit events are kept (0: forever) */
   auditRetentionDays: number;
+  /**
+   * detailed monitoring's period in seconds (default 60; basic monitoring's is five times it):
+   * shorter for tests and demos (services/ec2/monitoring/)
+   */
+  metricsPeriodSeconds: number;
   /** `moto`: what suites written for moto's server mode rely on (services/moto-compat.ts) */
   compat?: 'moto';
 }
@@ -89,6 +94,7 @@ export const DEFAULTS: ImagoConfig = {
   failoverMs: 30_000,
   audit: true,
   auditRetentionDays: 90,
+  metricsPeriodSeconds: 60,
 };
 
 export function isLoopback(host: string): boolean {

@@ -2589,6 +2589,10 @@ export interface InstanceMetadataOptionsResponse {
   HttpProtocolIpv6?: InstanceMetadataProtocolStateEnum;
   InstanceMetadataTags?: InstanceMetadataTagsStateEnum;
 }
+export interface InstanceMonitoring {
+  InstanceId?: string;
+  Monitoring?: Monitoring;
+}
 export interface InstanceNetworkInterface {
   Association?: InstanceNetworkInterfaceAssociation;
   Attachment?: InstanceNetworkInterfaceAttachment;
@@ -3435,6 +3439,14 @@ export interface ModifyVpcAttributeRequest {
   EnableDnsHostnames?: AttributeBooleanValue;
   EnableDnsSupport?: AttributeBooleanValue;
   EnableNetworkAddressUsageMetrics?: AttributeBooleanValue;
+}
+export interface MonitorInstancesRequest {
+  InstanceIds: string[];
+  MetricCategoryIds?: string[];
+  DryRun?: boolean;
+}
+export interface MonitorInstancesResult {
+  InstanceMonitorings?: InstanceMonitoring[];
 }
 export interface Monitoring {
   MetricCategoryIds?: string[];
@@ -4435,6 +4447,14 @@ export interface UnlockSnapshotRequest {
 export interface UnlockSnapshotResult {
   SnapshotId?: string;
 }
+export interface UnmonitorInstancesRequest {
+  InstanceIds: string[];
+  MetricCategoryIds?: string[];
+  DryRun?: boolean;
+}
+export interface UnmonitorInstancesResult {
+  InstanceMonitorings?: InstanceMonitoring[];
+}
 export interface UserBucket {
   S3Bucket?: string;
   S3Key?: string;
@@ -4830,6 +4850,7 @@ export interface Operations {
   ModifyVolume: { input: ModifyVolumeRequest; output: ModifyVolumeResult };
   ModifyVolumeAttribute: { input: ModifyVolumeAttributeRequest; output: void };
   ModifyVpcAttribute: { input: ModifyVpcAttributeRequest; output: void };
+  MonitorInstances: { input: MonitorInstancesRequest; output: MonitorInstancesResult };
   RebootInstances: { input: RebootInstancesRequest; output: void };
   RegisterImage: { input: RegisterImageRequest; output: RegisterImageResult };
   RejectVpcPeeringConnection: { input: RejectVpcPeeringConnectionRequest; output: RejectVpcPeeringConnectionResult };
@@ -4855,6 +4876,7 @@ export interface Operations {
   TerminateInstances: { input: TerminateInstancesRequest; output: TerminateInstancesResult };
   UnassignPrivateIpAddresses: { input: UnassignPrivateIpAddressesRequest; output: void };
   UnlockSnapshot: { input: UnlockSnapshotRequest; output: UnlockSnapshotResult };
+  UnmonitorInstances: { input: UnmonitorInstancesRequest; output: UnmonitorInstancesResult };
 }
 
 export type OperationName = keyof Operations;

@@ -11,6 +11,7 @@ import { validationError } from './asg-errors.js';
 import type { AsgContext } from './asg-context.js';
 import type { GroupService } from './group-service.js';
 import { page } from './paging.js';
+import { applyAdjustment } from './scaling-math.js';
 
 const TYPES = ['SimpleScaling', 'StepScaling', 'TargetTrackingScaling', 'PredictiveScaling'];
 const ADJUSTMENTS = ['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity'];
@@ -126,14 +127,4 @@ export class PolicyService {
     await this.groups.setDesired(caller, p.group_name, next, input.HonorCooldown ?? false, (from, to) => causes.policy(p.policy_name, from, to));
     await this.ctx.groups.updatePolicy(caller, p.group_name, p.policy_name, { last_executed_at: new Date().toISOString() });
   }
-}
-
-/** The documented arithmetic of adjustment types (percentages round toward zero, at least 1). */
-export function applyAdjustment(current: number, type: string, adjustment: number, minMagnitude?: number): number {
-  if (type === 'ExactCapacity') return adjustment;
-  if (type === 'ChangeInCapacity') return current + adjustment;
-  const raw = (current * adjustment) / 100;
-  let change = Math.abs(raw) < 1 && raw !== 0 ? Math.sign(raw) : Math.trunc(raw);
-  if (minMagnitude !== undefined && Math.abs(change) < minMagnitude && change !== 0) change = Math.sign(change) * minMagnitude;
-  return current + change;
 }

@@ -78,6 +78,14 @@ export function instanceHandlers(instances: InstanceService): HandlerMap<Operati
       };
     },
 
+    async MonitorInstances(ctx, input) {
+      return { InstanceMonitorings: await instances.monitor(ctx, input.InstanceIds, true, checkpoint(ctx)) };
+    },
+
+    async UnmonitorInstances(ctx, input) {
+      return { InstanceMonitorings: await instances.monitor(ctx, input.InstanceIds, false, checkpoint(ctx)) };
+    },
+
     async ResetInstanceAttribute(ctx, input) {
       const [row] = await instances.lifecycle.owned(ctx, [input.InstanceId]);
       await instances.attributes.reset(row, input.Attribute, checkpoint(ctx));

@@ -10,6 +10,7 @@ import { derivedId } from '../resource-ids.js';
 import { privateDnsName } from '../networking/default-network.js';
 import { publicDnsName } from '../networking/public-addresses.js';
 import { groupsOf, specOf, stateOf } from './instance-row.js';
+import { monitoringOut } from './instance-monitoring.js';
 
 export interface OutputContext {
   attachments: Map<string, AttachmentRow[]>;
@@ -58,7 +59,7 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
     RamdiskId: spec.ramdiskId,
     // AWS answers `windows` (the model's enum says `Windows`; DescribeImages says `windows` too)
     Platform: spec.platform === 'windows' ? ('windows' as Instance['Platform']) : undefined,
-    Monitoring: { State: spec.monitoring ? 'enabled' : 'disabled' },
+    Monitoring: monitoringOut(spec),
     SubnetId: gone ? undefined : row.subnet_id,
     VpcId: gone ? undefined : row.vpc_id,
     PrivateIpAddress: gone ? undefined : row.private_ip,

@@ -39,7 +39,10 @@ export interface InstanceSpec {
   productCodes: { code: string; type: string }[];
   ebsOptimized: boolean;
   sourceDestCheck: boolean;
+  /** detailed monitoring (metrics every minute) */
   monitoring: boolean;
+  /** a Monitor/UnmonitorInstances change reports pending/disabling until then (ISO) */
+  monitoringSettlesAt?: string;
   metadata: MetadataOptions;
   cpu: { coreCount: number; threadsPerCore: number };
   hibernation: boolean;

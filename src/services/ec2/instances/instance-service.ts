@@ -17,7 +17,7 @@
 // volume-attachments.ts, and imageSource (what CreateImage, in images/, needs of an instance).
 // What runs an instance is the driver
 // (src/compute/).
-import type { Instance, RunInstancesRequest } from '../../../api/ec2/types.js';
+import type { Instance, InstanceMonitoring, RunInstancesRequest } from '../../../api/ec2/types.js';
 import type { BlockStorage } from '../../../blocks/block-storage.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
@@ -34,6 +34,7 @@ import { InstanceAttributes } from './instance-attributes.js';
 import { InstanceLauncher, type Launched, type RunOptions } from './instance-launcher.js';
 import { InstanceLifecycle, type StateChange } from './instance-lifecycle.js';
 import { InstanceQuery } from './instance-query.js';
+import { setMonitoring } from './instance-monitoring.js';
 import { instanceOut } from './instance-output.js';
 import { groupsOf, instanceNotFound, specOf, type InstanceStateName } from './instance-row.js';
 import { DEFAULT_LAUNCH_SOURCES, type LaunchSources } from './launch-sources.js';
@@ -122,6 +123,11 @@ export class InstanceService {
   /** Wires the resolvers other services provide (launch templates, SSM parameters, Marketplace). */
   setLaunchSources(sources: Partial<LaunchSources>): void {
     Object.assign(this.sources, sources);
+  }
+
+  /** MonitorInstances / UnmonitorInstances: detailed monitoring on or off. */
+  async monitor(caller: Scope, instanceIds: readonly string[], enabled: boolean, checkpoint: () => void): Promise<InstanceMonitoring[]> {
+    return setMonitoring(this.deps.store, await this.lifecycle.owned(caller, instanceIds), enabled, this.deps.settleMs, checkpoint);
   }
 
   run(caller: Scope, request: RunInstancesRequest, opts: RunOptions = {}): Promise<Launched> {
