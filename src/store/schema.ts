@@ -102,6 +102,7 @@ export interface Database {
   autoscaling_tags: AutoscalingTagsTable;
   autoscaling_policies: AutoscalingPoliciesTable;
   autoscaling_refreshes: AutoscalingRefreshesTable;
+  autoscaling_lifecycle_hooks: AutoscalingLifecycleHooksTable;
   autoscaling_launch_configurations: AutoscalingLaunchConfigurationsTable;
   autoscaling_scheduled_actions: AutoscalingScheduledActionsTable;
   autoscaling_notifications: AutoscalingNotificationsTable;
@@ -665,6 +666,8 @@ export interface AutoscalingGroupsTable {
   suspended_processes?: string | null;
   /** EnabledMetric[] (Metric, Granularity) as JSON */
   enabled_metrics?: string | null;
+  /** PutWarmPool's configuration with its Status (migration 0033), null without a warm pool */
+  warm_pool?: string | null;
 }
 
 export interface AutoscalingInstancesTable {
@@ -691,6 +694,8 @@ export interface AutoscalingInstancesTable {
   termination_cause: string | null;
   /** the launch configuration it was launched from (migration 0032) */
   launch_configuration?: string | null;
+  /** the lifecycle action it waits in (Pending:Wait, Terminating:Wait): hooks, tokens, deadlines (migration 0033) */
+  lifecycle_action?: string | null;
 }
 
 export interface AutoscalingActivitiesTable {
@@ -729,6 +734,21 @@ export interface AutoscalingPoliciesTable {
   /** PutScalingPolicy's parameters as given */
   config: string;
   last_executed_at: string | null;
+}
+
+export interface AutoscalingLifecycleHooksTable {
+  account_id: string;
+  region: string;
+  group_name: string;
+  hook_name: string;
+  /** autoscaling:EC2_INSTANCE_LAUNCHING | autoscaling:EC2_INSTANCE_TERMINATING */
+  transition: string;
+  heartbeat_timeout: number;
+  /** CONTINUE | ABANDON */
+  default_result: string;
+  notification_metadata: string | null;
+  notification_target_arn: string | null;
+  role_arn: string | null;
 }
 
 export interface AutoscalingRefreshesTable {

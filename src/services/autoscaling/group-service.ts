@@ -69,6 +69,7 @@ export class GroupService {
         cooldown_until: null,
         launch_configuration: source.launchConfiguration ?? null,
         suspended_processes: null,
+        warm_pool: null,
         enabled_metrics: null,
       };
       const tagRows: GroupTagRow[] = [...new Map(tags.map((t) => [t.key, t])).values()].map((t) => ({

@@ -82,6 +82,7 @@ export async function launchInstance(
     activity_id: null,
     termination_cause: null,
     launch_configuration: null,
+    lifecycle_action: null,
   };
   await ctx.instances.insert(placeholder);
   return completeLaunch(ctx, group, placeholder);

@@ -26,6 +26,7 @@ function member(id: string, zone: string, version: number, launchedMinutesAgo: n
     activity_id: null,
     termination_cause: null,
     launch_configuration: null,
+    lifecycle_action: null,
   };
 }
 

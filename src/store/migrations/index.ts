@@ -23,6 +23,7 @@ import * as m0020 from './0020-chunk-arbitration.js';
 import * as m0021 from './0021-iam.js';
 import * as m0023 from './0023-instance-profile-associations.js';
 import * as m0024 from './0024-audit-lean-indexes.js';
+import * as m0033 from './0033-autoscaling-hooks-warm-pools.js';
 import * as m0025 from './0025-vpc-family.js';
 import * as m0026 from './0026-elastic-ips.js';
 import * as m0028 from './0028-network-interfaces.js';
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-network-interfaces': m0028,
   '0029-nat-gateways-peering': m0029,
   '0027-import-export-tasks': m0027,
+  '0033-autoscaling-hooks-warm-pools': m0033,
   '0032-autoscaling-config': m0032,
 };
 

@@ -1,12 +1,13 @@
 // Auto Scaling groups with their tags and scaling policies (one account and region each).
 import { atomic } from '../atomic.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { AutoscalingGroupsTable, AutoscalingPoliciesTable, AutoscalingTagsTable, Database } from '../schema.js';
+import type { AutoscalingGroupsTable, AutoscalingLifecycleHooksTable, AutoscalingPoliciesTable, AutoscalingTagsTable, Database } from '../schema.js';
 import type { Scope } from '../scope.js';
 
 export type GroupRow = Selectable<AutoscalingGroupsTable>;
 export type GroupTagRow = Selectable<AutoscalingTagsTable>;
 export type PolicyRow = Selectable<AutoscalingPoliciesTable>;
+export type LifecycleHookRow = Selectable<AutoscalingLifecycleHooksTable>;
 
 export class AutoscalingGroupsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -42,10 +43,10 @@ export class AutoscalingGroupsRepo {
       .execute();
   }
 
-  /** Deletes the group, its tags, policies, scheduled actions and notifications (its activities stay: IncludeDeletedGroups). */
+  /** Deletes the group, its tags, policies, scheduled actions, notifications and lifecycle hooks (its activities stay: IncludeDeletedGroups). */
   async delete(scope: Scope, name: string): Promise<void> {
     await atomic(this.db, async (trx) => {
-      for (const table of ['autoscaling_groups', 'autoscaling_tags', 'autoscaling_policies', 'autoscaling_refreshes', 'autoscaling_scheduled_actions', 'autoscaling_notifications'] as const) {
+      for (const table of ['autoscaling_groups', 'autoscaling_tags', 'autoscaling_policies', 'autoscaling_refreshes', 'autoscaling_scheduled_actions', 'autoscaling_notifications', 'autoscaling_lifecycle_hooks'] as const) {
         await trx.deleteFrom(table).where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('group_name', '=', name).execute();
       }
     });
@@ -120,5 +121,42 @@ export class AutoscalingGroupsRepo {
       .where('group_name', '=', group)
       .where('policy_name', '=', name)
       .execute();
+  }
+
+  // ---- lifecycle hooks -----------------------------------------------------------------
+
+  /** PutLifecycleHook: creates the hook or replaces its settings. */
+  async putHook(row: LifecycleHookRow): Promise<void> {
+    const { transition, heartbeat_timeout, default_result, notification_metadata, notification_target_arn, role_arn } = row;
+    await this.db
+      .insertInto('autoscaling_lifecycle_hooks')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'region', 'group_name', 'hook_name']).doUpdateSet({ transition, heartbeat_timeout, default_result, notification_metadata, notification_target_arn, role_arn }),
+      )
+      .execute();
+  }
+
+  async hooks(scope: Scope, group: string): Promise<LifecycleHookRow[]> {
+    return this.db
+      .selectFrom('autoscaling_lifecycle_hooks')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('group_name', '=', group)
+      .orderBy('hook_name')
+      .execute();
+  }
+
+  /** Whether a hook was there to delete. */
+  async deleteHook(scope: Scope, group: string, name: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('autoscaling_lifecycle_hooks')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('group_name', '=', group)
+      .where('hook_name', '=', name)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 }

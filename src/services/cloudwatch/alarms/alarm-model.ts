@@ -1,0 +1,81 @@
+// A metric or composite alarm as the alarm service keeps it: the definition PutMetricAlarm /
+// PutCompositeAlarm take (domain names, no wire shapes) and the state evaluation moves.
+import type { AlarmState, StaticOperator, TreatMissingData } from './alarm-evaluation.js';
+
+export type { AlarmState } from './alarm-evaluation.js';
+
+export interface AlarmDimension {
+  name: string;
+  value: string;
+}
+
+export interface AlarmMetric {
+  namespace: string;
+  metricName: string;
+  dimensions: AlarmDimension[];
+}
+
+/** One of a metric-math alarm's Metrics[] (MetricDataQuery). */
+export interface AlarmQuery {
+  id: string;
+  metricStat?: { metric: AlarmMetric; period: number; stat: string; unit?: string };
+  expression?: string;
+  label?: string;
+  /** exactly one query of an alarm returns data: the one compared with the threshold */
+  returnData?: boolean;
+  period?: number;
+  accountId?: string;
+}
+
+/** PutMetricAlarm's input, in domain terms. */
+export interface MetricAlarmDefinition {
+  name: string;
+  description?: string;
+  /** default true */
+  actionsEnabled?: boolean;
+  okActions?: string[];
+  alarmActions?: string[];
+  insufficientDataActions?: string[];
+  /** a single-metric alarm: namespace, metricName, dimensions, statistic or extendedStatistic, period */
+  namespace?: string;
+  metricName?: string;
+  dimensions?: AlarmDimension[];
+  statistic?: string;
+  extendedStatistic?: string;
+  period?: number;
+  unit?: string;
+  evaluationPeriods: number;
+  datapointsToAlarm?: number;
+  threshold?: number;
+  comparisonOperator: StaticOperator | string;
+  treatMissingData?: TreatMissingData | string;
+  evaluateLowSampleCountPercentile?: 'evaluate' | 'ignore' | string;
+  /** a metric-math alarm: the queries, instead of the single-metric fields */
+  metrics?: AlarmQuery[];
+  thresholdMetricId?: string;
+  tags?: { key: string; value: string }[];
+}
+
+/** PutCompositeAlarm's input, in domain terms. */
+export interface CompositeAlarmDefinition {
+  name: string;
+  description?: string;
+  actionsEnabled?: boolean;
+  okActions?: string[];
+  alarmActions?: string[];
+  insufficientDataActions?: string[];
+  alarmRule: string;
+  tags?: { key: string; value: string }[];
+}
+
+export interface AlarmStatus {
+  state: AlarmState;
+  reason: string;
+  reasonData?: string;
+  /** when the state (or its reason) was last set */
+  updatedAt: Date;
+  /** when the state value last changed */
+  transitionedAt: Date;
+}
+
+export const alarmArn = (region: string, accountId: string, name: string): string => `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}`;
