@@ -27,8 +27,8 @@ export interface AlarmQuery {
   accountId?: string;
 }
 
-/** PutMetricAlarm's input, in domain terms. */
-export interface MetricAlarmDefinition {
+/** What metric and composite alarms both have. */
+export interface AlarmCommon {
   name: string;
   description?: string;
   /** default true */
@@ -36,6 +36,11 @@ export interface MetricAlarmDefinition {
   okActions?: string[];
   alarmActions?: string[];
   insufficientDataActions?: string[];
+  tags?: { key: string; value: string }[];
+}
+
+/** PutMetricAlarm's input, in domain terms. */
+export interface MetricAlarmDefinition extends AlarmCommon {
   /** a single-metric alarm: namespace, metricName, dimensions, statistic or extendedStatistic, period */
   namespace?: string;
   metricName?: string;
@@ -53,19 +58,11 @@ export interface MetricAlarmDefinition {
   /** a metric-math alarm: the queries, instead of the single-metric fields */
   metrics?: AlarmQuery[];
   thresholdMetricId?: string;
-  tags?: { key: string; value: string }[];
 }
 
 /** PutCompositeAlarm's input, in domain terms. */
-export interface CompositeAlarmDefinition {
-  name: string;
-  description?: string;
-  actionsEnabled?: boolean;
-  okActions?: string[];
-  alarmActions?: string[];
-  insufficientDataActions?: string[];
+export interface CompositeAlarmDefinition extends AlarmCommon {
   alarmRule: string;
-  tags?: { key: string; value: string }[];
 }
 
 export interface AlarmStatus {
