@@ -1,24 +1,10 @@
 // What Describe* calls report about a group's attachments and extras that Imago records but does
 // not act on: the load balancers, target groups and traffic sources named at Create/Update (no
-// traffic is routed), and the empty warm pool, lifecycle hooks, notification configurations and
-// scheduled actions (none can be created). Terraform and the CLI read these for every group.
+// traffic is routed), and the empty warm pool, lifecycle hooks and scheduled actions (none can be
+// created). Terraform and the CLI read these for every group.
 import type { Operations } from '../../api/autoscaling/types.js';
 import type { HandlerMap } from '../../protocol/dispatch.js';
 import type { GroupService } from './group-service.js';
-
-const LIFECYCLE_TRANSITIONS = ['autoscaling:EC2_INSTANCE_LAUNCHING', 'autoscaling:EC2_INSTANCE_TERMINATING'];
-const NOTIFICATION_TYPES = ['autoscaling:EC2_INSTANCE_LAUNCH', 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE', 'autoscaling:EC2_INSTANCE_TERMINATE_ERROR', 'autoscaling:TEST_NOTIFICATION'];
-const PROCESSES = ['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'];
-const METRICS = [
-  'GroupMinSize',
-  'GroupMaxSize',
-  'GroupDesiredCapacity',
-  'GroupInServiceInstances',
-  'GroupPendingInstances',
-  'GroupStandbyInstances',
-  'GroupTerminatingInstances',
-  'GroupTotalInstances',
-];
 
 export function attachmentHandlers(groups: GroupService): HandlerMap<Operations> {
   return {
@@ -43,17 +29,9 @@ export function attachmentHandlers(groups: GroupService): HandlerMap<Operations>
       await groups.get(ctx, input.AutoScalingGroupName);
       return { LifecycleHooks: [] };
     },
-    async DescribeNotificationConfigurations(ctx, input) {
-      for (const name of input.AutoScalingGroupNames ?? []) await groups.get(ctx, name);
-      return { NotificationConfigurations: [] };
-    },
     async DescribeScheduledActions(ctx, input) {
       if (input.AutoScalingGroupName !== undefined) await groups.get(ctx, input.AutoScalingGroupName);
       return { ScheduledUpdateGroupActions: [] };
     },
-    DescribeLifecycleHookTypes: () => ({ LifecycleHookTypes: LIFECYCLE_TRANSITIONS }),
-    DescribeAutoScalingNotificationTypes: () => ({ AutoScalingNotificationTypes: NOTIFICATION_TYPES }),
-    DescribeScalingProcessTypes: () => ({ Processes: PROCESSES.map((ProcessName) => ({ ProcessName })) }),
-    DescribeMetricCollectionTypes: () => ({ Metrics: METRICS.map((Metric) => ({ Metric })), Granularities: [{ Granularity: '1Minute' }] }),
   };
 }

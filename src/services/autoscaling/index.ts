@@ -21,6 +21,9 @@ import { GroupTags } from './asg-tags.js';
 import { RefreshService } from './refresh-service.js';
 import { autoscalingHandlers } from './handlers.js';
 import { attachmentHandlers } from './group-attachments.js';
+import { configHandlers } from './config-handlers.js';
+import { ProcessControl } from './process-control.js';
+import { NotificationConfigs } from './notification-configs.js';
 
 export interface AutoscalingDeps {
   store: Store;
@@ -53,6 +56,7 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
       refreshes: new RefreshService(ctx, groups),
     }),
     ...attachmentHandlers(groups),
+    ...configHandlers({ processes: new ProcessControl(ctx, groups), notifications: new NotificationConfigs(ctx, groups) }),
   };
   const model = loadServiceModel('autoscaling');
   return {
