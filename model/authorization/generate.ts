@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const SERVICES = ['ec2', 'autoscaling', 'kms', 'ebs', 'ssm', 'iam', 'sts', 'cloudtrail'] as const;
+const SERVICES = ['ec2', 'autoscaling', 'kms', 'ebs', 'ssm', 'iam', 'sts', 'cloudtrail', 'cloudwatch'] as const;
 const PAGES: Record<string, string> = {
   ec2: 'list_amazonec2',
   autoscaling: 'list_amazonec2autoscaling',
@@ -30,6 +30,7 @@ const PAGES: Record<string, string> = {
   iam: 'list_awsidentityandaccessmanagementiam',
   sts: 'list_awssecuritytokenservice',
   cloudtrail: 'list_awscloudtrail',
+  cloudwatch: 'list_amazoncloudwatch',
 };
 
 interface SrcResourceRef { name: string; required: boolean; conditionKeys: string[]; dependentActions: string[] }

@@ -80,4 +80,15 @@ export const SERVICES: ServiceSource[] = [
     // SDK v3 sends CloudTrail_20131101.<Op>; older SDKs the fully qualified com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>
     targetPrefix: 'CloudTrail_20131101',
   },
+  {
+    id: 'cloudwatch',
+    signingName: 'monitoring',
+    sdkPackage: '@aws-sdk/client-cloudwatch',
+    // the JS SDK sends awsJson1.0 (awsQueryCompatible); the aws CLI also speaks Smithy RPCv2 CBOR
+    // or awsQuery: src/services/cloudwatch/ serves all three (src/protocol/multi-protocol.ts)
+    protocol: 'json',
+    apiVersion: '2010-08-01',
+    xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+    targetPrefix: 'GraniteServiceVersion20100801',
+  },
 ];

@@ -16,7 +16,10 @@ export function guessService(path: string, headers: Record<string, string | stri
   if (target.startsWith('TrentService.')) return 'kms';
   if (target.startsWith('AmazonSSM.')) return 'ssm';
   if (target.includes('CloudTrail_20131101.')) return 'cloudtrail';
+  // CloudWatch: awsJson1.0, Smithy RPCv2 CBOR, or awsQuery Version=2010-08-01
+  if (target.startsWith('GraniteServiceVersion20100801.') || path.startsWith('/service/GraniteServiceVersion20100801/')) return 'monitoring';
   if (path === '/snapshots' || path.startsWith('/snapshots/')) return 'ebs';
   if (body && /(^|&)Version=2011-01-01(&|$)/.test(body.toString('latin1'))) return 'autoscaling';
+  if (body && /(^|&)Version=2010-08-01(&|$)/.test(body.toString('latin1'))) return 'monitoring';
   return 'ec2';
 }

@@ -118,6 +118,6 @@ function writeScalar(ref: MemberRef, v: unknown): unknown {
 }
 
 /** awsJson error body: `{"__type": code, "message": …}` plus the error's own members. */
-export function jsonErrorBody(err: ServiceError): string {
-  return JSON.stringify({ __type: err.code, message: err.message, ...(err.fields ?? {}) });
+export function jsonErrorBody(err: ServiceError, type: string = err.code): string {
+  return JSON.stringify({ __type: type, message: err.message, ...(err.fields ?? {}) });
 }

@@ -1,4 +1,6 @@
-// awsJson1.1 (KMS, SSM): `POST /` with `X-Amz-Target: <Prefix>.<Operation>` and a JSON body.
+// awsJson1.1 (KMS, SSM) and awsJson1.0 (CloudWatch): `POST /` with `X-Amz-Target:
+// <Prefix>.<Operation>` and a JSON body. An awsQueryCompatible service (CloudWatch) also names
+// its errors' awsQuery code and fault in `x-amzn-query-error: <Code>;<Sender|Receiver>`.
 import { isUtf8 } from 'node:buffer';
 import type { ServiceModel } from './model.js';
 import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
@@ -7,7 +9,12 @@ import { ServiceError } from './service-error.js';
 import { ValidationFailure, validateInput, type Violation } from './validate.js';
 import { smithyValidationMessage } from './query-protocol.js';
 
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
+export interface JsonProtocolOptions {
+  /** default 1.1 */
+  version?: '1.0' | '1.1';
+  /** awsQueryCompatible: the x-amzn-query-error header on errors, `__type` the error shape's id */
+  queryCompatible?: boolean;
+}
 
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return {};
@@ -23,10 +30,20 @@ export function parseJsonBody(body: Buffer): unknown {
 export class JsonProtocol implements ProtocolAdapter {
   private readonly codec: JsonCodec;
   private readonly known: Set<string>;
+  private readonly contentType: string;
+  /** awsQuery error code -> the error shape's name (queryCompatible only) */
+  private readonly errorShapes = new Map<string, string>();
 
-  constructor(private readonly model: ServiceModel) {
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly options: JsonProtocolOptions = {},
+  ) {
     this.codec = new JsonCodec(model);
     this.known = new Set(model.allOperations);
+    this.contentType = `application/x-amz-json-${options.version ?? '1.1'}`;
+    if (options.queryCompatible) {
+      for (const [name, shape] of Object.entries(model.shapes)) if (shape.type === 'structure' && shape.error) this.errorShapes.set(shape.error.code, name);
+    }
   }
 
   operationOf(req: RawRequest): string {
@@ -59,15 +76,15 @@ export class JsonProtocol implements ProtocolAdapter {
   encode(operation: string, output: unknown, requestId: string): RawResponse {
     const shape = this.model.operations[operation]?.output;
     const body = shape ? JSON.stringify(this.codec.writeStructure(shape, (output ?? {}) as Record<string, unknown>)) : '{}';
-    return { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId }, body };
+    return { status: 200, headers: { 'content-type': this.contentType, 'x-amzn-requestid': requestId }, body };
   }
 
   encodeError(err: ServiceError, requestId: string): RawResponse {
-    return {
-      status: err.httpStatus,
-      headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, ...(err.headers ?? {}) },
-      body: jsonErrorBody(err),
-    };
+    const headers: Record<string, string> = { 'content-type': this.contentType, 'x-amzn-requestid': requestId, ...(err.headers ?? {}) };
+    if (!this.options.queryCompatible) return { status: err.httpStatus, headers, body: jsonErrorBody(err) };
+    headers['x-amzn-query-error'] = `${err.code};${err.fault === 'server' ? 'Receiver' : 'Sender'}`;
+    const shape = this.errorShapes.get(err.code);
+    return { status: err.httpStatus, headers, body: jsonErrorBody(err, shape && `com.amazonaws.${this.model.service}#${shape}`) };
   }
 
   violationError(v: Violation): ServiceError {

@@ -36,7 +36,7 @@ const resource = (a: ActionRequirement, type: string) => {
 };
 
 test('every served operation of every service resolves', () => {
-  assert.deepEqual(Object.keys(served).sort(), ['autoscaling', 'cloudtrail', 'ebs', 'ec2', 'iam', 'kms', 'ssm', 'sts']);
+  assert.deepEqual(Object.keys(served).sort(), ['autoscaling', 'cloudtrail', 'cloudwatch', 'ebs', 'ec2', 'iam', 'kms', 'ssm', 'sts']);
   assert.deepEqual(authorizationReference().missingOperations(served), []);
   for (const [service, ops] of Object.entries(served)) {
     for (const op of ops) {

@@ -38,6 +38,7 @@ export function deniedError(call: AuthorizationCall, d: Denial): ServiceError {
     case 'ec2':
       return new ServiceError('UnauthorizedOperation', `You are not authorized to perform this operation. ${who}. Encoded authorization failure message: ${d.encoded}`, 403);
     case 'autoscaling':
+    case 'cloudwatch':
     case 'iam':
     case 'sts':
       return new ServiceError('AccessDenied', who, 403);

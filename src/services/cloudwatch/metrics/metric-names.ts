@@ -1,0 +1,20 @@
+// The rules AWS applies to dimension sets wherever a metric is named (PutMetricData, queries,
+// alarms): at most 30 dimensions, each name once.
+import { invalidParameterValue } from '../cloudwatch-errors.js';
+import type { Dimension } from './metric-store.js';
+
+export const MAX_DIMENSIONS = 30;
+
+export function checkDimensions(dimensions: readonly Dimension[], at: string): void {
+  if (dimensions.length > MAX_DIMENSIONS) throw invalidParameterValue(`The collection ${at} must not have a size greater than ${MAX_DIMENSIONS}.`);
+  const names = new Set<string>();
+  for (const d of dimensions) {
+    if (names.has(d.name)) throw invalidParameterValue('No metric may specify the same dimension name twice.');
+    names.add(d.name);
+  }
+}
+
+/** The canonical key of a dimension set: sorted by name, so order never makes two metrics. */
+export function dimensionKey(dimensions: readonly Dimension[]): string {
+  return JSON.stringify([...dimensions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((d) => [d.name, d.value]));
+}
