@@ -10,6 +10,7 @@ import { Store } from './store/store.js';
 import { DatabaseConfigError } from './store/dialects/postgres.js';
 import { Authenticator } from './gateway/auth.js';
 import { Gateway } from './gateway/gateway.js';
+import { MAX_HEADER_SIZE, answerClientErrors } from './gateway/client-errors.js';
 import type { ServiceDefinition } from './protocol/dispatch.js';
 import { ec2Service } from './services/ec2/index.js';
 import { createAutoscaling } from './services/autoscaling/index.js';
@@ -56,8 +57,8 @@ import { createIam } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { cloudTrailService } from './services/cloudtrail/index.js';
-import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { createCloudWatch } from './services/cloudwatch/index.js';
+import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { MotoCompat } from './services/moto-compat.js';
 
 export class StartupError extends Error {}
@@ -232,15 +233,15 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     },
     settleMs: config.settleMs,
   });
-  const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
   const cloudwatch = createCloudWatch({ store, jobs, log });
+  const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const iam = createIam({ store, changes: identity.changes, secrets: identity.secrets, policies: identity.policies });
   const sts = stsService({ role: (accountId, name) => iam.domain.roles.row(accountId, name), policies: identity.policies, sessions: identity.sessions });
   const services = new Map<string, ServiceDefinition>();
-  services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents, pending: () => audit?.committed() ?? Promise.resolve() }));
   // signed for `monitoring` (CloudWatch's credential scope); its IAM prefix and def.id are `cloudwatch`
   services.set('monitoring', cloudwatch.service);
+  services.set('cloudtrail', cloudTrailService({ repo: store.auditEvents, pending: () => audit?.committed() ?? Promise.resolve() }));
   // who a key that failed authentication belongs to (the credentials file's roots; dev mode: the key's account)
   const keyOwner = (key: string) => (principals ? principals.get(key)?.accountId : /^\d{12}$/.test(key) && !config.compat ? key : devAccount);
   const audit = config.audit
@@ -300,7 +301,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     });
     gateway.handle(req, res);
   };
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, handle);
+  const server: Server = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: MAX_HEADER_SIZE }, handle);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

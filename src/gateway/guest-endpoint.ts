@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmod, unlink } from 'node:fs/promises';
 import type { SessionTokens } from '../iam/session-tokens.js';
+import { MAX_HEADER_SIZE, answerClientErrors } from './client-errors.js';
 
 export interface GuestEndpointOptions {
   path: string;
@@ -41,7 +42,7 @@ function refuse(res: ServerResponse): void {
 }
 
 export async function listenGuestEndpoint(o: GuestEndpointOptions): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
     if (o.devMode) {
       const s = sessionOf(req);
       if (!s || o.sessions.open(s.accessKeyId, s.token, (o.now ?? Date.now)()) === 'invalid') {
@@ -52,6 +53,7 @@ export async function listenGuestEndpoint(o: GuestEndpointOptions): Promise<Serv
     }
     o.handle(req, res);
   });
+  answerClientErrors(server);
   await unlink(o.path).catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -51,6 +51,16 @@ export interface DispatchResult {
   output?: unknown;
 }
 
+/**
+ * The answer to an operation AWS has and Imago does not serve: a 400 (SDKs retry no 4xx of
+ * these codes) with each protocol's documented code for a call the service does not offer —
+ * EC2 `UnsupportedOperation`, awsQuery `InvalidAction`, JSON protocols `UnknownOperationException`.
+ */
+export function unservedError(model: ServiceModel, operation: string): ServiceError {
+  const code = model.protocol === 'ec2' ? 'UnsupportedOperation' : model.protocol === 'query' ? 'InvalidAction' : 'UnknownOperationException';
+  return new ServiceError(code, `The operation ${operation} is part of the AWS ${model.service} API, but Imago does not serve it.`, 400);
+}
+
 export type ContextBase = Omit<RequestContext, 'operation' | 'dryRun' | 'service'>;
 
 /** Decides whether the caller may make this call (iam/enforcement/): throws the service's access-denied error. */
@@ -61,15 +71,11 @@ export async function dispatch(def: ServiceDefinition, req: RawRequest, base: Co
   let input: Record<string, unknown> | undefined;
   try {
     operation = def.protocol.operationOf(req);
-    input = def.protocol.decode(operation, req);
+    // an operation Imago does not serve is named before its parameters are read: they are not
+    // in the generated model, so checking them would only report them as unknown
     const handler = def.handlers[operation];
-    if (!handler) {
-      throw new ServiceError(
-        'NotImplemented',
-        `The operation ${operation} of ${def.model.service} is in the AWS model but not implemented by Imago yet.`,
-        501,
-      );
-    }
+    if (!handler) throw unservedError(def.model, operation);
+    input = def.protocol.decode(operation, req);
     // before the handler: a request not allowed changes nothing and learns nothing (DryRun included)
     if (authorize) await authorize(operation, input);
     const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };

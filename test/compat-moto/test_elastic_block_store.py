@@ -378,7 +378,7 @@ def test_search_for_many_snapshots():
     assert len(snapshots) == len(snapshot_ids)
 
 
-@pytest.mark.xfail(strict=True, reason="not in Imago yet: CreateSnapshots (multi-volume snapshot sets) answers NotImplemented")
+@pytest.mark.xfail(strict=True, reason="not in Imago yet: CreateSnapshots (multi-volume snapshot sets) answers UnsupportedOperation")
 def test_create_snapshots():
     client = boto3.client("ec2", region_name="us-east-1")
     ec2 = boto3.resource("ec2", region_name="us-east-1")

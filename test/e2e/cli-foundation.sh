@@ -31,7 +31,8 @@ expect_contains "$OUT" "(InvalidParameterValue)" "an unknown region name is Inva
 [ "$RC" -eq 254 ] || [ "$RC" -eq 255 ] && ok "the CLI exits with its error status ($RC)" || fail "unexpected exit status $RC"
 
 run_aws_fail --endpoint-url "$dev_URL" ec2 create-transit-gateway
-expect_contains "$OUT" "(NotImplemented)" "an operation outside Imago's scope names itself as not implemented"
+expect_contains "$OUT" "(UnsupportedOperation)" "an operation outside Imago's scope answers UnsupportedOperation"
+expect_contains "$OUT" "CreateTransitGateway" "… naming the operation"
 
 # An action the server does not know: a one-operation service model for the CLI (AWS_DATA_PATH)
 # sends Action=FlyToTheMoon with the EC2 protocol and signature.

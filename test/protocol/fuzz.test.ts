@@ -2,9 +2,9 @@
 // Scaling, IAM, STS), awsJson1.1 (KMS, SSM, CloudTrail) and restJson1 (EBS direct APIs). Each
 // request is built from the operation's model sample and then damaged — unknown and prototype
 // keys, control characters, invalid UTF-8, huge numbers, deep nesting, repeated parameters,
-// enormous lists, wrong content types — or is random bytes outright. For every answer: status
-// below 500 (501 NotImplemented, the designed answer for a modelled operation Imago does not
-// serve, is the one exception), a well-formed body in the protocol's format (XML parsed by the
+// enormous lists, wrong content types, GET URLs past the header limit — or is random bytes
+// outright. For every answer: status below 500, always (an operation Imago does not serve is a
+// 400 too), a well-formed body in the protocol's format (XML parsed by the
 // checker below, JSON by JSON.parse) naming an error code when it is an error, answered within
 // 1 s; and the server still answers at the end.
 //
@@ -303,7 +303,7 @@ async function send(server: TestServer, o: SignedFetchOptions): Promise<Answer> 
 
 function judge(label: string, a: Answer, tally: Map<string, number>): void {
   tally.set(`${a.status} ${a.code ?? ''}`.trim(), (tally.get(`${a.status} ${a.code ?? ''}`.trim()) ?? 0) + 1);
-  assert.ok(a.status < 500 || (a.status === 501 && a.code === 'NotImplemented'), `${label}: ${a.status} ${a.code}`);
+  assert.ok(a.status < 500, `${label}: ${a.status} ${a.code}`);
   assert.ok(a.ms < 1000, `${label}: answered in ${Math.round(a.ms)} ms`);
 }
 
@@ -347,8 +347,9 @@ describe(`fuzz (seed ${SEED}, ${COUNT} requests per service)`, () => {
       const model = loadServiceModel(service);
       await run(service, (r) => {
         const { body, contentType } = formBody(r, model, variant);
-        // a GET's parameters are in the URL, which node's HTTP parser caps (with a bodiless 431) at 16 KiB of headers
-        if (service === 'ec2' && r() < 0.1 && typeof body === 'string' && body.length < 8000) return { service, method: 'GET', query: body, ...account };
+        // a GET's parameters are in the URL: up to the 64 KiB header limit they are served, past it
+        // the parser's refusal is an XML 414 (gateway/client-errors.ts)
+        if (service === 'ec2' && r() < 0.1 && typeof body === 'string') return { service, method: 'GET', query: r() < 0.2 ? `${body}&${'Owner.1=self&'.repeat(6000)}` : body, ...account };
         return { service, body, headers: contentType ? { 'content-type': contentType } : undefined, ...account };
       });
     });

@@ -10,6 +10,8 @@ import { CreateVolumeCommand, DescribeImageAttributeCommand, ModifyImageAttribut
 import { ec2, ebs } from '../helpers/clients.js';
 import { emptySnapshot, registerImage } from '../helpers/images.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
+import { loadServiceModel } from '../../src/protocol/model.js';
+import { connect } from 'node:net';
 import { removeDir, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ALICE = { accessKeyId: '111111111111', secretAccessKey: 'x' };
@@ -191,6 +193,57 @@ describe('wire rules', () => {
     await alice.send(new ModifyImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission', LaunchPermission: { Remove: [{ UserId: '333333333333' }] } }));
     const after = (await alice.send(new DescribeImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission' }))).LaunchPermissions!;
     assert.deepEqual(after.map((p) => p.UserId), ['222222222222']);
+  });
+
+  test('an operation Imago does not serve is a 400 naming it, before its parameters are read, on every protocol', async () => {
+    // DescribeInstanceCreditSpecifications is in the AWS model, not in Imago's: its parameters are not checked
+    await expectEc2(`Action=DescribeInstanceCreditSpecifications&${V}&InstanceId.1=i-0123456789abcdef0`, 'UnsupportedOperation', /DescribeInstanceCreditSpecifications is part of the AWS ec2 API, but Imago does not serve it/);
+    await expectEc2(`Action=CreateTransitGateway&${V}&Bogus=1&__proto__=x`, 'UnsupportedOperation', /CreateTransitGateway/);
+    // …and before authorization: another account's caller learns nothing else either
+    await expectEc2(`Action=DescribeInstanceCreditSpecifications&${V}`, 'UnsupportedOperation', undefined, BOB);
+    const q = await query('sts', 'Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn=x&Bogus=1');
+    assert.equal(q.status, 400, q.text);
+    assert.equal(q.code, 'InvalidAction', q.text);
+    assert.match(q.text, /AssumeRoleWithSAML/);
+    const trail = loadServiceModel('cloudtrail');
+    const res = await signedFetch(server.url, { service: 'cloudtrail', headers: { 'x-amz-target': `${trail.targetPrefix}.CreateTrail`, 'content-type': 'application/x-amz-json-1.1' }, body: '{"Name": "t", "Bogus": 1}', ...ALICE });
+    const body = (await res.json()) as { __type: string; message: string };
+    assert.equal(res.status, 400);
+    assert.equal(body.__type, 'UnknownOperationException');
+    assert.match(body.message, /CreateTrail/);
+  });
+
+  test("requests Node's parser refuses get an XML error, and long signed GET queries are served", async () => {
+    // 40 KiB of URL: over Node's default 16 KiB header limit, within Imago's 64 KiB
+    const ids = Array.from({ length: 1500 }, (_, i) => `Owner.${i + 1}=${String(100000000000 + i)}`).join('&');
+    assert.ok(ids.length > 30_000 && ids.length < 60_000);
+    const long = await signedFetch(server.url, { service: 'ec2', method: 'GET', query: `Action=DescribeImages&${V}&${ids}`, ...ALICE });
+    assert.equal(long.status, 200, (await long.clone().text()).slice(0, 300));
+    await long.text();
+    const raw = (head: string) =>
+      new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+        const url = new URL(server.url);
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(head));
+        let data = '';
+        socket.on('data', (d: Buffer) => (data += d.toString('utf8')));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [headers, body = ''] = data.split('\r\n\r\n');
+          resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(headers)?.[1]), type: /content-type: ([^\r]+)/i.exec(headers)?.[1] ?? '', text: body });
+        });
+      });
+    const tooLong = await raw(`GET /?Action=DescribeImages&${V}&${'Owner.1=self&'.repeat(6000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(tooLong.status, 414);
+    assert.match(tooLong.type, /^text\/xml/);
+    assert.equal(ec2ErrorCode(tooLong.text), 'RequestURITooLong');
+    const bigHeaders = await raw(`GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 40 }, (_, i) => `X-Pad-${i}: ${'p'.repeat(2000)}\r\n`).join('')}\r\n`);
+    assert.equal(bigHeaders.status, 431);
+    assert.equal(ec2ErrorCode(bigHeaders.text), 'RequestHeaderSectionTooLarge');
+    const garbage = await raw('\u0000\u0001 not http at all\r\n\r\n');
+    assert.equal(garbage.status, 400);
+    assert.equal(ec2ErrorCode(garbage.text), 'MalformedRequest');
+    // and the server is still up
+    assert.equal((await ec2Raw(`Action=DescribeRegions&${V}`)).status, 200);
   });
 
   test('EBS direct APIs refuse unknown body members with ValidationException', async () => {

@@ -16,7 +16,7 @@ import { Sha256 } from '../helpers/sha256.js';
 const WRONG_SECRET = { accessKeyId: ALICE.accessKeyId, secretAccessKey: 'not-the-secret' };
 const UNKNOWN_KEY = { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'whatever' };
 
-/** An error from a service with no handlers yet (NotImplemented) still proves auth passed. */
+/** An error from an operation Imago does not serve (UnsupportedOperation and kin) still proves auth passed. */
 async function passesAuth(p: Promise<unknown>): Promise<void> {
   try {
     await p;

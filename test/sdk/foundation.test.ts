@@ -101,12 +101,12 @@ describe('foundation (dev mode)', () => {
     assert.equal(dryRead.name, 'DryRunOperation');
   });
 
-  test('a modelled but unimplemented operation answers a well-formed error that names it', async () => {
+  test('a modelled but unserved operation answers a well-formed 400 that names it', async () => {
     // transit gateways are outside Imago's scope: the model knows the operation, Imago does not serve it
     const e = await awsError(ec2(server.url).send(new CreateTransitGatewayCommand({})));
-    assert.equal(e.name, 'NotImplemented');
-    assert.equal(e.status, 501);
-    assert.match(e.message, /CreateTransitGateway/);
+    assert.equal(e.name, 'UnsupportedOperation');
+    assert.equal(e.status, 400);
+    assert.match(e.message, /CreateTransitGateway.*Imago does not serve it/);
   });
 
   test('every other protocol renders its errors so the SDK parses them', async () => {
@@ -117,8 +117,8 @@ describe('foundation (dev mode)', () => {
       [() => ssm(server.url).send(new GetParameterCommand({ Name: '/x' })), 'GetParameter'],
     ] as const) {
       const e = await awsError(send());
-      if (e.name === 'NotImplemented') {
-        assert.equal(e.status, 501, op);
+      if (/^(InvalidAction|UnknownOperationException)$/.test(e.name)) {
+        assert.equal(e.status, 400, op);
         assert.match(e.message, new RegExp(op));
       } else {
         // implemented since: any modelled AWS error is fine, as long as it parsed
