@@ -58,6 +58,7 @@ import { stsService } from './services/sts/index.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { cloudTrailService } from './services/cloudtrail/index.js';
 import { createCloudWatch } from './services/cloudwatch/index.js';
+import { InstanceMetrics } from './services/ec2/monitoring/instance-metrics.js';
 import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { MotoCompat } from './services/moto-compat.js';
 
@@ -235,6 +236,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
   const cloudwatch = createCloudWatch({ store, jobs, log });
+  // what instances and their volumes publish (AWS/EC2, AWS/EBS): each node samples the VMs it runs
+  const instanceMetrics = new InstanceMetrics({ store, driver, metrics: cloudwatch.metrics, node: cluster.placementNode, periodSeconds: config.metricsPeriodSeconds, health: (rows) => compute.instances.query.health(rows), log });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const iam = createIam({ store, changes: identity.changes, secrets: identity.secrets, policies: identity.policies });
   const sts = stsService({ role: (accountId, name) => iam.domain.roles.row(accountId, name), policies: identity.policies, sessions: identity.sessions });
@@ -253,6 +256,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const compat = (def: ServiceDefinition) => (moto ? moto.wrap(def) : def);
   for (const def of [compat(ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute, importExport })), compat(autoscaling.service), kms, compat(ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability })), ssm, iam.service, sts]) services.set(def.id, def);
   jobs.start();
+  instanceMetrics.start();
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {
     if (driver.name === 'qemu') void cluster.exclusive('built-images', () => ensureBuiltImages({ store, blocks, catalog, log, cacheDir: config.imageCache, build: config.buildImages })).catch(() => undefined);
@@ -263,6 +267,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
 
   const reset = async () => {
     await nbd?.disconnectAll(); // their devices are about to be forgotten
+    await instanceMetrics.stop();
     await jobs.stop();
     await driver.close();
     devices.reset();
@@ -271,6 +276,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     await chunks.clear();
     await seedCatalog();
     jobs.start();
+    instanceMetrics.start();
     publishBuiltImages();
   };
 
@@ -329,6 +335,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       }
       server.closeAllConnections();
       await done;
+      await instanceMetrics.stop();
       await jobs.stop();
       await importExport.stop();
       transferS3.close();

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DriverInstance, DriverListener, DriverVolume, InstanceDriver, InstanceHealth, PlacedInstance } from '../compute/instance-driver.js';
 import type { ClusterCalls } from './cluster-calls.js';
+import type { VmCounters } from '../compute/vm-counters.js';
 
 /** How long a guest quiesced for another node's CreateImage may stay held before it is let go. */
 const QUIESCE_HOLD_MS = 10 * 60_000;
@@ -72,6 +73,11 @@ export class ClusterDriver implements InstanceDriver {
 
   health(instanceId: string): InstanceHealth | undefined {
     return this.local.health(instanceId);
+  }
+
+  /** Each node samples its own VMs: only this node's are measured here. */
+  counters(instanceId: string): Promise<VmCounters | undefined> {
+    return this.local.counters ? this.local.counters(instanceId) : Promise.resolve(undefined);
   }
 
   /** The checks of instances wherever they run (one call per owning peer). */

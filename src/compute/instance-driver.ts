@@ -15,6 +15,7 @@
 // it and answer whether the instance is down yet; the job asks again until it is.
 import type { InstanceMetadata } from './instance-metadata.js';
 import type { VolumeDevice } from '../blocks/volume-device.js';
+import type { VmCounters } from './vm-counters.js';
 
 export interface DriverVolume {
   /** the device name the instance sees, e.g. /dev/xvda */
@@ -117,6 +118,11 @@ export interface InstanceDriver {
   consoleOutput(instanceId: string): Promise<Buffer>;
   /** the VM's checks; undefined when the driver has nothing to say (EC2 then reports its own) */
   health(instanceId: string): InstanceHealth | undefined;
+  /**
+   * The cumulative counters of an instance's VM running on this node (its metrics: each node
+   * samples its own VMs); undefined when it has none here. Absent on drivers that run nothing.
+   */
+  counters?(instanceId: string): Promise<VmCounters | undefined>;
   /** several instances' checks wherever they run (several nodes: the cluster driver asks their nodes) */
   healthOf?(instances: readonly PlacedInstance[]): Promise<Map<string, InstanceHealth | undefined>>;
   /**

@@ -20,6 +20,7 @@ import type { QemuHost } from './qemu-probe.js';
 import { QemuVm, type VmRuntime } from './qemu-vm.js';
 import type { VmSpec } from './qemu-command.js';
 import { readConsoleLog } from './console-log.js';
+import type { VmCounters } from '../vm-counters.js';
 
 export interface QemuDriverOptions {
   host: QemuHost;
@@ -196,6 +197,12 @@ export class QemuDriver implements InstanceDriver {
     const entry = this.vms.get(instanceId);
     // running in EC2 but no VM here (it could not be brought back): the host side failed
     return entry ? entry.vm.health() : undefined;
+  }
+
+  async counters(instanceId: string): Promise<VmCounters | undefined> {
+    const entry = this.vms.get(instanceId);
+    if (!entry || entry.vm.dead || entry.vm.phase === 'off') return undefined;
+    return entry.vm.sampler.sample().catch(() => undefined);
   }
 
   async networkChanged(instance: DriverInstance): Promise<void> {

@@ -15,6 +15,7 @@ import type { DriverInstance, InstanceHealth } from '../instance-driver.js';
 import { ConsoleLog } from './console-log.js';
 import { diskDevice, diskNode, diskSerial, nbdBlockdev, qemuArgs, rootPorts, type VmSpec } from './qemu-command.js';
 import { QemuProcess } from './qemu-process.js';
+import { VmSampler } from './vm-sampler.js';
 
 /** Console text that means the guest will not come up by itself. */
 const BOOT_FAILURES = [
@@ -50,6 +51,8 @@ export type VmPhase = 'running' | 'stopping' | 'rebooting' | 'quiescing' | 'off'
 export class QemuVm {
   readonly process: QemuProcess;
   readonly console: ConsoleLog;
+  /** its counters, for the instance's metrics */
+  readonly sampler: VmSampler;
   phase: VmPhase = 'running';
   /** when a shutdown we asked for began */
   powerdownAt: number | undefined;
@@ -76,6 +79,7 @@ export class QemuVm {
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
     this.console = new ConsoleLog(join(opts.stateDir, 'console.log'));
     this.process = new QemuProcess(opts.qemu, qemuArgs(opts.spec), opts.spec.sockets.qmp);
+    this.sampler = new VmSampler(this.process, opts.spec.vcpus);
     // the first port is the NIC's; the disks present at boot take the next ones
     this.ports = rootPorts(opts.spec).slice(1);
     opts.spec.disks.forEach((d, i) => this.portOf.set(d.volumeId, this.ports[i]));

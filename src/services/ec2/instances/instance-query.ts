@@ -191,6 +191,18 @@ export class InstanceQuery {
     };
   }
 
+  /** Running instances' checks as DescribeInstanceStatus reports them (the metrics' StatusCheckFailed*). */
+  async health(rows: InstanceRow[]): Promise<Map<string, InstanceHealth>> {
+    const checks = await this.checks(rows);
+    const check = (s: string | undefined) => (s === 'ok' || s === 'impaired' ? s : 'initializing');
+    return new Map(
+      rows.map((r) => {
+        const s = this.statusOf(r, checks);
+        return [r.instance_id, { instance: check(s.InstanceStatus?.Status), system: check(s.SystemStatus?.Status) }];
+      }),
+    );
+  }
+
   async status(caller: Scope, input: DescribeInstanceStatusRequest): Promise<{ statuses: InstanceStatus[]; nextToken?: string }> {
     // DescribeInstanceStatus's filters are its own: only an exact state goes to SQL
     const stateFilter = input.Filters?.find((f) => f.Name === 'instance-state-name' && exact(f));
