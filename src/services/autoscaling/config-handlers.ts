@@ -1,14 +1,17 @@
 // Auto Scaling operations on a group's configuration beside its capacity: suspended processes,
-// metrics collection, notification configurations, and the Describe*Types catalogs.
+// metrics collection, notification configurations, scheduled actions, and the Describe*Types
+// catalogs.
 import type { Operations } from '../../api/autoscaling/types.js';
 import type { HandlerMap } from '../../protocol/dispatch.js';
 import { SCALING_PROCESSES } from './group-model.js';
 import { GROUP_METRICS, METRIC_GRANULARITY, type ProcessControl } from './process-control.js';
 import { NOTIFICATION_TYPES, type NotificationConfigs } from './notification-configs.js';
+import type { ScheduledActions } from './scheduled-actions.js';
 
 export interface ConfigServices {
   processes: ProcessControl;
   notifications: NotificationConfigs;
+  scheduled: ScheduledActions;
 }
 
 export const LIFECYCLE_HOOK_TYPES = ['autoscaling:EC2_INSTANCE_LAUNCHING', 'autoscaling:EC2_INSTANCE_TERMINATING'];
@@ -43,5 +46,22 @@ export function configHandlers(s: ConfigServices): HandlerMap<Operations> {
     },
     DescribeAutoScalingNotificationTypes: () => ({ AutoScalingNotificationTypes: NOTIFICATION_TYPES }),
     DescribeLifecycleHookTypes: () => ({ LifecycleHookTypes: LIFECYCLE_HOOK_TYPES }),
+
+    async PutScheduledUpdateGroupAction(ctx, { AutoScalingGroupName, ...action }) {
+      await s.scheduled.put(ctx, AutoScalingGroupName, action);
+    },
+    async BatchPutScheduledUpdateGroupAction(ctx, input) {
+      return { FailedScheduledUpdateGroupActions: await s.scheduled.batchPut(ctx, input.AutoScalingGroupName, input.ScheduledUpdateGroupActions) };
+    },
+    async DescribeScheduledActions(ctx, input) {
+      const { actions, nextToken } = await s.scheduled.describe(ctx, input);
+      return { ScheduledUpdateGroupActions: actions, NextToken: nextToken };
+    },
+    async DeleteScheduledAction(ctx, input) {
+      await s.scheduled.delete(ctx, input.AutoScalingGroupName, input.ScheduledActionName);
+    },
+    async BatchDeleteScheduledAction(ctx, input) {
+      return { FailedScheduledActions: await s.scheduled.batchDelete(ctx, input.AutoScalingGroupName, input.ScheduledActionNames) };
+    },
   };
 }

@@ -1,7 +1,7 @@
 // What Describe* calls report about a group's attachments and extras that Imago records but does
 // not act on: the load balancers, target groups and traffic sources named at Create/Update (no
-// traffic is routed), and the empty warm pool, lifecycle hooks and scheduled actions (none can be
-// created). Terraform and the CLI read these for every group.
+// traffic is routed), and the empty warm pool and lifecycle hooks (none can be created). Terraform
+// and the CLI read these for every group.
 import type { Operations } from '../../api/autoscaling/types.js';
 import type { HandlerMap } from '../../protocol/dispatch.js';
 import type { GroupService } from './group-service.js';
@@ -28,10 +28,6 @@ export function attachmentHandlers(groups: GroupService): HandlerMap<Operations>
     async DescribeLifecycleHooks(ctx, input) {
       await groups.get(ctx, input.AutoScalingGroupName);
       return { LifecycleHooks: [] };
-    },
-    async DescribeScheduledActions(ctx, input) {
-      if (input.AutoScalingGroupName !== undefined) await groups.get(ctx, input.AutoScalingGroupName);
-      return { ScheduledUpdateGroupActions: [] };
     },
   };
 }

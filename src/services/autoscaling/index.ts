@@ -24,6 +24,7 @@ import { attachmentHandlers } from './group-attachments.js';
 import { configHandlers } from './config-handlers.js';
 import { ProcessControl } from './process-control.js';
 import { NotificationConfigs } from './notification-configs.js';
+import { ScheduledActions } from './scheduled-actions.js';
 
 export interface AutoscalingDeps {
   store: Store;
@@ -56,7 +57,11 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
       refreshes: new RefreshService(ctx, groups),
     }),
     ...attachmentHandlers(groups),
-    ...configHandlers({ processes: new ProcessControl(ctx, groups), notifications: new NotificationConfigs(ctx, groups) }),
+    ...configHandlers({
+      processes: new ProcessControl(ctx, groups),
+      notifications: new NotificationConfigs(ctx, groups),
+      scheduled: new ScheduledActions(ctx, groups, deps.jobs, deps.log),
+    }),
   };
   const model = loadServiceModel('autoscaling');
   return {
