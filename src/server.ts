@@ -59,6 +59,7 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { cloudTrailService } from './services/cloudtrail/index.js';
 import { createCloudWatch } from './services/cloudwatch/index.js';
 import { InstanceMetrics } from './services/ec2/monitoring/instance-metrics.js';
+import { groupMetricsJob } from './services/autoscaling/group-metrics.js';
 import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { MotoCompat } from './services/moto-compat.js';
 
@@ -237,6 +238,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
   const cloudwatch = createCloudWatch({ store, jobs, log });
   // what instances and their volumes publish (AWS/EC2, AWS/EBS): each node samples the VMs it runs
+  // AWS/AutoScaling group metrics (EnableMetricsCollection): one durable job for the cluster
+  const groupMetrics = groupMetricsJob({ jobs, store, metrics: cloudwatch.metrics, periodSeconds: config.metricsPeriodSeconds, log });
   const instanceMetrics = new InstanceMetrics({ store, driver, metrics: cloudwatch.metrics, node: cluster.placementNode, periodSeconds: config.metricsPeriodSeconds, health: (rows) => compute.instances.query.health(rows), log });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const iam = createIam({ store, changes: identity.changes, secrets: identity.secrets, policies: identity.policies });
@@ -257,6 +260,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   for (const def of [compat(ec2Service({ store, kms: kms.service, storage, images, launchTemplates, compute, importExport })), compat(autoscaling.service), kms, compat(ebsService({ storage, blocks, store, jobs, masterKey, durability: config.durability })), ssm, iam.service, sts]) services.set(def.id, def);
   jobs.start();
   instanceMetrics.start();
+  void groupMetrics.start().catch((e: unknown) => log.error('group metrics job not scheduled', { err: String(e) }));
   // in the background: the public images that boot are imported (or built) into this data dir
   const publishBuiltImages = () => {
     if (driver.name === 'qemu') void cluster.exclusive('built-images', () => ensureBuiltImages({ store, blocks, catalog, log, cacheDir: config.imageCache, build: config.buildImages })).catch(() => undefined);
@@ -277,6 +281,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     await seedCatalog();
     jobs.start();
     instanceMetrics.start();
+    await groupMetrics.start();
     publishBuiltImages();
   };
 

@@ -33,6 +33,11 @@ export class AutoscalingGroupsRepo {
     return this.db.selectFrom('autoscaling_groups').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).orderBy('group_name').execute();
   }
 
+  /** Groups of every account and region with metrics collection on (EnableMetricsCollection). */
+  async collectingMetrics(): Promise<GroupRow[]> {
+    return this.db.selectFrom('autoscaling_groups').selectAll().where('enabled_metrics', 'is not', null).where('enabled_metrics', '<>', '[]').execute();
+  }
+
   async update(scope: Scope, name: string, set: Updateable<AutoscalingGroupsTable>): Promise<void> {
     await this.db
       .updateTable('autoscaling_groups')
