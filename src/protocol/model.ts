@@ -32,6 +32,13 @@ export interface MemberRef {
   min?: number;
   max?: number;
   pattern?: string;
+  /**
+   * AWS's own answer when a list is longer than `max` (model/patches), instead of the
+   * protocol's generic violation; `{count}` and `{max}` in the message are filled in
+   */
+  maxError?: { code: string; message: string };
+  /** a sibling number member that raises `max` to its value (Auto Scaling's MaxRecords) */
+  maxFrom?: string;
 }
 
 export interface StructureShape {

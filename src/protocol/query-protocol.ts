@@ -99,6 +99,11 @@ export class QueryProtocol implements ProtocolAdapter {
   }
 }
 
+/** A bound as Coral words it: `length <= 50` is `length less than or equal to 50`. */
+function coralBound(expected: string): string {
+  return expected.replace('<=', 'less than or equal to').replace('>=', 'greater than or equal to');
+}
+
 /** The message AWS's Coral-based services use for model violations. */
 export function smithyValidationMessage(v: Violation): string {
   // text that is not allowed is not repeated either
@@ -115,6 +120,6 @@ export function smithyValidationMessage(v: Violation): string {
             ? `Member must satisfy regular expression pattern: ${v.expected}`
             : v.kind === 'characters'
               ? 'Member must not contain control characters or unpaired surrogates'
-            : `Member must have ${v.kind === 'length' ? '' : 'value '}${v.expected}`;
+            : `Member must have ${v.kind === 'length' ? '' : 'value '}${coralBound(v.expected ?? '')}`;
   return `1 validation error detected: Value ${value} at '${v.memberPath}' failed to satisfy constraint: ${constraint}`;
 }

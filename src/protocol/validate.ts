@@ -1,10 +1,12 @@
 // Model-driven input validation shared by every protocol: required members, enum values and
-// the constraints model/patches add (min/max/pattern). Type errors, parameters the model does
-// not know (`unknown`) and text no XML answer could carry (`characters`) are found by the
+// the constraints model/patches add (min/max/pattern, and AWS's own error for a list over its
+// bound where AWS has one: `maxError`, e.g. EC2's 100 ids per DescribeInstanceStatus). Type
+// errors, parameters the model does not know (`unknown`) and text no XML answer could carry (`characters`) are found by the
 // parsers while converting wire text; all are reported as a Violation that each protocol
 // renders as its own error (EC2 MissingParameter/InvalidParameterValue/UnknownParameter,
 // awsQuery ValidationError, JSON ValidationException/SerializationException).
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
+import { ServiceError } from './service-error.js';
 
 export type ViolationKind = 'missing' | 'type' | 'enum' | 'range' | 'length' | 'pattern' | 'unknown' | 'characters';
 
@@ -93,7 +95,10 @@ function checkStructure(
       if (ref.required) throw new ValidationFailure({ kind: 'missing', wirePath: w, memberPath: p });
       continue;
     }
-    checkValue(model, ref, v, namer, w, p);
+    if (ref.maxError && Array.isArray(v)) {
+      checkListLimit(ref, v.length, value);
+      checkValue(model, { ...ref, max: undefined }, v, namer, w, p);
+    } else checkValue(model, ref, v, namer, w, p);
   }
 }
 
@@ -117,6 +122,18 @@ function checkValue(model: ServiceModel, ref: MemberRef, v: unknown, namer: Wire
       checkValue(model, shape.value, item, namer, `${wire}.${k}`, `${path}.${k}`);
     }
   }
+}
+
+/**
+ * A list bound AWS answers in its own words (MemberRef.maxError), the same in every protocol:
+ * thrown as that ServiceError, with the count and the bound filled into the message.
+ */
+function checkListLimit(ref: MemberRef, n: number, siblings: Record<string, unknown>): void {
+  const raised = ref.maxFrom !== undefined ? siblings[ref.maxFrom] : undefined;
+  const max = Math.max(ref.max ?? Infinity, typeof raised === 'number' ? raised : -Infinity);
+  if (n <= max) return;
+  const { code, message } = ref.maxError!;
+  throw new ServiceError(code, message.replace(/\{count\}/g, String(n)).replace(/\{max\}/g, String(max)));
 }
 
 function checkLength(ref: MemberRef, n: number, wire: string, path: string, value: unknown): void {

@@ -161,6 +161,31 @@ describe('wire rules', () => {
     assert.equal(ec2ErrorCode(big.text), 'RequestEntityTooLarge');
   });
 
+  test('ids per call: the limits AWS documents, in AWS words, carried by model/patches', async () => {
+    const list = (param: string, n: number, id: (i: number) => string) => Array.from({ length: n }, (_, i) => `${param}.${i + 1}=${id(i)}`).join('&');
+    const instance = (i: number) => `i-${(i + 1).toString(16).padStart(17, '0')}`;
+    // at the bound the call goes on (here: to not found); one more is AWS's InvalidRequest
+    assert.notEqual(ec2ErrorCode((await ec2Raw(`Action=DescribeInstanceStatus&${V}&${list('InstanceId', 100, instance)}`)).text), 'InvalidRequest');
+    await expectEc2(`Action=DescribeInstanceStatus&${V}&${list('InstanceId', 101, instance)}`, 'InvalidRequest', /101 exceeds the maximum number of instance IDs that can be specificied \(100\)\. Please specify fewer than 100 instance IDs\./);
+    await expectEc2(`Action=TerminateInstances&${V}&${list('InstanceId', 1001, instance)}`, 'InvalidRequest', /1001 exceeds the maximum number of instance IDs that can be specificied \(1000\)/);
+    await expectEc2(`Action=DescribeInstanceTypes&${V}&${list('InstanceType', 101, () => 't3.micro')}`, 'InvalidParameterValue', /at most 100 instance types; it names 101/);
+    await expectEc2(`Action=ListImagesInRecycleBin&${V}&${list('ImageId', 21, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /at most 20 image IDs/);
+    await expectEc2(`Action=DescribeImageReferences&${V}&IncludeAllResourceTypes=true&${list('ImageId', 11, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /at most 10 image IDs/);
+    // Auto Scaling: 50 group names unless MaxRecords is larger (AWS's words), Coral's message for the other bounds
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `AutoScalingGroupNames.member.${i + 1}=g${i}`).join('&');
+    const asg = 'Action=DescribeAutoScalingGroups&Version=2011-01-01';
+    assert.equal((await query('autoscaling', `${asg}&${names(50)}`)).status, 200);
+    const over = await query('autoscaling', `${asg}&${names(51)}`);
+    assert.equal(over.code, 'ValidationError', over.text);
+    assert.match(over.text, /The number of group names that may be passed in is limited to 50</);
+    assert.equal((await query('autoscaling', `${asg}&MaxRecords=100&${names(100)}`)).status, 200);
+    assert.match((await query('autoscaling', `${asg}&MaxRecords=100&${names(101)}`)).text, /limited to 100</);
+    const ids = Array.from({ length: 51 }, (_, i) => `InstanceIds.member.${i + 1}=${instance(i)}`).join('&');
+    const coral = await query('autoscaling', `Action=DescribeAutoScalingInstances&Version=2011-01-01&${ids}`);
+    assert.equal(coral.code, 'ValidationError', coral.text);
+    assert.match(coral.text, /instanceIds.{1,6} failed to satisfy constraint: Member must have length less than or equal to 50</);
+  });
+
   test("describe-by-id of another account's private image, snapshot or volume is that resource's NotFound", async () => {
     const alice = ec2(server.url, { account: ALICE });
     const snapshot = await emptySnapshot(alice);
