@@ -16,7 +16,9 @@ import { reconcileLoop } from './reconcile-loop.js';
 import { timingFor } from './timing.js';
 import { GroupService } from './group-service.js';
 import { InstanceOps } from './instance-ops.js';
-import { PolicyService } from './policies.js';
+import { PolicyService, withPolicyCleanup } from './policies.js';
+import { PolicyActions } from './policy-actions.js';
+import type { ScalingAlarms } from './policy-alarms.js';
 import { GroupTags } from './asg-tags.js';
 import { RefreshService } from './refresh-service.js';
 import { autoscalingHandlers } from './handlers.js';
@@ -36,10 +38,12 @@ export interface AutoscalingDeps {
   subnets?: SubnetLookup;
   /** --settle-ms: paces the reconciler */
   settleMs: number;
+  /** CloudWatch's alarm port: target tracking policies' managed alarms */
+  alarms?: ScalingAlarms;
 }
 
 /** The domain (usable without the wire) and the awsQuery service definition. */
-export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; service: ServiceDefinition } {
+export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; service: ServiceDefinition; alarmTarget: PolicyActions['alarmTarget'] } {
   let ctx: AsgContext;
   const loop = reconcileLoop(deps.jobs, deps.log, () => ctx);
   ctx = {
@@ -47,12 +51,16 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
     kick: loop.kick,
   };
   const groups = new GroupService(ctx);
+  const actions = new PolicyActions(ctx);
+  const policies = new PolicyService(ctx, groups, actions, deps.alarms);
+  // a group's deletion (by the API or by the reconciler) takes its policies' managed alarms along
+  ctx.groups = withPolicyCleanup(ctx.groups, (scope, name) => policies.forgetGroup(scope, name));
   const handlers: HandlerMap<Operations> = {
     ...autoscalingHandlers({
       ctx,
       groups,
       instances: new InstanceOps(ctx, groups),
-      policies: new PolicyService(ctx, groups),
+      policies,
       tags: new GroupTags(ctx, groups),
       refreshes: new RefreshService(ctx, groups),
     }),
@@ -66,6 +74,7 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
   const model = loadServiceModel('autoscaling');
   return {
     ctx,
+    alarmTarget: actions.alarmTarget,
     service: { id: 'autoscaling', model, protocol: new QueryProtocol(model, 'query'), handlers: handlers as ServiceDefinition['handlers'], internalErrorCode: 'InternalFailure' },
   };
 }

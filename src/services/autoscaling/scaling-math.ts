@@ -110,7 +110,7 @@ export function countWarm(members: readonly MemberClock[], warmupSec: number, no
   let ready = 0;
   let warming = 0;
   for (const m of members) {
-    if (m.state === 'Pending' || m.state === 'Launching') warming++;
+    if (m.state.startsWith('Pending') || m.state === 'Launching') warming++; // Pending, Pending:Wait, Pending:Proceed
     else if (m.state === 'InService') {
       const since = m.inServiceAt ? Date.parse(m.inServiceAt) : 0;
       if (now - since < warmupSec * 1000) warming++;
