@@ -131,6 +131,8 @@ export interface Database {
   network_acl_associations: NetworkAclAssociationsTable;
   dhcp_options: DhcpOptionsTable;
   elastic_ips: ElasticIpsTable;
+  cw_metrics: CwMetricsTable;
+  cw_datapoints: CwDatapointsTable;
   network_interfaces: NetworkInterfacesTable;
   network_interface_addresses: NetworkInterfaceAddressesTable;
   nat_gateways: NatGatewaysTable;
@@ -1125,6 +1127,37 @@ export interface VpcPeeringConnectionsTable {
 
 // EC2's import and export tasks (migration 0027): import-ami-…, import-snap-…, export-ami-…, and
 // store-image tasks keyed by the AMI and bucket; `detail` is the service's JSON.
+// CloudWatch metrics (migration 0030; services/cloudwatch/metrics/)
+export interface CwMetricsTable {
+  /** hash of account, region and metric_key */
+  metric_id: string;
+  account_id: string;
+  region: string;
+  namespace: string;
+  metric_name: string;
+  /** [[name, value], …] sorted by name, JSON */
+  dimensions: string;
+  /** [namespace, name, dimensions] JSON: the sort and identity key within a scope */
+  metric_key: string;
+  /** ms since the epoch of the latest PutMetricData (ListMetrics: two weeks; RecentlyActive) */
+  last_put: number;
+}
+
+/** One period of one metric in one tier (1, 60, 300, 3600 s) and unit. */
+export interface CwDatapointsTable {
+  metric_id: string;
+  tier: number;
+  unit: string;
+  /** the period's start, ms since the epoch */
+  ts: number;
+  sample_count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** raw values "v" or "v*count", comma-separated (tiers 1 and 60); null where not all are kept */
+  vals: string | null;
+}
+
 export interface ImportExportTasksTable {
   task_id: string;
   account_id: string;

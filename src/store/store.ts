@@ -41,6 +41,7 @@ import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
 import { ImportExportTasksRepo } from './repos/import-export-tasks.js';
 import { VpcRepos } from './repos/vpc-family.js';
+import { CwMetricsRepo } from './repos/cw-metrics.js';
 import { atomic } from './atomic.js';
 
 export interface StoreOptions {
@@ -89,6 +90,7 @@ export class Repos {
   readonly profileAssociations: InstanceProfileAssociationsRepo;
   readonly importExportTasks: ImportExportTasksRepo;
   readonly vpc: VpcRepos;
+  readonly cwMetrics: CwMetricsRepo;
 
   constructor(readonly db: Kysely<Database>) {
     this.accountAttributes = new AccountAttributesRepo(db);
@@ -124,6 +126,7 @@ export class Repos {
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);
     this.importExportTasks = new ImportExportTasksRepo(db);
     this.vpc = new VpcRepos(db);
+    this.cwMetrics = new CwMetricsRepo(db);
   }
 
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { TestAccount } from './server.js';
 
 export interface ClientOptions {
@@ -36,6 +37,7 @@ export const ssm = (endpoint: string, o: ClientOptions = {}) => new SSMClient(co
 export const iam = (endpoint: string, o: ClientOptions = {}) => new IAMClient(config(endpoint, o));
 export const sts = (endpoint: string, o: ClientOptions = {}) => new STSClient(config(endpoint, o));
 export const cloudtrail = (endpoint: string, o: ClientOptions = {}) => new CloudTrailClient(config(endpoint, o));
+export const cloudwatch = (endpoint: string, o: ClientOptions = {}) => new CloudWatchClient(config(endpoint, o));
 
 /** Awaits a promise expected to fail with an AWS error; returns name, status, message. */
 export async function awsError(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string; error: Record<string, unknown> }> {

@@ -9,6 +9,7 @@ import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/store.js';
 import type { MetricStore } from './metrics/metric-store.js';
 import { MetricService } from './metrics/metric-service.js';
+import { metricExpiry } from './metrics/metric-expiry.js';
 import { cloudWatchHandlers } from './handlers.js';
 
 export interface CloudWatchDeps {

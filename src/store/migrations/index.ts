@@ -21,6 +21,7 @@ import * as m0018 from './0018-cluster-nodes.js';
 import * as m0019 from './0019-key-material.js';
 import * as m0020 from './0020-chunk-arbitration.js';
 import * as m0021 from './0021-iam.js';
+import * as m0030 from './0030-cloudwatch-metrics.js';
 import * as m0023 from './0023-instance-profile-associations.js';
 import * as m0024 from './0024-audit-lean-indexes.js';
 import * as m0033 from './0033-autoscaling-hooks-warm-pools.js';
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-key-material': m0019,
   '0020-chunk-arbitration': m0020,
   '0021-iam': m0021,
+  '0030-cloudwatch-metrics': m0030,
   '0023-instance-profile-associations': m0023,
   '0024-audit-lean-indexes': m0024,
   '0025-vpc-family': m0025,
