@@ -16,6 +16,7 @@ import { ConsoleLog } from './console-log.js';
 import { diskDevice, diskNode, diskSerial, nbdBlockdev, qemuArgs, rootPorts, type VmSpec } from './qemu-command.js';
 import { QemuProcess } from './qemu-process.js';
 import { VmSampler } from './vm-sampler.js';
+import { VmNetworkCounter } from './vm-network-counter.js';
 
 /** Console text that means the guest will not come up by itself. */
 const BOOT_FAILURES = [
@@ -63,6 +64,7 @@ export class QemuVm {
   private recent = '';
   private nbd: NbdServer | undefined;
   private metadata: { close(): Promise<void> } | undefined;
+  private network: VmNetworkCounter | undefined;
   private readonly forwards = new Set<number>();
   private forwardIp: string | undefined;
   private readonly ports: string[];
@@ -79,7 +81,7 @@ export class QemuVm {
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
     this.console = new ConsoleLog(join(opts.stateDir, 'console.log'));
     this.process = new QemuProcess(opts.qemu, qemuArgs(opts.spec), opts.spec.sockets.qmp);
-    this.sampler = new VmSampler(this.process, opts.spec.vcpus);
+    this.sampler = new VmSampler(this.process, opts.spec.vcpus, async () => this.network?.read());
     // the first port is the NIC's; the disks present at boot take the next ones
     this.ports = rootPorts(opts.spec).slice(1);
     opts.spec.disks.forEach((d, i) => this.portOf.set(d.volumeId, this.ports[i]));
@@ -108,6 +110,11 @@ export class QemuVm {
       this.runtime.log('error', 'vm exited unexpectedly', { instanceId: this.instance.instanceId, code, signal, stderr });
     });
     await this.process.start();
+    const network = new VmNetworkCounter(this.process, this.opts.runDir, 'net0', spec.macAddress);
+    await network.start().then(
+      () => (this.network = network),
+      (e: unknown) => this.runtime.log('warn', 'vm network not counted (no NetworkIn/Out metrics)', { instanceId: this.instance.instanceId, err: String(e) }),
+    );
     await this.applyForwards(this.instance.network.publicIp, await this.instance.openPorts());
   }
 
@@ -259,6 +266,7 @@ export class QemuVm {
     return (this.destroyed ??= (async () => {
       this.phase = 'off';
       await this.process.quit();
+      this.network?.dispose();
       await this.nbd?.close();
       await this.metadata?.close();
       this.console.append(Buffer.from(`\r\n[imago] ${new Date().toISOString()} stopped ${this.instance.instanceId}\r\n`));

@@ -22,7 +22,7 @@ export class VmSampler {
   constructor(
     private readonly process: QemuProcess,
     private readonly vcpus: number,
-    private readonly network?: () => NetworkCounters | undefined,
+    private readonly network?: () => Promise<NetworkCounters | undefined>,
   ) {}
 
   async sample(): Promise<VmCounters> {
@@ -32,7 +32,8 @@ export class VmSampler {
     const cpuSeconds = pid === undefined ? undefined : vcpuSeconds(pid, this.threads);
     if (cpuSeconds === undefined) this.threads = undefined; // asked again next time
     const stats = await this.process.execute('query-blockstats');
-    return { at, vcpus: this.vcpus, cpuSeconds, disks: blockstatsCounters(stats, volumeOfNode), network: this.network?.() };
+    const network = await this.network?.().catch(() => undefined);
+    return { at, vcpus: this.vcpus, cpuSeconds, disks: blockstatsCounters(stats, volumeOfNode), network };
   }
 }
 
