@@ -184,6 +184,10 @@ describe('wire rules', () => {
     const coral = await query('autoscaling', `Action=DescribeAutoScalingInstances&Version=2011-01-01&${ids}`);
     assert.equal(coral.code, 'ValidationError', coral.text);
     assert.match(coral.text, /instanceIds.{1,6} failed to satisfy constraint: Member must have length less than or equal to 50</);
+    // KMS: at most 10 grant tokens, as Coral words it
+    const grants = await json('kms', 'TrentService.DescribeKey', JSON.stringify({ KeyId: 'alias/x', GrantTokens: Array.from({ length: 11 }, (_, i) => `t${i}`) }));
+    assert.equal(grants.body.__type, 'ValidationException');
+    assert.match(grants.body.message, /at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10$/);
   });
 
   test("describe-by-id of another account's private image, snapshot or volume is that resource's NotFound", async () => {
