@@ -5,17 +5,22 @@ import { atomic } from '../atomic.js';
 import { idChunks, selectInChunks } from '../id-chunks.js';
 import { insertRows } from '../insert-rows.js';
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { Database, InstanceProfileAssociationsTable, InstancesTable, InstanceVolumesTable, JobsTable, TagsTable, VolumesTable } from '../schema.js';
+import type { Database, InstanceProfileAssociationsTable, InstancesTable, InstanceVolumesTable, JobsTable, NetworkInterfaceAddressesTable, NetworkInterfacesTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
+import { releaseInterfaces } from './vpc-family.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
 export type NewInstanceRow = Insertable<InstancesTable>;
 export type AttachmentRow = Selectable<InstanceVolumesTable>;
 
 export interface Launch {
-  /** called inside the transaction with the subnet's used addresses; returns the rows to insert */
-  instances: (usedIps: Set<string>) => NewInstanceRow[];
+  /** called inside the transaction with the subnet's used addresses (and `otherSubnets`'); returns the rows to insert */
+  instances: (usedIps: Set<string>, usedIn: Map<string, Set<string>>) => NewInstanceRow[];
   subnetId: string;
+  /** subnets of the launch's other network interfaces */
+  otherSubnets?: readonly string[];
+  /** network interfaces the launch creates or attaches besides the instances' own primary ones */
+  interfaces?: (instances: NewInstanceRow[]) => LaunchInterfaces;
   volumes: (instances: NewInstanceRow[]) => { volumes: Selectable<VolumesTable>[]; attachments: AttachmentRow[] };
   tags: (instances: NewInstanceRow[], volumes: Selectable<VolumesTable>[]) => Insertable<TagsTable>[];
   job: (instances: NewInstanceRow[]) => Insertable<JobsTable>;
@@ -24,12 +29,25 @@ export interface Launch {
   profileAssociations?: (instances: NewInstanceRow[]) => Insertable<InstanceProfileAssociationsTable>[];
 }
 
+export interface LaunchInterfaces {
+  rows: Insertable<NetworkInterfacesTable>[];
+  addresses: Insertable<NetworkInterfaceAddressesTable>[];
+  /** existing interfaces attached at launch (each must still be detached); a primary one's address moves to its instance row */
+  attach: { eniId: string; set: Updateable<NetworkInterfacesTable>; primary: boolean }[];
+}
+
+/** A launch's existing network interface was attached elsewhere meanwhile (nothing was written). */
+export class InterfaceTaken extends Error {
+  constructor(readonly eniId: string) {
+    super(`network interface ${eniId} is attached`);
+  }
+}
 
 export interface Batch {
   volumes?: { ids: readonly string[]; set: Updateable<VolumesTable> }[];
   /** attachments that are now `attached` */
   attached?: readonly string[];
-  /** instances whose volumes go: DeleteOnTermination ones deleted, the others detached */
+  /** instances whose volumes and network interfaces go: DeleteOnTermination ones deleted, the others detached */
   release?: readonly string[];
   transitions?: { ids: readonly string[]; from: readonly string[]; set: Updateable<InstancesTable> }[];
   /** jobs this batch completes (deleted with it) */
@@ -81,11 +99,25 @@ export class InstancesRepo {
   /** Inserts a whole launch atomically; returns the instance rows as inserted. */
   async launch(l: Launch): Promise<{ instances: NewInstanceRow[]; volumes: Selectable<VolumesTable>[]; attachments: AttachmentRow[] }> {
     return atomic(this.db, async (trx) => {
-      const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', l.subnetId).where('state', '<>', 'terminated').execute();
-      const held = await trx.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', l.subnetId).execute();
-      const instances = l.instances(new Set([...used, ...held].map((u) => u.private_ip)));
+      const usedIn = new Map<string, Set<string>>();
+      for (const subnetId of new Set([l.subnetId, ...(l.otherSubnets ?? [])])) {
+        const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', subnetId).where('state', '<>', 'terminated').execute();
+        const held = await trx.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', subnetId).execute();
+        usedIn.set(subnetId, new Set([...used, ...held].map((u) => u.private_ip)));
+      }
+      const instances = l.instances(usedIn.get(l.subnetId)!, usedIn);
       const { volumes, attachments } = l.volumes(instances);
       await insertRows(trx, 'instances', instances);
+      if (l.interfaces) {
+        const nics = l.interfaces(instances);
+        await insertRows(trx, 'network_interfaces', nics.rows);
+        await insertRows(trx, 'network_interface_addresses', nics.addresses);
+        for (const a of nics.attach) {
+          const done = await trx.updateTable('network_interfaces').set(a.set).where('eni_id', '=', a.eniId).where('instance_id', 'is', null).where('instance_primary', '=', 0).executeTakeFirst();
+          if (Number(done.numUpdatedRows ?? 0) !== 1) throw new InterfaceTaken(a.eniId);
+          if (a.primary) await trx.deleteFrom('network_interface_addresses').where('eni_id', '=', a.eniId).where('is_primary', '=', 1).execute();
+        }
+      }
       await insertRows(trx, 'volumes', volumes);
       await insertRows(trx, 'instance_volumes', attachments);
       await insertRows(trx, 'tags', l.tags(instances, volumes));
@@ -269,7 +301,10 @@ export class InstancesRepo {
       };
       for (const v of b.volumes ?? []) await inBatches(v.ids, (ids) => trx.updateTable('volumes').set(v.set).where('volume_id', 'in', ids).execute());
       await inBatches(b.attached ?? [], (ids) => trx.updateTable('instance_volumes').set({ status: 'attached' }).where('volume_id', 'in', ids).execute());
-      if (b.release?.length) await releaseVolumes(trx, b.release);
+      if (b.release?.length) {
+        await releaseVolumes(trx, b.release);
+        await releaseInterfaces(trx, b.release);
+      }
       const moved: string[][] = [];
       for (const t of b.transitions ?? []) {
         const done: string[] = [];

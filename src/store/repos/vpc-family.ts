@@ -4,11 +4,41 @@
 // every write joins the caller's unit of work.
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { atomic } from '../atomic.js';
+import { idChunks, selectInChunks } from '../id-chunks.js';
 import { insertRows } from '../insert-rows.js';
 import type { Database } from '../schema.js';
 import type { Scope } from '../scope.js';
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/**
+ * Terminated instances leave their interfaces (in the termination's unit of work): those marked
+ * delete-on-termination go with their addresses (a primary one's own row too), the others are
+ * detached and `available` — a primary one that stays takes its address back from the instance row.
+ */
+export async function releaseInterfaces(db: Kysely<Database>, instanceIds: readonly string[]): Promise<void> {
+  for (const chunk of idChunks(instanceIds)) {
+    const rows = await db.selectFrom('network_interfaces').select(['eni_id', 'subnet_id', 'private_ip', 'instance_primary', 'delete_on_termination']).where('instance_id', 'in', chunk).execute();
+    if (rows.length === 0) continue;
+    const gone = rows.filter((r) => r.delete_on_termination === 1).map((r) => r.eni_id);
+    const kept = rows.filter((r) => r.delete_on_termination !== 1);
+    if (gone.length) {
+      await db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('eni_id', 'in', gone).execute();
+      await db.deleteFrom('network_interface_addresses').where('eni_id', 'in', gone).execute();
+      await db.deleteFrom('network_interfaces').where('eni_id', 'in', gone).execute();
+      await db.deleteFrom('tags').where('resource_id', 'in', gone).execute();
+    }
+    const primaries = kept.filter((r) => r.instance_primary === 1);
+    if (primaries.length) await insertRows(db, 'network_interface_addresses', primaries.map((r) => ({ eni_id: r.eni_id, subnet_id: r.subnet_id, private_ip: r.private_ip, is_primary: 1 })));
+    if (kept.length) {
+      await db
+        .updateTable('network_interfaces')
+        .set({ instance_primary: 0, instance_id: null, device_index: null, attachment_id: null, attach_time: null })
+        .where('eni_id', 'in', kept.map((r) => r.eni_id))
+        .execute();
+    }
+  }
+}
 
 export interface ScopedQuery {
   ids?: readonly string[];
@@ -149,6 +179,11 @@ export class VpcRepos {
     this.natGateways = new ScopedTable(db, 'nat_gateways', 'nat_gateway_id');
   }
 
+  /** The network interfaces attached to these instances (a primary one only once it has a row of its own). */
+  async attachedTo(instanceIds: readonly string[]): Promise<Row<'network_interfaces'>[]> {
+    return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('network_interfaces').selectAll().where('instance_id', 'in', chunk).execute());
+  }
+
   /** Live instances' addresses in a subnet (free addresses; launches read it in their transaction). */
   async addressesInUse(scope: Scope, subnetIds: readonly string[]): Promise<Map<string, number>> {
     if (subnetIds.length === 0) return new Map();
@@ -207,28 +242,6 @@ export class VpcRepos {
   async dropElasticIpAssociations(instanceIds: readonly string[]): Promise<void> {
     if (instanceIds.length === 0) return;
     await this.db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('instance_id', 'in', [...instanceIds]).execute();
-  }
-
-  /**
-   * Terminated instances leave their interfaces: the primary ones' own rows and addresses go,
-   * attached ones marked delete-on-termination are deleted, the others become available.
-   */
-  async releaseInterfaces(instanceIds: readonly string[]): Promise<void> {
-    if (instanceIds.length === 0) return;
-    const gone = await this.db
-      .selectFrom('network_interfaces')
-      .select('eni_id')
-      .where('instance_id', 'in', [...instanceIds])
-      .where((eb) => eb.or([eb('instance_primary', '=', 1), eb('delete_on_termination', '=', 1)]))
-      .execute();
-    const ids = gone.map((g) => g.eni_id);
-    if (ids.length) {
-      await this.db.updateTable('elastic_ips').set({ association_id: null, instance_id: null, eni_id: null, private_ip: null }).where('eni_id', 'in', ids).execute();
-      await this.db.deleteFrom('network_interface_addresses').where('eni_id', 'in', ids).execute();
-      await this.db.deleteFrom('network_interfaces').where('eni_id', 'in', ids).execute();
-      await this.db.deleteFrom('tags').where('resource_id', 'in', ids).execute();
-    }
-    await this.db.updateTable('network_interfaces').set({ instance_id: null, device_index: null, attachment_id: null, attach_time: null }).where('instance_id', 'in', [...instanceIds]).execute();
   }
 
   /** Peering connections the caller is either side of (requester or accepter, in its region). */

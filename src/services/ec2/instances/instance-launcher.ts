@@ -15,7 +15,7 @@ import type { RunInstancesRequest } from '../../../api/ec2/types.js';
 import { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
-import type { AttachmentRow, InstanceRow, NewInstanceRow } from '../../../store/repos/instances.js';
+import { InterfaceTaken, type AttachmentRow, type InstanceRow, type NewInstanceRow } from '../../../store/repos/instances.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
 import { ec2Error } from '../ec2-errors.js';
 import { newId } from '../resource-ids.js';
@@ -29,6 +29,8 @@ import { specOf } from './instance-row.js';
 import { fittingCount, insufficientCapacity } from './capacity.js';
 import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { launchAssociations } from '../instance-profiles/profile-associations.js';
+import { interfaceInUse } from '../networking/network-interfaces.js';
+import { assignAddresses, interfaceRows, otherSubnets, type InterfaceAddresses } from './launch-interfaces.js';
 
 export interface RunOptions {
   /** the DryRun checkpoint: runs after every check, before the first write */
@@ -110,19 +112,37 @@ export class InstanceLauncher {
     const now = new Date().toISOString();
     const { store, jobs, settleMs } = this.deps;
     for (const [i, subnet] of plan.subnets.entries()) {
+      // a launch with interfaces of its own: their addresses, picked with the instances'
+      let nics: InterfaceAddresses[] = [];
+      let created: string[] | undefined;
+      const interfaces = plan.interfaces;
       try {
         const { instances, attachments } = await store.instances.launch({
           subnetId: subnet.subnetId,
-          instances: (used) => this.instanceRows(plan, subnet, reservationId, now, req.ClientToken ?? null, used),
+          otherSubnets: interfaces && otherSubnets(interfaces, subnet),
+          instances: (used, usedIn) => {
+            if (interfaces) nics = assignAddresses(interfaces, subnet, usedIn, plan.minCount, plan.maxCount);
+            return this.instanceRows(plan, subnet, reservationId, now, req.ClientToken ?? null, interfaces ? nics.map((a) => a[0][0]) : this.addresses(plan, subnet, used));
+          },
+          interfaces:
+            interfaces &&
+            ((rows) => {
+              const out = interfaceRows(caller, interfaces, subnet, rows, nics, now, mac);
+              created = out.rows.map((r) => r.eni_id);
+              return out;
+            }),
           volumes: (rows) => this.volumeRows(plan, subnet, rows, now),
-          tags: (rows, volumes) => this.tagRows(plan, rows, volumes),
+          tags: (rows, volumes) => this.tagRows(plan, rows, volumes, created),
           job: (rows) => JobRunner.row('instance.launch', { instanceIds: rows.map((r) => r.instance_id) } satisfies LaunchJob, settleMs, this.deps.node ?? null),
           image: { imageId: plan.launch.image.image_id, lastLaunchedTime: now },
           profileAssociations: plan.spec.iamInstanceProfile && ((rows) => launchAssociations(plan.caller, plan.spec.iamInstanceProfile!, rows, now)),
         });
         jobs.notify(settleMs);
-        return { reservationId, ownerId: caller.accountId, requesterId: opts.requesterId, instances: instances.map((r) => ({ ...r, seq: 0 }) as InstanceRow), context: this.context(plan, attachments) };
+        const rows = instances.map((r) => ({ ...r, seq: 0 }) as InstanceRow);
+        // with interfaces of its own, the answer reads them back
+        return { reservationId, ownerId: caller.accountId, requesterId: opts.requesterId, instances: rows, context: interfaces ? undefined : this.context(plan, attachments) };
       } catch (e) {
+        if (e instanceof InterfaceTaken) throw interfaceInUse(e.eniId);
         // a zone AWS was free to choose is full: the next one
         if (!(isServiceError(e) && e.code === 'InsufficientFreeAddressesInSubnet' && i < plan.subnets.length - 1)) throw e;
       }
@@ -138,8 +158,8 @@ export class InstanceLauncher {
     return { attachments: byInstance, groupNames: plan.groups, tags: new Map([...byInstance.keys()].map((id) => [id, tags])) };
   }
 
-  /** The instance rows, with addresses from the subnet's free ones (called inside the transaction). */
-  private instanceRows(plan: LaunchPlan, subnet: SubnetInfo, reservationId: string, now: string, clientToken: string | null, used: Set<string>): NewInstanceRow[] {
+  /** The instances' addresses: the subnet's free ones, or the one asked for (called inside the transaction). */
+  private addresses(plan: LaunchPlan, subnet: SubnetInfo, used: Set<string>): string[] {
     const range = usableRange(subnet.cidr);
     const ips: string[] = [];
     if (plan.privateIp !== undefined) {
@@ -155,7 +175,15 @@ export class InstanceLauncher {
     if (ips.length < plan.minCount) {
       throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.subnetId}' to satisfy the requested number of instances.`);
     }
+    return ips;
+  }
+
+  /** The instance rows, one per address. */
+  private instanceRows(plan: LaunchPlan, subnet: SubnetInfo, reservationId: string, now: string, clientToken: string | null, ips: string[]): NewInstanceRow[] {
     const { caller, launch } = plan;
+    // an existing interface at device index 0 is the instance's own
+    const primary = plan.interfaces?.[0].existing;
+    const groups = plan.interfaces ? plan.interfaces[0].groupIds : [...plan.groups.keys()];
     const specText = JSON.stringify({ ...plan.spec, network: { subnetCidr: subnet.cidrBlock, vpcCidr: plan.vpcCidr } });
     return ips.map((ip, i) => ({
       instance_id: newId('i'),
@@ -172,8 +200,8 @@ export class InstanceLauncher {
       subnet_id: subnet.subnetId,
       vpc_id: subnet.vpcId,
       private_ip: ip,
-      eni_id: newId('eni'),
-      mac_address: mac(),
+      eni_id: primary?.eni_id ?? newId('eni'),
+      mac_address: primary?.mac_address ?? mac(),
       key_name: plan.keyName,
       launch_index: i,
       launch_time: now,
@@ -184,7 +212,7 @@ export class InstanceLauncher {
       disable_api_termination: plan.disableApiTermination ? 1 : 0,
       disable_api_stop: plan.disableApiStop ? 1 : 0,
       shutdown_behavior: plan.shutdownBehavior,
-      security_groups: JSON.stringify([...plan.groups.keys()]),
+      security_groups: JSON.stringify(groups),
       spec: specText,
       state_changed_at: now,
       running_since: null,
@@ -240,7 +268,8 @@ export class InstanceLauncher {
     return { volumes, attachments };
   }
 
-  private tagRows(plan: LaunchPlan, instances: NewInstanceRow[], volumes: VolumeRow[]) {
+  /** Tags asked for at launch: the instances', volumes' and new network interfaces' (`created`, else the instances' own). */
+  private tagRows(plan: LaunchPlan, instances: NewInstanceRow[], volumes: VolumeRow[], created?: string[]) {
     const { accountId, region } = plan.caller;
     const rows = (resourceId: string, resourceType: string, tags: { key: string; value: string }[]) =>
       tags.map((t) => ({ account_id: accountId, region, resource_id: resourceId, resource_type: resourceType, key: t.key, value: t.value }));
@@ -248,7 +277,8 @@ export class InstanceLauncher {
     const volumeTags = plan.tags.get('volume') ?? [];
     const eniTags = plan.tags.get('network-interface') ?? [];
     return [
-      ...instances.flatMap((i) => [...rows(i.instance_id, 'instance', instanceTags), ...rows(i.eni_id, 'network-interface', eniTags)]),
+      ...instances.flatMap((i) => [...rows(i.instance_id, 'instance', instanceTags), ...(created ? [] : rows(i.eni_id, 'network-interface', eniTags))]),
+      ...(created ?? []).flatMap((id) => rows(id, 'network-interface', eniTags)),
       ...volumes.flatMap((v) => rows(v.volume_id, 'volume', volumeTags)),
     ];
   }

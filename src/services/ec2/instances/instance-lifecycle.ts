@@ -436,7 +436,6 @@ export class InstanceLifecycle {
       newJobs: [...again, ...(ids.length ? [JobRunner.row('instance.purge', {}, this.deps.terminatedVisibleMs)] : [])],
     });
     await this.deps.store.vpc.dropElasticIpAssociations(ids);
-    await this.deps.store.vpc.releaseInterfaces(ids);
     if (ids.length) this.deps.jobs.notify(this.deps.terminatedVisibleMs);
     return 'done';
   }

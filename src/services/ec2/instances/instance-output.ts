@@ -1,10 +1,12 @@
 // Instance rows as the EC2 wire shape (Instance, with its block devices, security groups and
-// primary network interface). As on AWS: a pending instance reports StateReason `pending`;
+// network interfaces: the primary one, from the row (and its own interface row once it has one),
+// then the others attached, by device index). As on AWS: a pending instance reports StateReason `pending`;
 // a terminated one keeps its identity but no longer has an address, a network interface,
 // security groups or block devices. A running instance with a public address shows it with
 // its public DNS name, on the instance and on its interface's association.
-import type { Instance, InstanceBlockDeviceMapping, Tag } from '../../../api/ec2/types.js';
+import type { Instance, InstanceBlockDeviceMapping, InstanceNetworkInterface, Tag } from '../../../api/ec2/types.js';
 import type { AttachmentRow, InstanceRow } from '../../../store/repos/instances.js';
+import type { Row } from '../../../store/repos/vpc-family.js';
 import { findZone } from '../../../config/regions.js';
 import { derivedId } from '../resource-ids.js';
 import { privateDnsName } from '../networking/default-network.js';
@@ -16,7 +18,35 @@ export interface OutputContext {
   attachments: Map<string, AttachmentRow[]>;
   groupNames: Map<string, string>;
   tags: Map<string, Tag[]>;
+  /** network interfaces with rows of their own, by instance, and their secondary addresses (none: no instance has any) */
+  interfaces?: { byInstance: Map<string, Row<'network_interfaces'>[]>; secondaries: Map<string, string[]> };
 }
+
+/** An attached interface with a row of its own (device index ≥ 1) as the instance shows it. */
+function interfaceOut(n: Row<'network_interfaces'>, ctx: OutputContext): InstanceNetworkInterface {
+  const dns = privateDnsName(n.region, n.private_ip);
+  const groups = (JSON.parse(n.groups) as string[]).map((GroupId) => ({ GroupId, GroupName: ctx.groupNames.get(GroupId) }));
+  return {
+    Attachment: { AttachTime: new Date(n.attach_time!), AttachmentId: n.attachment_id!, DeleteOnTermination: n.delete_on_termination === 1, DeviceIndex: n.device_index!, Status: 'attached', NetworkCardIndex: 0 },
+    Description: n.description,
+    Groups: groups,
+    Ipv6Addresses: [],
+    MacAddress: n.mac_address,
+    NetworkInterfaceId: n.eni_id,
+    OwnerId: n.account_id,
+    PrivateDnsName: dns,
+    PrivateIpAddress: n.private_ip,
+    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: n.private_ip }, ...secondaryAddresses(n.eni_id, n.region, ctx)],
+    SourceDestCheck: n.source_dest_check === 1,
+    Status: 'in-use',
+    SubnetId: n.subnet_id,
+    VpcId: n.vpc_id,
+    InterfaceType: 'interface',
+  };
+}
+
+const secondaryAddresses = (eniId: string, region: string, ctx: OutputContext) =>
+  (ctx.interfaces?.secondaries.get(eniId) ?? []).map((ip) => ({ Primary: false, PrivateDnsName: privateDnsName(region, ip), PrivateIpAddress: ip }));
 
 export function blockDevicesOut(attachments: AttachmentRow[] = []): InstanceBlockDeviceMapping[] {
   return [...attachments]
@@ -41,6 +71,10 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
   const publicIp = gone ? undefined : (row.public_ip ?? undefined);
   const publicDns = publicIp ? publicDnsName(row.region, publicIp) : '';
   const association = publicIp ? { IpOwnerId: 'amazon', PublicDnsName: publicDns, PublicIp: publicIp } : undefined;
+  const nics = ctx.interfaces?.byInstance.get(row.instance_id) ?? [];
+  // the primary interface's own row, once it has one (its description, attachment, secondary addresses)
+  const own = nics.find((n) => n.instance_primary === 1);
+  const others = nics.filter((n) => n.instance_primary !== 1).sort((a, b) => a.device_index! - b.device_index!);
   return {
     InstanceId: row.instance_id,
     ImageId: row.image_id,
@@ -79,15 +113,15 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
       : [
           {
             Attachment: {
-              AttachTime: new Date(row.launch_time),
-              AttachmentId: derivedId('eni-attach', { accountId: row.account_id, region: row.region }, row.eni_id),
-              DeleteOnTermination: true,
+              AttachTime: new Date(own?.attach_time ?? row.launch_time),
+              AttachmentId: own?.attachment_id ?? derivedId('eni-attach', { accountId: row.account_id, region: row.region }, row.eni_id),
+              DeleteOnTermination: own ? own.delete_on_termination === 1 : true,
               DeviceIndex: 0,
               Status: 'attached',
               NetworkCardIndex: 0,
             },
             Association: association,
-            Description: '',
+            Description: own?.description ?? '',
             Groups: groups,
             Ipv6Addresses: [],
             MacAddress: row.mac_address,
@@ -95,13 +129,14 @@ export function instanceOut(row: InstanceRow, ctx: OutputContext): Instance {
             OwnerId: row.account_id,
             PrivateDnsName: dns,
             PrivateIpAddress: row.private_ip,
-            PrivateIpAddresses: [{ Association: association, Primary: true, PrivateDnsName: dns, PrivateIpAddress: row.private_ip }],
+            PrivateIpAddresses: [{ Association: association, Primary: true, PrivateDnsName: dns, PrivateIpAddress: row.private_ip }, ...secondaryAddresses(row.eni_id, row.region, ctx)],
             SourceDestCheck: spec.sourceDestCheck,
             Status: 'in-use',
             SubnetId: row.subnet_id,
             VpcId: row.vpc_id,
             InterfaceType: 'interface',
           },
+          ...others.map((n) => interfaceOut(n, ctx)),
         ],
     EbsOptimized: spec.ebsOptimized,
     EnaSupport: spec.enaSupport,

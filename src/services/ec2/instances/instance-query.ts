@@ -7,6 +7,7 @@ import type { DescribeInstanceImageMetadataRequest, DescribeInstanceStatusReques
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { FilterColumn, InstanceListQuery, InstanceRow } from '../../../store/repos/instances.js';
+import type { Row } from '../../../store/repos/vpc-family.js';
 import { findZone } from '../../../config/regions.js';
 import { invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
 import { compileFilters } from '../filters.js';
@@ -42,10 +43,27 @@ export class InstanceQuery {
   async context(caller: Scope, rows: InstanceRow[]): Promise<OutputContext> {
     const ids = rows.map((r) => r.instance_id);
     const groupIds = [...new Set(rows.flatMap(groupsOf))];
-    const [attachments, groupNames, tags] = await Promise.all([this.deps.store.instances.attachments(ids), this.deps.groups.names(caller, groupIds), this.deps.store.tags.forResources(caller, ids)]);
+    const [attachments, groupNames, tags, nics] = await Promise.all([
+      this.deps.store.instances.attachments(ids),
+      this.deps.groups.names(caller, groupIds),
+      this.deps.store.tags.forResources(caller, ids),
+      this.deps.store.vpc.attachedTo(ids),
+    ]);
     const byInstance = new Map<string, typeof attachments>();
     for (const a of attachments) addTo(byInstance, a.instance_id, a);
-    return { attachments: byInstance, groupNames, tags };
+    return { attachments: byInstance, groupNames, tags, interfaces: nics.length ? await this.interfaces(caller, nics, groupNames) : undefined };
+  }
+
+  /** Attached interfaces' rows by instance, their secondary addresses, their groups' names (added to `groupNames`). */
+  private async interfaces(caller: Scope, nics: Row<'network_interfaces'>[], groupNames: Map<string, string>): Promise<OutputContext['interfaces']> {
+    const missing = [...new Set(nics.flatMap((n) => JSON.parse(n.groups) as string[]))].filter((id) => !groupNames.has(id));
+    const [names, addresses] = await Promise.all([this.deps.groups.names(caller, missing), this.deps.store.vpc.interfaceAddresses.of(nics.map((n) => n.eni_id))]);
+    for (const [id, name] of names) groupNames.set(id, name);
+    const byInstance = new Map<string, Row<'network_interfaces'>[]>();
+    for (const n of nics) addTo(byInstance, n.instance_id!, n);
+    const secondaries = new Map<string, string[]>();
+    for (const a of addresses) if (!a.is_primary) addTo(secondaries, a.eni_id, a.private_ip);
+    return { byInstance, secondaries };
   }
 
   async described(caller: Scope, rows: InstanceRow[]): Promise<DescribedInstance[]> {

@@ -1,18 +1,16 @@
 // Everything RunInstances checks before it writes anything, turned into a LaunchPlan: counts,
 // the launch template, tags, user data, the image (launch-image.ts), the instance type, the key
-// pair, the network (subnet, zone, security groups, address) and the block devices
-// (launch-devices.ts). Defaults follow the RunInstances reference: m1.small, a default subnet
+// pair, the network (subnet, zone, security groups, addresses, interfaces: launch-network.ts)
+// and the block devices (launch-devices.ts). Defaults follow the RunInstances reference: m1.small, a default subnet
 // of AWS's choosing, the VPC's default security group, shutdown behaviour `stop`, IMDS tokens
 // `required` when the image says ImdsSupport v2.0. An instance profile must exist and hold a role.
 import { createHash } from 'node:crypto';
-import type { InstanceNetworkInterfaceSpecification, RunInstancesRequest } from '../../../api/ec2/types.js';
+import type { RunInstancesRequest } from '../../../api/ec2/types.js';
 import type { Scope } from '../../../store/scope.js';
 import { loadServiceModel } from '../../../protocol/model.js';
 import { ec2Error, invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
 import { tagsFromSpecs } from '../tags/tag-rules.js';
 import type { SubnetInfo } from '../networking/default-network.js';
-import { parseCidr, ipToInt, contains } from '../networking/ipv4.js';
-import { usableRange } from '../networking/default-network.js';
 import type { NetworkService } from '../networking/network-service.js';
 import type { KeyPairService } from '../key-pairs/key-pair-service.js';
 import type { ImageService } from '../images/image-service.js';
@@ -24,6 +22,7 @@ import { resolveInstanceProfile } from '../instance-profiles/profile-lookup.js';
 import type { LaunchSources } from './launch-sources.js';
 import { architecturesOf, typeFacts } from './instance-types.js';
 import type { InstanceSpec, MetadataOptions } from './instance-row.js';
+import { planNetwork, type PlannedInterface } from './launch-network.js';
 
 export const DEFAULT_INSTANCE_TYPE = 'm1.small';
 const USER_DATA_LIMIT = 16384;
@@ -50,6 +49,8 @@ export interface LaunchPlan {
   /** security group id -> name */
   groups: Map<string, string>;
   privateIp?: number;
+  /** the launch's interfaces when it is more than one new one (launch-network.ts) */
+  interfaces?: PlannedInterface[];
   keyName: string | null;
   userData: string | null;
   devices: PlannedDevices;
@@ -119,65 +120,6 @@ function metadataOptions(req: RunInstancesRequest['MetadataOptions'], imdsSuppor
   };
 }
 
-/** The one network interface Imago gives an instance, from NetworkInterfaces or the top-level parameters. */
-function primaryInterface(req: RunInstancesRequest): { subnetId?: string; groupIds?: string[]; privateIp?: string; associatePublicIp?: boolean } {
-  const list = req.NetworkInterfaces ?? [];
-  // empty strings are absent values: Packer sends `SubnetId=` when its template names no subnet,
-  // and AWS then chooses a default subnet
-  if (list.length === 0) return { subnetId: req.SubnetId || undefined, groupIds: req.SecurityGroupIds, privateIp: req.PrivateIpAddress || undefined };
-  if (req.SubnetId) throw invalidParameterCombination('Network interfaces and an instance-level subnet ID may not be specified on the same request');
-  if (req.SecurityGroupIds?.length || req.SecurityGroups?.length) {
-    throw invalidParameterCombination('Network interfaces and an instance-level security groups may not be specified on the same request');
-  }
-  if (req.PrivateIpAddress !== undefined) throw invalidParameterCombination('Network interfaces and an instance-level private IP address should not be specified on the same request');
-  const primary: InstanceNetworkInterfaceSpecification | undefined = list.find((n) => (n.DeviceIndex ?? 0) === 0);
-  if (!primary || list.length > 1) throw ec2Error('UnsupportedOperation', 'Imago instances have exactly one network interface, at device index 0.');
-  if (primary.NetworkInterfaceId !== undefined) {
-    throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${primary.NetworkInterfaceId}' does not exist`);
-  }
-  return { subnetId: primary.SubnetId || undefined, groupIds: primary.Groups, privateIp: primary.PrivateIpAddress || undefined, associatePublicIp: primary.AssociatePublicIpAddress };
-}
-
-async function planNetwork(deps: LaunchPlanDeps, caller: Scope, req: RunInstancesRequest): Promise<Pick<LaunchPlan, 'subnets' | 'groups' | 'privateIp' | 'vpcCidr'> & { associatePublicIp: boolean }> {
-  const nic = primaryInterface(req);
-  const zone = req.Placement?.AvailabilityZone || req.Placement?.AvailabilityZoneId || undefined;
-  let subnets: SubnetInfo[];
-  if (nic.subnetId !== undefined) {
-    const subnet = await deps.network.subnet(caller, nic.subnetId);
-    if (zone !== undefined && zone !== subnet.zone.name && zone !== subnet.zone.id) {
-      throw invalidParameterValue(`Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnet.subnetId}' is in Availability Zone '${subnet.zone.name}'`);
-    }
-    subnets = [subnet];
-  } else {
-    subnets = zone !== undefined ? [await deps.network.subnets.inZone(caller, zone)] : await deps.network.subnets.inTurn(caller);
-  }
-  const subnet = subnets[0];
-  const groups = deps.network.groups;
-  const named = new Map<string, string>();
-  for (const id of nic.groupIds ?? []) {
-    const g = await groups.get(caller, id);
-    // a launch's groups belong to its subnet's VPC
-    if (g.vpc_id !== subnet.vpcId) throw ec2Error('InvalidParameter', `Security group ${g.group_id} and subnet ${subnet.subnetId} belong to different networks.`);
-    named.set(g.group_id, g.group_name);
-  }
-  for (const name of req.SecurityGroups ?? []) named.set((await groups.resolve(caller, { groupName: name }, subnet.vpcId)).group_id, name);
-  if (named.size === 0) named.set(await groups.defaultOf(caller, subnet.vpcId), 'default');
-  let privateIp: number | undefined;
-  if (nic.privateIp !== undefined) {
-    if (req.MaxCount > 1) throw invalidParameterCombination('A private IP address can be specified only when launching a single instance (MaxCount=1).');
-    const ip = ipToInt(nic.privateIp);
-    const range = usableRange(subnet.cidr);
-    if (ip === undefined || !contains(parseCidr(subnet.cidrBlock)!, ip) || ip < range.first || ip > range.last) {
-      throw invalidParameterValue(`Address ${nic.privateIp} does not fall within the subnet's address range`);
-    }
-    privateIp = ip;
-    subnets = [subnet];
-  }
-  // the subnet's MapPublicIpOnLaunch unless the interface says (default subnets map where there is a public network)
-  const vpcCidr = (await deps.network.vpcs.get(caller, subnet.vpcId)).cidr_block;
-  return { subnets, groups: named, privateIp, vpcCidr, associatePublicIp: nic.associatePublicIp ?? subnet.mapPublicIp };
-}
-
 export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: RunInstancesRequest, systemTags: { key: string; value: string }[] = []): Promise<LaunchPlan> {
   checkCounts(request);
   let req = request;
@@ -203,7 +145,7 @@ export async function planLaunch(deps: LaunchPlanDeps, caller: Scope, request: R
   const instanceType = req.InstanceType ?? DEFAULT_INSTANCE_TYPE;
   checkType(instanceType, image);
   const keyName = req.KeyName !== undefined ? (await deps.keyPairs.get(caller, req.KeyName)).key_name : null;
-  const { associatePublicIp, ...network } = await planNetwork(deps, caller, req);
+  const { associatePublicIp, ...network } = await planNetwork(deps.network, caller, req);
   const devices = await planDevices(deps, caller, { devices: launch.devices, rootDeviceName: image.root_device_name ?? '/dev/xvda' }, req.BlockDeviceMappings ?? []);
   const facts = typeFacts(instanceType);
   const threads = req.CpuOptions?.ThreadsPerCore ?? (facts && facts.vcpus > 1 && facts.manufacturer !== 'AWS' ? 2 : 1);

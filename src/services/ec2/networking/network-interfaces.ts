@@ -6,9 +6,10 @@
 // VPC are named), attached at a device index ≥ 1 of an instance in the same zone (`in-use`),
 // detached by attachment id, deleted only while available (InvalidNetworkInterface.InUse).
 // Every address an interface holds besides an instance's primary one is a row of
-// network_interface_addresses, so subnets count them and launches skip them; an instance's
-// termination takes its primary interface's row with it and detaches (or, when marked so,
-// deletes) the others.
+// network_interface_addresses, so subnets count them and launches skip them. RunInstances
+// makes and attaches interfaces too (instances/launch-interfaces.ts); an instance's
+// termination deletes those marked delete-on-termination and detaches the others (a primary
+// one attached at launch then becomes a row like any other).
 import { randomBytes } from 'node:crypto';
 import type { NetworkInterface } from '../../../api/ec2/types.js';
 import { findZone } from '../../../config/regions.js';
@@ -26,7 +27,7 @@ import type { SecurityGroupService } from './security-groups.js';
 import type { SubnetService } from './subnet-service.js';
 
 export const eniNotFound = (id: string) => ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`);
-const inUse = (id: string) => ec2Error('InvalidNetworkInterface.InUse', `Interface: [${id}] in use.`);
+export const interfaceInUse = (id: string) => ec2Error('InvalidNetworkInterface.InUse', `Interface: [${id}] in use.`);
 const attachmentNotFound = (id: string) => ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${id}' does not exist`);
 const addressInUse = (ip: string) => ec2Error('InvalidIPAddress.InUse', `Address ${ip} is in use.`);
 const mac = () => `0e:${randomBytes(5).toString('hex').match(/../g)!.join(':')}`;
@@ -85,8 +86,15 @@ export class NetworkInterfaceService {
     const found = await this.find(caller, id);
     if (!found) throw eniNotFound(id);
     // a NAT gateway's interface is the gateway's to change
-    if (found.nat) throw inUse(id);
+    if (found.nat) throw interfaceInUse(id);
     return found;
+  }
+
+  /** An interface RunInstances may attach: the caller's own, available (not an instance's, not a NAT gateway's). */
+  async forLaunch(caller: Scope, eniId: string): Promise<Row<'network_interfaces'>> {
+    const found = await this.get(caller, eniId);
+    if (!found.row || found.instance || found.row.instance_id) throw interfaceInUse(eniId);
+    return found.row;
   }
 
   // ---- describe -------------------------------------------------------------------------
@@ -171,7 +179,7 @@ export class NetworkInterfaceService {
           description: r?.description ?? '',
           // the instance's attribute (ModifyInstanceAttribute and this interface's change it alike)
           sdc: (JSON.parse(i.spec) as { sourceDestCheck?: boolean }).sourceDestCheck ?? true,
-          attachment: attachment({ id: derivedId('eni-attach', caller, i.eni_id), index: 0, instanceId: i.instance_id, time: i.launch_time, dot: true }),
+          attachment: attachment({ id: r?.attachment_id ?? derivedId('eni-attach', caller, i.eni_id), index: 0, instanceId: i.instance_id, time: r?.attach_time ?? i.launch_time, dot: r ? r.delete_on_termination === 1 : true }),
         });
       }),
       ...standalone.map((r) =>
@@ -294,7 +302,7 @@ export class NetworkInterfaceService {
 
   async delete(caller: Scope, eniId: string, checkpoint: () => void): Promise<void> {
     const found = await this.get(caller, eniId);
-    if (found.instance || found.row?.instance_id) throw inUse(eniId);
+    if (found.instance || found.row?.instance_id) throw interfaceInUse(eniId);
     checkpoint();
     const addresses = await this.store.vpc.elasticIps.where(caller, 'eni_id', [eniId]);
     await this.store.transaction(async (tx) => {
@@ -310,8 +318,8 @@ export class NetworkInterfaceService {
 
   async attach(caller: Scope, req: { eniId: string; instanceId: string; deviceIndex: number; networkCardIndex?: number }, checkpoint: () => void): Promise<string> {
     const found = await this.get(caller, req.eniId);
-    if (!found.row || found.instance) throw inUse(req.eniId);
-    if (found.row.instance_id) throw inUse(req.eniId);
+    if (!found.row || found.instance) throw interfaceInUse(req.eniId);
+    if (found.row.instance_id) throw interfaceInUse(req.eniId);
     const [instance] = await this.liveInstances(caller, [req.instanceId]);
     if (!instance) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${req.instanceId}' does not exist`);
     if (instance.state !== 'running' && instance.state !== 'stopped') throw ec2Error('IncorrectInstanceState', `The instance '${instance.instance_id}' is not in a valid state for this operation.`);
@@ -332,8 +340,8 @@ export class NetworkInterfaceService {
 
   async detach(caller: Scope, attachmentId: string, checkpoint: () => void): Promise<void> {
     const [row] = await this.store.vpc.networkInterfaces.where(caller, 'attachment_id', [attachmentId]);
-    if (!row) {
-      const primary = (await this.liveInstances(caller)).find((i) => derivedId('eni-attach', caller, i.eni_id) === attachmentId);
+    if (!row || row.instance_primary) {
+      const primary = row ?? (await this.liveInstances(caller)).find((i) => derivedId('eni-attach', caller, i.eni_id) === attachmentId);
       if (primary) throw ec2Error('OperationNotPermitted', 'The network interface at device index 0 cannot be detached.');
       throw attachmentNotFound(attachmentId);
     }
@@ -382,7 +390,9 @@ export class NetworkInterfaceService {
         if (g.vpc_id !== vpcId) throw ec2Error('InvalidParameter', `Security group ${id} and interface ${eniId} belong to different networks.`);
       }
     }
-    if (changes.deleteOnTermination && (!found.row?.instance_id || found.instance || changes.deleteOnTermination.attachmentId !== found.row.attachment_id)) {
+    // an instance's primary interface's attachment: its row's, else the one derived from its id
+    const attachmentId = found.instance ? (found.row?.attachment_id ?? derivedId('eni-attach', caller, eniId)) : found.row?.instance_id ? found.row.attachment_id : undefined;
+    if (changes.deleteOnTermination && (!attachmentId || changes.deleteOnTermination.attachmentId !== attachmentId)) {
       throw attachmentNotFound(changes.deleteOnTermination.attachmentId ?? '');
     }
     checkpoint();
