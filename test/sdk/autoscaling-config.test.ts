@@ -1,6 +1,6 @@
 // Auto Scaling configuration through @aws-sdk/client-auto-scaling against a real server
-// process: launch configurations (create, copy from an instance, describe with paging, delete,
-// in use by a group, groups launching from them, the account limit counts), suspended processes,
+// process: launch configurations (create, describe with paging, delete, in use by a group, groups
+// launching from them, a refresh onto a template, the account limit counts), suspended processes,
 // metrics collection, notification configurations and every Describe*Types catalog, with their
 // errors; all of it survives a restart.
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,15 @@ import { join } from 'node:path';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DeleteAutoScalingGroupCommand,
+  DeleteLaunchConfigurationCommand,
+  DescribeAccountLimitsCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeInstanceRefreshesCommand,
+  DescribeLaunchConfigurationsCommand,
+  StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
   DeleteNotificationConfigurationCommand,
   DescribeAdjustmentTypesCommand,
   DescribeAutoScalingGroupsCommand,
@@ -25,10 +34,11 @@ import {
   SuspendProcessesCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2 } from '../helpers/clients.js';
 import { emptySnapshot, expectError, registerImage } from '../helpers/images.js';
+import { until } from '../helpers/until.js';
 
 describe('Auto Scaling configuration', () => {
   let server: TestServer;
@@ -54,6 +64,112 @@ describe('Auto Scaling configuration', () => {
   after(async () => {
     await server.stop();
     removeDir(dir);
+  });
+
+  test('launch configurations: create with AWS defaults, describe with paging, errors, account limits', async () => {
+    const userData = Buffer.from('#!/bin/sh\necho hi\n').toString('base64');
+    await asg().send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: 'lc-web',
+        ImageId: ami,
+        InstanceType: 't3.small',
+        UserData: userData,
+        InstanceMonitoring: { Enabled: false },
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 2, VolumeType: 'gp3', DeleteOnTermination: true } }],
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+      }),
+    );
+    await asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain', ImageId: ami, InstanceType: 't3.micro' }));
+    const [plain] = (await asg().send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: ['lc-plain'] }))).LaunchConfigurations!;
+    assert.match(plain.LaunchConfigurationARN!, /^arn:aws:autoscaling:us-east-1:111111111111:launchConfiguration:[0-9a-f-]{36}:launchConfigurationName\/lc-plain$/);
+    assert.equal(plain.ImageId, ami);
+    assert.equal(plain.InstanceType, 't3.micro');
+    assert.deepEqual(plain.InstanceMonitoring, { Enabled: true });
+    assert.equal(plain.EbsOptimized, false);
+    assert.deepEqual(plain.SecurityGroups, []);
+    assert.deepEqual(plain.BlockDeviceMappings, []);
+    assert.ok(plain.CreatedTime instanceof Date);
+    const [web] = (await asg().send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: ['lc-web'] }))).LaunchConfigurations!;
+    assert.equal(web.UserData, userData);
+    assert.deepEqual(web.InstanceMonitoring, { Enabled: false });
+    assert.equal(web.BlockDeviceMappings![0].Ebs!.VolumeSize, 2);
+    assert.equal(web.MetadataOptions!.HttpTokens, 'required');
+
+    await expectError(
+      asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain', ImageId: ami, InstanceType: 't3.micro' })),
+      'AlreadyExists',
+      /^Launch Configuration by this name already exists - A launch configuration already exists with the name lc-plain$/,
+    );
+    await expectError(
+      asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-x', ImageId: ami })),
+      'ValidationError',
+      /^Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters\.$/,
+    );
+    await expectError(asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-x', ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.micro' })), 'ValidationError', /ami-0123456789abcdef0/);
+    await expectError(asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'ghost' })), 'ValidationError', /^Launch configuration name not found - Launch configuration ghost not found$/);
+    await expectError(
+      asg().send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'x', MinSize: 0, MaxSize: 1, AvailabilityZones: ['us-east-1a'], LaunchConfigurationName: 'ghost' })),
+      'ValidationError',
+      /Launch configuration ghost not found/,
+    );
+    const first = await asg().send(new DescribeLaunchConfigurationsCommand({ MaxRecords: 1 }));
+    assert.deepEqual(first.LaunchConfigurations!.map((l) => l.LaunchConfigurationName), ['lc-plain']);
+    const rest = await asg().send(new DescribeLaunchConfigurationsCommand({ MaxRecords: 1, NextToken: first.NextToken }));
+    assert.deepEqual(rest.LaunchConfigurations!.map((l) => l.LaunchConfigurationName), ['lc-web']);
+    assert.equal(rest.NextToken, undefined);
+    assert.deepEqual((await asg(BOB).send(new DescribeLaunchConfigurationsCommand({}))).LaunchConfigurations, []);
+    const limits = await asg().send(new DescribeAccountLimitsCommand({}));
+    assert.equal(limits.NumberOfLaunchConfigurations, 2);
+    assert.equal(limits.MaxNumberOfLaunchConfigurations, 200);
+  });
+
+  test('a group launches from its launch configuration; in use it cannot be deleted; a refresh moves it to a template', async () => {
+    await asg().send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'lc-group', MinSize: 1, MaxSize: 2, DesiredCapacity: 2, AvailabilityZones: ['us-east-1a', 'us-east-1b'], LaunchConfigurationName: 'lc-web' }));
+    let g = await group('lc-group');
+    assert.equal(g.LaunchConfigurationName, 'lc-web');
+    assert.equal(g.LaunchTemplate, undefined);
+    const ids = await until('two instances in service', async () => {
+      const g = await group('lc-group');
+      const ready = g.Instances!.filter((i) => i.LifecycleState === 'InService');
+      return ready.length === 2 ? ready.map((i) => i.InstanceId!) : undefined;
+    }, 400);
+    const members = (await asg().send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids }))).AutoScalingInstances!;
+    assert.deepEqual(members.map((m) => m.LaunchConfigurationName), ['lc-web', 'lc-web']);
+    const reservations = (await ec().send(new DescribeInstancesCommand({ InstanceIds: ids }))).Reservations!;
+    for (const i of reservations.flatMap((r) => r.Instances!)) {
+      assert.equal(i.ImageId, ami);
+      assert.equal(i.InstanceType, 't3.small');
+      assert.equal(i.Monitoring!.State, 'disabled');
+      assert.equal(i.MetadataOptions!.HttpTokens, 'required');
+      assert.ok(i.Tags!.some((t) => t.Key === 'aws:autoscaling:groupName' && t.Value === 'lc-group'));
+    }
+    await expectError(
+      asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-web' })),
+      'ResourceInUse',
+      /^Cannot delete launch configuration lc-web because it is attached to AutoScalingGroup lc-group$/,
+    );
+    // an update switches a group between launch configurations and templates
+    await asg().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'cfg-group', LaunchConfigurationName: 'lc-plain' }));
+    assert.equal((await group('cfg-group')).LaunchConfigurationName, 'lc-plain');
+    await asg().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'cfg-group', LaunchTemplate: { LaunchTemplateId: ltId } }));
+    g = await group('cfg-group');
+    assert.equal(g.LaunchConfigurationName, undefined);
+    assert.equal(g.LaunchTemplate!.LaunchTemplateId, ltId);
+    await asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain' }));
+
+    // an instance refresh with a launch template as its desired configuration replaces the launch configuration
+    await asg().send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'lc-group', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId } }, Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0 } }));
+    await until('the refresh', async () => {
+      const [r] = (await asg().send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'lc-group' }))).InstanceRefreshes!;
+      assert.notEqual(r.Status, 'Failed', r.StatusReason);
+      return r.Status === 'Successful' ? r : undefined;
+    }, 600);
+    g = await group('lc-group');
+    assert.equal(g.LaunchConfigurationName, undefined);
+    assert.equal(g.LaunchTemplate!.LaunchTemplateId, ltId);
+    assert.ok(g.Instances!.every((i) => i.LaunchTemplate?.LaunchTemplateId === ltId && i.LaunchConfigurationName === undefined));
+    await asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-web' }));
+    await asg().send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'lc-group', ForceDelete: true }));
   });
 
   test('Describe*Types catalogs answer', async () => {

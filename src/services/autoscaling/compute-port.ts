@@ -4,11 +4,15 @@
 // Launch failures are thrown as the EC2 ServiceError (code and message become the activity's
 // status message).
 import type { Scope } from '../../store/scope.js';
+import type { LaunchConfigData } from './launch-configs.js';
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
 export interface LaunchRequest {
-  launchTemplate: { id: string; version: number };
+  /** the launch template version it launches from (else a launch configuration) */
+  launchTemplate?: { id: string; version: number };
+  /** the launch configuration it launches from: its name and parameters */
+  launchConfiguration?: { name: string; data: LaunchConfigData };
   zone: string;
   subnetId?: string;
   /** the group's PropagateAtLaunch tags plus aws:autoscaling:groupName; they win over the template's instance tags */

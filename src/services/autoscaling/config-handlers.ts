@@ -1,4 +1,4 @@
-// Auto Scaling operations on a group's configuration beside its capacity: suspended processes,
+// Auto Scaling operations beside a group's capacity: launch configurations, suspended processes,
 // metrics collection, notification configurations, scheduled actions, and the Describe*Types
 // catalogs.
 import type { Operations } from '../../api/autoscaling/types.js';
@@ -7,17 +7,30 @@ import { SCALING_PROCESSES } from './group-model.js';
 import { GROUP_METRICS, METRIC_GRANULARITY, type ProcessControl } from './process-control.js';
 import { NOTIFICATION_TYPES, type NotificationConfigs } from './notification-configs.js';
 import type { ScheduledActions } from './scheduled-actions.js';
+import type { LaunchConfigs } from './launch-configs.js';
 
 export interface ConfigServices {
   processes: ProcessControl;
   notifications: NotificationConfigs;
   scheduled: ScheduledActions;
+  launchConfigs: LaunchConfigs;
 }
 
 export const LIFECYCLE_HOOK_TYPES = ['autoscaling:EC2_INSTANCE_LAUNCHING', 'autoscaling:EC2_INSTANCE_TERMINATING'];
 
 export function configHandlers(s: ConfigServices): HandlerMap<Operations> {
   return {
+    async CreateLaunchConfiguration(ctx, input) {
+      await s.launchConfigs.create(ctx, input);
+    },
+    async DescribeLaunchConfigurations(ctx, input) {
+      const { configurations, nextToken } = await s.launchConfigs.describe(ctx, input.LaunchConfigurationNames, input);
+      return { LaunchConfigurations: configurations, NextToken: nextToken };
+    },
+    async DeleteLaunchConfiguration(ctx, input) {
+      await s.launchConfigs.delete(ctx, input.LaunchConfigurationName);
+    },
+
     async SuspendProcesses(ctx, input) {
       await s.processes.suspend(ctx, input.AutoScalingGroupName, input.ScalingProcesses);
     },

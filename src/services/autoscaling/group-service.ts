@@ -37,7 +37,7 @@ export class GroupService {
     const desired = input.DesiredCapacity ?? input.MinSize;
     checkSizes(input.MinSize, input.MaxSize, desired);
     if (input.LifecycleHookSpecificationList?.length) throw validationError('Lifecycle hooks are not supported by this service (LifecycleHookSpecificationList).');
-    const source = await checkSource(caller, this.ctx.templates, this.ctx.images, input);
+    const source = await checkSource(caller, this.ctx.templates, this.ctx.images, input, this.ctx.store.autoscalingConfig);
     const placement = await resolvePlacement(caller, this.ctx.subnets, input.AvailabilityZones, input.VPCZoneIdentifier);
     const settings = mergeSettings(DEFAULT_SETTINGS, input);
     settings.AvailabilityZones = placement.zones;
@@ -89,7 +89,7 @@ export class GroupService {
     const name = input.AutoScalingGroupName;
     const group = await this.get(caller, name, updateGroupNotFound);
     if (group.row.status === DELETING) throw validationError(`AutoScalingGroup ${name} is pending delete.`);
-    const source = hasSource(input) ? await checkSource(caller, this.ctx.templates, this.ctx.images, input) : undefined;
+    const source = hasSource(input) ? await checkSource(caller, this.ctx.templates, this.ctx.images, input, this.ctx.store.autoscalingConfig) : undefined;
     if (source) {
       const refresh = await activeRefresh(this.ctx, group);
       if (refresh?.desired_configuration) {
@@ -121,7 +121,11 @@ export class GroupService {
         desired_capacity: desired,
         settings: JSON.stringify(settings),
         ...(source
-          ? { launch_template: source.launchTemplate ? JSON.stringify(source.launchTemplate) : null, mixed_instances_policy: source.mixed ? JSON.stringify(source.mixed) : null }
+          ? {
+              launch_template: source.launchTemplate ? JSON.stringify(source.launchTemplate) : null,
+              mixed_instances_policy: source.mixed ? JSON.stringify(source.mixed) : null,
+              launch_configuration: source.launchConfiguration ?? null,
+            }
           : {}),
         ...(changed ? { capacity_cause: causes.updated(min, max, desired, row.desired_capacity) } : {}),
         // a new launch source gets a fresh chance at once

@@ -113,7 +113,7 @@ export function autoscalingHandlers(s: AsgServices): HandlerMap<Operations> {
       MaxNumberOfAutoScalingGroups: 500,
       MaxNumberOfLaunchConfigurations: 200,
       NumberOfAutoScalingGroups: (await s.ctx.groups.list(ctx)).length,
-      NumberOfLaunchConfigurations: 0,
+      NumberOfLaunchConfigurations: await s.ctx.store.autoscalingConfig.countLaunchConfigs(ctx),
     }),
   };
 }

@@ -27,6 +27,7 @@ import { configHandlers } from './config-handlers.js';
 import { ProcessControl } from './process-control.js';
 import { NotificationConfigs } from './notification-configs.js';
 import { ScheduledActions } from './scheduled-actions.js';
+import { LaunchConfigs } from './launch-configs.js';
 
 export interface AutoscalingDeps {
   store: Store;
@@ -69,6 +70,7 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
       processes: new ProcessControl(ctx, groups),
       notifications: new NotificationConfigs(ctx, groups),
       scheduled: new ScheduledActions(ctx, groups, deps.jobs, deps.log),
+      launchConfigs: new LaunchConfigs(ctx),
     }),
   };
   const model = loadServiceModel('autoscaling');

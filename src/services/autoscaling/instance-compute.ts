@@ -7,6 +7,7 @@ import type { Scope } from '../../store/scope.js';
 import type { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
 import type { AsgCompute, InstanceState, LaunchedInstance, LaunchRequest } from './compute-port.js';
 import { GROUP_NAME_TAG } from './instance-lifecycle.js';
+import { runRequestOf } from './launch-config-run.js';
 
 /** The part of InstanceService this adapter uses. */
 export interface InstanceApi {
@@ -35,8 +36,13 @@ function network(data: RequestLaunchTemplateData, subnetId: string | undefined):
 export function instanceCompute(instances: InstanceApi, templates: LaunchTemplateService): AsgCompute {
   return {
     async launch(caller: Scope, req: LaunchRequest): Promise<LaunchedInstance> {
-      const resolved = await templates.resolve(caller, { LaunchTemplateId: req.launchTemplate.id, Version: String(req.launchTemplate.version) });
       const userTags = req.tags.filter((t) => t.Key !== GROUP_NAME_TAG);
+      const systemTags = req.tags.filter((t) => t.Key === GROUP_NAME_TAG).map((t) => ({ key: t.Key, value: t.Value }));
+      if (req.launchConfiguration) {
+        const [i] = (await instances.run(caller, runRequestOf(req.launchConfiguration.data, req, userTags), { systemTags })).instances;
+        return { instanceId: i.instance_id, zone: i.availability_zone, subnetId: i.subnet_id, instanceType: i.instance_type, imageId: i.image_id };
+      }
+      const resolved = await templates.resolve(caller, { LaunchTemplateId: req.launchTemplate!.id, Version: String(req.launchTemplate!.version) });
       const tagSpecs: TagSpecification[] = userTags.length ? [{ ResourceType: 'instance', Tags: userTags }] : [];
       const launched = await instances.run(
         caller,
@@ -51,7 +57,7 @@ export function instanceCompute(instances: InstanceApi, templates: LaunchTemplat
           ...(req.imageId ? { ImageId: req.imageId } : {}),
           ...(tagSpecs.length ? { TagSpecifications: tagSpecs } : {}),
         },
-        { systemTags: req.tags.filter((t) => t.Key === GROUP_NAME_TAG).map((t) => ({ key: t.Key, value: t.Value })) },
+        { systemTags },
       );
       const [i] = launched.instances;
       return { instanceId: i.instance_id, zone: i.availability_zone, subnetId: i.subnet_id, instanceType: i.instance_type, imageId: i.image_id };

@@ -10,6 +10,7 @@ import type { GroupRow } from '../../store/repos/autoscaling-groups.js';
 import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
 import type { ActivityRow } from '../../store/repos/autoscaling-activities.js';
 import { SSM_PREFIX } from '../ec2/launch-templates/template-data.js';
+import { launchFrom, resolveConfiguration } from './launch-config-source.js';
 import { details } from './activities.js';
 import type { AsgContext } from './asg-context.js';
 import type { LaunchRequest } from './compute-port.js';
@@ -44,15 +45,15 @@ export async function launchInstance(
   const { spec, instanceType, imageId } = sourceTemplate(source);
   let intent: LaunchIntent;
   try {
-    if (!spec) throw Object.assign(new Error('The group has no launch template.'), { code: 'ValidationError' });
-    const resolved = await ctx.templates.resolve(group.scope, spec);
+    if (!spec && !source.launchConfiguration) throw Object.assign(new Error('The group has no launch template.'), { code: 'ValidationError' });
+    const resolved = source.launchConfiguration ? await resolveConfiguration(ctx, group.scope, source.launchConfiguration) : await ctx.templates.resolve(group.scope, spec!);
     let image = imageId;
     const templateImage = resolved.data.ImageId;
     if (!image && templateImage?.startsWith(SSM_PREFIX)) image = await ctx.templates.resolveAlias(group.scope, templateImage);
     const tags = (await ctx.groups.tags(group.scope, [group.name])).filter((t) => t.propagate_at_launch === 1).map((t) => ({ Key: t.key, Value: t.value }));
     tags.push({ Key: GROUP_NAME_TAG, Value: group.name });
     intent = {
-      request: { launchTemplate: { id: resolved.templateId, version: resolved.version }, zone: slot.zone, subnetId: slot.subnetId, tags, instanceType, imageId: image, clientToken: randomUUID() },
+      request: { ...launchFrom(resolved), zone: slot.zone, subnetId: slot.subnetId, tags, instanceType, imageId: image, clientToken: randomUUID() },
       cause,
       templateName: resolved.templateName,
       templateImage: image ?? templateImage,
@@ -101,14 +102,15 @@ export async function completeLaunch(ctx: AsgContext, group: Group, placeholder:
       statusCode: 'InProgress',
       progress: 30,
     });
-    const lt: LaunchTemplateSpecification = { LaunchTemplateId: request.launchTemplate.id, LaunchTemplateName: intent.templateName, Version: String(request.launchTemplate.version) };
+    const lt: LaunchTemplateSpecification | undefined = request.launchTemplate && { LaunchTemplateId: request.launchTemplate.id, LaunchTemplateName: intent.templateName, Version: String(request.launchTemplate.version) };
     const row: GroupInstanceRow = {
       ...placeholder,
       instance_id: launched.instanceId,
       availability_zone: launched.zone,
       subnet_id: launched.subnetId ?? request.subnetId ?? null,
       lifecycle_state: 'Pending',
-      launch_template: JSON.stringify(lt),
+      launch_template: lt ? JSON.stringify(lt) : null,
+      launch_configuration: request.launchConfiguration?.name ?? null,
       image_id: launched.imageId ?? intent.templateImage ?? null,
       instance_type: launched.instanceType ?? intent.templateType ?? null,
       activity_id: activity.activity_id,

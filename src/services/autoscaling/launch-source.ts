@@ -1,13 +1,19 @@
 // The launch source of a group or of an instance refresh's desired configuration: exactly one
-// of LaunchTemplate, MixedInstancesPolicy (LaunchConfigurationName and InstanceId are not
-// served), checked the way AWS does at Create/Update time — the template must exist and be
-// "fully formed" (an AMI the account can launch).
+// of LaunchTemplate, MixedInstancesPolicy, LaunchConfigurationName (InstanceId is not served),
+// checked the way AWS does at Create/Update time — the template must exist and be "fully
+// formed" (an AMI the account can launch), the launch configuration must exist.
 import type { LaunchTemplateSpecification, MixedInstancesPolicy } from '../../api/autoscaling/types.js';
 import type { Scope } from '../../store/scope.js';
 import type { LaunchTemplateService, ResolvedLaunchTemplate } from '../ec2/launch-templates/launch-template-service.js';
 import { SSM_PREFIX, type ImageLookup } from '../ec2/launch-templates/template-data.js';
 import { validationError } from './asg-errors.js';
 import { sourceTemplate, type LaunchSource } from './group-model.js';
+import { launchConfigNotFound } from './launch-configs.js';
+
+/** Where launch configurations are found (the store's Auto Scaling configuration repo). */
+export interface LaunchConfigLookup {
+  launchConfigs(scope: Scope, names: readonly string[]): Promise<unknown[]>;
+}
 
 export interface SourceInput {
   LaunchTemplate?: LaunchTemplateSpecification;
@@ -21,11 +27,13 @@ const EITHER = 'Valid requests must contain either LaunchTemplate, LaunchConfigu
 export const hasSource = (i: SourceInput) => [i.LaunchTemplate, i.MixedInstancesPolicy, i.LaunchConfigurationName, i.InstanceId].some((v) => v !== undefined);
 
 /** Resolves and checks a launch source; fills the template's id, name and `$Default` version. */
-export async function checkSource(caller: Scope, templates: LaunchTemplateService, images: ImageLookup, input: SourceInput): Promise<LaunchSource> {
+export async function checkSource(caller: Scope, templates: LaunchTemplateService, images: ImageLookup, input: SourceInput, launchConfigs?: LaunchConfigLookup): Promise<LaunchSource> {
   const given = [input.LaunchTemplate, input.MixedInstancesPolicy, input.LaunchConfigurationName, input.InstanceId].filter((v) => v !== undefined);
   if (given.length !== 1) throw validationError(EITHER);
   if (input.LaunchConfigurationName !== undefined) {
-    throw validationError(`Launch configuration name not found - Launch configuration ${input.LaunchConfigurationName} not found`);
+    const name = input.LaunchConfigurationName;
+    if (!launchConfigs || !(await launchConfigs.launchConfigs(caller, [name])).length) throw launchConfigNotFound(name);
+    return { launchConfiguration: name };
   }
   if (input.InstanceId !== undefined) throw validationError('Creating a group from an instance (InstanceId) is not supported: use a launch template.');
   if (input.LaunchTemplate) {

@@ -186,6 +186,7 @@ async function finish(ctx: AsgContext, group: Group, r: RefreshRow, plan: Refres
     await ctx.groups.update(group.scope, group.name, {
       launch_template: plan.target.launchTemplate ? JSON.stringify(plan.target.launchTemplate) : null,
       mixed_instances_policy: plan.target.mixed ? JSON.stringify(plan.target.mixed) : null,
+      launch_configuration: plan.target.launchConfiguration ?? null,
     });
     group.source = plan.target;
   }

@@ -21,7 +21,10 @@ export interface CloudWatchDeps {
 
 /** The metrics domain (usable without the wire) and the service definition. */
 export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; service: ServiceDefinition } {
-  const metrics = new MetricService(deps.store);
+  const clock = deps.now ?? (() => new Date());
+  const expiry = metricExpiry(deps.jobs, () => deps.store.cwMetrics, deps.log, clock);
+  const metrics = new MetricService(deps.store, clock, expiry.ensure);
+  expiry.ensure();
   const model = loadServiceModel('cloudwatch');
   const handlers = cloudWatchHandlers({ metrics });
   return {
