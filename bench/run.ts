@@ -36,6 +36,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   audit: (o) => import('./workloads/audit.js').then((m) => m.auditCost({ seconds: o.seconds, rounds: 4 })),
   authz: (o) => import('./workloads/authz.js').then((m) => m.authzCost({ seconds: o.seconds })),
   vpcs: () => import('./workloads/vpcs.js').then((m) => m.vpcsVsMoto({ count: 1000 })),
+  'metrics-collection': () => import('./workloads/metrics-collection.js').then((m) => m.metricsCollection({ vms: 4, rounds: 500 })),
 };
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
