@@ -97,7 +97,7 @@ describe('Auto Scaling configuration', () => {
 
     await expectError(
       asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain', ImageId: ami, InstanceType: 't3.micro' })),
-      'AlreadyExists',
+      'AlreadyExistsFault',
       /^Launch Configuration by this name already exists - A launch configuration already exists with the name lc-plain$/,
     );
     await expectError(
@@ -145,7 +145,7 @@ describe('Auto Scaling configuration', () => {
     }
     await expectError(
       asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-web' })),
-      'ResourceInUse',
+      'ResourceInUseFault',
       /^Cannot delete launch configuration lc-web because it is attached to AutoScalingGroup lc-group$/,
     );
     // an update switches a group between launch configurations and templates
