@@ -40,4 +40,17 @@ export interface AsgCompute {
   states(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceState>>;
   /** the running ones whose EC2 status checks fail (system or instance check impaired) */
   impaired?(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>>;
+  /** StopInstances / StartInstances for warm pools (without them a pool keeps its instances running) */
+  stop?(caller: Scope, instanceIds: readonly string[]): Promise<void>;
+  start?(caller: Scope, instanceIds: readonly string[]): Promise<void>;
+  /** what AttachInstances checks: the caller's instances that exist, with state and placement */
+  describe?(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceDetails>>;
+}
+
+export interface InstanceDetails {
+  state: InstanceState;
+  zone: string;
+  instanceType?: string;
+  imageId?: string;
+  launchTime?: string;
 }

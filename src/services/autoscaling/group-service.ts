@@ -15,6 +15,9 @@ import { resolvePlacement } from './placement.js';
 import { page } from './paging.js';
 import { activeRefresh } from './refresh-step.js';
 import { LAUNCHING } from './instance-lifecycle.js';
+import { checkHookSpecs } from './lifecycle-hooks.js';
+import { isWarm } from './member-states.js';
+import { warmPoolOf } from './warm-pool.js';
 import { ServiceError } from '../../protocol/service-error.js';
 
 export class GroupService {
@@ -36,7 +39,7 @@ export class GroupService {
     checkGroupName(name);
     const desired = input.DesiredCapacity ?? input.MinSize;
     checkSizes(input.MinSize, input.MaxSize, desired);
-    if (input.LifecycleHookSpecificationList?.length) throw validationError('Lifecycle hooks are not supported by this service (LifecycleHookSpecificationList).');
+    const hooks = checkHookSpecs(caller, name, input.LifecycleHookSpecificationList);
     const source = await checkSource(caller, this.ctx.templates, this.ctx.images, input, this.ctx.store.autoscalingConfig);
     const placement = await resolvePlacement(caller, this.ctx.subnets, input.AvailabilityZones, input.VPCZoneIdentifier);
     const settings = mergeSettings(DEFAULT_SETTINGS, input);
@@ -80,7 +83,11 @@ export class GroupService {
         value: t.value,
         propagate_at_launch: t.propagate ? 1 : 0,
       }));
-      await this.ctx.groups.insert(row, tagRows);
+      // the group and its lifecycle hooks in one unit: no launch ever sees the group without them
+      await this.ctx.store.transaction(async (tx) => {
+        await tx.autoscalingGroups.insert(row, tagRows);
+        for (const h of hooks) await tx.autoscalingGroups.putHook(h);
+      });
     });
     this.ctx.kick(caller, name);
   }
@@ -182,8 +189,10 @@ export class GroupService {
     const withInstances = input.IncludeInstances !== false;
     const groups: AutoScalingGroup[] = [];
     for (const r of items) {
-      const members = withInstances ? (await this.ctx.instances.ofGroup(caller, r.group_name)).filter((m) => m.lifecycle_state !== LAUNCHING) : [];
-      groups.push(groupOut(parseGroup(r), tagsOf(r.group_name), members));
+      const all = await this.ctx.instances.ofGroup(caller, r.group_name);
+      const members = withInstances ? all.filter((m) => m.lifecycle_state !== LAUNCHING && !isWarm(m)) : [];
+      const pool = warmPoolOf(r);
+      groups.push({ ...groupOut(parseGroup(r), tagsOf(r.group_name), members), ...(pool ? { WarmPoolConfiguration: pool, WarmPoolSize: all.filter(isWarm).length } : {}) });
     }
     return { groups, nextToken };
   }

@@ -28,6 +28,10 @@ import { ProcessControl } from './process-control.js';
 import { NotificationConfigs } from './notification-configs.js';
 import { ScheduledActions } from './scheduled-actions.js';
 import { LaunchConfigs } from './launch-configs.js';
+import { hookHandlers } from './hook-handlers.js';
+import { LifecycleHooks } from './lifecycle-hooks.js';
+import { WarmPools } from './warm-pool.js';
+import { InstanceAttachments } from './instance-attach.js';
 
 export interface AutoscalingDeps {
   store: Store;
@@ -72,6 +76,7 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
       scheduled: new ScheduledActions(ctx, groups, deps.jobs, deps.log),
       launchConfigs: new LaunchConfigs(ctx),
     }),
+    ...hookHandlers({ hooks: new LifecycleHooks(ctx, groups), warmPools: new WarmPools(ctx, groups), attachments: new InstanceAttachments(ctx, groups) }),
   };
   const model = loadServiceModel('autoscaling');
   return {

@@ -5,7 +5,7 @@
 import type { RunInstancesRequest, RequestLaunchTemplateData, TagSpecification } from '../../api/ec2/types.js';
 import type { Scope } from '../../store/scope.js';
 import type { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
-import type { AsgCompute, InstanceState, LaunchedInstance, LaunchRequest } from './compute-port.js';
+import type { AsgCompute, InstanceDetails, InstanceState, LaunchedInstance, LaunchRequest } from './compute-port.js';
 import { GROUP_NAME_TAG } from './instance-lifecycle.js';
 import { runRequestOf } from './launch-config-run.js';
 
@@ -17,7 +17,12 @@ export interface InstanceApi {
     opts: { systemTags?: { key: string; value: string }[] },
   ): Promise<{ instances: { instance_id: string; availability_zone: string; subnet_id: string; instance_type: string; image_id: string }[] }>;
   terminate(caller: Scope, instanceIds: readonly string[]): Promise<unknown>;
-  summaries(caller: Scope, instanceIds?: readonly string[]): Promise<{ instanceId: string; state: string }[]>;
+  stop(caller: Scope, instanceIds: readonly string[]): Promise<unknown>;
+  start(caller: Scope, instanceIds: readonly string[]): Promise<unknown>;
+  summaries(
+    caller: Scope,
+    instanceIds?: readonly string[],
+  ): Promise<{ instanceId: string; state: string; availabilityZone?: string; instanceType?: string; imageId?: string; launchTime?: string }[]>;
   impaired(caller: Scope, instanceIds: readonly string[]): Promise<Set<string>>;
 }
 
@@ -75,6 +80,24 @@ export function instanceCompute(instances: InstanceApi, templates: LaunchTemplat
     },
 
     impaired: (caller, instanceIds) => instances.impaired(caller, instanceIds),
+
+    // one at a time, so one instance in the wrong state does not hold the others back; the
+    // reconciler looks at the states again on its next pass
+    async stop(caller: Scope, instanceIds: readonly string[]): Promise<void> {
+      for (const id of instanceIds) await instances.stop(caller, [id]).catch(() => undefined);
+    },
+    async start(caller: Scope, instanceIds: readonly string[]): Promise<void> {
+      for (const id of instanceIds) await instances.start(caller, [id]).catch(() => undefined);
+    },
+
+    async describe(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceDetails>> {
+      const wanted = new Set(instanceIds);
+      const out = new Map<string, InstanceDetails>();
+      for (const s of await instances.summaries(caller)) {
+        if (wanted.has(s.instanceId)) out.set(s.instanceId, { state: s.state as InstanceState, zone: s.availabilityZone ?? '', instanceType: s.instanceType, imageId: s.imageId, launchTime: s.launchTime });
+      }
+      return out;
+    },
 
     async states(caller: Scope, instanceIds: readonly string[]): Promise<Map<string, InstanceState>> {
       const wanted = new Set(instanceIds);

@@ -14,7 +14,9 @@ import { launchFrom, resolveConfiguration } from './launch-config-source.js';
 import { details } from './activities.js';
 import type { AsgContext } from './asg-context.js';
 import type { LaunchRequest } from './compute-port.js';
-import { sourceTemplate, type Group, type LaunchSource } from './group-model.js';
+import { DELETING, sourceTemplate, type Group, type LaunchSource } from './group-model.js';
+import { beginAction, TERMINATING_TRANSITION } from './lifecycle-action.js';
+import { PENDING_WAIT, TERMINATING_WAIT, WARMED_PENDING } from './member-states.js';
 
 export const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
 
@@ -27,6 +29,8 @@ interface LaunchIntent {
   templateName: string;
   templateImage?: string;
   templateType?: string;
+  /** launched into the warm pool (Warmed:Pending) rather than the group */
+  warm?: boolean;
 }
 
 /** Launching rows stand for launches sent but not yet answered; they never show in the group. */
@@ -41,6 +45,7 @@ export async function launchInstance(
   source: LaunchSource,
   cause: string,
   refreshId: string | null,
+  into: 'group' | 'warm-pool' = 'group',
 ): Promise<LaunchOutcome> {
   const { spec, instanceType, imageId } = sourceTemplate(source);
   let intent: LaunchIntent;
@@ -58,6 +63,7 @@ export async function launchInstance(
       templateName: resolved.templateName,
       templateImage: image ?? templateImage,
       templateType: instanceType ?? resolved.data.InstanceType,
+      ...(into === 'warm-pool' ? { warm: true } : {}),
     };
   } catch (e) {
     if (!refused(e)) throw e; // not an EC2 refusal: a bug, let the job runner log and retry
@@ -96,7 +102,7 @@ export async function completeLaunch(ctx: AsgContext, group: Group, placeholder:
   try {
     const launched = await ctx.compute.launch(group.scope, request);
     const activity = await ctx.activities.start(group.row, {
-      description: `Launching a new EC2 instance: ${launched.instanceId}`,
+      description: intent.warm ? `Launching a new EC2 instance into warm pool: ${launched.instanceId}` : `Launching a new EC2 instance: ${launched.instanceId}`,
       cause: intent.cause,
       details: details(launched.zone, launched.subnetId ?? request.subnetId),
       statusCode: 'InProgress',
@@ -108,7 +114,7 @@ export async function completeLaunch(ctx: AsgContext, group: Group, placeholder:
       instance_id: launched.instanceId,
       availability_zone: launched.zone,
       subnet_id: launched.subnetId ?? request.subnetId ?? null,
-      lifecycle_state: 'Pending',
+      lifecycle_state: intent.warm ? WARMED_PENDING : 'Pending',
       launch_template: lt ? JSON.stringify(lt) : null,
       launch_configuration: request.launchConfiguration?.name ?? null,
       image_id: launched.imageId ?? intent.templateImage ?? null,
@@ -124,18 +130,31 @@ export async function completeLaunch(ctx: AsgContext, group: Group, placeholder:
   }
 }
 
-/** Takes an instance out of service: Terminating, an activity, and the EC2 termination. */
-export async function beginTermination(ctx: AsgContext, group: GroupRow, member: GroupInstanceRow, cause: string): Promise<ActivityRow> {
+/**
+ * Takes an instance out of service: an activity, then Terminating and the EC2 termination, or
+ * Terminating:Wait while the group's terminate lifecycle hooks run (not for a group being
+ * force-deleted, nor with `skipHooks`: an abandoned launch).
+ */
+export async function beginTermination(ctx: AsgContext, group: GroupRow, member: GroupInstanceRow, cause: string, opts: { skipHooks?: boolean } = {}): Promise<ActivityRow> {
+  const scope = { accountId: group.account_id, region: group.region };
+  const hooks = opts.skipHooks || group.status === DELETING ? [] : (await ctx.groups.hooks(scope, group.group_name)).filter((h) => h.transition === TERMINATING_TRANSITION);
   const activity = await ctx.activities.start(group, {
     description: `Terminating EC2 instance: ${member.instance_id}`,
     cause,
     details: details(member.availability_zone, member.subnet_id ?? undefined),
-    statusCode: 'InProgress',
+    statusCode: hooks.length ? 'MidLifecycleAction' : 'InProgress',
     progress: 50,
   });
-  await ctx.instances.update(member.instance_id, { lifecycle_state: 'Terminating', activity_id: activity.activity_id });
-  member.lifecycle_state = 'Terminating';
-  member.activity_id = activity.activity_id;
+  // a launch still waiting for its hooks ends here
+  if (member.lifecycle_state === PENDING_WAIT && member.activity_id) await ctx.activities.finish(member.activity_id, 'Cancelled');
+  if (hooks.length) {
+    const action = beginAction(TERMINATING_TRANSITION, hooks.map((h) => ({ name: h.hook_name, heartbeatTimeout: h.heartbeat_timeout, defaultResult: h.default_result })), Date.now());
+    await ctx.instances.update(member.instance_id, { lifecycle_state: TERMINATING_WAIT, activity_id: activity.activity_id, lifecycle_action: JSON.stringify(action) });
+    Object.assign(member, { lifecycle_state: TERMINATING_WAIT, activity_id: activity.activity_id, lifecycle_action: JSON.stringify(action) });
+    return activity;
+  }
+  await ctx.instances.update(member.instance_id, { lifecycle_state: 'Terminating', activity_id: activity.activity_id, lifecycle_action: null });
+  Object.assign(member, { lifecycle_state: 'Terminating', activity_id: activity.activity_id, lifecycle_action: null });
   await requestTermination(ctx, group, member);
   return activity;
 }

@@ -11,6 +11,7 @@ import type { GroupService } from './group-service.js';
 import { instanceOut } from './group-model.js';
 import { beginTermination, LAUNCHING } from './instance-lifecycle.js';
 import { page } from './paging.js';
+import { isTerminating } from './member-states.js';
 
 const minViolation = (min: number) =>
   validationError(
@@ -42,7 +43,7 @@ export class InstanceOps {
       const member = await this.member(caller, instanceId);
       const group = await this.groups.get(caller, member.group_name);
       const row = group.row;
-      if (member.lifecycle_state === 'Terminating' && member.activity_id) {
+      if (isTerminating(member) && member.activity_id) {
         return (await this.ctx.activityRepo.list(caller, { activityIds: [member.activity_id] }))[0];
       }
       let cause = causes.userTerminate(instanceId, row.desired_capacity);
@@ -62,7 +63,7 @@ export class InstanceOps {
     const m = await this.member(caller, instanceId);
     await this.ctx.lock.run(groupKey(caller, m.group_name), async () => {
       const member = await this.member(caller, instanceId);
-      if (member.lifecycle_state === 'Terminating') return;
+      if (isTerminating(member)) return;
       const group = await this.groups.get(caller, member.group_name);
       const grace = group.settings.HealthCheckGracePeriod * 1000;
       // inside the grace period the call is ignored unless told not to respect it

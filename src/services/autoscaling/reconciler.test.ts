@@ -12,7 +12,7 @@ import { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
 import { ec2Error } from '../ec2/ec2-errors.js';
 import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
-import type { AsgCompute, InstanceState, LaunchRequest } from './compute-port.js';
+import { FakeEc2 } from './fake-compute.js';
 import { createContext, type AsgContext } from './asg-context.js';
 import { GroupService } from './group-service.js';
 import { InstanceOps } from './instance-ops.js';
@@ -24,59 +24,6 @@ import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.j
 const CALLER: Scope = { accountId: '111111111111', region: 'us-east-1' };
 const AMI_A = 'ami-0aaaaaaaaaaaaaaaa';
 const AMI_B = 'ami-0bbbbbbbbbbbbbbbb';
-
-let launched = 0;
-
-/** EC2 as the port sees it: launches start pending; the test moves instances along. */
-class FakeEc2 implements AsgCompute {
-  readonly state = new Map<string, InstanceState>();
-  readonly launches: (LaunchRequest & { instanceId: string })[] = [];
-  readonly byToken = new Map<string, string>();
-  failNext = 0;
-  /** the next launch happens in EC2 but its answer is lost (the process "crashes") */
-  loseNextAnswer = false;
-
-  async launch(_caller: Scope, req: LaunchRequest) {
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw ec2Error('InvalidAMIID.NotFound', `The image id '[${req.imageId ?? 'ami-x'}]' does not exist`);
-    }
-    // RunInstances' ClientToken: the same token answers the first launch again
-    let instanceId = this.byToken.get(req.clientToken);
-    if (!instanceId) {
-      instanceId = `i-${(++launched).toString(16).padStart(17, '0')}`;
-      this.byToken.set(req.clientToken, instanceId);
-      this.state.set(instanceId, 'pending');
-      this.launches.push({ ...req, instanceId });
-    }
-    if (this.loseNextAnswer) {
-      this.loseNextAnswer = false;
-      throw new Error('connection lost');
-    }
-    return { instanceId, zone: req.zone, subnetId: req.subnetId, instanceType: 't3.micro' };
-  }
-
-  async terminate(_caller: Scope, ids: readonly string[]) {
-    for (const id of ids) if (this.state.has(id)) this.state.set(id, 'shutting-down');
-  }
-
-  async states(_caller: Scope, ids: readonly string[]) {
-    const out = new Map<string, InstanceState>();
-    for (const id of ids) {
-      const s = this.state.get(id);
-      if (s) out.set(id, s);
-    }
-    return out;
-  }
-
-  /** EC2 finishes every transition in flight. */
-  settle(): void {
-    for (const [id, s] of this.state) {
-      if (s === 'pending') this.state.set(id, 'running');
-      if (s === 'shutting-down') this.state.set(id, 'terminated');
-    }
-  }
-}
 
 describe('Auto Scaling reconciler', () => {
   let dir: string;

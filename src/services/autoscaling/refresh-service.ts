@@ -2,6 +2,7 @@
 // to replace chosen — all of them, or with SkipMatching those not already on the desired
 // template version), DescribeInstanceRefreshes, CancelInstanceRefresh and
 // RollbackInstanceRefresh. The replacing itself is done by the reconciler (refresh-step.ts).
+import { isTerminating, isWarm } from './member-states.js';
 import { randomUUID } from 'node:crypto';
 import type { DescribeInstanceRefreshesType, InstanceRefresh, StartInstanceRefreshType } from '../../api/autoscaling/types.js';
 import type { Scope } from '../../store/scope.js';
@@ -94,7 +95,7 @@ export class RefreshService {
         const why = await this.irreversibility(caller, group.source, target);
         if (why) throw validationError(`AutoRollback is not supported for this instance refresh: ${why}`);
       }
-      const members = (await this.ctx.instances.ofGroup(caller, name)).filter((m) => m.lifecycle_state !== 'Terminating');
+      const members = (await this.ctx.instances.ofGroup(caller, name)).filter((m) => !isTerminating(m) && !isWarm(m));
       let resolvedTarget: Awaited<ReturnType<LaunchTemplateService['resolve']>> | undefined;
       if (prefs.SkipMatching) {
         const { spec } = sourceTemplate(target ?? group.source);

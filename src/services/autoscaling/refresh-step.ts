@@ -15,6 +15,7 @@ import type { Group, LaunchSource } from './group-model.js';
 import { beginTermination } from './instance-lifecycle.js';
 import { FAIL_AFTER_LAUNCH_FAILURES, isActive, launchTag, parsePlan, parsePrefs, WAIT_LIMIT_MS, type Prefs, type RefreshPlan } from './refresh-model.js';
 import { pickVictims } from './termination-policy.js';
+import { isTerminating } from './member-states.js';
 
 /** What the capacity step launches with while a refresh runs. */
 export interface RefreshDirective {
@@ -45,7 +46,7 @@ export async function refreshStep(ctx: AsgContext, group: Group, members: GroupI
   const save = (extra: { end?: boolean } = {}) =>
     ctx.refreshes.update(r.refresh_id, { status, status_reason: reason, plan: JSON.stringify(plan), ...(extra.end ? { end_time: new Date(now).toISOString() } : {}) });
 
-  const present = members.filter((m) => m.lifecycle_state !== 'Terminating');
+  const present = members.filter((m) => !isTerminating(m));
   const live = present.filter((m) => m.lifecycle_state !== 'Standby');
   const warmed = (m: GroupInstanceRow) =>
     m.refresh_id === tag && m.lifecycle_state === 'InService' && m.health_status === 'Healthy' && m.in_service_at !== null && now >= Date.parse(m.in_service_at) + prefs.InstanceWarmup * 1000;
@@ -169,7 +170,7 @@ function progress(plan: RefreshPlan, updated: number): void {
 
 /** Turns a refresh around: its own launches are replaced by the previous configuration. */
 export function startRollback(plan: RefreshPlan, members: GroupInstanceRow[], r: RefreshRow, reason: string, now: number): void {
-  const mine = members.filter((m) => m.refresh_id === r.refresh_id && m.lifecycle_state !== 'Terminating').map((m) => m.instance_id);
+  const mine = members.filter((m) => m.refresh_id === r.refresh_id && !isTerminating(m)).map((m) => m.instance_id);
   plan.phase = 'rollback';
   plan.toReplace = mine;
   plan.total = mine.length;
