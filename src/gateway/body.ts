@@ -1,5 +1,6 @@
 // Reads a request body into one buffer, refusing anything over the limit without buffering it.
 import type { IncomingMessage } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 export class BodyTooLarge extends Error {
   constructor(
@@ -49,4 +50,25 @@ export function discardBody(req: IncomingMessage, declared: number | undefined):
   });
   req.resume();
   return true;
+}
+
+/**
+ * A body sent with `Content-Encoding: gzip` (the SDKs compress PutMetricData bodies over 10 KiB),
+ * inflated after its signature was checked over the compressed bytes; at most `limit` bytes out.
+ * Other encodings leave the body as it is.
+ */
+export function inflateBody(encoding: string | undefined, body: Buffer, limit: number): Buffer {
+  if (!encoding || !/\bgzip\b/i.test(encoding) || body.length === 0) return body;
+  try {
+    return gunzipSync(body, { maxOutputLength: limit });
+  } catch (e) {
+    if (e instanceof RangeError || (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLarge(limit);
+    throw new InvalidEncoding();
+  }
+}
+
+export class InvalidEncoding extends Error {
+  constructor() {
+    super('The request body is not valid gzip data.');
+  }
 }

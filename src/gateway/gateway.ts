@@ -12,7 +12,7 @@ import { parseFormString } from '../protocol/form.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, Caller } from './auth.js';
 import { authError } from './auth-errors.js';
-import { BodyTooLarge, discardBody, readBody } from './body.js';
+import { BodyTooLarge, InvalidEncoding, discardBody, inflateBody, readBody } from './body.js';
 import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import type { AuditSink } from '../audit/audit-sink.js';
@@ -150,7 +150,7 @@ export class Gateway {
 
     const fail = (err: ServiceError): RawResponse => {
       fields.error = err.code;
-      return def.protocol.encodeError(err, fields.requestId);
+      return (def.protocol.forRequest?.(raw) ?? def.protocol).encodeError(err, fields.requestId);
     };
 
     if (sigFailure) return fail(authError(def.model.protocol, sigFailure.kind, sigFailure.message));
@@ -169,6 +169,13 @@ export class Gateway {
     }
     fields.account = caller.accountId;
     fields.region = caller.region;
+    try {
+      raw.body = inflateBody(raw.headers['content-encoding'], body, BODY_LIMITS[def.model.protocol]);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return fail(new ServiceError('RequestEntityTooLarge', `The request body exceeds the limit of ${e.limit} bytes for this service once decompressed.`, 413));
+      if (e instanceof InvalidEncoding) return fail(new ServiceError('SerializationException', e.message, 400));
+      throw e;
+    }
 
     let result;
     try {

@@ -69,23 +69,24 @@ export type Authorize = (operation: string, input: Record<string, unknown>) => P
 export async function dispatch(def: ServiceDefinition, req: RawRequest, base: ContextBase, authorize?: Authorize): Promise<DispatchResult> {
   let operation: string | undefined;
   let input: Record<string, unknown> | undefined;
+  const protocol = def.protocol.forRequest?.(req) ?? def.protocol;
   try {
-    operation = def.protocol.operationOf(req);
+    operation = protocol.operationOf(req);
     // an operation Imago does not serve is named before its parameters are read: they are not
     // in the generated model, so checking them would only report them as unknown
     const handler = def.handlers[operation];
     if (!handler) throw unservedError(def.model, operation);
-    input = def.protocol.decode(operation, req);
+    input = protocol.decode(operation, req);
     // before the handler: a request not allowed changes nothing and learns nothing (DryRun included)
     if (authorize) await authorize(operation, input);
     const ctx: RequestContext = { ...base, service: def.id, operation, dryRun: input.DryRun === true };
     const decoded = input;
     const call = async () => handler(ctx, decoded);
     const output = def.around ? await def.around(ctx, input, call) : await call();
-    return { response: def.protocol.encode(operation, output, base.requestId), operation, input, output };
+    return { response: protocol.encode(operation, output, base.requestId), operation, input, output };
   } catch (e) {
-    if (isServiceError(e)) return { response: def.protocol.encodeError(e, base.requestId), operation, error: e, input };
+    if (isServiceError(e)) return { response: protocol.encodeError(e, base.requestId), operation, error: e, input };
     const err = new ServiceError(def.internalErrorCode, 'We encountered an internal error. Please try again.', 500);
-    return { response: def.protocol.encodeError(err, base.requestId), operation, error: err, internal: e, input };
+    return { response: protocol.encodeError(err, base.requestId), operation, error: err, internal: e, input };
   }
 }

@@ -80,11 +80,19 @@ export class JsonProtocol implements ProtocolAdapter {
   }
 
   encodeError(err: ServiceError, requestId: string): RawResponse {
-    const headers: Record<string, string> = { 'content-type': this.contentType, 'x-amzn-requestid': requestId, ...(err.headers ?? {}) };
-    if (!this.options.queryCompatible) return { status: err.httpStatus, headers, body: jsonErrorBody(err) };
-    headers['x-amzn-query-error'] = `${err.code};${err.fault === 'server' ? 'Receiver' : 'Sender'}`;
-    const shape = this.errorShapes.get(err.code);
-    return { status: err.httpStatus, headers, body: jsonErrorBody(err, shape && `com.amazonaws.${this.model.service}#${shape}`) };
+    const headers = { 'content-type': this.contentType, 'x-amzn-requestid': requestId, ...(err.headers ?? {}), ...this.queryErrorHeader(err) };
+    return { status: err.httpStatus, headers, body: jsonErrorBody(err, this.errorType(err)) };
+  }
+
+  /** `__type` of an error: its shape's id where the service is awsQueryCompatible and the model has one. */
+  errorType(err: ServiceError): string {
+    const shape = this.options.queryCompatible ? this.errorShapes.get(err.code) : undefined;
+    return shape ? `com.amazonaws.${this.model.service}#${shape}` : err.code;
+  }
+
+  /** awsQueryCompatible: `x-amzn-query-error: <Code>;<Sender|Receiver>` */
+  queryErrorHeader(err: ServiceError): Record<string, string> {
+    return this.options.queryCompatible ? { 'x-amzn-query-error': `${err.code};${err.fault === 'server' ? 'Receiver' : 'Sender'}` } : {};
   }
 
   violationError(v: Violation): ServiceError {

@@ -34,4 +34,6 @@ export interface ProtocolAdapter {
   encodeError(err: ServiceError, requestId: string): RawResponse;
   /** The protocol's own error for a model violation (MissingParameter, ValidationError, …). */
   violationError(v: Violation): ServiceError;
+  /** A service speaking several protocols (multi-protocol.ts): the adapter for this request. */
+  forRequest?(req: RawRequest): ProtocolAdapter;
 }

@@ -2,7 +2,7 @@
 // speaks awsJson1.0 with awsQueryCompatible errors; the aws CLI speaks Smithy RPCv2 CBOR (botocore
 // ≥ 1.42) or awsQuery (older, Debian's): the service answers each in the protocol it was asked in.
 import { loadServiceModel } from '../../protocol/model.js';
-import { JsonProtocol } from '../../protocol/json-protocol.js';
+import { cloudWatchProtocol } from './cloudwatch-protocol.js';
 import type { ServiceDefinition } from '../../protocol/dispatch.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import type { Logger } from '../../logger.js';
@@ -32,7 +32,7 @@ export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; 
     service: {
       id: 'cloudwatch',
       model,
-      protocol: new JsonProtocol(model, { version: '1.0', queryCompatible: true }),
+      protocol: cloudWatchProtocol(model),
       handlers: handlers as ServiceDefinition['handlers'],
       internalErrorCode: 'InternalServiceError',
     },
