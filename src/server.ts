@@ -176,7 +176,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   const images = createImageDomain({ store, kms: kms.service, storage, jobs, settleMs: config.settleMs, deregisteredVisibleMs: config.deregisteredVisibleMs });
   // import/export tasks: images from URLs and S3 objects, exports to S3 (issue 12 §2)
   const transferS3 = new TransferS3({ endpoint: config.importS3Endpoint ?? config.blocks?.s3Endpoint, region: config.blocks?.s3Region, profile: config.blocks?.s3Profile });
-  const importExport = new ImportExportService({ store, blocks, snapshots: storage.snapshots, images: images.images, jobs, s3: transferS3, log, workDir: join(config.dataDir, 'import-export') });
+  const importExport = new ImportExportService({ store, blocks, snapshots: storage.snapshots, images: images.images, jobs, keys: storage.keys, defaults: storage.defaults, s3: transferS3, log, workDir: join(config.dataDir, 'import-export') });
   const catalog = new Catalog({ store, blocks, newRow: (owner, fields) => images.images.newRow(owner, fields), regions: REGIONS.map((r) => r.name), dataDir: config.dataDir, ...(config.compat === 'moto' ? { extraImages: motoImages() } : {}) });
   const seedCatalog = async () => {
     for (const warning of (await cluster.exclusive('catalog', () => catalog.seed())).warnings) log.warn(warning);

@@ -34,7 +34,7 @@ function snapshotTask(t: Task) {
   const d = t.detail.disks?.[0];
   const detail = d ? diskOut({ ...d, status: t.status, statusMessage: t.detail.statusMessage, progress: t.detail.progress }) : {};
   delete detail.DeviceName;
-  return { Description: t.detail.description, ImportTaskId: t.id, SnapshotTaskDetail: { ...detail, Description: t.detail.description, Encrypted: false }, Tags: tagsOut(t) };
+  return { Description: t.detail.description, ImportTaskId: t.id, SnapshotTaskDetail: { ...detail, Description: t.detail.description, Encrypted: Boolean(t.detail.encrypted), KmsKeyId: t.detail.kmsKeyId }, Tags: tagsOut(t) };
 }
 
 function imageTask(t: Task): ImportImageTask {
@@ -42,7 +42,8 @@ function imageTask(t: Task): ImportImageTask {
   return {
     Architecture: t.detail.architecture,
     Description: t.detail.description,
-    Encrypted: false,
+    Encrypted: Boolean(t.detail.encrypted),
+    KmsKeyId: t.detail.kmsKeyId,
     Hypervisor: t.detail.hypervisor,
     ImageId: t.detail.imageId,
     ImportTaskId: t.id,
@@ -73,7 +74,11 @@ function exportTask(t: Task) {
 export function importExportHandlers(tasks: ImportExportService): HandlerMap<Operations> {
   return {
     async ImportSnapshot(ctx, input) {
-      const t = await tasks.importSnapshot(ctx, { disk: source(input.DiskContainer), description: input.Description, encrypted: input.Encrypted, clientToken: input.ClientToken, tags: tagsOf(input.TagSpecifications, 'import-snapshot-task') }, () => dryRunCheckpoint(ctx));
+      const t = await tasks.importSnapshot(
+        ctx,
+        { disk: source(input.DiskContainer), description: input.Description, encrypted: input.Encrypted, kmsKeyId: input.KmsKeyId, clientToken: input.ClientToken, tags: tagsOf(input.TagSpecifications, 'import-snapshot-task') },
+        () => dryRunCheckpoint(ctx),
+      );
       return snapshotTask(t);
     },
 
@@ -89,6 +94,7 @@ export function importExportHandlers(tasks: ImportExportService): HandlerMap<Ope
           licenseType: input.LicenseType,
           hypervisor: input.Hypervisor,
           encrypted: input.Encrypted,
+          kmsKeyId: input.KmsKeyId,
           clientToken: input.ClientToken,
           tags: tagsOf(input.TagSpecifications, 'import-image-task'),
         },

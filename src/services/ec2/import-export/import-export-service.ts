@@ -11,12 +11,14 @@
 //
 // Untrusted images are downloaded to a file (streamed, bounded), inspected and converted by
 // disk-image.ts (no backing files, explicit formats, 16 TiB), then stored block by block like
-// `imago import`: zero blocks skipped, data blocks content-addressed.
+// `imago import`: zero blocks skipped, data blocks content-addressed — or, for an encrypted
+// import (Encrypted, or encryption by default), encrypted under a new lineage key per snapshot
+// wrapped by KmsKeyId or the default EBS key, made when the task runs (a KMS refusal fails it).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlockStorage } from '../../../blocks/block-storage.js';
+import type { BlockStorage, LineageKey } from '../../../blocks/block-storage.js';
 import { BLOCK_SIZE, isZeroBlock } from '../../../blocks/block-size.js';
 import { ImageReader } from '../../../blocks/image-reader.js';
 import type { JobRunner } from '../../../jobs/job-runner.js';
@@ -31,6 +33,9 @@ import { idempotent } from '../client-token.js';
 import type { ImageService } from '../images/image-service.js';
 import type { DeviceRow } from '../images/block-device-mappings.js';
 import type { SnapshotService } from '../snapshots/snapshot-service.js';
+import type { LineageKeys, OpenedKey } from '../encryption/lineage-keys.js';
+import type { EbsDefaults } from '../encryption/ebs-defaults.js';
+import { isServiceError } from '../../../protocol/service-error.js';
 import { fromRaw, toRaw } from './disk-image.js';
 import { TaskFailure, type TransferS3 } from './transfer-s3.js';
 import { downloadUrl } from './url-source.js';
@@ -81,6 +86,9 @@ export interface TaskDetail {
   restoreSnapshots?: string[];
   /** import: snapshots being written by the current run (deleted if it fails or restarts) */
   partialSnapshots?: string[];
+  /** import: the snapshots (and image) are encrypted under this KMS key (as asked; its ARN once the task used it) */
+  encrypted?: boolean;
+  kmsKeyId?: string;
 }
 
 export interface Task {
@@ -97,6 +105,9 @@ export interface ImportExportDeps {
   snapshots: SnapshotService;
   images: ImageService;
   jobs: JobRunner;
+  /** encrypted imports: a new lineage key per snapshot, under the asked or the default EBS key */
+  keys: LineageKeys;
+  defaults: EbsDefaults;
   s3: TransferS3;
   log: Logger;
   /** scratch space for downloads and conversions (in the data dir) */
@@ -152,10 +163,10 @@ export class ImportExportService {
 
   // ---- requests ------------------------------------------------------------------------
 
-  async importSnapshot(caller: Scope, o: { disk?: DiskSource; description?: string; encrypted?: boolean; clientToken?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
+  async importSnapshot(caller: Scope, o: { disk?: DiskSource; description?: string; encrypted?: boolean; kmsKeyId?: string; clientToken?: string; tags: { key: string; value: string }[] }, checkpoint: () => void): Promise<Task> {
     if (!o.disk) throw missingParameter('DiskContainer');
     await this.checkSource(o.disk, 'DiskContainer');
-    if (o.encrypted) throw ec2Error('UnsupportedOperation', 'Encrypted imports are not supported: import the snapshot, then copy it with Encrypted.');
+    const encryption = await this.encryption(caller, o);
     await this.checkLimit(caller, 'import-snapshot');
     return this.once(caller, 'ImportSnapshot', o, checkpoint, () => this.start(caller, newId('import-snap'), 'import-snapshot', 'active', {
       description: o.description,
@@ -163,12 +174,13 @@ export class ImportExportService {
       statusMessage: 'pending',
       disks: [{ ...o.disk!, status: 'active', statusMessage: 'pending', progress: 3 }],
       tags: o.tags,
+      ...encryption,
     }));
   }
 
   async importImage(
     caller: Scope,
-    o: { disks: DiskSource[]; description?: string; architecture?: string; platform?: string; bootMode?: string; licenseType?: string; hypervisor?: string; encrypted?: boolean; clientToken?: string; tags: { key: string; value: string }[] },
+    o: { disks: DiskSource[]; description?: string; architecture?: string; platform?: string; bootMode?: string; licenseType?: string; hypervisor?: string; encrypted?: boolean; kmsKeyId?: string; clientToken?: string; tags: { key: string; value: string }[] },
     checkpoint: () => void,
   ): Promise<Task> {
     if (!o.disks.length) throw missingParameter('DiskContainers');
@@ -178,7 +190,7 @@ export class ImportExportService {
         if (snap.state !== 'completed') throw ec2Error('IncorrectState', `Snapshot ${d.snapshotId} is not completed.`);
       } else await this.checkSource(d, `DiskContainer.${i + 1}`);
     }
-    if (o.encrypted) throw ec2Error('UnsupportedOperation', 'Encrypted imports are not supported: import the image, then copy it with Encrypted.');
+    const encryption = await this.encryption(caller, o);
     if (o.architecture && !['i386', 'x86_64', 'arm64'].includes(o.architecture)) throw invalidParameterValue(`Value (${o.architecture}) for parameter Architecture is invalid.`);
     if (o.hypervisor && o.hypervisor !== 'xen') throw invalidParameterValue(`Value (${o.hypervisor}) for parameter Hypervisor is invalid.`);
     await this.checkLimit(caller, 'import-image');
@@ -193,6 +205,7 @@ export class ImportExportService {
       licenseType: o.licenseType ?? 'BYOL',
       hypervisor: o.hypervisor,
       tags: o.tags,
+      ...encryption,
     }));
   }
 
@@ -213,6 +226,30 @@ export class ImportExportService {
       statusMessage: 'validating',
       tags: o.tags,
     }));
+  }
+
+  /**
+   * An import's encryption, as AWS documents it: Encrypted (or the account's encryption by
+   * default) under KmsKeyId, else the default EBS key; KmsKeyId alone is refused. The key itself
+   * is checked when the task uses it (AWS: asynchronously; a bad key fails the task).
+   */
+  private async encryption(caller: Scope, o: { encrypted?: boolean; kmsKeyId?: string }): Promise<Pick<TaskDetail, 'encrypted' | 'kmsKeyId'>> {
+    if (o.kmsKeyId !== undefined && o.encrypted !== true) throw ec2Error('InvalidParameterDependency', 'The parameter KmsKeyId requires the parameter Encrypted to be set.');
+    if (!o.encrypted && !(await this.deps.defaults.encryptionByDefault(caller))) return {};
+    return { encrypted: true, kmsKeyId: o.kmsKeyId ?? (await this.deps.defaults.defaultKmsKeyArn(caller)) };
+  }
+
+  /** A new data key for one imported snapshot, under the task's KMS key (a KMS refusal fails the task). */
+  private async importKey(caller: Scope, detail: TaskDetail): Promise<OpenedKey | undefined> {
+    if (!detail.encrypted) return undefined;
+    try {
+      const key = await this.deps.keys.create(caller, detail.kmsKeyId!);
+      detail.kmsKeyId = key.kmsKeyArn;
+      return key;
+    } catch (e) {
+      if (isServiceError(e)) throw new TaskFailure(`ClientError: The KMS key ${detail.kmsKeyId} cannot be used: ${e.code}: ${e.message}`);
+      throw e;
+    }
   }
 
   /** ClientToken idempotency: a retry gets the task its first call started. */
@@ -409,12 +446,12 @@ export class ImportExportService {
     const image = kind === 'import-image';
     const disks = detail.disks ?? [];
     const share = 80 / disks.length;
-    const snapshots: { snapshotId: string; sizeGib: number }[] = [];
+    const snapshots: { snapshotId: string; sizeGib: number; kmsKeyArn: string | null }[] = [];
     for (const [i, d] of disks.entries()) {
       const base = (image ? 10 : 3) + i * share;
       if (d.snapshotId) {
         const snap = await this.deps.snapshots.getOwned(caller, d.snapshotId);
-        snapshots.push({ snapshotId: snap.snapshot_id, sizeGib: snap.volume_size });
+        snapshots.push({ snapshotId: snap.snapshot_id, sizeGib: snap.volume_size, kmsKeyArn: snap.encrypted ? snap.kms_key_arn : null });
         Object.assign(d, { status: 'completed', statusMessage: undefined, progress: undefined, sizeBytes: snap.volume_size * GIB });
         continue;
       }
@@ -437,16 +474,18 @@ export class ImportExportService {
         await progress.set({ statusMessage: 'converting', progress: Math.max(28, base + share * 0.4) }, true);
       }
       const sizeGib = Math.max(1, Math.ceil(raw.virtualBytes / GIB));
-      const snap = await this.deps.snapshots.createWritable(caller, { sizeGib, source: 'import', description: `Created by AWS-VMImport service for ${taskId}` });
+      const opened = await this.importKey(caller, detail);
+      const key = opened && { dataKeyId: opened.dataKeyId, kmsKeyArn: opened.kmsKeyArn, lineageId: opened.lineage.lineageId };
+      const snap = await this.deps.snapshots.createWritable(caller, { sizeGib, source: 'import', key, description: `Created by AWS-VMImport service for ${taskId}` });
       created.push(snap.snapshot_id);
       // recorded before any data: a run cut short by a crash deletes it when the task starts again
       await progress.set({ partialSnapshots: [...created] }, true);
-      await storeRaw(this.deps.blocks, raw.path, snap.map_id, async (done, total) => {
+      await storeRaw(this.deps.blocks, raw.path, snap.map_id, opened?.lineage, async (done, total) => {
         await progress.set({ progress: Math.round(Math.max(image ? 28 : 0, base + share * (0.4 + 0.6 * (done / total)))) });
       });
       await this.deps.snapshots.seal(snap, true);
       Object.assign(d, { status: 'completed', statusMessage: undefined, progress: undefined, snapshotId: snap.snapshot_id });
-      snapshots.push({ snapshotId: snap.snapshot_id, sizeGib });
+      snapshots.push({ snapshotId: snap.snapshot_id, sizeGib, kmsKeyArn: opened?.kmsKeyArn ?? null });
       rmSync(file, { force: true });
       rmSync(join(dir, `disk-${i}.raw`), { force: true });
     }
@@ -473,10 +512,10 @@ export class ImportExportService {
         volume_size: s.sizeGib,
         volume_type: 'gp2',
         delete_on_termination: 1,
-        encrypted: 0,
+        encrypted: s.kmsKeyArn ? 1 : 0,
         iops: null,
         throughput: null,
-        kms_key_id: null,
+        kms_key_id: s.kmsKeyArn,
       }));
       await progress.check();
       await this.deps.images.create({ row, devices });
@@ -628,14 +667,14 @@ function toTask(row: ImportExportTaskRow): Task {
   return { id: row.task_id, kind: row.kind as TaskKind, status: row.status, createdAt: row.created_at, detail: JSON.parse(row.detail) as TaskDetail };
 }
 
-/** A raw file into an unsealed map (zero blocks skipped); `onProgress` after each piece. */
-async function storeRaw(blocks: BlockStorage, path: string, mapId: string, onProgress: (done: number, total: number) => Promise<void>): Promise<void> {
+/** A raw file into an unsealed map (zero blocks skipped; encrypted under `key` when given); `onProgress` after each piece. */
+async function storeRaw(blocks: BlockStorage, path: string, mapId: string, key: LineageKey | undefined, onProgress: (done: number, total: number) => Promise<void>): Promise<void> {
   const { size } = await stat(path);
   const reader = await ImageReader.open(path);
   const entries: [number, string][] = [];
   try {
     for await (const { offset, data } of reader.pieces(size, 8 * BLOCK_SIZE, 2)) {
-      const ids = await Promise.all(Array.from({ length: Math.ceil(data.length / BLOCK_SIZE) }, (_, i) => blocks.storeBlock(data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE))));
+      const ids = await Promise.all(Array.from({ length: Math.ceil(data.length / BLOCK_SIZE) }, (_, i) => blocks.storeBlock(data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE), key)));
       ids.forEach((id, i) => id && entries.push([offset / BLOCK_SIZE + i, id]));
       await onProgress(offset + data.length, size);
     }
