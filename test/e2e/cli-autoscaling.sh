@@ -107,4 +107,35 @@ gone() { asg describe-auto-scaling-groups --auto-scaling-group-names web --query
 wait_for "the group is deleted" 0 gone
 ok "delete-auto-scaling-group --force-delete"
 
+# a group from a launch configuration, a scheduled action, suspended processes
+asg create-launch-configuration --launch-configuration-name legacy --image-id "$ami_a" --instance-type t3.micro --user-data 'echo legacy'
+out=$(asg describe-launch-configurations --launch-configuration-names legacy --query 'LaunchConfigurations[0].[InstanceType,InstanceMonitoring.Enabled]' --output text)
+expect_contains "$out" "t3.micro" "create-launch-configuration, described with AWS's defaults"
+run_aws_fail --endpoint-url "$dev_URL" autoscaling create-launch-configuration --launch-configuration-name legacy --image-id "$ami_a" --instance-type t3.micro
+expect_contains "$OUT" "(AlreadyExists)" "a second launch configuration of the same name is AlreadyExists"
+asg create-auto-scaling-group --auto-scaling-group-name legacy --launch-configuration-name legacy --min-size 1 --max-size 3 --availability-zones us-east-1a
+legacy_in_service() { asg describe-auto-scaling-groups --auto-scaling-group-names legacy --query "length(AutoScalingGroups[0].Instances[?LifecycleState=='InService'])"; }
+wait_for "the launch-configuration group has 1 instance in service" 1 legacy_in_service
+out=$(asg describe-auto-scaling-instances --query "AutoScalingInstances[?AutoScalingGroupName=='legacy'].LaunchConfigurationName" --output text)
+[ "$out" = "legacy" ] && ok "describe-auto-scaling-instances names the launch configuration" || fail "instance launch configuration [$out]"
+run_aws_fail --endpoint-url "$dev_URL" autoscaling delete-launch-configuration --launch-configuration-name legacy
+expect_contains "$OUT" "Cannot delete launch configuration legacy because it is attached to AutoScalingGroup legacy" "a launch configuration in use is ResourceInUse"
+at=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+asg put-scheduled-update-group-action --auto-scaling-group-name legacy --scheduled-action-name grow --start-time "$at" --desired-capacity 2
+wait_for "the scheduled action sets 2 instances in service" 2 legacy_in_service
+out=$(asg describe-scaling-activities --auto-scaling-group-name legacy --query 'Activities[0].Cause' --output text)
+expect_contains "$out" "a scheduled action update of AutoScalingGroup constraints to min: 1, max: 3, desired: 2 changing the desired capacity from 1 to 2." "the launch carries the scheduled action's cause"
+out=$(asg describe-scheduled-actions --auto-scaling-group-name legacy --query 'length(ScheduledUpdateGroupActions)')
+[ "$out" = "0" ] && ok "the one-time scheduled action is gone once it ran" || fail "scheduled actions left [$out]"
+asg suspend-processes --auto-scaling-group-name legacy --scaling-processes AZRebalance
+out=$(asg describe-auto-scaling-groups --auto-scaling-group-names legacy --query 'AutoScalingGroups[0].SuspendedProcesses[0].ProcessName' --output text)
+[ "$out" = "AZRebalance" ] && ok "suspend-processes" || fail "suspended [$out]"
+asg disable-metrics-collection --auto-scaling-group-name legacy
+ok "disable-metrics-collection on a group that collects nothing"
+asg delete-auto-scaling-group --auto-scaling-group-name legacy --force-delete
+legacy_gone() { asg describe-auto-scaling-groups --auto-scaling-group-names legacy --query 'length(AutoScalingGroups)'; }
+wait_for "the launch-configuration group is deleted" 0 legacy_gone
+asg delete-launch-configuration --launch-configuration-name legacy
+ok "delete-launch-configuration once no group uses it"
+
 echo "1..$PASS"
