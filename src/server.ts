@@ -236,7 +236,20 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     settleMs: config.settleMs,
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
-  const cloudwatch = createCloudWatch({ store, jobs, log });
+  const cloudwatch = createCloudWatch({
+    store,
+    jobs,
+    log,
+    alarmEvaluationIntervalMs: config.alarmEvaluationIntervalMs,
+    // EC2 alarm actions; recover (a move to other hardware) is a reboot here
+    instanceActions: async (scope, instanceId, action) => {
+      const lifecycle = compute.instances.lifecycle;
+      const none = () => undefined;
+      if (action === 'stop') await lifecycle.stop(scope, [instanceId], false, none);
+      else if (action === 'terminate') await lifecycle.terminate(scope, [instanceId], none);
+      else await lifecycle.reboot(scope, [instanceId], none);
+    },
+  });
   // what instances and their volumes publish (AWS/EC2, AWS/EBS): each node samples the VMs it runs
   // AWS/AutoScaling group metrics (EnableMetricsCollection): one durable job for the cluster
   const groupMetrics = groupMetricsJob({ jobs, store, metrics: cloudwatch.metrics, periodSeconds: config.metricsPeriodSeconds, log });

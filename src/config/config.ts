@@ -57,6 +57,8 @@ export interface ImagoConfig {
    * shorter for tests and demos (services/ec2/monitoring/)
    */
   metricsPeriodSeconds: number;
+  /** evaluate every CloudWatch alarm this often instead of AWS's cadence (hidden test option) */
+  alarmEvaluationIntervalMs?: number;
   /** `moto`: what suites written for moto's server mode rely on (services/moto-compat.ts) */
   compat?: 'moto';
 }

@@ -56,6 +56,8 @@ export interface AuditEventResourcesTable {
 }
 
 export interface Database {
+  cloudwatch_alarms: CloudwatchAlarmsTable;
+  cloudwatch_alarm_history: CloudwatchAlarmHistoryTable;
   data_keys: DataKeysTable;
   block_maps: BlockMapsTable;
   block_map_entries: BlockMapEntriesTable;
@@ -1167,4 +1169,42 @@ export interface ImportExportTasksTable {
   status: string;
   detail: string;
   created_at: string;
+}
+
+// CloudWatch alarms (migration 0031): the definition as JSON (alarms/alarm-model.ts), the state.
+export interface CloudwatchAlarmsTable {
+  account_id: string;
+  region: string;
+  name: string;
+  /** MetricAlarm | CompositeAlarm */
+  alarm_type: string;
+  /** MetricAlarmDefinition | CompositeAlarmDefinition without name and tags, JSON */
+  definition: string;
+  actions_enabled: number;
+  /** a single-metric alarm's metric (DescribeAlarmsForMetric) */
+  namespace: string | null;
+  metric_name: string | null;
+  state_value: string;
+  state_reason: string;
+  state_reason_data: string | null;
+  state_updated_at: string;
+  state_transitioned_at: string;
+  config_updated_at: string;
+  /** [{Key, Value}] JSON */
+  tags: string;
+}
+
+export interface CloudwatchAlarmHistoryTable {
+  seq: Generated<number>;
+  account_id: string;
+  region: string;
+  alarm_name: string;
+  alarm_type: string;
+  /** ConfigurationUpdate | StateUpdate | Action */
+  item_type: string;
+  /** ms since the epoch */
+  at: number;
+  summary: string;
+  /** HistoryData, JSON as AWS writes it */
+  data: string;
 }

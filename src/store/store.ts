@@ -40,6 +40,7 @@ import { InstanceRefreshesRepo } from './repos/instance-refreshes.js';
 import { IamRepos } from './repos/iam.js';
 import { InstanceProfileAssociationsRepo } from './repos/instance-profile-associations.js';
 import { ImportExportTasksRepo } from './repos/import-export-tasks.js';
+import { CloudwatchAlarmsRepo } from './repos/cloudwatch-alarms.js';
 import { VpcRepos } from './repos/vpc-family.js';
 import { CwMetricsRepo } from './repos/cw-metrics.js';
 import { atomic } from './atomic.js';
@@ -89,6 +90,7 @@ export class Repos {
   readonly iam: IamRepos;
   readonly profileAssociations: InstanceProfileAssociationsRepo;
   readonly importExportTasks: ImportExportTasksRepo;
+  readonly cloudwatchAlarms: CloudwatchAlarmsRepo;
   readonly vpc: VpcRepos;
   readonly cwMetrics: CwMetricsRepo;
 
@@ -125,6 +127,7 @@ export class Repos {
     this.iam = new IamRepos(db);
     this.profileAssociations = new InstanceProfileAssociationsRepo(db);
     this.importExportTasks = new ImportExportTasksRepo(db);
+    this.cloudwatchAlarms = new CloudwatchAlarmsRepo(db);
     this.vpc = new VpcRepos(db);
     this.cwMetrics = new CwMetricsRepo(db);
   }

@@ -4,15 +4,17 @@ import type { Operations } from '../../api/cloudwatch/types.js';
 import type { HandlerMap } from '../../protocol/dispatch.js';
 import type { MetricStore } from './metrics/metric-store.js';
 import { metricHandlers } from './metrics/metric-handlers.js';
+import type { AlarmService } from './alarms/alarm-service.js';
+import { alarmHandlers } from './alarms/alarm-handlers.js';
 
 export interface CloudWatchAreas {
   metrics: MetricStore;
-  // alarms: AlarmService — added with alarms/alarm-handlers.ts
+  alarms: AlarmService;
 }
 
 export function cloudWatchHandlers(areas: CloudWatchAreas): HandlerMap<Operations> {
   return {
     ...metricHandlers(areas.metrics),
-    // ...alarmHandlers(areas.alarms),
+    ...alarmHandlers(areas.alarms),
   };
 }

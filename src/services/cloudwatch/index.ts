@@ -11,24 +11,40 @@ import type { MetricStore } from './metrics/metric-store.js';
 import { MetricService } from './metrics/metric-service.js';
 import { metricExpiry } from './metrics/metric-expiry.js';
 import { cloudWatchHandlers } from './handlers.js';
+import { AlarmActions } from './alarms/alarm-actions.js';
+import { alarmEvaluator } from './alarms/alarm-evaluator.js';
+import type { AlarmPort } from './alarms/alarm-port.js';
+import { AlarmService } from './alarms/alarm-service.js';
+import { registerBuiltInTargets, type InstanceActions } from './alarms/alarm-targets.js';
 
 export interface CloudWatchDeps {
   store: Store;
   jobs: JobRunner;
   log?: Logger;
   now?: () => Date;
+  /** EC2 alarm actions (stop, terminate, reboot, recover) on an instance */
+  instanceActions?: InstanceActions;
+  /** evaluate alarms this often instead of AWS's cadence (tests and demos) */
+  alarmEvaluationIntervalMs?: number;
 }
 
 /** The metrics domain (usable without the wire) and the service definition. */
-export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; service: ServiceDefinition } {
+export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; alarms: AlarmPort; alarmActions: AlarmActions; service: ServiceDefinition } {
   const clock = deps.now ?? (() => new Date());
   const expiry = metricExpiry(deps.jobs, () => deps.store.cwMetrics, deps.log, clock);
   const metrics = new MetricService(deps.store, clock, expiry.ensure);
   expiry.ensure();
   const model = loadServiceModel('cloudwatch');
-  const handlers = cloudWatchHandlers({ metrics });
+  // alarms: evaluated by a durable job each; actions go to the targets registered by ARN prefix
+  const alarmActions = new AlarmActions();
+  registerBuiltInTargets(alarmActions, deps.instanceActions);
+  const evaluator = alarmEvaluator({ jobs: deps.jobs, store: deps.store, metrics, service: () => alarms, intervalMs: deps.alarmEvaluationIntervalMs, now: deps.now, log: deps.log });
+  const alarms = new AlarmService({ store: deps.store, actions: alarmActions, kick: evaluator.kick, now: deps.now, log: deps.log });
+  const handlers = cloudWatchHandlers({ metrics, alarms });
   return {
     metrics,
+    alarms: alarms.port(),
+    alarmActions,
     service: {
       id: 'cloudwatch',
       model,

@@ -30,6 +30,7 @@ import * as m0026 from './0026-elastic-ips.js';
 import * as m0028 from './0028-network-interfaces.js';
 import * as m0029 from './0029-nat-gateways-peering.js';
 import * as m0027 from './0027-import-export-tasks.js';
+import * as m0031 from './0031-cloudwatch-alarms.js';
 import * as m0032 from './0032-autoscaling-config.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-network-interfaces': m0028,
   '0029-nat-gateways-peering': m0029,
   '0027-import-export-tasks': m0027,
+  '0031-cloudwatch-alarms': m0031,
   '0033-autoscaling-hooks-warm-pools': m0033,
   '0032-autoscaling-config': m0032,
 };

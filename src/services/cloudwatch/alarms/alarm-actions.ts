@@ -19,6 +19,8 @@ export interface AlarmActionEvent {
   stateUpdatedAt: Date;
   /** true when the alarm did not change state: a repeated invocation (Auto Scaling actions only) */
   repeat: boolean;
+  /** a single-metric alarm's dimensions (EC2 actions act on its InstanceId) */
+  dimensions?: { name: string; value: string }[];
 }
 
 export interface AlarmActionTarget {
