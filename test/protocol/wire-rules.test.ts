@@ -169,8 +169,9 @@ describe('wire rules', () => {
     await expectEc2(`Action=DescribeInstanceStatus&${V}&${list('InstanceId', 101, instance)}`, 'InvalidRequest', /101 exceeds the maximum number of instance IDs that can be specificied \(100\)\. Please specify fewer than 100 instance IDs\./);
     await expectEc2(`Action=TerminateInstances&${V}&${list('InstanceId', 1001, instance)}`, 'InvalidRequest', /1001 exceeds the maximum number of instance IDs that can be specificied \(1000\)/);
     await expectEc2(`Action=DescribeInstanceTypes&${V}&${list('InstanceType', 101, () => 't3.micro')}`, 'InvalidParameterValue', /at most 100 instance types; it names 101/);
-    await expectEc2(`Action=ListImagesInRecycleBin&${V}&${list('ImageId', 21, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /at most 20 image IDs/);
-    await expectEc2(`Action=DescribeImageReferences&${V}&IncludeAllResourceTypes=true&${list('ImageId', 11, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /at most 10 image IDs/);
+    await expectEc2(`Action=ListImagesInRecycleBin&${V}&${list('ImageId', 21, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /You can specify up to 20 image IDs\./);
+    await expectEc2(`Action=DescribeStoreImageTasks&${V}&${list('ImageId', 21, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /You can specify up to 20 image IDs\./);
+    await expectEc2(`Action=DescribeImageReferences&${V}&IncludeAllResourceTypes=true&${list('ImageId', 11, (i) => `ami-${(i + 1).toString(16).padStart(17, '0')}`)}`, 'InvalidParameterValue', /You can specify up to 10 image IDs\./);
     // Auto Scaling: 50 group names unless MaxRecords is larger (AWS's words), Coral's message for the other bounds
     const names = (n: number) => Array.from({ length: n }, (_, i) => `AutoScalingGroupNames.member.${i + 1}=g${i}`).join('&');
     const asg = 'Action=DescribeAutoScalingGroups&Version=2011-01-01';
