@@ -77,8 +77,7 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string, now
   const settled = active().length === target;
   if (settled && row.capacity_cause) await ctx.groups.update(scope, name, { capacity_cause: null });
   let poolMoving: boolean;
-  // the pool as the steps above left it: less what scale-out took, plus what scale-in returned
-  const pooled = all.filter(isWarm);
+  const pooled = warm.filter(isWarm);
   if (deleting) {
     for (const m of pooled) await retireWarm(ctx, row, m);
     poolMoving = pooled.length > 0;

@@ -153,7 +153,7 @@ function mergeUnits(found: Period[]): Period[] {
 
 /** The datapoints from the token's offset, at most maxDatapoints over all results. */
 function page(all: MetricDataResult[], req: MetricDataRequest, maxDatapoints: number, scope: Scope): MetricDataResponse {
-  const binding = { op: 'cloudwatch.GetMetricData', scope, req: { ...req, nextToken: undefined, maxDatapoints: undefined } };
+  const binding = { op: 'cloudwatch.GetMetricData', scope: [scope.accountId, scope.region], req: { ...req, nextToken: undefined, maxDatapoints: undefined } };
   let offset = 0;
   if (req.nextToken !== undefined) {
     const position = decodePageToken(binding, req.nextToken);

@@ -108,13 +108,16 @@ export function references(node: Node): string[] {
     case 'bin':
       return [...references(node.a), ...references(node.b)];
     case 'call':
-      return node.args.flatMap(references);
+      // FILL(x, REPEAT | LINEAR): a keyword, not an id
+      return (node.f === 'FILL' && node.args[1] && isFillMode(node.args[1]) ? node.args.slice(0, 1) : node.args).flatMap(references);
     case 'list':
       return node.items.flatMap(references);
     default:
       return [];
   }
 }
+
+const isFillMode = (n: Node): n is { k: 'id'; v: string } => n.k === 'id' && (n.v.toUpperCase() === 'REPEAT' || n.v.toUpperCase() === 'LINEAR');
 
 export interface MathContext {
   /** an id's value (a MetricStat's series, an expression's result) */
@@ -201,7 +204,7 @@ function call(f: string, args: Node[], ctx: MathContext): MathValue {
     arity(2);
     const v = evaluate(args[0]!, ctx);
     const how = args[1]!;
-    const mode = how.k === 'id' && (how.v.toUpperCase() === 'REPEAT' || how.v.toUpperCase() === 'LINEAR') ? how.v.toUpperCase() : undefined;
+    const mode = isFillMode(how) ? how.v.toUpperCase() : undefined;
     const with_ = mode ? undefined : evaluate(how, ctx);
     if (with_ !== undefined && typeof with_ !== 'number') throw new MathError('FILL takes a number, REPEAT or LINEAR');
     return map(v, (s) => fill(s, ctx.grid, mode ?? (with_ as number)));

@@ -118,7 +118,7 @@ export class MetricService implements MetricStore {
   }
 
   async list(scope: Scope, filter: MetricFilter, nextToken?: string, now = this.clock()): Promise<{ metrics: MetricIdentity[]; nextToken?: string }> {
-    const binding = { op: 'cloudwatch.ListMetrics', scope, filter: { ...filter, activeSince: filter.activeSince ? 'recent' : undefined } };
+    const binding = { op: 'cloudwatch.ListMetrics', scope: [scope.accountId, scope.region], filter: { ...filter, activeSince: filter.activeSince ? 'recent' : undefined } };
     let after: string | undefined;
     if (nextToken !== undefined) {
       after = decodePageToken(binding, nextToken);
