@@ -3,7 +3,8 @@
 // a bodiless 431/400; here the client gets a well-formed AWS-style XML error instead (the EC2
 // envelope, which every query-protocol SDK parses), and the connection is closed as Node would.
 // AWS documents no answer for an over-long URL: 414 `RequestURITooLong` for a request line
-// over the limit, 431 `RequestHeaderSectionTooLarge` for headers, 400 `MalformedRequest` else.
+// over the limit, 431 `RequestHeaderSectionTooLarge` for headers; anything else is 400
+// `MalformedHttpRequestException`, AWS's common error for a request that is not valid HTTP.
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -42,7 +43,7 @@ function classify(err: ParserError): { status: number; code: string; message: st
     }
     return { status: 431, code: 'RequestHeaderSectionTooLarge', message: `The request's headers are larger than ${MAX_HEADER_SIZE} bytes.` };
   }
-  return { status: 400, code: 'MalformedRequest', message: 'The request is not valid HTTP/1.1.' };
+  return { status: 400, code: 'MalformedHttpRequestException', message: 'The request is not valid HTTP/1.1.' };
 }
 
 /** Answers the parser's refusals on `server` with an XML error and closes the connection. */

@@ -271,7 +271,7 @@ describe('wire rules', () => {
     assert.equal(ec2ErrorCode(bigHeaders.text), 'RequestHeaderSectionTooLarge');
     const garbage = await raw('\u0000\u0001 not http at all\r\n\r\n');
     assert.equal(garbage.status, 400);
-    assert.equal(ec2ErrorCode(garbage.text), 'MalformedRequest');
+    assert.equal(ec2ErrorCode(garbage.text), 'MalformedHttpRequestException');
     // and the server is still up
     assert.equal((await ec2Raw(`Action=DescribeRegions&${V}`)).status, 200);
   });
