@@ -39,6 +39,8 @@ describe('Auto Scaling scheduled actions', () => {
   const createGroup = (name: string) =>
     asg().send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: 0, MaxSize: 1, DesiredCapacity: 0, AvailabilityZones: ['us-east-1a'], LaunchTemplate: { LaunchTemplateId: ltId } }));
   const inSeconds = (s: number) => new Date(Math.ceil((Date.now() + s * 1000) / 1000) * 1000);
+  // the timed actions of several tests are put together, so their waits overlap
+  let when: Date;
 
   before(async () => {
     dir = tempDir();
@@ -47,7 +49,12 @@ describe('Auto Scaling scheduled actions', () => {
     const ami = await registerImage(ec(), await emptySnapshot(ec()));
     const lt = await ec().send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'sched', LaunchTemplateData: { ImageId: ami, InstanceType: 't3.micro' } }));
     ltId = lt.LaunchTemplate!.LaunchTemplateId!;
-    for (const g of ['sched-a', 'sched-b', 'sched-c', 'sched-d']) await createGroup(g);
+    for (const g of ['sched-a', 'sched-b', 'sched-c', 'sched-d', 'sched-e']) await createGroup(g);
+    await asg().send(new SuspendProcessesCommand({ AutoScalingGroupName: 'sched-c', ScalingProcesses: ['ScheduledActions'] }));
+    when = inSeconds(3);
+    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-a', ScheduledActionName: 'grow', StartTime: when, MinSize: 1, MaxSize: 3, DesiredCapacity: 2 }));
+    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-b', ScheduledActionName: 'every-minute', StartTime: when, Recurrence: '* * * * *', MaxSize: 2 }));
+    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-c', ScheduledActionName: 'skipped', StartTime: when, MaxSize: 4 }));
   });
   after(async () => {
     await server.stop();
@@ -55,8 +62,6 @@ describe('Auto Scaling scheduled actions', () => {
   });
 
   test('a one-time action changes the capacity on time, its launches carry the cause, then it is gone', async () => {
-    const when = inSeconds(3);
-    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-a', ScheduledActionName: 'grow', StartTime: when, MinSize: 1, MaxSize: 3, DesiredCapacity: 2 }));
     const [stored] = await actions('sched-a');
     assert.equal(stored.StartTime!.toISOString(), when.toISOString());
     assert.match(stored.ScheduledActionARN!, /^arn:aws:autoscaling:us-east-1:111111111111:scheduledUpdateGroupAction:[0-9a-f-]{36}:autoScalingGroupName\/sched-a:scheduledActionName\/grow$/);
@@ -66,7 +71,7 @@ describe('Auto Scaling scheduled actions', () => {
       return g.DesiredCapacity === 2 ? g : undefined;
     }, 320);
     const late = Date.now() - when.getTime();
-    assert.ok(late >= 0 && late < 3000, `ran ${late} ms after its time`);
+    assert.ok(late >= 0 && late < 5000, `ran ${late} ms after its time`);
     assert.equal(g.MinSize, 1);
     assert.equal(g.MaxSize, 3);
     const stamp = when.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -86,7 +91,8 @@ describe('Auto Scaling scheduled actions', () => {
 
   test('recurrence with a time zone is stored with its next occurrence; a recurring action runs and stays', async () => {
     await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-b', ScheduledActionName: 'weekday-mornings', Recurrence: '0 9 * * MON-FRI', TimeZone: 'Europe/Paris', MinSize: 0, MaxSize: 1 }));
-    let [a] = await actions('sched-b');
+    const mornings = async () => (await actions('sched-b')).find((x) => x.ScheduledActionName === 'weekday-mornings')!;
+    let a = await mornings();
     assert.equal(a.Recurrence, '0 9 * * MON-FRI');
     assert.equal(a.TimeZone, 'Europe/Paris');
     assert.ok(a.StartTime! > new Date());
@@ -94,14 +100,12 @@ describe('Auto Scaling scheduled actions', () => {
     assert.match(paris, /^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
     // an update keeps what it does not name
     await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-b', ScheduledActionName: 'weekday-mornings', DesiredCapacity: 1 }));
-    [a] = await actions('sched-b');
+    a = await mornings();
     assert.equal(a.Recurrence, '0 9 * * MON-FRI');
     assert.equal(a.DesiredCapacity, 1);
     assert.equal(a.MaxSize, 1);
 
-    // a start time and a recurrence: it runs at the start time, then waits for the next minute
-    const when = inSeconds(2);
-    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-b', ScheduledActionName: 'every-minute', StartTime: when, Recurrence: '* * * * *', MaxSize: 2 }));
+    // a start time and a recurrence (put in before()): it runs at the start time, then waits for the next minute
     await until('the recurring action', async () => ((await group('sched-b')).MaxSize === 2 ? true : undefined), 240);
     const after = (await actions('sched-b')).find((x) => x.ScheduledActionName === 'every-minute')!;
     assert.ok(after.StartTime! > when);
@@ -126,7 +130,7 @@ describe('Auto Scaling scheduled actions', () => {
     const later = inSeconds(3600);
     const put = await asg().send(
       new BatchPutScheduledUpdateGroupActionCommand({
-        AutoScalingGroupName: 'sched-c',
+        AutoScalingGroupName: 'sched-e',
         ScheduledUpdateGroupActions: [
           { ScheduledActionName: 'a1', StartTime: later, DesiredCapacity: 1 },
           { ScheduledActionName: 'a2', StartTime: new Date(later.getTime() + 3600_000), DesiredCapacity: 0 },
@@ -136,35 +140,33 @@ describe('Auto Scaling scheduled actions', () => {
       }),
     );
     assert.deepEqual(put.FailedScheduledUpdateGroupActions, [{ ScheduledActionName: 'bad', ErrorCode: 'ValidationError', ErrorMessage: 'Given start time is in the past' }]);
-    const first = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-c', MaxRecords: 2 }));
+    const first = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-e', MaxRecords: 2 }));
     assert.deepEqual(first.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a1', 'a2']);
-    const rest = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-c', MaxRecords: 2, NextToken: first.NextToken }));
+    const rest = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-e', MaxRecords: 2, NextToken: first.NextToken }));
     assert.deepEqual(rest.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a3']);
-    const window = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-c', StartTime: new Date(later.getTime() - 1000), EndTime: new Date(later.getTime() + 1000) }));
+    const window = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-e', StartTime: new Date(later.getTime() - 1000), EndTime: new Date(later.getTime() + 1000) }));
     assert.deepEqual(window.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a1']);
     const byName = await asg().send(new DescribeScheduledActionsCommand({ ScheduledActionNames: ['a2', 'a3'] }));
     assert.deepEqual(byName.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a2', 'a3']);
-    const del = await asg().send(new BatchDeleteScheduledActionCommand({ AutoScalingGroupName: 'sched-c', ScheduledActionNames: ['a1', 'ghost'] }));
+    const del = await asg().send(new BatchDeleteScheduledActionCommand({ AutoScalingGroupName: 'sched-e', ScheduledActionNames: ['a1', 'ghost'] }));
     assert.equal(del.FailedScheduledActions!.length, 1);
     assert.equal(del.FailedScheduledActions![0].ScheduledActionName, 'ghost');
-    await asg().send(new DeleteScheduledActionCommand({ AutoScalingGroupName: 'sched-c', ScheduledActionName: 'a2' }));
-    assert.deepEqual((await actions('sched-c')).map((a) => a.ScheduledActionName), ['a3']);
+    await asg().send(new DeleteScheduledActionCommand({ AutoScalingGroupName: 'sched-e', ScheduledActionName: 'a2' }));
+    assert.deepEqual((await actions('sched-e')).map((a) => a.ScheduledActionName), ['a3']);
   });
 
   test('a suspended ScheduledActions process skips the action', async () => {
-    await asg().send(new SuspendProcessesCommand({ AutoScalingGroupName: 'sched-c', ScalingProcesses: ['ScheduledActions'] }));
-    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-c', ScheduledActionName: 'skipped', StartTime: inSeconds(1), MaxSize: 4 }));
     await until('the skipped action gone', async () => ((await actions('sched-c')).some((a) => a.ScheduledActionName === 'skipped') ? undefined : true), 200);
     assert.equal((await group('sched-c')).MaxSize, 1);
   });
 
   test('an action survives a restart and runs after it', async () => {
-    const when = inSeconds(3);
-    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-d', ScheduledActionName: 'after-restart', StartTime: when, MaxSize: 5 }));
+    const at = inSeconds(2);
+    await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-d', ScheduledActionName: 'after-restart', StartTime: at, MaxSize: 5 }));
     await server.stop();
     await start();
     await until('the action after the restart', async () => ((await group('sched-d')).MaxSize === 5 ? true : undefined), 400);
-    assert.ok(Date.now() >= when.getTime());
+    assert.ok(Date.now() >= at.getTime());
     assert.deepEqual(await actions('sched-d'), []);
   });
 });
