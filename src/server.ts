@@ -234,6 +234,12 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       }
     },
     settleMs: config.settleMs,
+    // target tracking policies' managed alarms (CloudWatch is built just below; used after start-up)
+    alarms: {
+      putMetricAlarm: (scope, definition) => cloudwatch.alarms.putMetricAlarm(scope, definition),
+      deleteAlarms: (scope, names) => cloudwatch.alarms.deleteAlarms(scope, names),
+      describeAlarms: (scope, names) => cloudwatch.alarms.describeAlarms(scope, names),
+    },
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
   const cloudwatch = createCloudWatch({
@@ -250,6 +256,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       else await lifecycle.reboot(scope, [instanceId], none);
     },
   });
+  // an alarm whose action is a scaling policy's ARN runs the policy
+  cloudwatch.alarmActions.register('arn:aws:autoscaling:', autoscaling.alarmTarget);
   // what instances and their volumes publish (AWS/EC2, AWS/EBS): each node samples the VMs it runs
   // AWS/AutoScaling group metrics (EnableMetricsCollection): one durable job for the cluster
   const groupMetrics = groupMetricsJob({ jobs, store, metrics: cloudwatch.metrics, periodSeconds: config.metricsPeriodSeconds, log });

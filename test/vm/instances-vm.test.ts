@@ -5,8 +5,9 @@
 // the instance itself, the guest cannot reach the host otherwise, the console shows the
 // kernel, security group rules open and close the port, volumes hot-plug, a stop/start and a
 // kill -9 of the server keep the disk, an Elastic IP moves where it is reached, a guest's own
-// power-off applies its shutdown behaviour, a broken image becomes `impaired`, and a launch over
-// the memory budget is InsufficientInstanceCapacity.
+// power-off applies its shutdown behaviour, a broken image becomes `impaired`, a launch over
+// the memory budget is InsufficientInstanceCapacity, and the booting VM's metrics reach
+// CloudWatch (CPUUtilization > 0, EBS reads, network bytes; a 2-second metrics period).
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -38,12 +39,13 @@ import {
 import { CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { AssociateIamInstanceProfileCommand, CreateLaunchTemplateCommand, DisassociateIamInstanceProfileCommand } from '@aws-sdk/client-ec2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { autoscaling, ec2, expectAwsError, iam } from '../helpers/clients.js';
+import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { autoscaling, cloudwatch, ec2, expectAwsError, iam } from '../helpers/clients.js';
 import { startServer, tempDir, removeDir, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { debianImageId, ensureDebianBuild, ssh, waitForSsh, writeKey } from '../helpers/vm.js';
 
-const SERVER_ARGS = ['--compute', 'qemu', '--settle-ms', '0', '--vm-stop-timeout-ms', '30000', '--public-address-pool', '127.101.0.0/24'];
+const SERVER_ARGS = ['--compute', 'qemu', '--settle-ms', '0', '--vm-stop-timeout-ms', '30000', '--public-address-pool', '127.101.0.0/24', '--metrics-period-seconds', '2'];
 
 let dir: string;
 let server: TestServer;
@@ -110,6 +112,16 @@ test('an instance boots its image, takes its launch key and user data, and is re
   const s = await until('status checks ok', async () => ((await status(id))?.InstanceStatus?.Status === 'ok' ? status(id) : undefined), 600, 500);
   assert.equal(s!.SystemStatus?.Status, 'ok');
   assert.equal(s!.InstanceStatus?.Details?.[0].Status, 'passed');
+  // what the VM did while it booted, as CloudWatch has it (basic monitoring: every 5 periods)
+  const cw = cloudwatch(server.url, { account: { accessKeyId: '123456789012', secretAccessKey: 'x' } });
+  const max = async (name: string) => {
+    const out = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/EC2', MetricName: name, Dimensions: [{ Name: 'InstanceId', Value: id }], StartTime: new Date(Date.now() - 3600_000), EndTime: new Date(Date.now() + 60_000), Period: 60, Statistics: ['Maximum'] }));
+    return Math.max(0, ...(out.Datapoints ?? []).map((d) => d.Maximum ?? 0));
+  };
+  const cpu = await until('CPUUtilization of the booting VM', async () => ((await max('CPUUtilization')) > 0 ? max('CPUUtilization') : undefined), 120, 500);
+  assert.ok(cpu > 0 && cpu <= 100, String(cpu));
+  assert.ok((await max('EBSReadBytes')) > 0, 'the guest read its root volume');
+  assert.ok((await max('NetworkIn')) > 0 && (await max('NetworkOut')) > 0, 'ssh and DHCP crossed its network');
 });
 
 test('the metadata service answers the guest: IMDSv2, options changed while it runs, nothing else of the host', async () => {

@@ -15,6 +15,7 @@ import type { InstanceRow } from '../../../store/repos/instances.js';
 import type { Store } from '../../../store/store.js';
 import type { MetricDatum, MetricStore } from '../../cloudwatch/metrics/metric-store.js';
 import { addTo } from '../../../group-by.js';
+import { selectInChunks } from '../../../store/id-chunks.js';
 import { specOf } from '../instances/instance-row.js';
 import { FivePeriods, instanceData, statusValues, usageValues, volumeData, type InstanceFacts } from './instance-datapoints.js';
 
@@ -128,7 +129,11 @@ export class InstanceMetrics {
     for (const r of rows) addTo(byScope, `${r.account_id}/${r.region}`, r);
     for (const list of byScope.values()) {
       const { account_id: accountId, region } = list[0];
-      for (const m of await this.deps.store.autoscalingInstances.list({ accountId, region }, list.map((r) => r.instance_id))) out.set(m.instance_id, m.group_name);
+      const members = await selectInChunks(
+        list.map((r) => r.instance_id),
+        (ids) => this.deps.store.autoscalingInstances.list({ accountId, region }, ids),
+      );
+      for (const m of members) out.set(m.instance_id, m.group_name);
     }
     return out;
   }
