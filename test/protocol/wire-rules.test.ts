@@ -223,6 +223,13 @@ describe('wire rules', () => {
     await alice.send(new ModifyImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission', LaunchPermission: { Remove: [{ UserId: '333333333333' }] } }));
     const after = (await alice.send(new DescribeImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission' }))).LaunchPermissions!;
     assert.deepEqual(after.map((p) => p.UserId), ['222222222222']);
+    // the older form boto2-era tools send: OperationType with UserId.N / UserGroup.N at the top level
+    const legacy = await ec2Raw(`Action=ModifyImageAttribute&${V}&ImageId=${image}&Attribute=launchPermission&OperationType=add&UserId.1=444444444444`);
+    assert.equal(legacy.status, 200, legacy.text);
+    const legacyRemove = await ec2Raw(`Action=ModifyImageAttribute&${V}&ImageId=${image}&Attribute=launchPermission&OperationType=remove&UserId.1=222222222222`);
+    assert.equal(legacyRemove.status, 200, legacyRemove.text);
+    const now = (await alice.send(new DescribeImageAttributeCommand({ ImageId: image, Attribute: 'launchPermission' }))).LaunchPermissions!;
+    assert.deepEqual(now.map((p) => p.UserId), ['444444444444']);
   });
 
   test('an operation Imago does not serve is a 400 naming it, before its parameters are read, on every protocol', async () => {
