@@ -103,7 +103,7 @@ async function settle(deps: AlarmEvaluatorDeps, scope: Scope, row: CloudwatchAla
     await service.transition(scope, row, change);
     return;
   }
-  await service.act(scope, row, row.state_value as AlarmState, true, change);
+  await service.act(scope, row, row.state_value as AlarmState, true);
 }
 
 /** The alarm's value per period start (ms), from the metric store. */

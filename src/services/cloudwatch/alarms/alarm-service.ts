@@ -316,8 +316,10 @@ export class AlarmService {
     return {
       putMetricAlarm: (scope, definition) => this.putMetricAlarm(scope, definition),
       deleteAlarms: (scope, names) => this.deleteAlarms(scope, names),
-      describeAlarms: async (scope, names) => (await this.deps.store.cloudwatchAlarms.list(scope, { names })).map(managedView),
-      alarmsWithAction: async (scope, actionArn) => (await this.deps.store.cloudwatchAlarms.list(scope, { types: ['MetricAlarm', 'CompositeAlarm'] })).filter((r) => actionsOf(r).includes(actionArn)).map(managedView),
+      describeAlarms: async (scope, names): Promise<ManagedAlarmView[]> => {
+        const rows = await this.deps.store.cloudwatchAlarms.list(scope, { names });
+        return rows.map((r) => ({ name: r.name, arn: alarmArn(scope.region, scope.accountId, r.name), state: r.state_value as AlarmState }));
+      },
     };
   }
 
@@ -362,7 +364,7 @@ export class AlarmService {
   }
 
   /** Runs the actions of the alarm's current state: all of them on a change, the repeating ones (Auto Scaling) when `repeat`. */
-  async act(scope: Scope, row: CloudwatchAlarmRow, previous: AlarmState, repeat: boolean, latest?: StateChange): Promise<void> {
+  async act(scope: Scope, row: CloudwatchAlarmRow, previous: AlarmState, repeat: boolean): Promise<void> {
     if (row.actions_enabled !== 1) return;
     const def = JSON.parse(row.definition) as AlarmCommon;
     const state = row.state_value as AlarmState;
@@ -372,9 +374,8 @@ export class AlarmService {
       arn: alarmArn(scope.region, scope.accountId, row.name),
       state,
       previousState: previous,
-      // a repeat carries the evaluation that found the state holding (its current datapoints)
-      reason: latest?.reason ?? row.state_reason,
-      reasonData: latest?.reasonData ?? row.state_reason_data ?? undefined,
+      reason: row.state_reason,
+      reasonData: row.state_reason_data ?? undefined,
       stateUpdatedAt: new Date(row.state_updated_at),
       repeat,
       dimensions: (def as MetricAlarmDefinition).dimensions,
@@ -416,8 +417,6 @@ export class AlarmService {
 function historyRow(scope: Scope, name: string, type: AlarmType, at: Date, itemType: HistoryItemType, summary: string, data: object) {
   return { account_id: scope.accountId, region: scope.region, alarm_name: name, alarm_type: type, item_type: itemType, at: at.getTime(), summary, data: JSON.stringify(data) };
 }
-
-const managedView = (r: CloudwatchAlarmRow): ManagedAlarmView => ({ name: r.name, arn: alarmArn(r.region, r.account_id, r.name), state: r.state_value as AlarmState });
 
 function actionsOf(row: CloudwatchAlarmRow): string[] {
   const d = JSON.parse(row.definition) as AlarmCommon;
