@@ -15,7 +15,7 @@ import { details } from './activities.js';
 import type { AsgContext } from './asg-context.js';
 import type { LaunchRequest } from './compute-port.js';
 import { DELETING, sourceTemplate, type Group, type LaunchSource } from './group-model.js';
-import { beginAction, TERMINATING_TRANSITION } from './lifecycle-action.js';
+import { beginAction, hookSpec, TERMINATING_TRANSITION } from './lifecycle-action.js';
 import { PENDING_WAIT, TERMINATING_WAIT, WARMED_PENDING } from './member-states.js';
 
 export const GROUP_NAME_TAG = 'aws:autoscaling:groupName';
@@ -148,7 +148,7 @@ export async function beginTermination(ctx: AsgContext, group: GroupRow, member:
   // a launch still waiting for its hooks ends here
   if (member.lifecycle_state === PENDING_WAIT && member.activity_id) await ctx.activities.finish(member.activity_id, 'Cancelled');
   if (hooks.length) {
-    const action = beginAction(TERMINATING_TRANSITION, hooks.map((h) => ({ name: h.hook_name, heartbeatTimeout: h.heartbeat_timeout, defaultResult: h.default_result })), Date.now());
+    const action = beginAction(TERMINATING_TRANSITION, hooks.map(hookSpec), Date.now());
     await ctx.instances.update(member.instance_id, { lifecycle_state: TERMINATING_WAIT, activity_id: activity.activity_id, lifecycle_action: JSON.stringify(action) });
     Object.assign(member, { lifecycle_state: TERMINATING_WAIT, activity_id: activity.activity_id, lifecycle_action: JSON.stringify(action) });
     return activity;

@@ -6,6 +6,7 @@
 // one has ABANDON (AWS stops at the first ABANDON); its outcome is ABANDON if any hook
 // abandoned, else CONTINUE. Pure functions over the stored JSON: the clock is a parameter.
 import { randomUUID } from 'node:crypto';
+import type { LifecycleHookRow } from '../../store/repos/autoscaling-groups.js';
 
 export const LAUNCHING_TRANSITION = 'autoscaling:EC2_INSTANCE_LAUNCHING';
 export const TERMINATING_TRANSITION = 'autoscaling:EC2_INSTANCE_TERMINATING';
@@ -16,6 +17,9 @@ export interface HookSpec {
   heartbeatTimeout: number;
   defaultResult: string;
 }
+
+/** A stored hook as a lifecycle action waits on it. */
+export const hookSpec = (h: LifecycleHookRow): HookSpec => ({ name: h.hook_name, heartbeatTimeout: h.heartbeat_timeout, defaultResult: h.default_result });
 
 export interface HookWait {
   hook: string;

@@ -2,20 +2,14 @@
 // Attach/DetachInstances, against the fake EC2 and a real store. Passes are driven by hand and
 // the clock is a parameter of the pass, so heartbeat timeouts and lifetimes are tested without
 // waiting.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
-import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
-import { createContext, type AsgContext } from './asg-context.js';
-import { FakeEc2 } from './fake-compute.js';
+import type { AsgContext } from './asg-context.js';
+import { FakeEc2, suiteStore, testContext } from './fake-compute.js';
 import { GroupService } from './group-service.js';
 import { InstanceAttachments } from './instance-attach.js';
 import { LifecycleHooks } from './lifecycle-hooks.js';
-import { noSubnets } from './placement.js';
 import { reconcile } from './reconciler.js';
 import { WarmPools } from './warm-pool.js';
 import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
@@ -26,8 +20,7 @@ const LAUNCH = 'autoscaling:EC2_INSTANCE_LAUNCHING';
 const TERMINATE = 'autoscaling:EC2_INSTANCE_TERMINATING';
 
 describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifetime, attach', () => {
-  let dir: string;
-  let store: Store;
+  const store = suiteStore('imago-asg-hooks-');
   let ec2: FakeEc2;
   let ctx: AsgContext;
   let groups: GroupService;
@@ -37,20 +30,10 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
   let ltId: string;
   let n = 0;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'imago-asg-hooks-'));
-    store = await Store.open({ dataDir: dir, durability: 'normal' });
-  });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   beforeEach(async () => {
     ec2 = new FakeEc2();
-    const images = { getVisible: async () => ({}) };
-    const templates = new LaunchTemplateService({ store, images });
-    ctx = { ...createContext({ store, templates, images, compute: ec2, subnets: noSubnets, timing: { busyMs: 10, idleMs: 100, retryBaseMs: 50, retryMaxMs: 400 } }), kick: () => {} };
+    let templates;
+    ({ ctx, templates } = testContext(store(), ec2));
     groups = new GroupService(ctx);
     hooks = new LifecycleHooks(ctx, groups);
     pools = new WarmPools(ctx, groups);
@@ -171,9 +154,11 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     assert.deepEqual((await states()).filter((s) => s.startsWith('Warmed')), ['Warmed:Stopped']);
     assert.equal(ec2.launches.length, launchesBefore + 1);
     assert.ok((await activities()).some((a) => a.description === `Launching a new EC2 instance from warm pool: ${pooled[0]}`));
-    // scale-in returns instances to the pool instead of terminating them; the pool is trimmed to its size
+    // scale-in returns instances to the pool instead of terminating them (nothing launched meanwhile)
+    const launchesThen = ec2.launches.length;
     await groups.setDesired(CALLER, name(), 1, false);
     await run(5);
+    assert.equal(ec2.launches.length, launchesThen);
     const after = await members();
     assert.equal(after.filter((m) => m.lifecycle_state === 'InService').length, 1);
     assert.equal(after.filter((m) => m.lifecycle_state === 'Warmed:Stopped').length, 2);
@@ -189,6 +174,35 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     await run(4);
     assert.deepEqual(await states(), ['InService']);
     assert.equal((await pools.describe(CALLER, { AutoScalingGroupName: name() })).config, undefined);
+  });
+
+  test('with a warm pool, launch hooks hold instances as they enter the pool and again as they leave it; terminate hooks as they return', async () => {
+    await create(0, { MaxSize: 1, LifecycleHookSpecificationList: [{ LifecycleHookName: 'boot', LifecycleTransition: LAUNCH }] });
+    await pools.put(CALLER, { AutoScalingGroupName: name(), InstanceReusePolicy: { ReuseOnScaleIn: true } });
+    await run(3);
+    assert.deepEqual(await states(), ['Warmed:Pending:Wait']);
+    const [m] = await members();
+    assert.equal(ec2.state.get(m.instance_id), 'running');
+    await hooks.complete(CALLER, { group: name(), hook: 'boot', instanceId: m.instance_id }, 'CONTINUE');
+    await pass();
+    assert.deepEqual(await states(), ['Warmed:Pending:Proceed']);
+    await run(3);
+    assert.deepEqual(await states(), ['Warmed:Stopped']);
+    await groups.setDesired(CALLER, name(), 1, false);
+    await run(3);
+    assert.deepEqual(await states(), ['Pending:Wait']);
+    await hooks.complete(CALLER, { group: name(), hook: 'boot', instanceId: m.instance_id }, 'CONTINUE');
+    await run(3);
+    assert.deepEqual(await states(), ['InService']);
+    await hooks.put(CALLER, { AutoScalingGroupName: name(), LifecycleHookName: 'drain', LifecycleTransition: TERMINATE });
+    await groups.setDesired(CALLER, name(), 0, false);
+    await run(2);
+    assert.deepEqual(await states(), ['Warmed:Pending:Wait']);
+    assert.equal(JSON.parse((await members())[0].lifecycle_action!).transition, TERMINATE);
+    await hooks.complete(CALLER, { group: name(), hook: 'drain', instanceId: m.instance_id }, 'CONTINUE');
+    await run(3);
+    assert.deepEqual(await states(), ['Warmed:Stopped']);
+    assert.equal((await members())[0].instance_id, m.instance_id);
   });
 
   test('a Running warm pool keeps its instances running', async () => {

@@ -41,9 +41,9 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string, now
   const hooks = await ctx.groups.hooks(scope, name);
   const states = await observe(ctx, group, all, hooks, now);
   const warm = all.filter(isWarm);
-  const warmMoving = await observeWarm(ctx, group, warm, states);
+  const warmMoving = await observeWarm(ctx, group, warm, states, hooks, now);
   let members = all.filter((m) => m.lifecycle_state !== 'Terminated' && !isWarm(m));
-  const waitUntil = await advanceWaits(ctx, group, members, now);
+  const waitUntil = await advanceWaits(ctx, group, [...members, ...warm.filter(isWarm)], now);
 
   // unhealthy instances are terminated first, then replaced by the capacity step
   const replaceUnhealthy = deleting || (!isSuspended(group, 'ReplaceUnhealthy') && !isSuspended(group, 'Terminate'));
@@ -72,12 +72,13 @@ export async function reconcile(ctx: AsgContext, scope: Scope, name: string, now
     if (due > now) waitMs = due - now;
     else waitMs = await scaleOut(ctx, group, members, warm, target, refresh.source, refresh.tag);
   } else if (active().length > target && (deleting || !isSuspended(group, 'Terminate'))) {
-    await scaleIn(ctx, group, members, active().length - target, refresh.source);
+    await scaleIn(ctx, group, members, active().length - target, refresh.source, hooks);
   }
   const settled = active().length === target;
   if (settled && row.capacity_cause) await ctx.groups.update(scope, name, { capacity_cause: null });
   let poolMoving: boolean;
-  const pooled = warm.filter(isWarm);
+  // the pool as the steps above left it: less what scale-out took, plus what scale-in returned
+  const pooled = all.filter(isWarm);
   if (deleting) {
     for (const m of pooled) await retireWarm(ctx, row, m);
     poolMoving = pooled.length > 0;
@@ -196,7 +197,7 @@ async function scaleOut(
 }
 
 /** `source` is what launches now (a refresh's target while one runs): instances not on it go first. */
-async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[], excess: number, source: Group['source']): Promise<void> {
+async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[], excess: number, source: Group['source'], hooks: readonly LifecycleHookRow[]): Promise<void> {
   const active = members.filter(isActive);
   const deleting = group.row.status === DELETING;
   const candidates = deleting ? active : active.filter((m) => m.protected_from_scale_in !== 1);
@@ -216,7 +217,7 @@ async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[
   const reuse = !deleting && reusesOnScaleIn(group);
   for (const v of victims) {
     const cause = withPrefix(group.row.capacity_cause, causes.shrunk(from, to));
-    if (reuse && v.lifecycle_state === 'InService') await returnToPool(ctx, group, v, cause);
+    if (reuse && v.lifecycle_state === 'InService') await returnToPool(ctx, group, v, cause, hooks);
     else await beginTermination(ctx, group.row, v, cause);
   }
 }

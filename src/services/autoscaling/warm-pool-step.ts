@@ -11,7 +11,9 @@ import type { AsgContext } from './asg-context.js';
 import type { InstanceState } from './compute-port.js';
 import { isSuspended, type Group } from './group-model.js';
 import { launchInstance, requestTermination } from './instance-lifecycle.js';
-import { WARMED_PENDING, WARMED_RUNNING, WARMED_STOPPED, WARMED_TERMINATING } from './member-states.js';
+import type { LifecycleHookRow } from '../../store/repos/autoscaling-groups.js';
+import { beginAction, hookSpec, LAUNCHING_TRANSITION, TERMINATING_TRANSITION } from './lifecycle-action.js';
+import { isWarmPending, WARMED_PENDING, WARMED_PENDING_PROCEED, WARMED_PENDING_WAIT, WARMED_RUNNING, WARMED_STOPPED, WARMED_TERMINATING } from './member-states.js';
 import { nextSlot } from './placement.js';
 import { retryDelay } from './timing.js';
 import { retireWarm, warmPoolOf, warmPoolTarget } from './warm-pool.js';
@@ -21,8 +23,8 @@ const warmCause = (from: number, to: number) => `${at()} an instance was launche
 /** Whether the pool keeps its instances stopped (Hibernated too: see warm-pool.ts). */
 const stopsInstances = (ctx: AsgContext, group: Group) => Boolean(ctx.compute.stop) && warmPoolOf(group.row)?.PoolState !== 'Running';
 
-/** Applies EC2's states to pool instances; true while one is still moving. */
-export async function observeWarm(ctx: AsgContext, group: Group, warm: GroupInstanceRow[], states: Map<string, InstanceState>): Promise<boolean> {
+/** Applies EC2's states to pool instances (launch hooks hold new ones in Warmed:Pending:Wait); true while one is still moving. */
+export async function observeWarm(ctx: AsgContext, group: Group, warm: GroupInstanceRow[], states: Map<string, InstanceState>, hooks: readonly LifecycleHookRow[], now: number): Promise<boolean> {
   let moving = false;
   for (const m of warm) {
     const state = states.get(m.instance_id);
@@ -38,7 +40,9 @@ export async function observeWarm(ctx: AsgContext, group: Group, warm: GroupInst
       if (state !== 'shutting-down') await requestTermination(ctx, group.row, m);
       continue;
     }
-    if (m.lifecycle_state !== WARMED_PENDING) continue;
+    if (m.lifecycle_state === WARMED_PENDING && !m.lifecycle_action) await enterWarmWait(ctx, m, hooks, now);
+    if (m.lifecycle_state === WARMED_PENDING_WAIT) continue;
+    if (m.lifecycle_state !== WARMED_PENDING && m.lifecycle_state !== WARMED_PENDING_PROCEED) continue;
     const stop = stopsInstances(ctx, group);
     let ready: string | undefined;
     if (state === 'running' && !stop) ready = WARMED_RUNNING;
@@ -46,9 +50,9 @@ export async function observeWarm(ctx: AsgContext, group: Group, warm: GroupInst
     else if (state === 'running' && stop) await ctx.compute.stop!(group.scope, [m.instance_id]);
     else if (state === 'stopped' && !stop) await ctx.compute.start?.(group.scope, [m.instance_id]);
     if (ready) {
-      await ctx.instances.update(m.instance_id, { lifecycle_state: ready, activity_id: null });
+      await ctx.instances.update(m.instance_id, { lifecycle_state: ready, activity_id: null, lifecycle_action: null });
       if (m.activity_id) await ctx.activities.finish(m.activity_id, 'Successful');
-      Object.assign(m, { lifecycle_state: ready, activity_id: null });
+      Object.assign(m, { lifecycle_state: ready, activity_id: null, lifecycle_action: null });
     } else moving = true;
   }
   return moving;
@@ -73,19 +77,35 @@ export async function takeFromPool(ctx: AsgContext, group: Group, warm: GroupIns
   return ready;
 }
 
-/** Scale-in with ReuseOnScaleIn: the instance goes back to the pool (stopped there for a Stopped pool). */
-export async function returnToPool(ctx: AsgContext, group: Group, m: GroupInstanceRow, cause: string): Promise<void> {
+/**
+ * Scale-in with ReuseOnScaleIn: the instance goes back to the pool (stopped there for a Stopped
+ * pool), waiting in Warmed:Pending:Wait first when the group has terminate hooks.
+ */
+export async function returnToPool(ctx: AsgContext, group: Group, m: GroupInstanceRow, cause: string, hooks: readonly LifecycleHookRow[]): Promise<void> {
+  const terminate = hooks.filter((h) => h.transition === TERMINATING_TRANSITION);
   const activity = await ctx.activities.start(group.row, {
     description: `Returning EC2 instance to warm pool: ${m.instance_id}`,
     cause,
     details: details(m.availability_zone, m.subnet_id ?? undefined),
-    statusCode: 'InProgress',
+    statusCode: terminate.length ? 'MidLifecycleAction' : 'InProgress',
     progress: 50,
   });
-  const set = { lifecycle_state: WARMED_PENDING, activity_id: activity.activity_id, in_service_at: null, lifecycle_action: null };
+  // a returning instance has had its launch hooks: only the terminate hooks hold it
+  const action = beginAction(TERMINATING_TRANSITION, terminate.map(hookSpec), Date.now());
+  const set = { lifecycle_state: terminate.length ? WARMED_PENDING_WAIT : WARMED_PENDING, activity_id: activity.activity_id, in_service_at: null, lifecycle_action: JSON.stringify(action) };
   await ctx.instances.update(m.instance_id, set);
   Object.assign(m, set);
-  if (stopsInstances(ctx, group)) await ctx.compute.stop!(group.scope, [m.instance_id]);
+  if (!terminate.length && stopsInstances(ctx, group)) await ctx.compute.stop!(group.scope, [m.instance_id]);
+}
+
+/** Warmed:Pending -> Warmed:Pending:Wait when the group has launch hooks (AWS pauses new pool instances there). */
+async function enterWarmWait(ctx: AsgContext, m: GroupInstanceRow, hooks: readonly LifecycleHookRow[], now: number): Promise<void> {
+  const launch = hooks.filter((h) => h.transition === LAUNCHING_TRANSITION);
+  if (launch.length === 0) return;
+  const action = JSON.stringify(beginAction(LAUNCHING_TRANSITION, launch.map(hookSpec), now));
+  await ctx.instances.update(m.instance_id, { lifecycle_state: WARMED_PENDING_WAIT, lifecycle_action: action });
+  if (m.activity_id) await ctx.activityRepo.update(m.activity_id, { status_code: 'MidLifecycleAction' });
+  Object.assign(m, { lifecycle_state: WARMED_PENDING_WAIT, lifecycle_action: action });
 }
 
 export const reusesOnScaleIn = (group: Group) => {
@@ -105,7 +125,7 @@ export async function warmPoolStep(ctx: AsgContext, group: Group, warm: GroupIns
   const target = warmPoolTarget(pool, group.row);
   if (live.length > target && !isSuspended(group, 'Terminate')) {
     // the newest go first, those not ready yet before the ready ones
-    const order = [...live].sort((a, b) => Number(b.lifecycle_state === WARMED_PENDING) - Number(a.lifecycle_state === WARMED_PENDING) || (b.launched_at < a.launched_at ? -1 : 1));
+    const order = [...live].sort((a, b) => Number(isWarmPending(b)) - Number(isWarmPending(a)) || (b.launched_at < a.launched_at ? -1 : 1));
     for (const m of order.slice(0, live.length - target)) await retireWarm(ctx, group.row, m);
     return true;
   }
