@@ -226,6 +226,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     templates: launchTemplates,
     images: images.images,
     compute: instanceCompute(compute.instances, launchTemplates),
+    instanceData: (caller, instanceId) => launchTemplates.dataOf(compute.instances, caller, instanceId),
     subnets: async (caller, subnetId) => {
       try {
         return { subnetId, zone: (await compute.network.subnet(caller, subnetId)).zone.name };

@@ -1,8 +1,8 @@
 // Auto Scaling configuration through @aws-sdk/client-auto-scaling against a real server
-// process: launch configurations (create, describe with paging, delete, in use by a group, groups
-// launching from them, a refresh onto a template, the account limit counts), suspended processes,
-// metrics collection, notification configurations and every Describe*Types catalog, with their
-// errors; all of it survives a restart.
+// process: launch configurations (create, copy from an instance, describe with paging, delete, in
+// use by a group, groups launching from them, a refresh onto a template, the account limit
+// counts), suspended processes, metrics collection, notification configurations and every
+// Describe*Types catalog, with their errors; all of it survives a restart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ import {
   SuspendProcessesCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeInstancesCommand, RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2 } from '../helpers/clients.js';
 import { emptySnapshot, expectError, registerImage } from '../helpers/images.js';
@@ -170,6 +170,24 @@ describe('Auto Scaling configuration', () => {
     assert.ok(g.Instances!.every((i) => i.LaunchTemplate?.LaunchTemplateId === ltId && i.LaunchConfigurationName === undefined));
     await asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-web' }));
     await asg().send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'lc-group', ForceDelete: true }));
+  });
+
+  test('a launch configuration copied from an instance (InstanceId), its type overridden', async () => {
+    const userData = Buffer.from('copied').toString('base64');
+    const run = await ec().send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1, UserData: userData, Monitoring: { Enabled: true } }));
+    const instanceId = run.Instances![0].InstanceId!;
+    await asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-copy', InstanceId: instanceId }));
+    await asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-copy-big', InstanceId: instanceId, InstanceType: 't3.large' }));
+    const lcs = (await asg().send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: ['lc-copy', 'lc-copy-big'] }))).LaunchConfigurations!;
+    assert.deepEqual(
+      lcs.map((l) => [l.LaunchConfigurationName, l.ImageId, l.InstanceType, l.UserData, l.InstanceMonitoring?.Enabled]),
+      [
+        ['lc-copy', ami, 't3.nano', userData, true],
+        ['lc-copy-big', ami, 't3.large', userData, true],
+      ],
+    );
+    assert.deepEqual(lcs[0].BlockDeviceMappings, []);
+    await expectError(asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-ghost', InstanceId: 'i-0123456789abcdef0' })), 'ValidationError', /i-0123456789abcdef0/);
   });
 
   test('Describe*Types catalogs answer', async () => {

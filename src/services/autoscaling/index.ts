@@ -27,7 +27,7 @@ import { configHandlers } from './config-handlers.js';
 import { ProcessControl } from './process-control.js';
 import { NotificationConfigs } from './notification-configs.js';
 import { ScheduledActions } from './scheduled-actions.js';
-import { LaunchConfigs } from './launch-configs.js';
+import { LaunchConfigs, type InstanceLookup } from './launch-configs.js';
 import { hookHandlers } from './hook-handlers.js';
 import { LifecycleHooks } from './lifecycle-hooks.js';
 import { WarmPools } from './warm-pool.js';
@@ -40,6 +40,8 @@ export interface AutoscalingDeps {
   templates: LaunchTemplateService;
   images: ImageLookup;
   compute: AsgCompute;
+  /** an instance's launch parameters (CreateLaunchConfiguration's InstanceId) */
+  instanceData?: InstanceLookup;
   subnets?: SubnetLookup;
   /** --settle-ms: paces the reconciler */
   settleMs: number;
@@ -74,7 +76,7 @@ export function createAutoscaling(deps: AutoscalingDeps): { ctx: AsgContext; ser
       processes: new ProcessControl(ctx, groups),
       notifications: new NotificationConfigs(ctx, groups),
       scheduled: new ScheduledActions(ctx, groups, deps.jobs, deps.log),
-      launchConfigs: new LaunchConfigs(ctx),
+      launchConfigs: new LaunchConfigs(ctx, deps.instanceData),
     }),
     ...hookHandlers({ hooks: new LifecycleHooks(ctx, groups), warmPools: new WarmPools(ctx, groups), attachments: new InstanceAttachments(ctx, groups) }),
   };

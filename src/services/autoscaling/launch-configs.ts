@@ -5,6 +5,7 @@
 // configuration a group uses cannot be deleted; the account holds at most 200 per region.
 import { randomUUID } from 'node:crypto';
 import type { CreateLaunchConfigurationType, LaunchConfiguration } from '../../api/autoscaling/types.js';
+import type { ResponseLaunchTemplateData } from '../../api/ec2/types.js';
 import { ServiceError } from '../../protocol/service-error.js';
 import type { Scope } from '../../store/scope.js';
 import type { LaunchConfigRow } from '../../store/repos/autoscaling-config.js';
@@ -17,18 +18,30 @@ export const MAX_LAUNCH_CONFIGURATIONS = 200;
 /** A launch configuration as stored (its Describe form without name, ARN and time). */
 export type LaunchConfigData = Omit<LaunchConfiguration, 'LaunchConfigurationName' | 'LaunchConfigurationARN' | 'CreatedTime'>;
 
-/** What creating from an instance (InstanceId) copies: the instance's own launch parameters. */
-export interface InstanceTemplate {
-  ImageId: string;
-  InstanceType: string;
-  KeyName?: string;
-  SecurityGroups?: string[];
-  IamInstanceProfile?: string;
-  EbsOptimized?: boolean;
-  MonitoringEnabled?: boolean;
-}
+/** An instance's launch parameters (GetLaunchTemplateData), what InstanceId copies from. */
+export type InstanceLookup = (caller: Scope, instanceId: string) => Promise<ResponseLaunchTemplateData>;
 
-export type InstanceLookup = (caller: Scope, instanceId: string) => Promise<InstanceTemplate | undefined>;
+/** What creating from an instance copies: everything but block devices and the public address (AWS's rule). */
+type InstanceTemplate = Omit<LaunchConfigData, 'BlockDeviceMappings' | 'AssociatePublicIpAddress' | 'ImageId' | 'InstanceType'> & { ImageId: string; InstanceType: string };
+
+function fromInstance(d: ResponseLaunchTemplateData): InstanceTemplate {
+  const groups = d.NetworkInterfaces?.[0]?.Groups ?? d.SecurityGroupIds ?? [];
+  const meta = d.MetadataOptions;
+  return {
+    ImageId: d.ImageId ?? '',
+    InstanceType: d.InstanceType ?? '',
+    KeyName: d.KeyName,
+    SecurityGroups: groups,
+    UserData: d.UserData,
+    KernelId: d.KernelId,
+    RamdiskId: d.RamDiskId,
+    InstanceMonitoring: { Enabled: d.Monitoring?.Enabled ?? false },
+    IamInstanceProfile: d.IamInstanceProfile?.Arn ?? d.IamInstanceProfile?.Name,
+    EbsOptimized: d.EbsOptimized,
+    PlacementTenancy: d.Placement?.Tenancy,
+    MetadataOptions: meta ? { HttpTokens: meta.HttpTokens, HttpPutResponseHopLimit: meta.HttpPutResponseHopLimit, HttpEndpoint: meta.HttpEndpoint } : undefined,
+  };
+}
 
 export const launchConfigArn = (r: Pick<LaunchConfigRow, 'account_id' | 'region' | 'config_id' | 'name'>) =>
   `arn:aws:autoscaling:${r.region}:${r.account_id}:launchConfiguration:${r.config_id}:launchConfigurationName/${r.name}`;
@@ -51,8 +64,13 @@ export class LaunchConfigs {
     if (!name || name.length > 255) throw memberConstraint('launchConfigurationName', name, 'Member must have length less than or equal to 255');
     let base: InstanceTemplate | undefined;
     if (input.InstanceId !== undefined) {
-      base = await this.instances?.(caller, input.InstanceId);
-      if (!base) throw validationError(`Invalid instance id: ${input.InstanceId}. The instance does not exist or is not running.`);
+      if (!this.instances) throw validationError('Creating a launch configuration from an instance (InstanceId) is not available here.');
+      try {
+        base = fromInstance(await this.instances(caller, input.InstanceId));
+      } catch (e) {
+        if (!(e instanceof ServiceError)) throw e;
+        throw validationError(`Invalid instance id: ${input.InstanceId}. ${e.message}`);
+      }
     } else if (!input.ImageId || !input.InstanceType) {
       throw validationError('Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters.');
     }
@@ -72,17 +90,17 @@ export class LaunchConfigs {
       SecurityGroups: input.SecurityGroups ?? base?.SecurityGroups ?? [],
       ClassicLinkVPCSecurityGroups: input.ClassicLinkVPCSecurityGroups ?? [],
       ...(input.ClassicLinkVPCId ? { ClassicLinkVPCId: input.ClassicLinkVPCId } : {}),
-      UserData: ud ?? '',
-      KernelId: input.KernelId ?? '',
-      RamdiskId: input.RamdiskId ?? '',
+      UserData: ud ?? base?.UserData ?? '',
+      KernelId: input.KernelId ?? base?.KernelId ?? '',
+      RamdiskId: input.RamdiskId ?? base?.RamdiskId ?? '',
       BlockDeviceMappings: input.BlockDeviceMappings ?? [],
-      InstanceMonitoring: input.InstanceMonitoring ?? { Enabled: base?.MonitoringEnabled ?? true },
+      InstanceMonitoring: input.InstanceMonitoring ?? base?.InstanceMonitoring ?? { Enabled: true },
       ...(input.SpotPrice ? { SpotPrice: input.SpotPrice } : {}),
       ...(input.IamInstanceProfile ?? base?.IamInstanceProfile ? { IamInstanceProfile: input.IamInstanceProfile ?? base?.IamInstanceProfile } : {}),
       EbsOptimized: input.EbsOptimized ?? base?.EbsOptimized ?? false,
       ...(input.AssociatePublicIpAddress !== undefined ? { AssociatePublicIpAddress: input.AssociatePublicIpAddress } : {}),
-      ...(input.PlacementTenancy ? { PlacementTenancy: input.PlacementTenancy } : {}),
-      ...(input.MetadataOptions ? { MetadataOptions: input.MetadataOptions } : {}),
+      ...(input.PlacementTenancy ?? base?.PlacementTenancy ? { PlacementTenancy: input.PlacementTenancy ?? base?.PlacementTenancy } : {}),
+      ...(input.MetadataOptions ?? base?.MetadataOptions ? { MetadataOptions: input.MetadataOptions ?? base?.MetadataOptions } : {}),
     };
     if (data.PlacementTenancy && !['default', 'dedicated'].includes(data.PlacementTenancy)) throw validationError(`Invalid PlacementTenancy: ${data.PlacementTenancy}. Valid values are default and dedicated.`);
     for (const b of data.BlockDeviceMappings ?? []) {
