@@ -141,6 +141,8 @@ describe('wire rules', () => {
     const values = (n: number) => Array.from({ length: n }, (_, i) => `Filter.1.Value.${i + 1}=v${i}`).join('&');
     assert.equal((await ec2Raw(`Action=DescribeImages&${V}&Owner.1=self&Filter.1.Name=name&${values(200)}`)).status, 200);
     await expectEc2(`Action=DescribeImages&${V}&Filter.1.Name=name&${values(201)}`, 'FilterLimitExceeded', /The maximum number of filter values specified on a single call is 200/);
+    assert.equal((await ec2Raw(`Action=DescribeImages&${V}&Owner.1=self&Filter.1.Name=name&Filter.1.Value.1=${'n'.repeat(255)}`)).status, 200);
+    await expectEc2(`Action=DescribeInstances&${V}&Filter.1.Name=tag:Name&Filter.1.Value.1=${'n'.repeat(256)}`, 'FilterLimitExceeded', /The maximum length for a filter value is 255 characters/);
     const split = `Filter.1.Name=name&${values(150)}&Filter.2.Name=description&${values(60).replace(/Filter\.1/g, 'Filter.2')}`;
     await expectEc2(`Action=DescribeSnapshots&${V}&${split}`, 'FilterLimitExceeded');
     await expectEc2(`Action=DescribeVolumes&${V}&${split}`, 'FilterLimitExceeded');
