@@ -102,13 +102,22 @@ export class LifecycleHooks {
     return hooks.filter((h) => !names?.length || names.includes(h.hook_name)).map(hookOut);
   }
 
+  /** Outstanding actions of the hook are completed first: ABANDON for launching instances, CONTINUE for terminating ones. */
   async delete(caller: Scope, group: string, hookName: string): Promise<void> {
     await this.ctx.lock.run(groupKey(caller, group), async () => {
       await this.groups.get(caller, group);
       if (!(await this.ctx.groups.deleteHook(caller, group, hookName))) {
         throw validationError(`No Lifecycle Hook found with name ${hookName} for Auto Scaling group ${group}.`);
       }
+      for (const m of await this.ctx.instances.ofGroup(caller, group)) {
+        const action = parseAction(m.lifecycle_action);
+        const wait = action && findWait(action, hookName);
+        if (!action || !wait) continue;
+        complete(wait, action.transition === LAUNCHING_TRANSITION ? 'ABANDON' : 'CONTINUE');
+        await this.ctx.instances.update(m.instance_id, { lifecycle_action: JSON.stringify(action) });
+      }
     });
+    this.ctx.kick(caller, group);
   }
 
   /** CompleteLifecycleAction: records the hook's result; the reconciler moves the instance on. */

@@ -103,6 +103,19 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     assert.deepEqual(await states(), ['Pending', 'Terminating']);
   });
 
+  test('deleting a launch hook abandons the launches waiting on it', async () => {
+    await create(1, { LifecycleHookSpecificationList: [{ LifecycleHookName: 'setup', LifecycleTransition: LAUNCH }] });
+    await run(3);
+    const [m] = await members();
+    assert.equal(m.lifecycle_state, 'Pending:Wait');
+    await hooks.delete(CALLER, name(), 'setup');
+    await pass();
+    assert.equal((await ctx.instances.get(CALLER, m.instance_id))!.lifecycle_state, 'Terminating');
+    // its replacement has no hook to wait for
+    await run(3);
+    assert.deepEqual(await states(), ['InService']);
+  });
+
   test('DefaultResult CONTINUE on timeout puts the instance in service; the global timeout bounds heartbeats', async () => {
     await create(1, { LifecycleHookSpecificationList: [{ LifecycleHookName: 'h', LifecycleTransition: LAUNCH, HeartbeatTimeout: 30, DefaultResult: 'CONTINUE' }] });
     const t0 = Date.now();
@@ -132,7 +145,16 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     await run(2);
     assert.deepEqual(await states(), ['InService']);
     assert.equal((await activities()).find((a) => a.activity_id === term.activity_id)!.status_code, 'Successful');
+    // deleting a hook completes its outstanding actions: CONTINUE for a terminating instance
+    await groups.setDesired(CALLER, name(), 0, false);
+    await run(2);
+    const last = (await members()).find((m) => m.lifecycle_state === 'Terminating:Wait')!;
+    assert.ok(last);
     const [hook] = await hooks.describe(CALLER, name());
+    await hooks.delete(CALLER, name(), 'drain');
+    await run(3);
+    assert.deepEqual(await states(), []);
+    await assert.rejects(hooks.delete(CALLER, name(), 'drain'), /No Lifecycle Hook found with name drain/);
     assert.deepEqual({ ...hook }, { LifecycleHookName: 'drain', AutoScalingGroupName: name(), LifecycleTransition: TERMINATE, NotificationTargetARN: undefined, RoleARN: undefined, NotificationMetadata: 'meta', HeartbeatTimeout: 300, GlobalTimeout: 30000, DefaultResult: 'ABANDON' });
   });
 
