@@ -106,6 +106,7 @@ describe('Auto Scaling configuration', () => {
       /^Valid requests must contain either the InstanceID parameter or both the ImageId and InstanceType parameters\.$/,
     );
     await expectError(asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-x', ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.micro' })), 'ValidationError', /ami-0123456789abcdef0/);
+    await expectError(asg().send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-x', ImageId: ami, InstanceType: 't3.micro', KeyName: 'nokey' })), 'ValidationError', /^The key pair 'nokey' does not exist$/);
     await expectError(asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'ghost' })), 'ValidationError', /^Launch configuration name not found - Launch configuration ghost not found$/);
     await expectError(
       asg().send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'x', MinSize: 0, MaxSize: 1, AvailabilityZones: ['us-east-1a'], LaunchConfigurationName: 'ghost' })),

@@ -81,6 +81,7 @@ export class LaunchConfigs {
       if (!(e instanceof ServiceError)) throw e;
       throw validationError(`AMI ${imageId} is invalid: ${e.message}`);
     }
+    if (input.KeyName && !(await this.ctx.store.keyPairs.byName(caller, input.KeyName))) throw validationError(`The key pair '${input.KeyName}' does not exist`);
     const ud = input.UserData;
     if (ud !== undefined && ud.length > 21_847) throw validationError('User data is limited to 16384 bytes.');
     const data: LaunchConfigData = {
