@@ -16,6 +16,7 @@ import { loadServiceModel, isScalar, type MemberRef, type ServiceModel } from '.
 import { ec2WireName, queryWireName } from '../../src/protocol/query-parser.js';
 import { XML_ILLEGAL } from '../../src/protocol/validate.js';
 import { sampleStructure } from '../helpers/sample.js';
+import { decodeCbor, encodeCbor, type CborValue } from '../../src/protocol/cbor.js';
 import { signedRequest, type SignedFetchOptions } from '../helpers/signed-fetch.js';
 import { removeDir, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -296,6 +297,11 @@ async function send(server: TestServer, o: SignedFetchOptions): Promise<Answer> 
     const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     assert.ok(parsed && typeof parsed === 'object' && !Array.isArray(parsed), 'a JSON object');
     code = typeof parsed.__type === 'string' ? parsed.__type : (res.headers.get('x-amzn-errortype') ?? undefined);
+  } else if (type === 'application/cbor') {
+    // Smithy RPC v2 CBOR (CloudWatch): a map, with __type when an error
+    const parsed = decodeCbor(body) as Record<string, unknown>;
+    assert.ok(parsed && typeof parsed === 'object' && !Array.isArray(parsed), 'a CBOR map');
+    code = typeof parsed.__type === 'string' ? parsed.__type : undefined;
   } else assert.ok(res.status < 300 && type === 'application/octet-stream', `unexpected content type ${type} (${res.status})`);
   if (res.status >= 300) assert.ok(code, `an error names its code (${res.status}): ${body.toString('utf8').slice(0, 300)}`);
   return { status: res.status, code, ms };
@@ -392,6 +398,43 @@ describe(`fuzz (seed ${SEED}, ${COUNT} requests per service)`, () => {
       if (kind === 4) return { service: 'ebs', method: 'GET', path: `/snapshots/${label(r)}/changedblocks`, query: `firstSnapshotId=${label(r)}${q ? `&${q}` : ''}`, ...account };
       if (kind === 5) return { service: 'ebs', method: 'GET', path: `/snapshots/${label(r)}/blocks/${index(r)}`, query: `blockToken=${enc(hostileText(r)).slice(0, 500)}`, ...account };
       return { service: 'ebs', method: pick(r, ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']), path: pick(r, ['/snapshots/', '/snapshots/x/y/z', '/snapshots//blocks', `/snapshots/${'a/'.repeat(500)}`, '/snapshots%2F..%2F']), body: '', ...account };
+    });
+  });
+
+  // CloudWatch speaks three protocols on one service: each request in one of them, damaged
+  test('cloudwatch (awsJson1.0, Smithy RPC v2 CBOR, awsQuery)', async () => {
+    const model = loadServiceModel('cloudwatch');
+    const ops = Object.keys(model.operations);
+    const cborBody = (r: Rand, op: string): Buffer => {
+      const input = model.operations[op]?.input;
+      const good = encodeCbor((input ? jsonOf(sampleStructure(model, input, { maxDepth: 3 })) : {}) as CborValue);
+      const kind = int(r, 8);
+      if (kind === 0) return bytes(r, int(r, 2048));
+      if (kind === 1) return good.subarray(0, int(r, good.length));
+      if (kind === 2) return Buffer.concat([Buffer.alloc(int(r, 5000), 0x81), Buffer.from([0x01])]);
+      if (kind === 3) return Buffer.from(pick(r, ['5bffffffffffffffff', '9bffffffffffffffff', 'c2410f', 'a10102', '62c328', 'ff', 'a0a0', 'bf6161', 'a16961 5f5f70726f746f5f5f a0'.replace(/ /g, '')]), 'hex');
+      if (kind === 4) {
+        const damaged = Buffer.from(good);
+        for (let i = 0; i < 1 + int(r, 4); i++) damaged[int(r, damaged.length)] = int(r, 256);
+        return damaged;
+      }
+      if (kind === 5) return encodeCbor({ ...(decodeCbor(good) as Record<string, CborValue>), [pick(r, ['__proto__', 'constructor', 'Unknown'])]: { polluted: 1 } });
+      return good;
+    };
+    await run('cloudwatch', (r) => {
+      const op = pick(r, ops);
+      const protocol = int(r, 3);
+      const gzip: Record<string, string> = r() < 0.05 ? { 'content-encoding': 'gzip' } : {};
+      if (protocol === 0) {
+        const target = r() < 0.92 ? `${model.targetPrefix}.${op}` : pick(r, ['', op, `${model.targetPrefix}.__proto__`, `x.${op}`]);
+        return { service: 'monitoring', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0', ...gzip }, body: jsonBody(r, model, op), ...account };
+      }
+      if (protocol === 1) {
+        const path = r() < 0.92 ? `/service/${model.targetPrefix}/operation/${op}` : pick(r, [`/service/${model.targetPrefix}/operation/`, `/service/x/operation/${op}`, `/service/${model.targetPrefix}/operation/__proto__`, '/service/', `/service/${model.targetPrefix}/operation/${op}/x`]);
+        return { service: 'monitoring', path, headers: { 'smithy-protocol': 'rpc-v2-cbor', 'content-type': 'application/cbor', accept: 'application/cbor', ...gzip }, body: cborBody(r, op), ...account };
+      }
+      const { body, contentType } = formBody(r, model, 'query');
+      return { service: 'monitoring', body, headers: { ...(contentType ? { 'content-type': contentType } : {}), ...gzip }, ...account };
     });
   });
 
