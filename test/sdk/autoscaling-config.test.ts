@@ -158,12 +158,24 @@ describe('Auto Scaling configuration', () => {
     assert.equal(g.LaunchTemplate!.LaunchTemplateId, ltId);
     await asg().send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain' }));
 
-    // an instance refresh with a launch template as its desired configuration replaces the launch configuration
-    await asg().send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'lc-group', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId } }, Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0 } }));
-    await until('the refresh', async () => {
+    // a refresh without a desired configuration replaces the instances from the same launch configuration
+    const refreshed = async () => {
       const [r] = (await asg().send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'lc-group' }))).InstanceRefreshes!;
       assert.notEqual(r.Status, 'Failed', r.StatusReason);
       return r.Status === 'Successful' ? r : undefined;
+    };
+    await asg().send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'lc-group', Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0 } }));
+    await until('the refresh on the launch configuration', refreshed, 600);
+    g = await group('lc-group');
+    assert.equal(g.LaunchConfigurationName, 'lc-web');
+    assert.ok(g.Instances!.every((i) => !ids.includes(i.InstanceId!) && i.LaunchConfigurationName === 'lc-web'), 'every instance replaced, from lc-web');
+
+    // an instance refresh with a launch template as its desired configuration replaces the launch configuration
+    await asg().send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'lc-group', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: ltId } }, Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0 } }));
+    await until('the refresh onto the template', async () => {
+      const [r] = (await asg().send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'lc-group' }))).InstanceRefreshes!;
+      assert.notEqual(r.Status, 'Failed', r.StatusReason);
+      return r.Status === 'Successful' && r.DesiredConfiguration ? r : undefined;
     }, 600);
     g = await group('lc-group');
     assert.equal(g.LaunchConfigurationName, undefined);
