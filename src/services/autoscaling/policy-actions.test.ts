@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
 import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
-import type { AsgCompute, InstanceState, LaunchRequest } from './compute-port.js';
+import { FakeEc2 } from './fake-compute.js';
 import { createContext, type AsgContext } from './asg-context.js';
 import { GroupService } from './group-service.js';
 import { PolicyService, withPolicyCleanup } from './policies.js';
@@ -22,26 +22,6 @@ import { noSubnets } from './placement.js';
 
 const CALLER: Scope = { accountId: '111111111111', region: 'us-east-1' };
 const AMI = 'ami-0aaaaaaaaaaaaaaaa';
-
-let launched = 0;
-/** EC2 as the port sees it: launches start pending, settle() finishes every transition. */
-class FakeEc2 implements AsgCompute {
-  readonly state = new Map<string, InstanceState>();
-  async launch(_caller: Scope, req: LaunchRequest) {
-    const instanceId = `i-${(++launched).toString(16).padStart(17, '0')}`;
-    this.state.set(instanceId, 'pending');
-    return { instanceId, zone: req.zone };
-  }
-  async terminate(_caller: Scope, ids: readonly string[]) {
-    for (const id of ids) if (this.state.has(id)) this.state.set(id, 'shutting-down');
-  }
-  async states(_caller: Scope, ids: readonly string[]) {
-    return new Map(ids.filter((id) => this.state.has(id)).map((id) => [id, this.state.get(id)!]));
-  }
-  settle(): void {
-    for (const [id, s] of this.state) this.state.set(id, s === 'pending' ? 'running' : s === 'shutting-down' ? 'terminated' : s);
-  }
-}
 
 class FakeAlarms implements ScalingAlarms {
   readonly alarms = new Map<string, ScalingAlarmDefinition>();
