@@ -146,7 +146,7 @@ describe('Auto Scaling scheduled actions', () => {
     assert.deepEqual(rest.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a3']);
     const window = await asg().send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'sched-e', StartTime: new Date(later.getTime() - 1000), EndTime: new Date(later.getTime() + 1000) }));
     assert.deepEqual(window.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a1']);
-    const byName = await asg().send(new DescribeScheduledActionsCommand({ ScheduledActionNames: ['a2', 'a3'] }));
+    const byName = await asg().send(new DescribeScheduledActionsCommand({ ScheduledActionNames: ['a2', 'a3'], StartTime: new Date(later.getTime() - 1000), EndTime: new Date(later.getTime() + 1000) }));
     assert.deepEqual(byName.ScheduledUpdateGroupActions!.map((a) => a.ScheduledActionName), ['a2', 'a3']);
     const del = await asg().send(new BatchDeleteScheduledActionCommand({ AutoScalingGroupName: 'sched-e', ScheduledActionNames: ['a1', 'ghost'] }));
     assert.equal(del.FailedScheduledActions!.length, 1);

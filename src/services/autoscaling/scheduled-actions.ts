@@ -155,9 +155,9 @@ export class ScheduledActions {
     let rows = await this.ctx.store.autoscalingConfig.scheduledActions(caller, input.AutoScalingGroupName);
     const names = input.ScheduledActionNames;
     if (names?.length) rows = rows.filter((r) => names.includes(r.action_name));
-    // the actions that run within [StartTime, EndTime]
-    if (input.StartTime) rows = rows.filter((r) => r.next_run_at && new Date(r.next_run_at) >= input.StartTime!);
-    if (input.EndTime) rows = rows.filter((r) => r.next_run_at && new Date(r.next_run_at) <= input.EndTime!);
+    // the actions that run within [StartTime, EndTime] (ignored when names are given, as AWS documents)
+    if (input.StartTime && !names?.length) rows = rows.filter((r) => r.next_run_at && new Date(r.next_run_at) >= input.StartTime!);
+    if (input.EndTime && !names?.length) rows = rows.filter((r) => r.next_run_at && new Date(r.next_run_at) <= input.EndTime!);
     const key = (r: ScheduledActionRow) => `${r.group_name}\u0000${r.action_name}`;
     rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const { items, nextToken } = page(rows, key, input, {
