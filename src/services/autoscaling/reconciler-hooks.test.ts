@@ -227,6 +227,23 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     assert.equal((await members())[0].instance_id, m.instance_id);
   });
 
+  test('a force-deleted group takes its warm pool along, without waiting for hooks', async () => {
+    await create(1, { MaxSize: 2, LifecycleHookSpecificationList: [{ LifecycleHookName: 'drain', LifecycleTransition: TERMINATE }] });
+    await pools.put(CALLER, { AutoScalingGroupName: name() });
+    await run(5);
+    assert.deepEqual(await states(), ['InService', 'Warmed:Stopped']);
+    const ids = (await members()).map((m) => m.instance_id);
+    await assert.rejects(groups.delete(CALLER, name(), false), /while there are instances/);
+    await groups.delete(CALLER, name(), true);
+    let gone = false;
+    for (let i = 0; i < 6 && !gone; i++) {
+      gone = (await pass()) === 'gone';
+      ec2.settle();
+    }
+    assert.ok(gone);
+    assert.ok(ids.every((id) => ec2.state.get(id) === 'terminated'));
+  });
+
   test('a Running warm pool keeps its instances running', async () => {
     await create(0, { MaxSize: 2 });
     await pools.put(CALLER, { AutoScalingGroupName: name(), PoolState: 'Running' });
