@@ -124,8 +124,7 @@ test('a high-resolution alarm goes to ALARM on breaching data, with AWS reason, 
   assert.equal(fresh?.AlarmArn, ARN('cpu-high'));
   assert.equal(fresh?.StateValue, 'INSUFFICIENT_DATA');
   assert.equal(fresh?.ActionsEnabled, true);
-  // the oldest period of the range (N + 2 = 3 periods): it leaves the range within 10 s
-  await putValues('cpu-high', [80], 25_000);
+  await putValues('cpu-high', [80]);
   const alarmed = await waitForState('cpu-high', 'ALARM');
   assert.match(alarmed.StateReason!, /^Threshold Crossed: 1 out of the last 1 datapoints \[80\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than the threshold \(50\.0\) \(minimum 1 datapoint for INSUFFICIENT_DATA -> ALARM transition\)\.$/);
   const data = JSON.parse(alarmed.StateReasonData!);
@@ -159,9 +158,15 @@ test('a high-resolution alarm goes to ALARM on breaching data, with AWS reason, 
   const future = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'cpu-high', StartDate: new Date(Date.now() + 60_000) }));
   assert.equal(future.AlarmHistoryItems?.length, 0);
   assert.equal((await awsError(cw.send(new DescribeAlarmHistoryCommand({ NextToken: 'nope' })))).name, 'InvalidNextToken');
+});
 
-  // with all data gone from the range: missing -> INSUFFICIENT_DATA
-  await waitForState('cpu-high', 'INSUFFICIENT_DATA', 15_000);
+test('SetAlarmState holds until the next evaluation; with no data at all, missing -> INSUFFICIENT_DATA', async () => {
+  await cw.send(new PutMetricAlarmCommand(base('quiet')));
+  await cw.send(new SetAlarmStateCommand({ AlarmName: 'quiet', StateValue: 'ALARM', StateReason: 'by hand' }));
+  const back = await waitForState('quiet', 'INSUFFICIENT_DATA');
+  assert.equal(back.StateReason, 'Insufficient Data: 1 datapoint was unknown.');
+  const items = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'quiet', HistoryItemType: 'StateUpdate', ScanBy: 'TimestampAscending' }))).AlarmHistoryItems ?? [];
+  assert.deepEqual(items.map((i) => i.HistorySummary), ['Alarm updated from INSUFFICIENT_DATA to ALARM', 'Alarm updated from ALARM to INSUFFICIENT_DATA']);
 });
 
 test('SetAlarmState, Enable/DisableAlarmActions, and their errors', async () => {
@@ -252,7 +257,12 @@ test('a metric-math alarm and a composite alarm over it', async () => {
   assert.equal(composites.MetricAlarms?.length, 0);
   const children = await cw.send(new DescribeAlarmsCommand({ ChildrenOfAlarmName: 'combo', AlarmTypes: ['MetricAlarm'] }));
   assert.deepEqual(children.MetricAlarms?.map((a) => a.AlarmName).sort(), ['cpu-high', 'math']);
-  await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['combo'] }));
+  const held = await awsError(cw.send(new DeleteAlarmsCommand({ AlarmNames: ['math', 'list-c'] })));
+  assert.equal(held.name, 'ValidationError');
+  assert.equal(held.message, 'Cannot delete math as there are composite alarm(s) depending on it.');
+  assert.equal((await describe('list-c'))?.AlarmName, 'list-c', 'nothing deleted');
+  await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['combo', 'math'] }));
+  assert.equal(await describe('math'), undefined);
 });
 
 test('alarms survive a restart and are evaluated after it', async () => {

@@ -85,6 +85,12 @@ export class CloudwatchAlarmsRepo {
     await this.db.insertInto('cloudwatch_alarm_history').values(row).execute();
   }
 
+  /** Drops the history items older than `before` (ms since the epoch), every account's; how many. */
+  async pruneHistory(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('cloudwatch_alarm_history').where('at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   history(scope: Scope, q: HistoryQuery): Promise<AlarmHistoryRow[]> {
     let s = this.db.selectFrom('cloudwatch_alarm_history').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
     if (q.alarmName !== undefined) s = s.where('alarm_name', '=', q.alarmName);

@@ -7,7 +7,8 @@
 // state holds, Auto Scaling actions run again (AWS invokes them at every evaluation). The job
 // then reschedules itself at AWS's cadence — every 10 s for high-resolution periods, every
 // minute otherwise, hourly past a day of evaluation — or the server's test interval. An alarm
-// put or set is brought forward (`kick`); a deleted alarm's job ends at its next run.
+// put is brought forward (`kick`); a deleted alarm's job ends at its next run. History older
+// than 30 days is dropped by one more keyed job, hourly.
 import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Logger } from '../../../logger.js';
 import type { Scope } from '../../../store/scope.js';
@@ -22,6 +23,9 @@ import type { AlarmService, StateChange } from './alarm-service.js';
 import { alarmPeriod, isStaticOperator } from './alarm-validation.js';
 
 export const ALARM_JOB = 'cloudwatch.alarm';
+export const HISTORY_EXPIRY_JOB = 'cloudwatch.alarm-history-expiry';
+/** how long alarm history is kept (the CloudWatch console's 30 days) */
+export const HISTORY_RETENTION_MS = 30 * 86_400_000;
 
 interface Payload {
   accountId: string;
@@ -62,6 +66,12 @@ export function alarmEvaluator(deps: AlarmEvaluatorDeps) {
     const t = now().getTime();
     return { retryInMs: interval - (t % interval) + 1000 };
   });
+  // one keyed job for the cluster drops history past its retention, hourly
+  deps.jobs.register(HISTORY_EXPIRY_JOB, async () => {
+    await deps.store.cloudwatchAlarms.pruneHistory(now().getTime() - HISTORY_RETENTION_MS);
+    return { retryInMs: 3_600_000 };
+  });
+  deps.jobs.ensure('cw-alarm-history-expiry', HISTORY_EXPIRY_JOB, {}).catch((e: unknown) => deps.log?.error('could not schedule alarm history expiry', { err: String(e) }));
   return {
     kick(scope: Scope, name: string): void {
       const payload: Payload = { accountId: scope.accountId, region: scope.region, name };
@@ -103,7 +113,7 @@ async function settle(deps: AlarmEvaluatorDeps, scope: Scope, row: CloudwatchAla
     await service.transition(scope, row, change);
     return;
   }
-  await service.act(scope, row, row.state_value as AlarmState, true);
+  await service.act(scope, row, row.state_value as AlarmState, true, change);
 }
 
 /** The alarm's value per period start (ms), from the metric store. */

@@ -22,4 +22,6 @@ export interface AlarmPort {
   deleteAlarms(scope: Scope, names: readonly string[]): Promise<void>;
   /** The named alarms of `scope` that exist (name, ARN, state). */
   describeAlarms(scope: Scope, names: readonly string[]): Promise<ManagedAlarmView[]>;
+  /** The alarms of `scope` with `actionArn` among their actions (any state). */
+  alarmsWithAction(scope: Scope, actionArn: string): Promise<ManagedAlarmView[]>;
 }

@@ -173,12 +173,12 @@ export class AlarmService {
   async deleteAlarms(scope: Scope, names: readonly string[]): Promise<void> {
     const rows = await this.deps.store.cloudwatchAlarms.list(scope, { names });
     const deleting = new Set(rows.map((r) => r.name));
-    // a composite alarm that another composite alarm's rule names cannot go alone
+    // an alarm a remaining composite alarm's rule names cannot go (AWS: nothing is deleted)
     for (const parent of await this.deps.store.cloudwatchAlarms.list(scope, { types: ['CompositeAlarm'] })) {
       if (deleting.has(parent.name)) continue;
       const rule = (JSON.parse(parent.definition) as CompositeAlarmDefinition).alarmRule;
       const child = ruleAlarms(parseRule(rule)).find((c) => deleting.has(c));
-      if (child && rows.find((r) => r.name === child)?.alarm_type === 'CompositeAlarm') throw validationError(`Composite alarm ${child} cannot be deleted: it is used in the AlarmRule of ${parent.name}.`);
+      if (child) throw validationError(`Cannot delete ${child} as there are composite alarm(s) depending on it.`);
     }
     const now = this.now();
     await this.deps.store.transaction(async (tx) => {
@@ -204,8 +204,8 @@ export class AlarmService {
     }
     const row = await this.deps.store.cloudwatchAlarms.get(scope, name);
     if (!row) throw notFound();
+    // no evaluation is brought forward: the state holds until the alarm's next scheduled one
     await this.transition(scope, row, change);
-    this.deps.kick(scope, name);
   }
 
   // ---- reads
@@ -316,10 +316,8 @@ export class AlarmService {
     return {
       putMetricAlarm: (scope, definition) => this.putMetricAlarm(scope, definition),
       deleteAlarms: (scope, names) => this.deleteAlarms(scope, names),
-      describeAlarms: async (scope, names): Promise<ManagedAlarmView[]> => {
-        const rows = await this.deps.store.cloudwatchAlarms.list(scope, { names });
-        return rows.map((r) => ({ name: r.name, arn: alarmArn(scope.region, scope.accountId, r.name), state: r.state_value as AlarmState }));
-      },
+      describeAlarms: async (scope, names) => (await this.deps.store.cloudwatchAlarms.list(scope, { names })).map(managedView),
+      alarmsWithAction: async (scope, actionArn) => (await this.deps.store.cloudwatchAlarms.list(scope, { types: ['MetricAlarm', 'CompositeAlarm'] })).filter((r) => actionsOf(r).includes(actionArn)).map(managedView),
     };
   }
 
@@ -364,7 +362,7 @@ export class AlarmService {
   }
 
   /** Runs the actions of the alarm's current state: all of them on a change, the repeating ones (Auto Scaling) when `repeat`. */
-  async act(scope: Scope, row: CloudwatchAlarmRow, previous: AlarmState, repeat: boolean): Promise<void> {
+  async act(scope: Scope, row: CloudwatchAlarmRow, previous: AlarmState, repeat: boolean, latest?: StateChange): Promise<void> {
     if (row.actions_enabled !== 1) return;
     const def = JSON.parse(row.definition) as AlarmCommon;
     const state = row.state_value as AlarmState;
@@ -374,8 +372,9 @@ export class AlarmService {
       arn: alarmArn(scope.region, scope.accountId, row.name),
       state,
       previousState: previous,
-      reason: row.state_reason,
-      reasonData: row.state_reason_data ?? undefined,
+      // a repeat carries the evaluation that found the state holding (its current datapoints)
+      reason: latest?.reason ?? row.state_reason,
+      reasonData: latest?.reasonData ?? row.state_reason_data ?? undefined,
       stateUpdatedAt: new Date(row.state_updated_at),
       repeat,
       dimensions: (def as MetricAlarmDefinition).dimensions,
@@ -417,6 +416,8 @@ export class AlarmService {
 function historyRow(scope: Scope, name: string, type: AlarmType, at: Date, itemType: HistoryItemType, summary: string, data: object) {
   return { account_id: scope.accountId, region: scope.region, alarm_name: name, alarm_type: type, item_type: itemType, at: at.getTime(), summary, data: JSON.stringify(data) };
 }
+
+const managedView = (r: CloudwatchAlarmRow): ManagedAlarmView => ({ name: r.name, arn: alarmArn(r.region, r.account_id, r.name), state: r.state_value as AlarmState });
 
 function actionsOf(row: CloudwatchAlarmRow): string[] {
   const d = JSON.parse(row.definition) as AlarmCommon;
