@@ -83,9 +83,9 @@ export async function createDriver(config: ComputeConfig, keys: ComputeKeys, log
     stopTimeoutMs: config.stopTimeoutMs,
     bootTimeoutMs: config.bootTimeoutMs,
     runtime: {
-      serveMetadata: (socketPath, instance, onRequest) => {
+      serveMetadata: (socketPath, instance, onRequest, onTokenless) => {
         const iam = keys.iam;
-        return metadata.serve(socketPath, { instanceId: instance.instanceId, options: () => instance.metadataOptions(), metadata: () => instance.metadata(), onRequest, iam: iam && ((path, r) => iam(instance.instanceId, path, r)) });
+        return metadata.serve(socketPath, { instanceId: instance.instanceId, options: () => instance.metadataOptions(), metadata: () => instance.metadata(), onRequest, onTokenless, iam: iam && ((path, r) => iam(instance.instanceId, path, r)) });
       },
       nbdServer: (instance) => instanceNbd(instance, log),
       log,

@@ -43,6 +43,8 @@ test('VM period: volumes in both samples, network when both have it', () => {
   assert.deepEqual(Object.keys(p.disks), ['vol-a']);
   assert.equal(p.disks['vol-a'].writeBytes, 512);
   assert.equal(p.network, undefined);
+  assert.equal(p.metadataNoToken, undefined);
+  assert.equal(vmPeriod({ ...a, metadataNoToken: 2 }, { ...b, metadataNoToken: 5 })!.metadataNoToken, 3);
   assert.equal(vmPeriod(b, b), undefined);
 });
 

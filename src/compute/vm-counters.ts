@@ -39,6 +39,8 @@ export interface VmCounters {
   disks: Record<string, DiskCounters>;
   /** absent when the driver has no source for them */
   network?: NetworkCounters;
+  /** metadata service requests answered without a session token so far (IMDSv1) */
+  metadataNoToken?: number;
 }
 
 export interface DiskPeriod {
@@ -59,6 +61,7 @@ export interface VmPeriod {
   cpuUtilization?: number;
   disks: Record<string, DiskPeriod>;
   network?: NetworkCounters;
+  metadataNoToken?: number;
 }
 
 /** What grew between two readings of one counter (a counter that went down started over). */
@@ -108,6 +111,7 @@ export function vmPeriod(a: VmCounters, b: VmCounters): VmPeriod | undefined {
     cpuUtilization: cpuUtilization(a, b),
     disks,
     network: a.network && b.network ? networkPeriod(a.network, b.network) : undefined,
+    metadataNoToken: a.metadataNoToken !== undefined && b.metadataNoToken !== undefined ? grew(a.metadataNoToken, b.metadataNoToken) : undefined,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ImdsSource {
   metadata(): Promise<InstanceMetadata>;
   /** called on every request that reached the service (the driver uses it as a sign of life) */
   onRequest?(): void;
+  /** a request answered successfully without a session token (IMDSv1): EC2's MetadataNoToken metric */
+  onTokenless?(): void;
   /**
    * Extension point for `meta-data/iam/` (instance profiles), not implemented yet. Given the
    * path below `iam/` ('' for the directory itself), it answers as `lookup` does: a value

@@ -26,7 +26,7 @@ const facts = sampleFacts({ launchTime: '2026-12-05T23:59:58.123Z' });
 interface Probe extends ImdsSource {
   opts: ImdsOptions;
   facts: MetadataFacts;
-  calls: { options: number; metadata: number; requests: number };
+  calls: { options: number; metadata: number; requests: number; tokenless: number };
 }
 
 function probe(instanceId: string, opts: Partial<ImdsOptions> = {}, more: Partial<MetadataFacts> = {}): Probe {
@@ -34,10 +34,11 @@ function probe(instanceId: string, opts: Partial<ImdsOptions> = {}, more: Partia
     instanceId,
     opts: { httpEndpoint: 'enabled', httpTokens: 'optional', hopLimit: 1, instanceMetadataTags: 'enabled', ...opts },
     facts: { ...facts, instanceId, ...more },
-    calls: { options: 0, metadata: 0, requests: 0 },
+    calls: { options: 0, metadata: 0, requests: 0, tokenless: 0 },
     options: () => (p.calls.options++, p.opts),
     metadata: async () => (p.calls.metadata++, buildMetadata(p.facts)),
     onRequest: () => void p.calls.requests++,
+    onTokenless: () => void p.calls.tokenless++,
   };
   return p;
 }
@@ -169,6 +170,14 @@ describe('IMDSv2', () => {
   before(async () => {
     p = probe('i-0000000000000000c');
     sock = await serve(p);
+  });
+
+  test('MetadataNoToken: only what was answered without a token counts', async () => {
+    const before = p.calls.tokenless;
+    await call(sock, '/latest/meta-data/instance-id');
+    await call(sock, '/latest/meta-data/no-such-thing');
+    await call(sock, '/latest/meta-data/instance-id', withToken(await token(sock)));
+    assert.equal(p.calls.tokenless - before, 1);
   });
 
   test('PUT /latest/api/token gives a token and echoes its TTL; GETs with it say what is left', async () => {

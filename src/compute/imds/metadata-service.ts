@@ -15,7 +15,7 @@ import { connect, type Socket } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { InstanceMetadata } from '../instance-metadata.js';
-import { answer, failure, type ImdsReply } from './imds-answer.js';
+import { answer, failure, TOKEN_HEADER, type ImdsReply } from './imds-answer.js';
 import type { ImdsSource } from './imds-source.js';
 import { ImdsTokens } from './imds-token.js';
 import type { IdentitySignatures, IdentitySigner } from './identity-signer.js';
@@ -158,6 +158,7 @@ export class MetadataService {
       reply = failure(500);
     }
     this.log('debug', 'imds request', { instanceId: source.instanceId, method: req.method, url: req.url, status: reply.status });
+    if (reply.status === 200 && req.method !== 'PUT' && req.headers[TOKEN_HEADER.toLowerCase()] === undefined) source.onTokenless?.();
     send(req, res, reply);
   }
 

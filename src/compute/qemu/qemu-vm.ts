@@ -31,7 +31,7 @@ const GUEST_UP = /\blogin: /;
 
 export interface VmRuntime {
   /** the metadata service: serves one instance on a unix socket */
-  serveMetadata(socketPath: string, instance: DriverInstance, onRequest: () => void): Promise<{ close(): Promise<void> }>;
+  serveMetadata(socketPath: string, instance: DriverInstance, onRequest: () => void, onTokenless?: () => void): Promise<{ close(): Promise<void> }>;
   /** an NBD server exporting the instance's volumes */
   nbdServer(instance: DriverInstance): NbdServer;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
@@ -65,6 +65,8 @@ export class QemuVm {
   private nbd: NbdServer | undefined;
   private metadata: { close(): Promise<void> } | undefined;
   private network: VmNetworkCounter | undefined;
+  /** metadata requests answered without a token so far (MetadataNoToken) */
+  private metadataNoToken = 0;
   private readonly forwards = new Set<number>();
   private forwardIp: string | undefined;
   private readonly ports: string[];
@@ -81,7 +83,7 @@ export class QemuVm {
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
     this.console = new ConsoleLog(join(opts.stateDir, 'console.log'));
     this.process = new QemuProcess(opts.qemu, qemuArgs(opts.spec), opts.spec.sockets.qmp);
-    this.sampler = new VmSampler(this.process, opts.spec.vcpus, async () => this.network?.read());
+    this.sampler = new VmSampler(this.process, opts.spec.vcpus, async () => this.network?.read(), () => this.metadataNoToken);
     // the first port is the NIC's; the disks present at boot take the next ones
     this.ports = rootPorts(opts.spec).slice(1);
     opts.spec.disks.forEach((d, i) => this.portOf.set(d.volumeId, this.ports[i]));
@@ -95,7 +97,12 @@ export class QemuVm {
     const { spec } = this.opts;
     this.nbd = this.runtime.nbdServer(this.instance);
     await this.nbd.listenPath(spec.sockets.nbd);
-    this.metadata = await this.runtime.serveMetadata(spec.sockets.imds, this.instance, () => this.guestSignal());
+    this.metadata = await this.runtime.serveMetadata(
+      spec.sockets.imds,
+      this.instance,
+      () => this.guestSignal(),
+      () => this.metadataNoToken++,
+    );
     this.console.append(Buffer.from(`\r\n[imago] ${new Date().toISOString()} starting ${this.instance.instanceId}\r\n`));
     this.process.on('console', (d) => this.consoleOutput(d));
     this.process.on('nic-up', () => this.guestSignal());

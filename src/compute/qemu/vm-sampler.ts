@@ -9,6 +9,7 @@
 // - Disks: QMP query-blockstats, by the `disk-<volume id>` node of each virtio-blk disk
 //   (hot-plugged ones included).
 // - Network: the netdev's packet counter (vm-network-counter.ts), when the VM has one.
+// - MetadataNoToken: the metadata service's count of requests answered without a token.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { blockstatsCounters, parseProcStat, parseSchedstat, type NetworkCounters, type VmCounters } from '../vm-counters.js';
@@ -23,6 +24,7 @@ export class VmSampler {
     private readonly process: QemuProcess,
     private readonly vcpus: number,
     private readonly network?: () => Promise<NetworkCounters | undefined>,
+    private readonly metadataNoToken?: () => number,
   ) {}
 
   async sample(): Promise<VmCounters> {
@@ -33,7 +35,7 @@ export class VmSampler {
     if (cpuSeconds === undefined) this.threads = undefined; // asked again next time
     const stats = await this.process.execute('query-blockstats');
     const network = await this.network?.().catch(() => undefined);
-    return { at, vcpus: this.vcpus, cpuSeconds, disks: blockstatsCounters(stats, volumeOfNode), network };
+    return { at, vcpus: this.vcpus, cpuSeconds, disks: blockstatsCounters(stats, volumeOfNode), network, metadataNoToken: this.metadataNoToken?.() };
   }
 }
 

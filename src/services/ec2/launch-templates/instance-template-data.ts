@@ -57,7 +57,7 @@ export async function templateDataOf(store: Store, instances: InstanceService, c
       },
     ],
     Placement: { AvailabilityZone: i.Placement?.AvailabilityZone, GroupName: '', Tenancy: i.Placement?.Tenancy ?? 'default' },
-    Monitoring: { Enabled: i.Monitoring?.State === 'enabled' },
+    Monitoring: { Enabled: i.Monitoring?.State === 'enabled' || i.Monitoring?.State === 'pending' },
     DisableApiTermination: (await attr('disableApiTermination')).DisableApiTermination?.Value,
     DisableApiStop: (await attr('disableApiStop')).DisableApiStop?.Value,
     InstanceInitiatedShutdownBehavior: (await attr('instanceInitiatedShutdownBehavior')).InstanceInitiatedShutdownBehavior?.Value as ResponseLaunchTemplateData['InstanceInitiatedShutdownBehavior'],

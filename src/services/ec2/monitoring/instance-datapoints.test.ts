@@ -27,8 +27,8 @@ test('dimension sets: InstanceId; the group for members; ImageId, InstanceType a
 test('usage: CPUUtilization, EBS* summed over volumes, no Network* without a source', () => {
   const v = Object.fromEntries(usageValues(period).map((x) => [x.metricName, [x.value, x.unit]]));
   assert.deepEqual(v, { CPUUtilization: [12.5, 'Percent'], EBSReadOps: [1, 'Count'], EBSWriteOps: [1, 'Count'], EBSReadBytes: [4096, 'Bytes'], EBSWriteBytes: [512, 'Bytes'] });
-  const net = usageValues({ ...period, disks: {}, cpuUtilization: undefined, network: { inBytes: 10, inPackets: 1, outBytes: 20, outPackets: 2 } });
-  assert.deepEqual(net.map((x) => [x.metricName, x.value]), [['NetworkIn', 10], ['NetworkOut', 20], ['NetworkPacketsIn', 1], ['NetworkPacketsOut', 2]]);
+  const net = usageValues({ ...period, disks: {}, cpuUtilization: undefined, network: { inBytes: 10, inPackets: 1, outBytes: 20, outPackets: 2 }, metadataNoToken: 3 });
+  assert.deepEqual(net.map((x) => [x.metricName, x.value]), [['NetworkIn', 10], ['NetworkOut', 20], ['NetworkPacketsIn', 1], ['NetworkPacketsOut', 2], ['MetadataNoToken', 3]]);
 });
 
 test('status checks: 0/1 per check, nothing while initializing', () => {

@@ -6,8 +6,8 @@
 // all-instances aggregate (detailed monitoring only). Metrics, as on a Nitro instance whose
 // volumes are all EBS (no instance store: DiskRead/Write* are not published):
 //   CPUUtilization (Percent), EBSReadOps/EBSWriteOps (Count), EBSReadBytes/EBSWriteBytes (Bytes),
-//   NetworkIn/NetworkOut (Bytes), NetworkPacketsIn/NetworkPacketsOut (Count) — where the driver
-//   has a source; StatusCheckFailed_Instance/_System/_AttachedEBS and StatusCheckFailed (Count,
+//   NetworkIn/NetworkOut (Bytes), NetworkPacketsIn/NetworkPacketsOut (Count), MetadataNoToken
+//   (Count: metadata requests answered without a token) — where the driver has a source; StatusCheckFailed_Instance/_System/_AttachedEBS and StatusCheckFailed (Count,
 //   0 or 1) every minute whatever the monitoring, once the checks are no longer initializing.
 // AWS/EBS, dimension VolumeId, every minute for attached volumes: VolumeReadBytes/WriteBytes
 // (Bytes), VolumeReadOps/WriteOps (Count), VolumeTotalReadTime/TotalWriteTime/IdleTime
@@ -53,6 +53,7 @@ export function usageValues(period: VmPeriod): Value[] {
     out.push(ec2('NetworkIn', 'Bytes', n.inBytes), ec2('NetworkOut', 'Bytes', n.outBytes));
     out.push(ec2('NetworkPacketsIn', 'Count', n.inPackets), ec2('NetworkPacketsOut', 'Count', n.outPackets));
   }
+  if (period.metadataNoToken !== undefined) out.push(ec2('MetadataNoToken', 'Count', period.metadataNoToken));
   return out;
 }
 
