@@ -3,6 +3,7 @@
 import type { Store } from '../../store/store.js';
 import { AutoscalingResources } from '../../services/autoscaling/autoscaling-authorization.js';
 import { CloudWatchResources } from '../../services/cloudwatch/cloudwatch-authorization.js';
+import { alarmTagLookup } from '../../services/cloudwatch/alarms/alarm-service.js';
 import { Ec2Resources } from '../../services/ec2/ec2-authorization.js';
 import { IamResources } from '../../services/iam/iam-authorization.js';
 import { KmsResources } from '../../services/kms/kms-authorization.js';
@@ -19,7 +20,7 @@ export function createEnforcer(store: Store, identity: Pick<IdentityLayer, 'poli
     // the EBS direct APIs' snapshots are EC2's
     ['ebs', ec2],
     ['autoscaling', new AutoscalingResources(store)],
-    ['cloudwatch', new CloudWatchResources()],
+    ['cloudwatch', new CloudWatchResources(alarmTagLookup(store))],
     ['kms', new KmsResources(store)],
     ['ssm', new SsmResources(store)],
     ['iam', new IamResources(store)],

@@ -303,12 +303,6 @@ export class AlarmService {
     await this.deps.store.cloudwatchAlarms.setFields(scope, row.name, { tags: JSON.stringify(kept) });
   }
 
-  /** The tags of the named alarms (IAM's aws:ResourceTag conditions). */
-  async tagsOf(scope: Scope, names: string[]): Promise<Map<string, Tag[]>> {
-    const rows = await this.deps.store.cloudwatchAlarms.list(scope, { names });
-    return new Map(rows.map((r) => [r.name, JSON.parse(r.tags) as Tag[]]));
-  }
-
   // ---- the port (alarm-port.ts)
 
   /** The in-process API for alarms other services manage (no IAM; the same validation and history). */
@@ -416,6 +410,12 @@ export class AlarmService {
 function historyRow(scope: Scope, name: string, type: AlarmType, at: Date, itemType: HistoryItemType, summary: string, data: object) {
   return { account_id: scope.accountId, region: scope.region, alarm_name: name, alarm_type: type, item_type: itemType, at: at.getTime(), summary, data: JSON.stringify(data) };
 }
+
+/** The tags of the named alarms of a scope, for IAM's aws:ResourceTag conditions (cloudwatch-authorization.ts). */
+export const alarmTagLookup =
+  (store: Store) =>
+  async (scope: Scope, names: string[]): Promise<Map<string, Tag[]>> =>
+    new Map((await store.cloudwatchAlarms.list(scope, { names })).map((r) => [r.name, JSON.parse(r.tags) as Tag[]]));
 
 const managedView = (r: CloudwatchAlarmRow): ManagedAlarmView => ({ name: r.name, arn: alarmArn(r.region, r.account_id, r.name), state: r.state_value as AlarmState });
 
