@@ -16,8 +16,7 @@ import type { AsgContext } from './asg-context.js';
 import type { Group } from './group-model.js';
 import { beginTermination, requestTermination } from './instance-lifecycle.js';
 import { abandonMessage, beginAction, expire, hookSpec, LAUNCHING_TRANSITION, nextDeadline, outcome, parseAction } from './lifecycle-action.js';
-import { PENDING_PROCEED, PENDING_WAIT, TERMINATING_PROCEED, TERMINATING_WAIT, WARMED_PENDING_PROCEED, WARMED_PENDING_WAIT } from './member-states.js';
-import { retireWarm } from './warm-pool.js';
+import { PENDING_PROCEED, PENDING_WAIT, TERMINATING_PROCEED, TERMINATING_WAIT, WARMED_PENDING_PROCEED, WARMED_PENDING_WAIT, WARMED_TERMINATING } from './member-states.js';
 
 export const abandonedLaunchCause = (instanceId: string) => `${at()} an instance was taken out of service in response to a launch lifecycle action being abandoned.  ${at()} instance ${instanceId} was selected for termination.`;
 
@@ -36,44 +35,45 @@ export async function advanceWaits(ctx: AsgContext, group: Group, members: Group
   let next: number | undefined;
   for (const m of members) {
     if (m.lifecycle_state !== PENDING_WAIT && m.lifecycle_state !== TERMINATING_WAIT && m.lifecycle_state !== WARMED_PENDING_WAIT) continue;
-    const action = parseAction(m.lifecycle_action);
+    const stored = m.lifecycle_action ?? null;
+    const action = parseAction(stored);
     if (!action) continue;
     const expired = expire(action, now);
     const decided = outcome(action);
     if (!decided) {
-      if (expired) await ctx.instances.update(m.instance_id, { lifecycle_action: JSON.stringify(action) });
+      // compare-and-set: a result recorded meanwhile (another node's API call) is never overwritten
+      if (expired && !(await ctx.instances.updateAction(m.instance_id, stored, { lifecycle_action: JSON.stringify(action) }))) continue;
       const d = nextDeadline(action);
       if (d !== undefined) next = next === undefined ? d : Math.min(next, d);
       continue;
     }
-    if (m.lifecycle_state === WARMED_PENDING_WAIT) {
-      if (decided.result === 'ABANDON' && action.transition === LAUNCHING_TRANSITION) {
-        // a pool instance whose launch is abandoned is terminated; the pool launches another
-        if (m.activity_id) await ctx.activities.finish(m.activity_id, 'Cancelled', abandonMessage(decided.by));
-        await ctx.instances.update(m.instance_id, { activity_id: null, lifecycle_action: null });
-        Object.assign(m, { activity_id: null, lifecycle_action: null });
-        await retireWarm(ctx, group.row, m);
-      } else {
-        await ctx.instances.update(m.instance_id, { lifecycle_state: WARMED_PENDING_PROCEED, lifecycle_action: null });
-        if (m.activity_id) await ctx.activityRepo.update(m.activity_id, { status_code: 'InProgress' });
-        Object.assign(m, { lifecycle_state: WARMED_PENDING_PROCEED, lifecycle_action: null });
-      }
-    } else if (m.lifecycle_state === TERMINATING_WAIT) {
-      await ctx.instances.update(m.instance_id, { lifecycle_state: TERMINATING_PROCEED, lifecycle_action: null });
+    /** the instance's next state, if its action is still the one decided on */
+    const moveTo = async (state: string, set: { activity_id?: null } = {}): Promise<boolean> => {
+      if (!(await ctx.instances.updateAction(m.instance_id, stored, { lifecycle_state: state, lifecycle_action: null, ...set }))) return false;
+      Object.assign(m, { lifecycle_state: state, lifecycle_action: null, ...set });
+      return true;
+    };
+    const resume = async () => {
       if (m.activity_id) await ctx.activityRepo.update(m.activity_id, { status_code: 'InProgress' });
-      Object.assign(m, { lifecycle_state: TERMINATING_PROCEED, lifecycle_action: null });
-      await requestTermination(ctx, group.row, m);
-    } else if (decided.result === 'CONTINUE') {
-      await ctx.instances.update(m.instance_id, { lifecycle_state: PENDING_PROCEED, lifecycle_action: null });
-      if (m.activity_id) await ctx.activityRepo.update(m.activity_id, { status_code: 'InProgress' });
-      Object.assign(m, { lifecycle_state: PENDING_PROCEED, lifecycle_action: null });
-    } else {
-      const launchActivity = m.activity_id;
+    };
+    const launchActivity = m.activity_id;
+    if (decided.result === 'ABANDON' && action.transition === LAUNCHING_TRANSITION) {
+      // the launch ends Cancelled; a group instance is terminated (no terminate hooks) and
+      // replaced by the capacity step, a pool instance retired (the pool launches another)
+      // (the state moves first, so a crash right after still ends in a termination)
+      const warm = m.lifecycle_state === WARMED_PENDING_WAIT;
+      if (!(await moveTo(warm ? WARMED_TERMINATING : 'Terminating', { activity_id: null }))) continue;
       if (launchActivity) await ctx.activities.finish(launchActivity, 'Cancelled', abandonMessage(decided.by));
-      m.activity_id = null;
-      m.lifecycle_state = 'Pending';
-      await beginTermination(ctx, group.row, m, abandonedLaunchCause(m.instance_id), { skipHooks: true });
-    }
+      if (warm) await requestTermination(ctx, group.row, m);
+      else await beginTermination(ctx, group.row, m, abandonedLaunchCause(m.instance_id), { skipHooks: true });
+    } else if (m.lifecycle_state === WARMED_PENDING_WAIT) {
+      if (await moveTo(WARMED_PENDING_PROCEED)) await resume();
+    } else if (m.lifecycle_state === TERMINATING_WAIT) {
+      // a terminating instance goes whatever the result
+      if (!(await moveTo(TERMINATING_PROCEED))) continue;
+      await resume();
+      await requestTermination(ctx, group.row, m);
+    } else if (await moveTo(PENDING_PROCEED)) await resume();
   }
   return next;
 }

@@ -114,7 +114,8 @@ export class LifecycleHooks {
         const wait = action && findWait(action, hookName);
         if (!action || !wait) continue;
         complete(wait, action.transition === LAUNCHING_TRANSITION ? 'ABANDON' : 'CONTINUE');
-        await this.ctx.instances.update(m.instance_id, { lifecycle_action: JSON.stringify(action) });
+        // lost to a concurrent result or timeout: that one stands
+        await this.ctx.instances.updateAction(m.instance_id, m.lifecycle_action ?? null, { lifecycle_action: JSON.stringify(action) });
       }
     });
     this.ctx.kick(caller, group);
@@ -136,14 +137,16 @@ export class LifecycleHooks {
     if (!ref.token && !ref.instanceId) throw validationError('Either LifecycleActionToken or InstanceId must be specified.');
     await this.ctx.lock.run(groupKey(caller, ref.group), async () => {
       await this.groups.get(caller, ref.group);
-      const members: GroupInstanceRow[] = ref.instanceId ? [await this.ctx.instances.get(caller, ref.instanceId)].filter((m): m is GroupInstanceRow => m?.group_name === ref.group) : await this.ctx.instances.ofGroup(caller, ref.group);
-      for (const m of members) {
-        const action = parseAction(m.lifecycle_action);
-        const wait = action && findWait(action, ref.hook, ref.token);
-        if (!action || !wait || !m.lifecycle_state.endsWith(':Wait')) continue;
-        change(wait);
-        await this.ctx.instances.update(m.instance_id, { lifecycle_action: JSON.stringify(action) });
-        return;
+      // compare-and-set on the stored action: a timeout applied meanwhile (by the reconciler,
+      // perhaps on another node) wins, and the call then finds no active action
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const members: GroupInstanceRow[] = ref.instanceId
+          ? [await this.ctx.instances.get(caller, ref.instanceId)].filter((m): m is GroupInstanceRow => m?.group_name === ref.group)
+          : await this.ctx.instances.ofGroup(caller, ref.group);
+        const found = members.map((m) => ({ m, action: parseAction(m.lifecycle_action) })).find(({ m, action }) => action && m.lifecycle_state.endsWith(':Wait') && findWait(action, ref.hook, ref.token));
+        if (!found) break;
+        change(findWait(found.action!, ref.hook, ref.token)!);
+        if (await this.ctx.instances.updateAction(found.m.instance_id, found.m.lifecycle_action ?? null, { lifecycle_action: JSON.stringify(found.action) })) return;
       }
       throw validationError(ref.token ? `No active Lifecycle Action found with token ${ref.token}` : `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
     });

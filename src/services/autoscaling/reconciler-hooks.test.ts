@@ -76,6 +76,8 @@ describe('Auto Scaling reconciler: hooks, warm pools, suspended processes, lifet
     await pass();
     assert.deepEqual(await states(), ['InService']);
     assert.equal((await activities()).find((a) => a.activity_id === launch.activity_id)!.status_code, 'Successful');
+    // a result written from a stale read is refused (compare-and-set on the stored action)
+    assert.equal(await ctx.instances.updateAction(m.instance_id, m.lifecycle_action!, { lifecycle_action: m.lifecycle_action }), false);
     // the wait is over: completing again is refused
     await assert.rejects(hooks.complete(CALLER, { group: name(), hook: 'setup', token }, 'CONTINUE'), /No active Lifecycle Action/);
   });

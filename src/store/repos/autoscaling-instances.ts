@@ -53,6 +53,18 @@ export class AutoscalingInstancesRepo {
     await this.db.updateTable('autoscaling_instances').set(set).where('instance_id', '=', instanceId).execute();
   }
 
+  /**
+   * Updates the row only if its lifecycle action is still `expected` (compare-and-set: a
+   * CompleteLifecycleAction on one node and a timeout applied on another never overwrite each
+   * other); whether it did.
+   */
+  async updateAction(instanceId: string, expected: string | null, set: Updateable<AutoscalingInstancesTable>): Promise<boolean> {
+    let q = this.db.updateTable('autoscaling_instances').set(set).where('instance_id', '=', instanceId);
+    q = expected === null ? q.where('lifecycle_action', 'is', null) : q.where('lifecycle_action', '=', expected);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows ?? 0) > 0;
+  }
+
   async delete(instanceId: string): Promise<void> {
     await this.db.deleteFrom('autoscaling_instances').where('instance_id', '=', instanceId).execute();
   }
