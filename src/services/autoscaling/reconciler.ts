@@ -23,7 +23,7 @@ import { lifetimeStep } from './instance-lifetime.js';
 import { isActive, isPending, isTerminating, isWarm, PENDING_PROCEED, TERMINATING_PROCEED, TERMINATING_WAIT } from './member-states.js';
 import { nextSlot } from './placement.js';
 import { noteLaunchResult, refreshStep } from './refresh-step.js';
-import { pickVictims } from './termination-policy.js';
+import { pickVictims, type CurrentSource } from './termination-policy.js';
 import { retryDelay } from './timing.js';
 import { observeWarm, returnToPool, reusesOnScaleIn, takeFromPool, warmPoolStep } from './warm-pool-step.js';
 import { retireWarm } from './warm-pool.js';
@@ -202,7 +202,7 @@ async function scaleIn(ctx: AsgContext, group: Group, members: GroupInstanceRow[
   const deleting = group.row.status === DELETING;
   const candidates = deleting ? active : active.filter((m) => m.protected_from_scale_in !== 1);
   const { spec } = sourceTemplate(source);
-  let current: { templateId: string; version: number } | undefined;
+  let current: CurrentSource | undefined = source.launchConfiguration ? { launchConfiguration: source.launchConfiguration } : undefined;
   if (spec) {
     try {
       const r = await ctx.templates.resolve(group.scope, spec);

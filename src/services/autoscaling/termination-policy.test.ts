@@ -55,3 +55,10 @@ test('NewestInstance, and only candidates are taken (protected instances still c
   const candidates = all.filter((m) => m.instance_id !== 'i-2');
   assert.deepEqual(pickVictims(all, candidates, 1, ['NewestInstance'], current, NOW).map((m) => m.instance_id), ['i-1']);
 });
+
+test('a group on a launch configuration takes the instances not launched from it first', () => {
+  const onConfig = (id: string, lc: string | null, minutesAgo: number) => ({ ...member(id, 'us-east-1a', 1, minutesAgo), launch_template: null, launch_configuration: lc });
+  const all = [onConfig('i-1', 'new', 50), onConfig('i-2', 'old', 10), onConfig('i-3', null, 30)];
+  const ids = (ms: { instance_id: string }[]) => ms.map((m) => m.instance_id).sort();
+  assert.deepEqual(ids(pickVictims(all, all, 2, ['OldestLaunchConfiguration'], { launchConfiguration: 'new' }, NOW)), ['i-2', 'i-3']);
+});

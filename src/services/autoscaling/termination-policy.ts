@@ -1,16 +1,21 @@
 // Which instances go when a group scales in (the documented order): keep the zones balanced —
 // always take from the zone with the most instances — then apply the group's termination
 // policies in order (Default = oldest launch template, then closest to the next instance hour).
+// A group on a launch configuration takes the instances not launched from it first.
 import type { LaunchTemplateSpecification } from '../../api/autoscaling/types.js';
 import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
 
 type Compare = (a: GroupInstanceRow, b: GroupInstanceRow) => number;
 
+/** What the group launches from now: a template version, or a launch configuration. */
+export type CurrentSource = { templateId: string; version: number } | { launchConfiguration: string };
+
 const version = (m: GroupInstanceRow) => (m.launch_template ? (JSON.parse(m.launch_template) as LaunchTemplateSpecification) : undefined);
 
-function comparators(policies: readonly string[], current: { templateId: string; version: number } | undefined, now: number): Compare[] {
+function comparators(policies: readonly string[], current: CurrentSource | undefined, now: number): Compare[] {
   const oldestTemplate: Compare = (a, b) => {
     const rank = (m: GroupInstanceRow) => {
+      if (current && 'launchConfiguration' in current) return m.launch_configuration === current.launchConfiguration ? 1 : 0;
       const lt = version(m);
       if (!current || !lt) return 0;
       // instances not on the current template version go first, the oldest versions first
@@ -41,7 +46,7 @@ export function pickVictims(
   candidates: readonly GroupInstanceRow[],
   count: number,
   policies: readonly string[],
-  current?: { templateId: string; version: number },
+  current?: CurrentSource,
   now = Date.now(),
 ): GroupInstanceRow[] {
   const chain = comparators(policies, current, now);
