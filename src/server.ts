@@ -240,6 +240,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       putMetricAlarm: (scope, definition) => cloudwatch.alarms.putMetricAlarm(scope, definition),
       deleteAlarms: (scope, names) => cloudwatch.alarms.deleteAlarms(scope, names),
       describeAlarms: (scope, names) => cloudwatch.alarms.describeAlarms(scope, names),
+      alarmsWithAction: (scope, actionArn) => cloudwatch.alarms.alarmsWithAction(scope, actionArn),
     },
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms

@@ -20,7 +20,7 @@ import {
   SetDesiredCapacityCommand,
   type PutScalingPolicyCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestAccount, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2 } from '../helpers/clients.js';
@@ -127,6 +127,10 @@ describe('Auto Scaling scaling policies', () => {
     await asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'steps', MetricValue: 50, BreachThreshold: 50 })); // delta 0: the first
     assert.equal(await desired('pol'), 4);
     await expectError(asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'steps', MetricValue: 40, BreachThreshold: 50 })), 'ValidationError', /^No step adjustment found for metric value \[40\] and breach threshold 50\.0$/);
+    // a user's alarm whose action is the policy is listed in the policy's Alarms
+    await cw().send(new PutMetricAlarmCommand({ AlarmName: 'cpu-high', Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'pol' }], Statistic: 'Average', Period: 60, EvaluationPeriods: 2, Threshold: 50, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [p!.PolicyARN!] }));
+    const [listed] = (await asg().send(new DescribePoliciesCommand({ AutoScalingGroupName: 'pol', PolicyNames: ['steps'] }))).ScalingPolicies!;
+    assert.deepEqual(listed!.Alarms, [{ AlarmName: 'cpu-high', AlarmARN: 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:cpu-high' }]);
     await asg().send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'pol', DesiredCapacity: 1 }));
     await inService('pol', 1);
 
@@ -146,7 +150,6 @@ describe('Auto Scaling scaling policies', () => {
     await expectError(put({ ...base, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 }), 'ValidationError', /Cooldown is not supported for policy type StepScaling/);
     await expectError(asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'steps' })), 'ValidationError', /MetricValue is required/);
     await expectError(asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'steps', MetricValue: 60 })), 'ValidationError', /BreachThreshold is required/);
-    await expectError(asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'steps', MetricValue: 60, BreachThreshold: 50, HonorCooldown: true })), 'ValidationError', /HonorCooldown/);
   });
 
   test('target tracking: the managed alarms as AWS makes them, changed in place, deleted with the policy', async () => {

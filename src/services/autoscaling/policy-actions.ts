@@ -68,7 +68,6 @@ export class PolicyActions {
     if (c.PolicyType === 'StepScaling') {
       if (input.MetricValue === undefined) throw validationError('MetricValue is required for policies of type StepScaling.');
       if (input.BreachThreshold === undefined) throw validationError('BreachThreshold is required for policies of type StepScaling.');
-      if (input.HonorCooldown !== undefined) throw validationError('HonorCooldown is only supported for policies of type SimpleScaling.');
     } else {
       if (input.MetricValue !== undefined) throw validationError('MetricValue is only supported for policies of type StepScaling.');
       if (input.BreachThreshold !== undefined) throw validationError('BreachThreshold is only supported for policies of type StepScaling.');
