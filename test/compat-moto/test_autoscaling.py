@@ -436,3 +436,89 @@ def test_put_and_describe_scaling_policy():
 
     client.delete_policy(AutoScalingGroupName="test_asg", PolicyName="ScaleUp")
     assert client.describe_policies(AutoScalingGroupName="test_asg")["ScalingPolicies"] == []
+
+
+def test_create_and_describe_launch_configuration():
+    client = boto3.client("autoscaling", region_name="us-east-1")
+    client.create_launch_configuration(
+        LaunchConfigurationName="tester",
+        ImageId=EXAMPLE_AMI_ID,
+        InstanceType="t1.micro",
+        UserData="This is some user_data",
+        InstanceMonitoring={"Enabled": True},
+        EbsOptimized=True,
+        AssociatePublicIpAddress=True,
+        MetadataOptions={"HttpPutResponseHopLimit": 2, "HttpEndpoint": "disabled", "HttpTokens": "required"},
+    )
+    launch_config = client.describe_launch_configurations()["LaunchConfigurations"][0]
+    assert launch_config["LaunchConfigurationName"] == "tester"
+    assert launch_config["LaunchConfigurationARN"].startswith("arn:aws:autoscaling:us-east-1:123456789012:launchConfiguration:")
+    assert launch_config["ImageId"] == EXAMPLE_AMI_ID
+    assert launch_config["InstanceType"] == "t1.micro"
+    assert launch_config["InstanceMonitoring"] == {"Enabled": True}
+    assert launch_config["EbsOptimized"] is True
+    assert launch_config["AssociatePublicIpAddress"] is True
+    assert launch_config["MetadataOptions"] == {"HttpPutResponseHopLimit": 2, "HttpEndpoint": "disabled", "HttpTokens": "required"}
+    with pytest.raises(ClientError) as err:
+        client.create_launch_configuration(LaunchConfigurationName="tester", ImageId=EXAMPLE_AMI_ID, InstanceType="t1.micro")
+    assert err.value.response["Error"]["Code"] == "AlreadyExists"
+
+
+def test_group_from_launch_configuration_and_delete_in_use():
+    client = boto3.client("autoscaling", region_name="us-east-1")
+    client.create_launch_configuration(LaunchConfigurationName="test_lc", ImageId=EXAMPLE_AMI_ID, InstanceType="t2.medium")
+    client.create_auto_scaling_group(AutoScalingGroupName="test_asg", LaunchConfigurationName="test_lc", MinSize=2, MaxSize=2, AvailabilityZones=["us-east-1a"])
+    group = client.describe_auto_scaling_groups(AutoScalingGroupNames=["test_asg"])["AutoScalingGroups"][0]
+    assert group["LaunchConfigurationName"] == "test_lc"
+    assert len(group["Instances"]) == 2
+    assert all(i["LaunchConfigurationName"] == "test_lc" and i["InstanceType"] == "t2.medium" for i in group["Instances"])
+    with pytest.raises(ClientError) as err:
+        client.delete_launch_configuration(LaunchConfigurationName="test_lc")
+    assert err.value.response["Error"]["Code"] == "ResourceInUse"
+    limits = client.describe_account_limits()
+    assert limits["NumberOfLaunchConfigurations"] == 1
+    client.delete_auto_scaling_group(AutoScalingGroupName="test_asg", ForceDelete=True)
+
+
+def test_scheduled_actions_put_describe_delete():
+    client = boto3.client("autoscaling", region_name="us-east-1")
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    _template(ec2)
+    client.create_auto_scaling_group(AutoScalingGroupName="test_asg", LaunchTemplate={"LaunchTemplateName": "test_launch_template"}, MinSize=0, MaxSize=2, AvailabilityZones=["us-east-1a"])
+    for i in range(3):
+        client.put_scheduled_update_group_action(
+            AutoScalingGroupName="test_asg",
+            ScheduledActionName=f"my-scheduled-action-{i}",
+            Recurrence="0 9 * * *",
+            TimeZone="Europe/Paris",
+            MinSize=1,
+            MaxSize=5,
+            DesiredCapacity=3,
+        )
+    actions = client.describe_scheduled_actions(AutoScalingGroupName="test_asg")["ScheduledUpdateGroupActions"]
+    assert [a["ScheduledActionName"] for a in actions] == [f"my-scheduled-action-{i}" for i in range(3)]
+    assert actions[0]["Recurrence"] == "0 9 * * *"
+    assert actions[0]["TimeZone"] == "Europe/Paris"
+    assert actions[0]["DesiredCapacity"] == 3
+    client.delete_scheduled_action(AutoScalingGroupName="test_asg", ScheduledActionName="my-scheduled-action-0")
+    failed = client.batch_delete_scheduled_action(AutoScalingGroupName="test_asg", ScheduledActionNames=["my-scheduled-action-1", "nope"])["FailedScheduledActions"]
+    assert [f["ScheduledActionName"] for f in failed] == ["nope"]
+    actions = client.describe_scheduled_actions(AutoScalingGroupName="test_asg")["ScheduledUpdateGroupActions"]
+    assert [a["ScheduledActionName"] for a in actions] == ["my-scheduled-action-2"]
+
+
+def test_suspend_resume_processes_and_metrics_collection():
+    client = boto3.client("autoscaling", region_name="us-east-1")
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    _template(ec2)
+    client.create_auto_scaling_group(AutoScalingGroupName="test_asg", LaunchTemplate={"LaunchTemplateName": "test_launch_template"}, MinSize=0, MaxSize=2, AvailabilityZones=["us-east-1a"])
+    client.suspend_processes(AutoScalingGroupName="test_asg", ScalingProcesses=["Launch"])
+    client.suspend_processes(AutoScalingGroupName="test_asg", ScalingProcesses=["Terminate"])
+    group = client.describe_auto_scaling_groups(AutoScalingGroupNames=["test_asg"])["AutoScalingGroups"][0]
+    assert sorted(p["ProcessName"] for p in group["SuspendedProcesses"]) == ["Launch", "Terminate"]
+    client.resume_processes(AutoScalingGroupName="test_asg")
+    client.disable_metrics_collection(AutoScalingGroupName="test_asg")
+    client.enable_metrics_collection(AutoScalingGroupName="test_asg", Metrics=["GroupMinSize"], Granularity="1Minute")
+    group = client.describe_auto_scaling_groups(AutoScalingGroupNames=["test_asg"])["AutoScalingGroups"][0]
+    assert group["SuspendedProcesses"] == []
+    assert group["EnabledMetrics"] == [{"Metric": "GroupMinSize", "Granularity": "1Minute"}]
