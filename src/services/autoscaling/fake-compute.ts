@@ -1,9 +1,41 @@
 // A fake EC2 behind the compute port, for the reconciler's unit tests (test-only): launches
 // start pending and the test moves instances along with settle(); stop/start go through
-// stopping/pending; ClientToken answers a repeated launch with the first instance.
+// stopping/pending; ClientToken answers a repeated launch with the first instance. With it, a
+// context over a real store in a temporary directory (testContext).
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
 import { ec2Error } from '../ec2/ec2-errors.js';
+import type { ImageLookup } from '../ec2/launch-templates/template-data.js';
+import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
+import { createContext, type AsgContext } from './asg-context.js';
 import type { AsgCompute, InstanceDetails, InstanceState, LaunchRequest } from './compute-port.js';
+import { noSubnets } from './placement.js';
+
+/** Opens a store in a temporary directory before the suite and removes it after; returns a getter. */
+export function suiteStore(prefix: string): () => Store {
+  let dir: string;
+  let store: Store;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    store = await Store.open({ dataDir: dir, durability: 'normal' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => store;
+}
+
+/** An Auto Scaling context over `store` and `ec2` with fast timing and no reconciliation loop (passes are driven by hand). */
+export function testContext(store: Store, ec2: AsgCompute, images: ImageLookup = { getVisible: async () => ({}) }): { ctx: AsgContext; templates: LaunchTemplateService } {
+  const templates = new LaunchTemplateService({ store, images });
+  const ctx = { ...createContext({ store, templates, images, compute: ec2, subnets: noSubnets, timing: { busyMs: 10, idleMs: 100, retryBaseMs: 50, retryMaxMs: 400 } }), kick: () => {} };
+  return { ctx, templates };
+}
 
 let launched = 0;
 

@@ -11,7 +11,7 @@ import type { GroupService } from './group-service.js';
 import { instanceOut } from './group-model.js';
 import { beginTermination, LAUNCHING } from './instance-lifecycle.js';
 import { page } from './paging.js';
-import { isTerminating } from './member-states.js';
+import { isTerminating, isWarm } from './member-states.js';
 
 const minViolation = (min: number) =>
   validationError(
@@ -47,7 +47,8 @@ export class InstanceOps {
         return (await this.ctx.activityRepo.list(caller, { activityIds: [member.activity_id] }))[0];
       }
       let cause = causes.userTerminate(instanceId, row.desired_capacity);
-      if (decrement && member.lifecycle_state !== 'Standby') {
+      // Standby and warm pool instances are outside the desired capacity
+      if (decrement && member.lifecycle_state !== 'Standby' && !isWarm(member)) {
         if (row.desired_capacity <= row.min_size) throw minViolation(row.min_size);
         cause = causes.userTerminate(instanceId, row.desired_capacity, row.desired_capacity - 1);
         await this.ctx.groups.update(caller, member.group_name, { desired_capacity: row.desired_capacity - 1 });

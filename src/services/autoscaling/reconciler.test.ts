@@ -3,22 +3,17 @@
 // instances terminated out of band, launch failures with back-off, instance refresh batches
 // bounded by MinHealthyPercentage, launch-before-terminate with MaxHealthyPercentage,
 // checkpoints, rollback and cancel. Passes are driven by hand: no timers, no job runner.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Store } from '../../store/store.js';
 import type { Scope } from '../../store/scope.js';
 import { ec2Error } from '../ec2/ec2-errors.js';
-import { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
-import { FakeEc2 } from './fake-compute.js';
-import { createContext, type AsgContext } from './asg-context.js';
+import type { LaunchTemplateService } from '../ec2/launch-templates/launch-template-service.js';
+import { FakeEc2, suiteStore, testContext } from './fake-compute.js';
+import type { AsgContext } from './asg-context.js';
 import { GroupService } from './group-service.js';
 import { InstanceOps } from './instance-ops.js';
 import { RefreshService } from './refresh-service.js';
 import { reconcile } from './reconciler.js';
-import { noSubnets } from './placement.js';
 import type { GroupInstanceRow } from '../../store/repos/autoscaling-instances.js';
 
 const CALLER: Scope = { accountId: '111111111111', region: 'us-east-1' };
@@ -26,8 +21,7 @@ const AMI_A = 'ami-0aaaaaaaaaaaaaaaa';
 const AMI_B = 'ami-0bbbbbbbbbbbbbbbb';
 
 describe('Auto Scaling reconciler', () => {
-  let dir: string;
-  let store: Store;
+  const store = suiteStore('imago-asg-');
   let ec2: FakeEc2;
   let ctx: AsgContext;
   let groups: GroupService;
@@ -37,20 +31,10 @@ describe('Auto Scaling reconciler', () => {
   let ltId: string;
   let n = 0;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'imago-asg-'));
-    store = await Store.open({ dataDir: dir, durability: 'normal' });
-  });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   beforeEach(async () => {
     ec2 = new FakeEc2();
     const images = { getVisible: async (_c: Scope, id: string) => (id === AMI_A || id === AMI_B ? {} : Promise.reject(ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`))) };
-    templates = new LaunchTemplateService({ store, images });
-    ctx = { ...createContext({ store, templates, images, compute: ec2, subnets: noSubnets, timing: { busyMs: 10, idleMs: 100, retryBaseMs: 50, retryMaxMs: 400 } }), kick: () => {} };
+    ({ ctx, templates } = testContext(store(), ec2, images));
     groups = new GroupService(ctx);
     refreshes = new RefreshService(ctx, groups);
     ops = new InstanceOps(ctx, groups);

@@ -3,7 +3,8 @@
 // members in Warmed:* states, launched, stopped, handed to the group and trimmed by the
 // reconciler (warm-pool-step.ts). Hibernated pools are kept as stopped instances (the compute
 // drivers have no hibernation): DescribeWarmPool still answers PoolState Hibernated and the
-// instances show Warmed:Stopped.
+// instances show Warmed:Stopped. Groups with a mixed instances policy may have one (AWS allows
+// it since November 2025); pool instances launch from the policy as the group's do.
 import type { DescribeWarmPoolType, Instance, PutWarmPoolType, WarmPoolConfiguration } from '../../api/autoscaling/types.js';
 import type { Scope } from '../../store/scope.js';
 import type { GroupRow } from '../../store/repos/autoscaling-groups.js';
@@ -44,7 +45,6 @@ export class WarmPools {
     }
     await this.ctx.lock.run(groupKey(caller, name), async () => {
       const group = await this.groups.get(caller, name);
-      if (group.source.mixed) throw validationError('You cannot add a warm pool to an Auto Scaling group that has a mixed instances policy.');
       if (warmPoolOf(group.row)?.Status === 'PendingDelete') throw validationError(`The warm pool of Auto Scaling group ${name} is being deleted.`);
       const config: WarmPoolConfiguration = {
         ...(prepared !== undefined ? { MaxGroupPreparedCapacity: prepared } : {}),
