@@ -28,6 +28,7 @@ import { ebs, ec2, kms } from '../helpers/clients.js';
 import { expectError } from '../helpers/images.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { volumeIn } from '../helpers/instances.js';
+import { until } from '../helpers/until.js';
 
 const BLOCK = 524288;
 /** 2.5 MiB: data, a hole, data. */
@@ -37,30 +38,20 @@ let server: TestServer;
 let web: Server;
 let url = '';
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const settled = (status?: string) => status === 'completed' || status === 'deleted';
 
 async function snapshotDone(id: string, client = ec2(server.url)): Promise<SnapshotTaskDetail> {
   return until(id, async () => {
     const d = (await client.send(new DescribeImportSnapshotTasksCommand({ ImportTaskIds: [id] }))).ImportSnapshotTasks![0].SnapshotTaskDetail!;
     return settled(d.Status) ? d : undefined;
-  });
+  }, 600, 100);
 }
 
 async function imageDone(id: string): Promise<ImportImageTask> {
   return until(id, async () => {
     const t = (await ec2(server.url).send(new DescribeImportImageTasksCommand({ ImportTaskIds: [id] }))).ImportImageTasks![0];
     return settled(t.Status) ? t : undefined;
-  });
+  }, 600, 100);
 }
 
 /** The snapshot's data through the EBS direct APIs (decrypted by the server). */
