@@ -93,6 +93,7 @@ test('PutMetricAlarm refuses what AWS refuses', async () => {
     [{ TreatMissingData: 'sometimes' }, 'ValidationError', /TreatMissingData/],
     [{ Period: 60, EvaluationPeriods: 1441 }, 'ValidationError', /cannot exceed 86400/],
     [{ Threshold: undefined }, 'ValidationError', /Threshold/],
+    [{ AlarmName: 'x'.repeat(256) }, 'ValidationError', /at 'alarmName' failed to satisfy constraint: Member must have length less than or equal to 255/],
   ];
   for (const [over, code, message] of cases) {
     const e = await awsError(cw.send(new PutMetricAlarmCommand(base('bad', over))));
@@ -206,6 +207,9 @@ test('DescribeAlarms filters and pages; DescribeAlarmsForMetric; tags; DeleteAla
   assert.deepEqual(page2.MetricAlarms?.map((a) => a.AlarmName), ['list-c']);
   assert.equal(page2.NextToken, undefined);
   assert.equal((await awsError(cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'other', NextToken: page1.NextToken })))).name, 'InvalidNextToken');
+  const tooMany = await awsError(cw.send(new DescribeAlarmsCommand({ MaxRecords: 101 })));
+  assert.equal(tooMany.name, 'ValidationError');
+  assert.match(tooMany.message, /Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100/);
   const byAction = await cw.send(new DescribeAlarmsCommand({ ActionPrefix: 'arn:aws:automate:' }));
   assert.deepEqual(byAction.MetricAlarms?.map((a) => a.AlarmName), ['list-b']);
   const byState = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'list-', StateValue: 'ALARM' }));

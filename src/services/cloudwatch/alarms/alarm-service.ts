@@ -18,7 +18,7 @@ import { awsJsonTime } from './alarm-evaluation.js';
 import { invalidFormat, resourceNotFoundException, validationError } from './alarm-errors.js';
 import { alarmArn, type AlarmCommon, type AlarmDimension, type AlarmState, type AlarmStatus, type CompositeAlarmDefinition, type MetricAlarmDefinition } from './alarm-model.js';
 import { parseRule, ruleAlarms, RuleSyntaxError } from './alarm-rule.js';
-import { validateActions, validateMetricAlarm } from './alarm-validation.js';
+import { checkConstraint, checkLength, checkMaxRecords, checkNames, validateActions, validateMetricAlarm } from './alarm-validation.js';
 import type { AlarmPort, ManagedAlarmView } from './alarm-port.js';
 
 export type AlarmType = 'MetricAlarm' | 'CompositeAlarm';
@@ -117,6 +117,8 @@ export class AlarmService {
   }
 
   async putCompositeAlarm(scope: Scope, def: CompositeAlarmDefinition): Promise<{ arn: string }> {
+    checkNames(def);
+    checkLength(def.alarmRule, 'alarmRule', 1, 10240);
     validateActions(def, scope.region);
     for (const arn of [...(def.alarmActions ?? []), ...(def.okActions ?? []), ...(def.insufficientDataActions ?? [])]) {
       if (/^arn:aws[a-z-]*:(automate|autoscaling):/.test(arn)) throw validationError(`Composite alarms cannot have EC2 or Auto Scaling actions: ${arn}`);
@@ -195,6 +197,8 @@ export class AlarmService {
 
   /** SetAlarmState: the state until the next evaluation; its actions run as for any change. */
   async setAlarmState(scope: Scope, name: string, change: StateChange): Promise<void> {
+    checkLength(change.reason, 'stateReason', 0, 1023);
+    checkLength(change.reasonData, 'stateReasonData', 0, 4000);
     if (change.reasonData !== undefined) {
       try {
         JSON.parse(change.reasonData);
@@ -216,6 +220,8 @@ export class AlarmService {
   }
 
   async describeAlarms(scope: Scope, q: DescribeAlarmsQuery): Promise<{ alarms: AlarmRecord[]; nextToken?: string }> {
+    checkMaxRecords(q.maxRecords);
+    checkConstraint((q.names?.length ?? 0) <= 100, q.names?.length, 'alarmNames', 'have length less than or equal to 100');
     const types = q.types?.length ? q.types : (['MetricAlarm'] as AlarmType[]);
     const binding = { op: 'DescribeAlarms', account: scope.accountId, region: scope.region, q: { ...q, nextToken: undefined } };
     const after = q.nextToken === undefined ? undefined : decodePageToken(binding, q.nextToken);
@@ -248,6 +254,7 @@ export class AlarmService {
   }
 
   async describeHistory(scope: Scope, q: HistoryQuery): Promise<{ items: HistoryItem[]; nextToken?: string }> {
+    checkMaxRecords(q.maxRecords);
     const newestFirst = (q.scanBy ?? 'TimestampDescending') === 'TimestampDescending';
     const binding = { op: 'DescribeAlarmHistory', account: scope.accountId, region: scope.region, q: { ...q, nextToken: undefined } };
     let after: { at: number; seq: number } | undefined;

@@ -14,6 +14,29 @@ export const MAX_METRICS = 10;
 const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'];
 const EXTENDED = /^(p|tm|wm|tc|ts|pr)(\d{1,2}(\.\d{1,10})?|100)$|^(TM|WM|TC|TS|PR)\(.+\)$/;
 
+/** AWS's member constraint error: "1 validation error detected: Value '500' at 'maxRecords' failed to satisfy constraint: …" */
+export function checkConstraint(ok: boolean, value: unknown, member: string, constraint: string): void {
+  if (!ok) throw validationError(`1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must ${constraint}`);
+}
+
+export function checkLength(value: string | undefined, member: string, min: number, max: number): void {
+  if (value === undefined) return;
+  checkConstraint(value.length >= min, value, member, `have length greater than or equal to ${min}`);
+  checkConstraint(value.length <= max, value, member, `have length less than or equal to ${max}`);
+}
+
+export function checkMaxRecords(value: number | undefined): void {
+  if (value === undefined) return;
+  checkConstraint(value >= 1, value, 'maxRecords', 'have value greater than or equal to 1');
+  checkConstraint(value <= 100, value, 'maxRecords', 'have value less than or equal to 100');
+}
+
+/** AlarmName (1..255) and AlarmDescription (0..1024) of both kinds of alarm. */
+export function checkNames(def: AlarmCommon): void {
+  checkLength(def.name, 'alarmName', 1, 255);
+  checkLength(def.description, 'alarmDescription', 0, 1024);
+}
+
 export const validPeriod = (p: number): boolean => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0);
 
 /** The period a metric alarm evaluates at: its Period, or its data-returning query's. */
@@ -24,6 +47,8 @@ export function alarmPeriod(def: MetricAlarmDefinition): number {
 }
 
 export function validateMetricAlarm(def: MetricAlarmDefinition, region: string): void {
+  checkNames(def);
+  checkConstraint(typeof def.comparisonOperator === 'string', null, 'comparisonOperator', 'not be null');
   validateActions(def, region);
   const single = def.metricName !== undefined || def.namespace !== undefined || def.statistic !== undefined || def.extendedStatistic !== undefined || def.period !== undefined || (def.dimensions?.length ?? 0) > 0;
   if (def.metrics?.length) {
