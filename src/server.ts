@@ -263,7 +263,18 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
   // what instances and their volumes publish (AWS/EC2, AWS/EBS): each node samples the VMs it runs
   // AWS/AutoScaling group metrics (EnableMetricsCollection): one durable job for the cluster
   const groupMetrics = groupMetricsJob({ jobs, store, metrics: cloudwatch.metrics, periodSeconds: config.metricsPeriodSeconds, log });
-  const instanceMetrics = new InstanceMetrics({ store, driver, metrics: cloudwatch.metrics, node: cluster.placementNode, periodSeconds: config.metricsPeriodSeconds, health: (rows) => compute.instances.query.health(rows), log });
+  const instanceMetrics = new InstanceMetrics({
+    store,
+    driver,
+    metrics: cloudwatch.metrics,
+    node: cluster.placementNode,
+    // the first live node by id publishes for what no live node runs
+    leads: () => (cluster.registry.alive().map((n) => n.node_id).sort()[0] ?? cluster.registry.nodeId) === cluster.registry.nodeId,
+    isAlive: (id) => cluster.registry.isAlive(id),
+    periodSeconds: config.metricsPeriodSeconds,
+    health: (rows) => compute.instances.query.health(rows),
+    log,
+  });
   const maintenance = new Maintenance({ store, blocks, keys: storage.keys });
   const iam = createIam({ store, changes: identity.changes, secrets: identity.secrets, policies: identity.policies });
   const sts = stsService({ role: (accountId, name) => iam.domain.roles.row(accountId, name), policies: identity.policies, sessions: identity.sessions });

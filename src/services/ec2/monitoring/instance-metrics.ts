@@ -1,8 +1,9 @@
 // The collector of the metrics instances publish (instance-datapoints.ts says which): a loop on
 // every node over the running instances placed there (each node samples its own VMs: the
-// counters are the driver's, in memory), ticking on wall-clock multiples of the period —
+// counters are the driver's, in memory) — and, on one node (the first live one by id), over
+// those no live node runs (the `none` driver's, a dead node's: status checks only) — ticking on wall-clock multiples of the period —
 // `--metrics-period-seconds`, 60 by default: detailed monitoring's minute; basic monitoring
-// publishes every fifth tick. A tick samples each VM once (compute/vm-counters.ts), turns the
+// publishes every fifth tick; under a minute, as high-resolution data. A tick samples each VM once (compute/vm-counters.ts), turns the
 // difference with the previous tick's sample into the period's values, stamped with the
 // period's start, and writes them through the CloudWatch metric store, one put per account and
 // region. An instance's first tick after it (or the server) started has no previous sample: it
@@ -25,6 +26,13 @@ export interface InstanceMetricsDeps {
   metrics: Pick<MetricStore, 'put'>;
   /** this node, when its driver runs VMs here: only the instances placed here are measured */
   node?: string;
+  /**
+   * Whether this node publishes for running instances no live node runs (the `none` driver's,
+   * a dead node's: their status checks) — one node of the cluster; default: this one.
+   */
+  leads?: () => boolean;
+  /** whether a node is alive (default: all are) */
+  isAlive?: (nodeId: string) => boolean;
   periodSeconds: number;
   /** running instances' status checks, as DescribeInstanceStatus reports them */
   health: (rows: InstanceRow[]) => Promise<Map<string, InstanceHealth | undefined>>;
@@ -79,7 +87,7 @@ export class InstanceMetrics {
   /** One period ending at `boundary` (ms): samples, publishes, remembers the samples. */
   async tick(boundary: number): Promise<void> {
     const { store, driver } = this.deps;
-    const rows = await store.instances.allRunning(this.deps.node);
+    const rows = await this.instances();
     const start = new Date(boundary - this.periodMs);
     const fifth = Math.round(boundary / this.periodMs) % BASIC_PERIODS === 0;
     const [groups, health] = await Promise.all([this.groupNames(rows), this.deps.health(rows)]);
@@ -116,10 +124,23 @@ export class InstanceMetrics {
     }
     for (const id of [...this.previous.keys()]) if (!seen.has(id)) this.previous.delete(id);
     for (const id of [...this.basic.keys()]) if (!seen.has(id)) this.basic.delete(id);
+    // a shortened period (the demo/test knob) publishes high-resolution data, which alarms with
+    // periods under a minute can read (standard-resolution data is kept per minute only)
+    const highResolution = this.deps.periodSeconds < 60;
     for (const [key, data] of byScope) {
       const [accountId, region] = key.split('/');
-      await this.deps.metrics.put({ accountId, region }, data);
+      await this.deps.metrics.put({ accountId, region }, highResolution ? data.map((d) => ({ ...d, storageResolution: 1 as const })) : data);
     }
+  }
+
+  /** The running instances this node publishes for: its own VMs, and what no live node runs when it leads. */
+  private async instances(): Promise<InstanceRow[]> {
+    const { store, node, leads = () => true, isAlive = () => true } = this.deps;
+    if (node === undefined) return leads() ? store.instances.allRunning() : [];
+    const own = await store.instances.allRunning(node);
+    if (!leads()) return own;
+    const orphans = (await store.instances.allRunning()).filter((r) => r.node_id !== node && (!r.node_id || !isAlive(r.node_id)));
+    return [...own, ...orphans];
   }
 
   /** The Auto Scaling group each instance is a member of. */
