@@ -60,6 +60,7 @@ import { cloudTrailService } from './services/cloudtrail/index.js';
 import { createCloudWatch } from './services/cloudwatch/index.js';
 import { InstanceMetrics } from './services/ec2/monitoring/instance-metrics.js';
 import { groupMetricsJob } from './services/autoscaling/group-metrics.js';
+import { managedAlarmPeriod } from './services/autoscaling/policy-alarms.js';
 import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { MotoCompat } from './services/moto-compat.js';
 
@@ -241,6 +242,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       deleteAlarms: (scope, names) => cloudwatch.alarms.deleteAlarms(scope, names),
       describeAlarms: (scope, names) => cloudwatch.alarms.describeAlarms(scope, names),
       alarmsWithAction: (scope, actionArn) => cloudwatch.alarms.alarmsWithAction(scope, actionArn),
+      periodSeconds: managedAlarmPeriod(config.metricsPeriodSeconds),
     },
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
@@ -249,6 +251,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     jobs,
     log,
     alarmEvaluationIntervalMs: config.alarmEvaluationIntervalMs,
+    metricsPeriodSeconds: config.metricsPeriodSeconds,
     // EC2 alarm actions; recover (a move to other hardware) is a reboot here
     instanceActions: async (scope, instanceId, action) => {
       const lifecycle = compute.instances.lifecycle;

@@ -59,7 +59,7 @@ export class PolicyService {
     let alarms: Alarm[] = [];
     if (type === 'TargetTrackingScaling') {
       const tt = input.TargetTrackingConfiguration!;
-      const metric = trackedMetric(group.name, group.settings.TargetGroupARNs, tt);
+      const metric = trackedMetric(group.name, group.settings.TargetGroupARNs, tt, this.alarms?.periodSeconds);
       if (this.alarms) {
         const defs = managedAlarms(group.name, arn, tt, metric, before);
         for (const d of defs) alarms.push(alarmOut({ name: d.name, arn: (await this.alarms.putMetricAlarm(caller, d)).arn }));

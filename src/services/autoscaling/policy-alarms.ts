@@ -5,7 +5,10 @@
 // (a predefined one: AWS/EC2 CPUUtilization, NetworkIn or NetworkOut with the
 // AutoScalingGroupName dimension, Average; ALBRequestCountPerTarget: AWS/ApplicationELB
 // RequestCountPerTarget of the ResourceLabel's target group, Sum), one-minute periods unless a
-// customized metric gives its own, and the policy's ARN as their only alarm action.
+// customized metric gives its own, and the policy's ARN as their only alarm action. A demo/test
+// knob: when the server's metrics period (`--metrics-period-seconds`) is under a minute, the
+// alarms on the EC2 metrics instances publish use that period (see managedAlarmPeriod), so that
+// 3 and 15 datapoints take seconds rather than 3 and 15 minutes.
 import { randomUUID } from 'node:crypto';
 import type { Alarm, CustomizedMetricSpecification, TargetTrackingConfiguration } from '../../api/autoscaling/types.js';
 import type { Scope } from '../../store/scope.js';
@@ -57,6 +60,19 @@ export interface ScalingAlarms {
   describeAlarms(scope: Scope, names: readonly string[]): Promise<{ name: string; arn: string }[]>;
   /** the alarms whose actions (any state) include this ARN: DescribePolicies' Alarms of step and simple policies */
   alarmsWithAction?(scope: Scope, actionArn: string): Promise<{ name: string; arn: string }[]>;
+  /** the period of the managed alarms on instance metrics (managedAlarmPeriod; 60 when absent) */
+  periodSeconds?: number;
+}
+
+/**
+ * The managed alarms' period for the server's metrics period: AWS's minute by default; a shorter
+ * metrics period (the knob) gives the shortest alarm period that spans it — the metrics period
+ * itself under 10 s (CloudWatch then accepts it, see alarm-validation.ts), else 10, 20 or 30.
+ */
+export function managedAlarmPeriod(metricsPeriodSeconds: number): number {
+  if (metricsPeriodSeconds >= 60) return 60;
+  if (metricsPeriodSeconds < 10) return metricsPeriodSeconds;
+  return [10, 20, 30].find((p) => p >= metricsPeriodSeconds) ?? 60;
 }
 
 export const PREDEFINED_METRICS: Record<string, { namespace: string; metricName: string; statistic: string }> = {
@@ -69,7 +85,7 @@ export const PREDEFINED_METRICS: Record<string, { namespace: string; metricName:
 const STATISTICS = ['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum'];
 
 /** The metric part of the managed alarms (validated as PutScalingPolicy does), for a group with these target groups. */
-export function trackedMetric(groupName: string, targetGroupArns: readonly string[], c: TargetTrackingConfiguration): Omit<ScalingAlarmDefinition, 'name' | 'evaluationPeriods' | 'comparisonOperator'> {
+export function trackedMetric(groupName: string, targetGroupArns: readonly string[], c: TargetTrackingConfiguration, instancePeriod = 60): Omit<ScalingAlarmDefinition, 'name' | 'evaluationPeriods' | 'comparisonOperator'> {
   const pre = c.PredefinedMetricSpecification;
   const custom = c.CustomizedMetricSpecification;
   if (!Number.isFinite(c.TargetValue)) throw validationError('TargetValue must be a number.');
@@ -86,7 +102,7 @@ export function trackedMetric(groupName: string, targetGroupArns: readonly strin
       return { namespace: m.namespace, metricName: m.metricName, statistic: m.statistic, dimensions: [{ name: 'TargetGroup', value: tg }, { name: 'LoadBalancer', value: label.split('/targetgroup/')[0]! }], period: 60 };
     }
     if (pre.ResourceLabel !== undefined) throw validationError(`ResourceLabel is only valid for the predefined metric type ALBRequestCountPerTarget.`);
-    return { namespace: m.namespace, metricName: m.metricName, statistic: m.statistic, dimensions: [{ name: 'AutoScalingGroupName', value: groupName }], period: 60 };
+    return { namespace: m.namespace, metricName: m.metricName, statistic: m.statistic, dimensions: [{ name: 'AutoScalingGroupName', value: groupName }], period: instancePeriod };
   }
   if (!custom) throw validationError('Either PredefinedMetricSpecification or CustomizedMetricSpecification must be specified.');
   return customizedMetric(custom);

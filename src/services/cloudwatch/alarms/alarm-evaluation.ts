@@ -87,6 +87,7 @@ export function evaluationRange(period: number, evaluationPeriods: number, now: 
 /** How often AWS evaluates an alarm: every 10 s (high resolution), every minute, or hourly past a day. */
 export function evaluationIntervalMs(period: number, evaluationPeriods: number): number {
   if (period * evaluationPeriods > 86_400) return 3_600_000;
+  if (period < 10) return period * 1000; // the shortened metrics period's knob: every period
   return period < 60 ? 10_000 : 60_000;
 }
 

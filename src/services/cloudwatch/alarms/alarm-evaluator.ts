@@ -6,8 +6,7 @@
 // over the children's states) and writes a change through AlarmService.transition; while the
 // state holds, Auto Scaling actions run again (AWS invokes them at every evaluation). The job
 // then reschedules itself at AWS's cadence — every 10 s for high-resolution periods, every
-// minute otherwise, hourly past a day of evaluation — or the server's test interval; a
-// composite alarm's job runs once per kick (a child's change, its own update). An alarm
+// minute otherwise, hourly past a day of evaluation — or the server's test interval. An alarm
 // put is brought forward (`kick`); a deleted alarm's job ends at its next run. History older
 // than 30 days is dropped by one more keyed job, hourly.
 import type { JobRunner } from '../../../jobs/job-runner.js';
@@ -55,10 +54,8 @@ export function alarmEvaluator(deps: AlarmEvaluatorDeps) {
     const at = now();
     let interval: number;
     if (row.alarm_type === 'CompositeAlarm') {
-      // evaluated when a child changes state or its configuration changes, never on a clock
-      // (AWS: a composite alarm set by SetAlarmState stays so until then)
       await evaluateComposite(deps, scope, row);
-      return 'done';
+      interval = 60_000;
     } else {
       const def = JSON.parse(row.definition) as MetricAlarmDefinition;
       await evaluateMetric(deps, scope, row, def, at);

@@ -37,7 +37,8 @@ export function checkNames(def: AlarmCommon): void {
   checkLength(def.description, 'alarmDescription', 0, 1024);
 }
 
-export const validPeriod = (p: number): boolean => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0);
+/** `extra`: the server's shortened metrics period (`--metrics-period-seconds` under 10, a demo/test knob), also accepted */
+export const validPeriod = (p: number, extra?: number): boolean => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0) || (extra !== undefined && p === extra);
 
 /** The period a metric alarm evaluates at: its Period, or its data-returning query's. */
 export function alarmPeriod(def: MetricAlarmDefinition): number {
@@ -46,14 +47,14 @@ export function alarmPeriod(def: MetricAlarmDefinition): number {
   return q.metricStat?.period ?? q.period ?? def.metrics.find((m) => m.metricStat)?.metricStat?.period ?? 60;
 }
 
-export function validateMetricAlarm(def: MetricAlarmDefinition, region: string): void {
+export function validateMetricAlarm(def: MetricAlarmDefinition, region: string, extraPeriod?: number): void {
   checkNames(def);
   checkConstraint(typeof def.comparisonOperator === 'string', null, 'comparisonOperator', 'not be null');
   validateActions(def, region);
   const single = def.metricName !== undefined || def.namespace !== undefined || def.statistic !== undefined || def.extendedStatistic !== undefined || def.period !== undefined || (def.dimensions?.length ?? 0) > 0;
   if (def.metrics?.length) {
     if (single) throw validationError('Metrics list cannot be combined with MetricName, Namespace, Dimensions, Statistic, ExtendedStatistic or Period.');
-    validateQueries(def.metrics);
+    validateQueries(def.metrics, extraPeriod);
   } else {
     if (def.metricName === undefined) throw missingParameter('The parameter MetricName is required.');
     if (def.namespace === undefined) throw missingParameter('The parameter Namespace is required.');
@@ -63,7 +64,7 @@ export function validateMetricAlarm(def: MetricAlarmDefinition, region: string):
     if (def.statistic !== undefined && !STATISTICS.includes(def.statistic)) throw validationError(`Invalid statistic: ${def.statistic}`);
     if (def.extendedStatistic !== undefined && !EXTENDED.test(def.extendedStatistic)) throw invalidParameterValue(`The value ${def.extendedStatistic} for parameter ExtendedStatistic is not supported.`);
     checkDimensions(def.dimensions ?? [], 'Dimensions');
-    if (!validPeriod(def.period)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
+    if (!validPeriod(def.period, extraPeriod)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
   }
   if (def.evaluationPeriods === undefined || def.evaluationPeriods < 1) throw validationError('EvaluationPeriods must be greater than or equal to 1.');
   if (def.datapointsToAlarm !== undefined && def.datapointsToAlarm < 1) throw validationError('DatapointsToAlarm must be greater than or equal to 1.');
@@ -89,7 +90,7 @@ export function validateMetricAlarm(def: MetricAlarmDefinition, region: string):
 
 export const isStaticOperator = (op: string): op is StaticOperator => (STATIC_OPERATORS as readonly string[]).includes(op);
 
-function validateQueries(queries: readonly AlarmQuery[]): void {
+function validateQueries(queries: readonly AlarmQuery[], extraPeriod: number | undefined): void {
   if (queries.length > MAX_METRICS) throw validationError(`The collection Metrics must not have a size greater than ${MAX_METRICS}.`);
   const ids = new Set<string>();
   for (const q of queries) {
@@ -99,9 +100,9 @@ function validateQueries(queries: readonly AlarmQuery[]): void {
     if ((q.metricStat === undefined) === (q.expression === undefined)) throw validationError('Invalid metrics list: exactly one of MetricStat and Expression must be specified in each query.');
     if (q.metricStat) {
       checkDimensions(q.metricStat.metric.dimensions, 'Dimensions');
-      if (!validPeriod(q.metricStat.period)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
+      if (!validPeriod(q.metricStat.period, extraPeriod)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
     }
-    if (q.period !== undefined && !validPeriod(q.period)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
+    if (q.period !== undefined && !validPeriod(q.period, extraPeriod)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
   }
   if (queries.filter((q) => q.returnData !== false).length !== 1) throw validationError('Exactly one element of the metrics list should return data.');
 }
