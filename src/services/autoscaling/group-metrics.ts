@@ -110,7 +110,7 @@ export function groupMetricsJob(deps: { jobs: JobRunner; store: Store; metrics: 
         deps.log?.warn('group metrics not published', { group: row.group_name, err: String(e) });
       }
     }
-    return { retryInMs: timestamp.getTime() + periodMs - Date.now() };
+    return { retryInMs: Math.max(1, timestamp.getTime() + periodMs - Date.now()) };
   });
   return {
     start: () => deps.jobs.ensure(GROUP_METRICS_JOB, GROUP_METRICS_JOB, {}),

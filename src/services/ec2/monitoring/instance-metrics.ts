@@ -127,10 +127,13 @@ export class InstanceMetrics {
     // a shortened period (the demo/test knob) publishes high-resolution data, which alarms with
     // periods under a minute can read (standard-resolution data is kept per minute only)
     const highResolution = this.deps.periodSeconds < 60;
+    const failed: unknown[] = [];
     for (const [key, data] of byScope) {
       const [accountId, region] = key.split('/');
-      await this.deps.metrics.put({ accountId, region }, highResolution ? data.map((d) => ({ ...d, storageResolution: 1 as const })) : data);
+      // one account's refusal does not cost the others their datapoints
+      await this.deps.metrics.put({ accountId, region }, highResolution ? data.map((d) => ({ ...d, storageResolution: 1 as const })) : data).catch((e: unknown) => failed.push(e));
     }
+    if (failed.length) throw failed[0];
   }
 
   /** The running instances this node publishes for: its own VMs, and what no live node runs when it leads. */
