@@ -105,7 +105,8 @@ export function groupMetricsJob(deps: { jobs: JobRunner; store: Store; metrics: 
       const scope = { accountId: row.account_id, region: row.region };
       try {
         const data = groupData(row, await deps.store.autoscalingInstances.ofGroup(scope, row.group_name), timestamp);
-        if (data.length) await deps.metrics.put(scope, data);
+        // a shortened period (tests, demos) publishes high-resolution data, as instance metrics do
+        if (data.length) await deps.metrics.put(scope, deps.periodSeconds < 60 ? data.map((d) => ({ ...d, storageResolution: 1 as const })) : data);
       } catch (e) {
         deps.log?.warn('group metrics not published', { group: row.group_name, err: String(e) });
       }
