@@ -88,6 +88,21 @@ describe('instance metrics', () => {
     assert.equal(await count(), before);
   });
 
+  test('detailed monitoring adds the ImageId, InstanceType and all-instances aggregates; basic does not', async () => {
+    const own = await launchableImage(alice);
+    const basic = (await runOne(alice, own, { InstanceType: 't3.nano' })).InstanceId!;
+    const detailed = (await runOne(alice, own, { InstanceType: 't3.small', Monitoring: { Enabled: true } })).InstanceId!;
+    await instanceIn(alice, detailed, 'running');
+    await until('the detailed instance by ImageId', async () => ((await metricsOf('AWS/EC2', 'StatusCheckFailed', [{ Name: 'ImageId', Value: own }])).length ? true : undefined));
+    await until('by InstanceType', async () => ((await metricsOf('AWS/EC2', 'StatusCheckFailed', [{ Name: 'InstanceType', Value: 't3.small' }])).length ? true : undefined));
+    await until('the basic one by InstanceId', async () => ((await metricsOf('AWS/EC2', 'StatusCheckFailed', [{ Name: 'InstanceId', Value: basic }])).length ? true : undefined));
+    assert.deepEqual(await metricsOf('AWS/EC2', 'StatusCheckFailed', [{ Name: 'InstanceType', Value: 't3.nano' }]), []);
+    // the aggregate across all instances has no dimension
+    const all = (await cw.send(new ListMetricsCommand({ Namespace: 'AWS/EC2', MetricName: 'StatusCheckFailed' }))).Metrics ?? [];
+    assert.ok(all.some((m) => (m.Dimensions ?? []).length === 0), JSON.stringify(all));
+    await alice.send(new TerminateInstancesCommand({ InstanceIds: [basic, detailed] }));
+  });
+
   test('group metrics once EnableMetricsCollection is on, members under AutoScalingGroupName, none after Disable', async () => {
     const lt = (await alice.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'metrics', LaunchTemplateData: { ImageId: image, InstanceType: 't3.micro' } }))).LaunchTemplate!;
     await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'web', MinSize: 1, MaxSize: 3, DesiredCapacity: 1, AvailabilityZones: ['us-east-1a'], LaunchTemplate: { LaunchTemplateId: lt.LaunchTemplateId, Version: '1' } }));
