@@ -128,7 +128,9 @@ describe('EC2 instances', () => {
       const r = await c.send(new RunInstancesCommand({ ImageId: img, MinCount: 1, MaxCount: 5000, Placement: { AvailabilityZone: 'eu-west-3a' } }));
       assert.equal(r.Instances!.length, 4091, 'a /20 has 4091 usable addresses');
       assert.equal(r.Instances![4090].AmiLaunchIndex, 4090);
-      await c.send(new TerminateInstancesCommand({ InstanceIds: r.Instances!.map((i) => i.InstanceId!) }));
+      // AWS takes up to 1000 ids per TerminateInstances call
+      const ids = r.Instances!.map((i) => i.InstanceId!);
+      for (let at = 0; at < ids.length; at += 1000) await c.send(new TerminateInstancesCommand({ InstanceIds: ids.slice(at, at + 1000) }));
     });
 
     test('instance types: default m1.small, unknown types and architecture mismatches refused', async () => {
