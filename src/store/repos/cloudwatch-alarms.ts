@@ -63,15 +63,17 @@ export class CloudwatchAlarmsRepo {
     await this.db.updateTable('cloudwatch_alarms').set(fields).where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('name', '=', name).execute();
   }
 
-  /** Writes a new state if the alarm's state was last set at `readAt`; false when someone else set it since. */
-  async setState(scope: Scope, name: string, readAt: string, state: AlarmStateFields): Promise<boolean> {
+  /** Writes a new state if the alarm still holds the state `read` (value, reason, time); false when someone else set it since. */
+  async setState(scope: Scope, name: string, read: Pick<CloudwatchAlarmRow, 'state_value' | 'state_reason' | 'state_updated_at'>, state: AlarmStateFields): Promise<boolean> {
     const r = await this.db
       .updateTable('cloudwatch_alarms')
       .set(state)
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('name', '=', name)
-      .where('state_updated_at', '=', readAt)
+      .where('state_value', '=', read.state_value)
+      .where('state_reason', '=', read.state_reason)
+      .where('state_updated_at', '=', read.state_updated_at)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

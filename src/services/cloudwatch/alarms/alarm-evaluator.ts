@@ -2,13 +2,14 @@
 // (`cw-alarm/<account>/<region>/<name>`) in the job runner's store, so evaluation survives
 // restarts and, with several nodes sharing PostgreSQL, runs on one node at a time (the job's
 // lease). Each run reads the alarm's evaluation range from the metric store (GetMetricData's
-// engine for metric-math alarms), decides with alarm-evaluation.ts (composite alarms: their rule
-// over the children's states) and writes a change through AlarmService.transition; while the
-// state holds, Auto Scaling actions run again (AWS invokes them at every evaluation). The job
-// then reschedules itself at AWS's cadence — every 10 s for high-resolution periods, every
-// minute otherwise, hourly past a day of evaluation — or the server's test interval. An alarm
-// put is brought forward (`kick`); a deleted alarm's job ends at its next run. History older
-// than 30 days is dropped by one more keyed job, hourly.
+// engine for metric-math alarms), decides with alarm-evaluation.ts and writes a change through
+// AlarmService.transition; while the state holds, Auto Scaling actions run again once a minute
+// ("an alarm invokes an Auto Scaling action once each minute when the alarm remains in a new
+// state"). The job then reschedules itself at AWS's cadence — every 10 s for high-resolution
+// periods, every minute otherwise, hourly past a day of evaluation — or the server's test
+// interval. A composite alarm's job runs once per kick (a child's change, its own update): its
+// rule over the children's states. An alarm put is brought forward (`kick`); a deleted alarm's
+// job ends at its next run. History older than 30 days is dropped by one more keyed job, hourly.
 import type { JobRunner } from '../../../jobs/job-runner.js';
 import type { Logger } from '../../../logger.js';
 import type { Scope } from '../../../store/scope.js';
@@ -44,7 +45,12 @@ export interface AlarmEvaluatorDeps {
   log?: Logger;
 }
 
-export function alarmEvaluator(deps: AlarmEvaluatorDeps) {
+/** The deps and, per alarm, when its repeating actions last ran (in memory: a restart repeats once early). */
+type Ctx = AlarmEvaluatorDeps & { lastRepeat: Map<string, number>; repeatEveryMs: number };
+
+export function alarmEvaluator(evaluatorDeps: AlarmEvaluatorDeps) {
+  // AWS invokes Auto Scaling actions "once each minute" while the alarm stays in the state
+  const deps: Ctx = { ...evaluatorDeps, lastRepeat: new Map(), repeatEveryMs: evaluatorDeps.intervalMs ?? 60_000 };
   const now = deps.now ?? (() => new Date());
   deps.jobs.register(ALARM_JOB, async (payload) => {
     const { accountId, region, name } = payload as Payload;
@@ -54,8 +60,10 @@ export function alarmEvaluator(deps: AlarmEvaluatorDeps) {
     const at = now();
     let interval: number;
     if (row.alarm_type === 'CompositeAlarm') {
+      // evaluated when a child changes state or its configuration changes, never on a clock
+      // (AWS: a composite alarm set by SetAlarmState stays so until then)
       await evaluateComposite(deps, scope, row);
-      interval = 60_000;
+      return 'done';
     } else {
       const def = JSON.parse(row.definition) as MetricAlarmDefinition;
       await evaluateMetric(deps, scope, row, def, at);
@@ -80,7 +88,7 @@ export function alarmEvaluator(deps: AlarmEvaluatorDeps) {
   };
 }
 
-async function evaluateMetric(deps: AlarmEvaluatorDeps, scope: Scope, row: CloudwatchAlarmRow, def: MetricAlarmDefinition, at: Date): Promise<void> {
+async function evaluateMetric(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, def: MetricAlarmDefinition, at: Date): Promise<void> {
   if (!isStaticOperator(def.comparisonOperator) || def.threshold === undefined) return;
   const period = alarmPeriod(def);
   const starts = evaluationRange(period, def.evaluationPeriods, at);
@@ -107,12 +115,18 @@ async function evaluateMetric(deps: AlarmEvaluatorDeps, scope: Scope, row: Cloud
 }
 
 /** Writes a change, or — the state holding — repeats the actions that repeat (Auto Scaling). */
-async function settle(deps: AlarmEvaluatorDeps, scope: Scope, row: CloudwatchAlarmRow, change: StateChange | undefined): Promise<void> {
+async function settle(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, change: StateChange | undefined): Promise<void> {
   const service = deps.service();
   if (change && change.state !== row.state_value) {
-    await service.transition(scope, row, change);
+    // the change runs the actions; repeats start a minute after it
+    if (await service.transition(scope, row, change)) deps.lastRepeat.set(`${scope.accountId}/${scope.region}/${row.name}`, (deps.now ?? (() => new Date()))().getTime());
     return;
   }
+  const key = `${scope.accountId}/${scope.region}/${row.name}`;
+  const t = (deps.now ?? (() => new Date()))().getTime();
+  const last = deps.lastRepeat.get(key);
+  if (last !== undefined && t - last < deps.repeatEveryMs - 500) return;
+  deps.lastRepeat.set(key, t);
   await service.act(scope, row, row.state_value as AlarmState, true, change);
 }
 
@@ -189,7 +203,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const longTime = (d: Date) => `${DAYS[d.getUTCDay()]} ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]}, ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
 
 /** A composite alarm: ALARM while its rule holds, else OK; its reason names the child that changed last. */
-async function evaluateComposite(deps: AlarmEvaluatorDeps, scope: Scope, row: CloudwatchAlarmRow): Promise<void> {
+async function evaluateComposite(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow): Promise<void> {
   const rule = parseRule((JSON.parse(row.definition) as CompositeAlarmDefinition).alarmRule);
   const names = ruleAlarms(rule);
   const children = await deps.store.cloudwatchAlarms.list(scope, { names });

@@ -337,7 +337,7 @@ export class AlarmService {
     const previous = row.state_value as AlarmState;
     const changed = previous !== change.state;
     const written = await this.deps.store.transaction(async (tx) => {
-      const ok = await tx.cloudwatchAlarms.setState(scope, row.name, row.state_updated_at, {
+      const ok = await tx.cloudwatchAlarms.setState(scope, row.name, row, {
         state_value: change.state,
         state_reason: change.reason,
         state_reason_data: change.reasonData ?? null,
