@@ -46,11 +46,11 @@ export interface AlarmEvaluatorDeps {
 }
 
 /** The deps and, per alarm, when its repeating actions last ran (in memory: a restart repeats once early). */
-type Ctx = AlarmEvaluatorDeps & { lastRepeat: Map<string, number>; repeatEveryMs: number };
+type Ctx = AlarmEvaluatorDeps & { lastRepeat: Map<string, number> };
 
 export function alarmEvaluator(evaluatorDeps: AlarmEvaluatorDeps) {
   // AWS invokes Auto Scaling actions "once each minute" while the alarm stays in the state
-  const deps: Ctx = { ...evaluatorDeps, lastRepeat: new Map(), repeatEveryMs: evaluatorDeps.intervalMs ?? 60_000 };
+  const deps: Ctx = { ...evaluatorDeps, lastRepeat: new Map() };
   const now = deps.now ?? (() => new Date());
   deps.jobs.register(ALARM_JOB, async (payload) => {
     const { accountId, region, name } = payload as Payload;
@@ -111,11 +111,13 @@ async function evaluateMetric(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, 
     range,
     now: at,
   });
-  await settle(deps, scope, row, result === 'retain' ? undefined : result);
+  // "once each minute": six 10-second evaluations; shorter only where periods are (test knobs)
+  const repeatMs = deps.intervalMs ?? Math.min(60_000, 6 * evaluationIntervalMs(period, def.evaluationPeriods));
+  await settle(deps, scope, row, result === 'retain' ? undefined : result, repeatMs);
 }
 
 /** Writes a change, or — the state holding — repeats the actions that repeat (Auto Scaling). */
-async function settle(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, change: StateChange | undefined): Promise<void> {
+async function settle(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, change: StateChange | undefined, repeatMs = 60_000): Promise<void> {
   const service = deps.service();
   if (change && change.state !== row.state_value) {
     // the change runs the actions; repeats start a minute after it
@@ -125,7 +127,7 @@ async function settle(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, change: 
   const key = `${scope.accountId}/${scope.region}/${row.name}`;
   const t = (deps.now ?? (() => new Date()))().getTime();
   const last = deps.lastRepeat.get(key);
-  if (last !== undefined && t - last < deps.repeatEveryMs - 500) return;
+  if (last !== undefined && t - last < repeatMs - 500) return;
   deps.lastRepeat.set(key, t);
   await service.act(scope, row, row.state_value as AlarmState, true, change);
 }
