@@ -259,8 +259,16 @@ test('a metric-math alarm and a composite alarm over it', async () => {
   const composites = await cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['CompositeAlarm'] }));
   assert.equal(composites.CompositeAlarms?.[0]?.AlarmRule, 'ALARM("math") AND NOT OK(cpu-high)');
   assert.equal(composites.MetricAlarms?.length, 0);
-  const children = await cw.send(new DescribeAlarmsCommand({ ChildrenOfAlarmName: 'combo', AlarmTypes: ['MetricAlarm'] }));
+  const children = await cw.send(new DescribeAlarmsCommand({ ChildrenOfAlarmName: 'combo' }));
   assert.deepEqual(children.MetricAlarms?.map((a) => a.AlarmName).sort(), ['cpu-high', 'math']);
+  assert.deepEqual(Object.keys(children.MetricAlarms![0]!).sort(), ['AlarmArn', 'AlarmName', 'StateUpdatedTimestamp', 'StateValue']);
+  const parents = await cw.send(new DescribeAlarmsCommand({ ParentsOfAlarmName: 'math' }));
+  assert.deepEqual(parents.CompositeAlarms?.map((a) => a.AlarmName), ['combo']);
+  assert.equal((await awsError(cw.send(new DescribeAlarmsCommand({ ChildrenOfAlarmName: 'combo', AlarmTypes: ['MetricAlarm'] })))).name, 'ValidationError');
+  // a composite alarm set by hand stays so until a child changes state
+  await cw.send(new SetAlarmStateCommand({ AlarmName: 'combo', StateValue: 'OK', StateReason: 'muted by hand' }));
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await describe('combo'))?.StateReason, 'muted by hand');
   const held = await awsError(cw.send(new DeleteAlarmsCommand({ AlarmNames: ['math', 'list-c'] })));
   assert.equal(held.name, 'ValidationError');
   assert.equal(held.message, 'Cannot delete math as there are composite alarm(s) depending on it.');

@@ -127,9 +127,12 @@ export function alarmHandlers(alarms: AlarmService): Pick<HandlerMap<Operations>
         maxRecords: i.MaxRecords,
         nextToken: i.NextToken,
       });
+      // an alarm's children or parents: AWS answers their name, ARN, state and its time only
+      const family = i.ChildrenOfAlarmName !== undefined || i.ParentsOfAlarmName !== undefined;
+      const brief = (a: AlarmRecord) => ({ AlarmName: a.name, AlarmArn: a.arn, StateValue: a.status.state, StateUpdatedTimestamp: a.status.updatedAt });
       return {
-        MetricAlarms: out.alarms.filter((a) => a.type === 'MetricAlarm').map(wireMetricAlarm),
-        CompositeAlarms: out.alarms.filter((a) => a.type === 'CompositeAlarm').map(wireCompositeAlarm),
+        MetricAlarms: out.alarms.filter((a) => a.type === 'MetricAlarm').map(family ? brief : wireMetricAlarm),
+        CompositeAlarms: out.alarms.filter((a) => a.type === 'CompositeAlarm').map(family ? brief : wireCompositeAlarm),
         NextToken: out.nextToken,
       };
     },

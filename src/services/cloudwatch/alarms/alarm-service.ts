@@ -224,7 +224,12 @@ export class AlarmService {
   async describeAlarms(scope: Scope, q: DescribeAlarmsQuery): Promise<{ alarms: AlarmRecord[]; nextToken?: string }> {
     checkMaxRecords(q.maxRecords);
     checkConstraint((q.names?.length ?? 0) <= 100, q.names?.length, 'alarmNames', 'have length less than or equal to 100');
-    const types = q.types?.length ? q.types : (['MetricAlarm'] as AlarmType[]);
+    const family = q.childrenOf !== undefined || q.parentsOf !== undefined;
+    if (family && (q.names?.length || q.prefix !== undefined || q.state !== undefined || q.actionPrefix !== undefined || q.types?.length || (q.childrenOf !== undefined && q.parentsOf !== undefined))) {
+      throw validationError('If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify any other parameters in the request except for MaxRecords and NextToken.');
+    }
+    // the children or parents of an alarm: metric and composite alarms alike
+    const types = family ? (['MetricAlarm', 'CompositeAlarm'] as AlarmType[]) : q.types?.length ? q.types : (['MetricAlarm'] as AlarmType[]);
     const binding = { op: 'DescribeAlarms', account: scope.accountId, region: scope.region, q: { ...q, nextToken: undefined } };
     const after = q.nextToken === undefined ? undefined : decodePageToken(binding, q.nextToken);
     if (q.nextToken !== undefined && after === undefined) throw invalidNextToken();
