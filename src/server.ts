@@ -220,6 +220,8 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     subscriptions: (caller, image) => catalog.marketplace.assertCanLaunch(caller, image),
   });
   launchTemplates.setAliasResolver({ resolveImageId: (caller, parameter) => ssm.resolveSsmImageId(caller, `resolve:ssm:${parameter}`) });
+  // under a shortened metrics period (a demo/test knob) target tracking's alarms are that short too
+  const managedPeriod = managedAlarmPeriod(config.metricsPeriodSeconds);
   const autoscaling = createAutoscaling({
     store,
     jobs,
@@ -242,7 +244,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
       deleteAlarms: (scope, names) => cloudwatch.alarms.deleteAlarms(scope, names),
       describeAlarms: (scope, names) => cloudwatch.alarms.describeAlarms(scope, names),
       alarmsWithAction: (scope, actionArn) => cloudwatch.alarms.alarmsWithAction(scope, actionArn),
-      periodSeconds: managedAlarmPeriod(config.metricsPeriodSeconds),
+      periodSeconds: managedPeriod,
     },
   });
   // CloudWatch: metrics (what instances, volumes and groups emit, and PutMetricData) and alarms
@@ -251,7 +253,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     jobs,
     log,
     alarmEvaluationIntervalMs: config.alarmEvaluationIntervalMs,
-    metricsPeriodSeconds: config.metricsPeriodSeconds,
+    extraAlarmPeriodSeconds: managedPeriod < 10 ? managedPeriod : undefined,
     // EC2 alarm actions; recover (a move to other hardware) is a reboot here
     instanceActions: async (scope, instanceId, action) => {
       const lifecycle = compute.instances.lifecycle;

@@ -66,13 +66,13 @@ export interface ScalingAlarms {
 
 /**
  * The managed alarms' period for the server's metrics period: AWS's minute by default; a shorter
- * metrics period (the knob) gives the shortest alarm period that spans it — the metrics period
- * itself under 10 s (CloudWatch then accepts it, see alarm-validation.ts), else 10, 20 or 30.
+ * metrics period (the knob) gives the shortest period CloudWatch can query (1, 5, 10, 20 or 30 s)
+ * that spans it. 1 and 5 s are no alarm periods on AWS: the server lets CloudWatch accept that one
+ * (server.ts).
  */
 export function managedAlarmPeriod(metricsPeriodSeconds: number): number {
   if (metricsPeriodSeconds >= 60) return 60;
-  if (metricsPeriodSeconds < 10) return metricsPeriodSeconds;
-  return [10, 20, 30].find((p) => p >= metricsPeriodSeconds) ?? 60;
+  return [1, 5, 10, 20, 30].find((p) => p >= metricsPeriodSeconds) ?? 60;
 }
 
 export const PREDEFINED_METRICS: Record<string, { namespace: string; metricName: string; statistic: string }> = {

@@ -26,8 +26,8 @@ export interface CloudWatchDeps {
   instanceActions?: InstanceActions;
   /** evaluate alarms this often instead of AWS's cadence (tests and demos) */
   alarmEvaluationIntervalMs?: number;
-  /** the server's metrics period (`--metrics-period-seconds`): under 10 s, alarms may use it as their Period too */
-  metricsPeriodSeconds?: number;
+  /** a Period under 10 s (1 or 5) that alarms may use too: target tracking's under a shortened metrics period (a demo/test knob) */
+  extraAlarmPeriodSeconds?: number;
 }
 
 /** The metrics domain (usable without the wire) and the service definition. */
@@ -41,8 +41,7 @@ export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; 
   const alarmActions = new AlarmActions();
   registerBuiltInTargets(alarmActions, deps.instanceActions);
   const evaluator = alarmEvaluator({ jobs: deps.jobs, store: deps.store, metrics, service: () => alarms, intervalMs: deps.alarmEvaluationIntervalMs, now: deps.now, log: deps.log });
-  const extraPeriodSeconds = deps.metricsPeriodSeconds !== undefined && deps.metricsPeriodSeconds < 10 ? deps.metricsPeriodSeconds : undefined;
-  const alarms = new AlarmService({ store: deps.store, actions: alarmActions, kick: evaluator.kick, extraPeriodSeconds, now: deps.now, log: deps.log });
+  const alarms = new AlarmService({ store: deps.store, actions: alarmActions, kick: evaluator.kick, extraPeriodSeconds: deps.extraAlarmPeriodSeconds, now: deps.now, log: deps.log });
   const handlers = cloudWatchHandlers({ metrics, alarms });
   return {
     metrics,

@@ -37,7 +37,7 @@ export function checkNames(def: AlarmCommon): void {
   checkLength(def.description, 'alarmDescription', 0, 1024);
 }
 
-/** `extra`: the server's shortened metrics period (`--metrics-period-seconds` under 10, a demo/test knob), also accepted */
+/** `extra`: a period under 10 s the server also accepts (target tracking's under a shortened `--metrics-period-seconds`, a demo/test knob) */
 export const validPeriod = (p: number, extra?: number): boolean => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0) || (extra !== undefined && p === extra);
 
 /** The period a metric alarm evaluates at: its Period, or its data-returning query's. */
