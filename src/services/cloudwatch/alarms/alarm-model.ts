@@ -1,19 +1,12 @@
 // A metric or composite alarm as the alarm service keeps it: the definition PutMetricAlarm /
 // PutCompositeAlarm take (domain names, no wire shapes) and the state evaluation moves.
 import type { AlarmState, StaticOperator, TreatMissingData } from './alarm-evaluation.js';
+import type { Dimension as AlarmDimension, MetricIdentity as AlarmMetric } from '../metrics/metric-store.js';
 
 export type { AlarmState } from './alarm-evaluation.js';
 
-export interface AlarmDimension {
-  name: string;
-  value: string;
-}
-
-export interface AlarmMetric {
-  namespace: string;
-  metricName: string;
-  dimensions: AlarmDimension[];
-}
+/** a metric as the metric store names it (namespace, name, the exact dimension set) */
+export type { Dimension as AlarmDimension, MetricIdentity as AlarmMetric } from '../metrics/metric-store.js';
 
 /** One of a metric-math alarm's Metrics[] (MetricDataQuery). */
 export interface AlarmQuery {
