@@ -210,8 +210,10 @@ export class AlarmService {
     }
     const row = await this.deps.store.cloudwatchAlarms.get(scope, name);
     if (!row) throw notFound();
-    // no evaluation is brought forward: the state holds until the alarm's next scheduled one
     await this.transition(scope, row, change);
+    // AWS: a metric alarm "returns to its actual state quickly, often within seconds"; a composite
+    // one only when a child changes state or its configuration is updated
+    if (row.alarm_type === 'MetricAlarm') this.deps.kick(scope, name);
   }
 
   // ---- reads
