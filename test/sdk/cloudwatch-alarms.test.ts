@@ -116,6 +116,15 @@ test('PutMetricAlarm refuses what AWS refuses', async () => {
   );
   assert.equal(math.name, 'ValidationError');
   assert.match(math.message, /Exactly one element of the metrics list should return data/);
+  const queries = (expression: string) => [
+    { Id: 'm1', MetricStat: { Metric: { Namespace: 'Test/App', MetricName: 'Load' }, Period: 60, Stat: 'Average' }, ReturnData: false },
+    { Id: 'e1', Expression: expression },
+  ];
+  const put = (expression: string) => cw.send(new PutMetricAlarmCommand({ AlarmName: 'bad-math', EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', Metrics: queries(expression) }));
+  const unparsable = await awsError(put('m1 * (2'));
+  assert.equal(unparsable.name, 'ValidationError');
+  assert.match(unparsable.message, /^Invalid metrics list: error in expression 'e1'/);
+  assert.match((await awsError(put('m1 + m9'))).message, /expression 'e1' refers to 'm9'/);
   assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['bad', 'bad-math'] }))).MetricAlarms?.length, 0);
 });
 

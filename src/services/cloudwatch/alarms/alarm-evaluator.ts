@@ -92,7 +92,14 @@ async function evaluateMetric(deps: Ctx, scope: Scope, row: CloudwatchAlarmRow, 
   if (!isStaticOperator(def.comparisonOperator) || def.threshold === undefined) return;
   const period = alarmPeriod(def);
   const starts = evaluationRange(period, def.evaluationPeriods, at);
-  const values = await readRange(deps.metrics, scope, def, period, starts[0]!, new Date(starts[starts.length - 1]!.getTime() + period * 1000), at);
+  let values: Map<number, PeriodValue>;
+  try {
+    values = await readRange(deps.metrics, scope, def, period, starts[0]!, new Date(starts[starts.length - 1]!.getTime() + period * 1000), at);
+  } catch (e) {
+    // the metrics could not be read (a query the metric store refuses): no evaluation this time
+    deps.log?.warn('alarm not evaluated: its metrics could not be read', { alarm: row.name, err: e instanceof Error ? e.message : String(e) });
+    return;
+  }
   const range: PeriodValue[] = starts.map((t) => values.get(t.getTime()) ?? { timestamp: t });
   const result = evaluate({
     settings: {

@@ -5,6 +5,7 @@
 // evaluation period of at most a day (periods under an hour) or seven days; the actions' ARNs.
 import { invalidParameterCombination, invalidParameterValue, missingParameter } from '../cloudwatch-errors.js';
 import { checkDimensions } from '../metrics/metric-names.js';
+import { MathError, parseExpression, references } from '../metrics/metric-math.js';
 import { STATIC_OPERATORS, TREAT_MISSING_DATA, type StaticOperator } from './alarm-evaluation.js';
 import type { AlarmCommon, AlarmQuery, MetricAlarmDefinition } from './alarm-model.js';
 import { validationError } from './alarm-errors.js';
@@ -103,6 +104,18 @@ function validateQueries(queries: readonly AlarmQuery[], extraPeriod: number | u
       if (!validPeriod(q.metricStat.period, extraPeriod)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
     }
     if (q.period !== undefined && !validPeriod(q.period, extraPeriod)) throw validationError('Period must be 10, 20, 30 or a multiple of 60.');
+  }
+  for (const q of queries) {
+    if (q.expression === undefined) continue;
+    let refs: string[];
+    try {
+      refs = references(parseExpression(q.expression));
+    } catch (e) {
+      if (e instanceof MathError) throw validationError(`Invalid metrics list: error in expression '${q.id}': ${e.message}`);
+      throw e;
+    }
+    const unknown = refs.find((r) => !ids.has(r));
+    if (unknown !== undefined) throw validationError(`Invalid metrics list: expression '${q.id}' refers to '${unknown}', which is not the Id of a query of the list.`);
   }
   if (queries.filter((q) => q.returnData !== false).length !== 1) throw validationError('Exactly one element of the metrics list should return data.');
 }
