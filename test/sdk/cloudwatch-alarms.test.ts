@@ -260,6 +260,10 @@ test('a metric-math alarm and a composite alarm over it', async () => {
   assert.equal(math?.Metrics?.[1]?.Expression, 'm1 * 2');
   const bad = await awsError(cw.send(new PutCompositeAlarmCommand({ AlarmName: 'combo', AlarmRule: 'ALARM(math) AND (' })));
   assert.equal(bad.name, 'ValidationError');
+  const suppressed = await awsError(cw.send(new PutCompositeAlarmCommand({ AlarmName: 'combo', AlarmRule: 'ALARM(math)', ActionsSuppressor: 'math' })));
+  assert.match(suppressed.message, /ActionsSuppressor is not supported/);
+  const orphan = await awsError(cw.send(new PutCompositeAlarmCommand({ AlarmName: 'combo', AlarmRule: 'ALARM(nobody)' })));
+  assert.match(orphan.message, /alarms \[nobody\] in the alarm rule do not exist/);
   await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'combo', AlarmRule: 'ALARM("math") AND NOT OK(cpu-high)', AlarmActions: ['arn:aws:sns:us-east-1:000000000000:ops'] }));
   await putValues('math', [60]);
   await waitForState('math', 'ALARM');

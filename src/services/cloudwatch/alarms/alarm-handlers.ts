@@ -112,7 +112,7 @@ export function alarmHandlers(alarms: AlarmService): Pick<HandlerMap<Operations>
       await alarms.putMetricAlarm(ctx, JSON.parse(JSON.stringify(def)) as MetricAlarmDefinition);
     },
     async PutCompositeAlarm(ctx, i) {
-      const def = { name: i.AlarmName, description: i.AlarmDescription, actionsEnabled: i.ActionsEnabled, okActions: i.OKActions, alarmActions: i.AlarmActions, insufficientDataActions: i.InsufficientDataActions, alarmRule: i.AlarmRule, tags: tags(i.Tags) };
+      const def = { name: i.AlarmName, description: i.AlarmDescription, actionsEnabled: i.ActionsEnabled, okActions: i.OKActions, alarmActions: i.AlarmActions, insufficientDataActions: i.InsufficientDataActions, alarmRule: i.AlarmRule, actionsSuppressor: i.ActionsSuppressor, tags: tags(i.Tags) };
       await alarms.putCompositeAlarm(ctx, JSON.parse(JSON.stringify(def)) as typeof def);
     },
     async DescribeAlarms(ctx, i) {

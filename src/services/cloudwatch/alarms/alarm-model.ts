@@ -56,6 +56,8 @@ export interface MetricAlarmDefinition extends AlarmCommon {
 /** PutCompositeAlarm's input, in domain terms. */
 export interface CompositeAlarmDefinition extends AlarmCommon {
   alarmRule: string;
+  /** not served: PutCompositeAlarm refuses it rather than ignore it */
+  actionsSuppressor?: string;
 }
 
 export interface AlarmStatus {

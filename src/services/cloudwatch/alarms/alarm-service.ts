@@ -121,6 +121,7 @@ export class AlarmService {
   async putCompositeAlarm(scope: Scope, def: CompositeAlarmDefinition): Promise<{ arn: string }> {
     checkNames(def);
     checkLength(def.alarmRule, 'alarmRule', 1, 10240);
+    if (def.actionsSuppressor !== undefined) throw validationError('ActionsSuppressor is not supported by this server.');
     validateActions(def, scope.region);
     for (const arn of [...(def.alarmActions ?? []), ...(def.okActions ?? []), ...(def.insufficientDataActions ?? [])]) {
       if (/^arn:aws[a-z-]*:(automate|autoscaling):/.test(arn)) throw validationError(`Composite alarms cannot have EC2 or Auto Scaling actions: ${arn}`);
