@@ -63,13 +63,18 @@ import { groupMetricsJob } from './services/autoscaling/group-metrics.js';
 import { managedAlarmPeriod } from './services/autoscaling/policy-alarms.js';
 import { MOTO_ACCOUNT, MOTO_EXAMPLE_AMI_ID, motoImages } from './services/ec2/catalog/moto-catalog.js';
 import { MotoCompat } from './services/moto-compat.js';
+import { OperatorMetrics } from './metrics/operator-metrics.js';
+import { adminPaths } from './gateway/admin.js';
 
 export class StartupError extends Error {}
 
 /** IMAGO_JOB_TRACE=FILE: every job run's start and end appended to FILE as JSON lines (several nodes may share it). */
-function jobTrace(file: string | undefined): ((event: JobTraceEvent) => void) | undefined {
-  if (!file) return undefined;
-  return (event) => appendFileSync(file, `${JSON.stringify(event)}\n`);
+function jobTrace(file: string | undefined, metrics: (event: JobTraceEvent) => void): (event: JobTraceEvent) => void {
+  if (!file) return metrics;
+  return (event) => {
+    metrics(event);
+    appendFileSync(file, `${JSON.stringify(event)}\n`);
+  };
 }
 
 export interface RunningServer {
@@ -170,7 +175,16 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     throw e;
   }
   const driver = cluster.driver;
-  const jobs = new JobRunner(store.jobs, log, { owner: cluster.jobOwner, leaseMs: config.failoverMs, placement: () => cluster.placement(), trace: jobTrace(process.env.IMAGO_JOB_TRACE) });
+  // operator metrics (GET /_imago/metrics); what they read of later parts is asked at a scrape
+  const metrics = new OperatorMetrics({
+    store,
+    blocks,
+    services: () => services.values(),
+    adminPaths: () => adminPaths({ routes: adminRoutes }),
+    nbdConnections: () => nbd?.connectionCount ?? 0,
+    vms: localDriver.localVms && localDriver.counters ? { list: () => localDriver.localVms!(), counters: (id) => localDriver.counters!(id), memoryBudgetMiB: localDriver.memoryBudgetMiB } : undefined,
+  });
+  const jobs = new JobRunner(store.jobs, log, { owner: cluster.jobOwner, leaseMs: config.failoverMs, placement: () => cluster.placement(), trace: jobTrace(process.env.IMAGO_JOB_TRACE, metrics.jobEvent) });
   const kms = kmsService({ store, masterKey });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 
@@ -324,6 +338,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     publishBuiltImages();
   };
 
+  const adminRoutes = [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace }), ...builtImageAdminRoutes({ store, blocks, catalog, log })];
   const gateway = new Gateway({
     services,
     auth,
@@ -331,12 +346,14 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     log,
     durable: () => store.barrier(),
     audit,
+    metrics,
     admin: {
       devMode: !principals,
-      routes: [...images.adminRoutes, ...catalogAdminRoutes({ store, blocks, marketplace: catalog.marketplace }), ...builtImageAdminRoutes({ store, blocks, catalog, log })],
+      routes: adminRoutes,
       reset,
-      gc: (o) => maintenance.gc(o),
-      fsck: (o) => maintenance.fsck(o),
+      gc: (o) => metrics.maintenance('gc', () => maintenance.gc(o)),
+      fsck: (o) => metrics.maintenance('fsck', () => maintenance.fsck(o)),
+      metrics,
       cluster: (headers, body) => cluster.calls.handle(headers, body),
     },
   });

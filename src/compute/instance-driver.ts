@@ -100,6 +100,15 @@ export interface DriverListener {
   guestShutdown(instanceId: string): void;
 }
 
+/** A VM this node runs, as operator metrics count it. */
+export interface LocalVm {
+  instanceId: string;
+  vcpus: number;
+  memoryMiB: number;
+  /** its host process, when it has one */
+  pid?: number;
+}
+
 export interface InstanceDriver {
   readonly name: string;
   /** whether running instances get public addresses from the pool (and ports forwarded to them) */
@@ -123,6 +132,8 @@ export interface InstanceDriver {
    * samples its own VMs); undefined when it has none here. Absent on drivers that run nothing.
    */
   counters?(instanceId: string): Promise<VmCounters | undefined>;
+  /** the VMs running on this node (operator metrics: src/metrics/); absent on drivers that run nothing */
+  localVms?(): LocalVm[];
   /** several instances' checks wherever they run (several nodes: the cluster driver asks their nodes) */
   healthOf?(instances: readonly PlacedInstance[]): Promise<Map<string, InstanceHealth | undefined>>;
   /**

@@ -1,6 +1,7 @@
 // Operator and test-suite endpoints under /_imago/ (and moto's reset path, so suites written
 // for moto run unchanged).
 //   GET  /_imago/health                 readiness (open)
+//   GET  /_imago/metrics                Prometheus metrics (open: no account's data; src/metrics/)
 //   POST /_imago/reset, /moto-api/reset wipe all state (dev mode only)
 //   POST /_imago/gc?dryRun=&graceSeconds=   garbage collection (admin)
 //   POST /_imago/fsck?verifyData=       consistency check (admin)
@@ -23,6 +24,8 @@ export interface AdminDeps {
   reset: () => Promise<void>;
   gc: (options: { dryRun: boolean; graceMs?: number }) => Promise<unknown>;
   fsck: (options: { verifyData: boolean }) => Promise<unknown>;
+  /** the Prometheus exposition (src/metrics/operator-metrics.ts) */
+  metrics?: { contentType: string; scrape(): Promise<string> };
   /** calls from peer nodes (authenticated by the cluster, not by admin credentials) */
   cluster?: (headers: IncomingHttpHeaders, body: Buffer) => Promise<{ status: number; body: unknown }>;
 }
@@ -43,6 +46,13 @@ function json(status: number, body: unknown): RawResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
+const FIXED_PATHS = ['/_imago/health', '/_imago/metrics', '/_imago/reset', '/moto-api/reset', '/_imago/gc', '/_imago/fsck', '/_imago/cluster/call'];
+
+/** Every admin endpoint's path (bounded: the metrics' action label of service "admin"). */
+export function adminPaths(deps: Pick<AdminDeps, 'routes'>): string[] {
+  return [...FIXED_PATHS, ...(deps.routes ?? []).map((r) => r.path)];
+}
+
 export function isAdminPath(path: string): boolean {
   return path.startsWith('/_imago/') || path.startsWith('/moto-api/');
 }
@@ -50,6 +60,9 @@ export function isAdminPath(path: string): boolean {
 export async function handleAdmin(req: AdminRequest, deps: AdminDeps): Promise<RawResponse> {
   const { method, path, query } = req;
   if (path === '/_imago/health' && method === 'GET') return json(200, { status: 'ok' });
+  if (path === '/_imago/metrics' && method === 'GET' && deps.metrics) {
+    return { status: 200, headers: { 'content-type': deps.metrics.contentType }, body: await deps.metrics.scrape() };
+  }
   if ((path === '/_imago/reset' || path === '/moto-api/reset') && method === 'POST') {
     if (!deps.devMode) return json(403, { error: 'reset is disabled when a credentials file is set' });
     await deps.reset();

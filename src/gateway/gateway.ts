@@ -30,7 +30,15 @@ export interface GatewayDeps {
   enforcer?: Enforcer;
   /** the audit trail: told of every call that got past the signature's parsing, once */
   audit?: AuditSink;
+  /** operator metrics (src/metrics/operator-metrics.ts): one observation per request */
+  metrics?: RequestMetrics;
   now?: () => number;
+}
+
+/** What the gateway tells the operator metrics. */
+export interface RequestMetrics {
+  request(service: string, action: string | undefined, status: number, seconds: number, error?: string): void;
+  authFailure(service: string, reason: string): void;
 }
 
 interface LogFields {
@@ -69,7 +77,9 @@ export class Gateway {
       .then((response) => {
         fields.status = response.status;
         send(res, response, fields.requestId);
-        const ms = Math.round((performance.now() - started) * 100) / 100;
+        const elapsed = performance.now() - started;
+        this.deps.metrics?.request(fields.service ?? 'unknown', fields.action, response.status, elapsed / 1000, fields.error);
+        const ms = Math.round(elapsed * 100) / 100;
         if (this.deps.log.enabled('info')) this.deps.log.info('request', { ...fields, ms });
       });
   };
@@ -82,16 +92,16 @@ export class Gateway {
   }
 
   /** Admin endpoints: anyone in dev mode; with a credentials file, a signed admin principal. */
-  private async adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): Promise<{ admin: boolean; authError?: string }> {
+  private async adminCaller(method: string, path: string, rawQuery: string, rawHeaders: string[], body: Buffer): Promise<{ admin: boolean; authError?: string; reason?: string }> {
     if (!this.deps.auth.verifying) return { admin: true };
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders, body };
     try {
       const sig = parseSignature(sigReq);
-      if (!sig) return { admin: false, authError: 'the request is not signed' };
+      if (!sig) return { admin: false, authError: 'the request is not signed', reason: 'missing' };
       const caller = await this.deps.auth.authenticate(sigReq, sig, this.now());
-      return caller.admin ? { admin: true } : { admin: false, authError: `access key ${caller.accessKeyId} is not an Imago admin (imago_admin = true)` };
+      return caller.admin ? { admin: true } : { admin: false, authError: `access key ${caller.accessKeyId} is not an Imago admin (imago_admin = true)`, reason: 'not-admin' };
     } catch (e) {
-      return { admin: false, authError: e instanceof SigV4Failure ? e.message : 'authentication failed' };
+      return { admin: false, authError: e instanceof SigV4Failure ? e.message : 'authentication failed', reason: e instanceof SigV4Failure ? e.kind : 'error' };
     }
   }
 
@@ -105,7 +115,10 @@ export class Gateway {
       fields.service = 'admin';
       fields.action = path;
       const body = await readBody(req, 64 * 1024).catch(() => EMPTY);
-      return handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, headers: req.headers, ...(await this.adminCaller(method, path, rawQuery, req.rawHeaders, body)) }, this.deps.admin);
+      const { reason, ...caller } = await this.adminCaller(method, path, rawQuery, req.rawHeaders, body);
+      const response = await handleAdmin({ method, path, query: new URLSearchParams(rawQuery), body, headers: req.headers, ...caller }, this.deps.admin);
+      if (response.status === 403 && !caller.admin) this.deps.metrics?.authFailure('admin', reason ?? 'not-admin');
+      return response;
     }
 
     const sigReq: SigV4Request = { method, path, rawQuery, rawHeaders: req.rawHeaders, body: EMPTY };
@@ -153,10 +166,14 @@ export class Gateway {
       return (def.protocol.forRequest?.(raw) ?? def.protocol).encodeError(err, fields.requestId);
     };
 
-    if (sigFailure) return fail(authError(def.model.protocol, sigFailure.kind, sigFailure.message));
-    if (!sig) return fail(authError(def.model.protocol, 'missing', 'Request is missing Authentication Token'));
+    const refused = (reason: string, err: ServiceError): RawResponse => {
+      this.deps.metrics?.authFailure(def.id, reason);
+      return fail(err);
+    };
+    if (sigFailure) return refused(sigFailure.kind, authError(def.model.protocol, sigFailure.kind, sigFailure.message));
+    if (!sig) return refused('missing', authError(def.model.protocol, 'missing', 'Request is missing Authentication Token'));
     if (!scoped) {
-      return fail(authError(def.model.protocol, 'bad-signature', `Credential should be scoped to correct service: '${def.id}'.`));
+      return refused('wrong-service', authError(def.model.protocol, 'bad-signature', `Credential should be scoped to correct service: '${def.id}'.`));
     }
     let caller;
     try {
@@ -165,7 +182,7 @@ export class Gateway {
       if (!(e instanceof SigV4Failure)) throw e;
       const err = authError(def.model.protocol, e.kind, e.message);
       audited.event = this.deps.audit?.record({ requestId: fields.requestId, def, raw, sourceIp: req.socket.remoteAddress, rejected: { accessKeyId: sig.credential.accessKeyId, region: sig.credential.region, error: err } });
-      return fail(err);
+      return refused(e.kind, err);
     }
     fields.account = caller.accountId;
     fields.region = caller.region;

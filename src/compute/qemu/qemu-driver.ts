@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DriverLaunchError, type DriverInstance, type DriverListener, type DriverVolume, type InstanceDriver, type InstanceHealth } from '../instance-driver.js';
+import { DriverLaunchError, type DriverInstance, type DriverListener, type DriverVolume, type InstanceDriver, type InstanceHealth, type LocalVm } from '../instance-driver.js';
 import type { QemuHost } from './qemu-probe.js';
 import { QemuVm, type VmRuntime } from './qemu-vm.js';
 import type { VmSpec } from './qemu-command.js';
@@ -197,6 +197,12 @@ export class QemuDriver implements InstanceDriver {
     const entry = this.vms.get(instanceId);
     // running in EC2 but no VM here (it could not be brought back): the host side failed
     return entry ? entry.vm.health() : undefined;
+  }
+
+  localVms(): LocalVm[] {
+    const out: LocalVm[] = [];
+    for (const [instanceId, { vm }] of this.vms) if (!vm.dead && vm.phase !== 'off') out.push({ instanceId, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, pid: vm.pid });
+    return out;
   }
 
   async counters(instanceId: string): Promise<VmCounters | undefined> {

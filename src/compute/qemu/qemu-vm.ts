@@ -93,6 +93,14 @@ export class QemuVm {
     return this.opts.spec.memoryMiB;
   }
 
+  get vcpus(): number {
+    return this.opts.spec.vcpus;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
   async boot(): Promise<void> {
     const { spec } = this.opts;
     this.nbd = this.runtime.nbdServer(this.instance);
