@@ -41,7 +41,7 @@ export function createCloudWatch(deps: CloudWatchDeps): { metrics: MetricStore; 
   const alarmActions = new AlarmActions();
   registerBuiltInTargets(alarmActions, deps.instanceActions);
   const evaluator = alarmEvaluator({ jobs: deps.jobs, store: deps.store, metrics, service: () => alarms, intervalMs: deps.alarmEvaluationIntervalMs, now: deps.now, log: deps.log });
-  const alarms = new AlarmService({ store: deps.store, actions: alarmActions, kick: evaluator.kick, extraPeriodSeconds: deps.extraAlarmPeriodSeconds, now: deps.now, log: deps.log });
+  const alarms = new AlarmService({ store: deps.store, jobs: deps.jobs, actions: alarmActions, kick: evaluator.kick, extraPeriodSeconds: deps.extraAlarmPeriodSeconds, now: deps.now, log: deps.log });
   const handlers = cloudWatchHandlers({ metrics, alarms });
   return {
     metrics,

@@ -1,7 +1,8 @@
 // The evaluator over a real store, metric store and job runner with a fake clock: an alarm's
 // Auto Scaling action runs on the change to ALARM, again once a minute (not at every 10-second
 // evaluation) while the state holds — with the evaluation's current datapoints — and not at all
-// once the alarm's actions are disabled; an SNS action runs on the change only.
+// once the alarm's actions are disabled; an SNS action runs on the change only. A change's
+// actions are a durable job written with it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ before(async () => {
   actions.register('arn:aws:autoscaling:', { repeatWhileInState: true, invoke: async (_s, _arn, e) => void scaling.push(e) });
   actions.register('arn:aws:sns:', { invoke: async (_s, _arn, e) => void notified.push(e) });
   const evaluator = alarmEvaluator({ jobs, store, metrics, service: () => alarms, now: () => now });
-  alarms = new AlarmService({ store, actions, kick: evaluator.kick, now: () => now });
+  alarms = new AlarmService({ store, jobs, actions, kick: evaluator.kick, now: () => now });
 });
 
 after(async () => {
@@ -44,9 +45,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One evaluation of the alarm now (its job made due, then run). */
+/** One evaluation of the alarm now (its job made due, then run), and the actions job it leaves. */
 async function evaluateNow(name: string): Promise<void> {
   await jobs.ensure(`cw-alarm/${scope.accountId}/${scope.region}/${name}`, ALARM_JOB, { ...scope, name });
+  await jobs.drain();
   await jobs.drain();
 }
 
@@ -60,8 +62,12 @@ const second = (s: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, 0) + s * 1000
 test('Auto Scaling actions repeat once a minute while the alarm stays in ALARM; others run on the change only', async () => {
   await alarms.putMetricAlarm(scope, { name: 'hot', namespace: 'Test', metricName: 'Load', statistic: 'Maximum', period: 10, evaluationPeriods: 1, threshold: 50, comparisonOperator: 'GreaterThanThreshold', alarmActions: [POLICY, TOPIC] });
   await load(80, second(15));
-  await evaluateNow('hot');
+  // the evaluation commits the change with its actions job; the job runs them after
+  await jobs.ensure(`cw-alarm/${scope.accountId}/${scope.region}/hot`, ALARM_JOB, { ...scope, name: 'hot' });
+  await jobs.drain();
   assert.equal((await alarms.get(scope, 'hot'))?.status.state, 'ALARM');
+  assert.equal(scaling.length, 0);
+  await jobs.drain();
   assert.equal(scaling.length, 1);
   assert.equal(scaling[0]!.repeat, false);
   assert.equal(scaling[0]!.previousState, 'INSUFFICIENT_DATA');

@@ -2,11 +2,13 @@
 // DescribeAlarmHistory, DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and the alarms'
 // tags, in domain terms (alarm-handlers.ts maps the wire). Every state change goes through
 // `transition`: the new state is written only over the state it was computed from, with its
-// StateUpdate history item in the same transaction, then the actions of the new state run
-// (when the alarm's actions are enabled) and each leaves an Action history item.
+// StateUpdate history item in the same transaction — and, when the alarm's actions are
+// enabled, a durable job that runs the new state's actions (so a crash right after the change
+// still runs them), each leaving an Action history item.
 // A new alarm starts INSUFFICIENT_DATA ("Unchecked: Initial alarm creation") and is evaluated
 // at once; an updated one keeps its state (AWS: "the update completely overwrites the previous
 // configuration" but not the state).
+import { JobRunner } from '../../../jobs/job-runner.js';
 import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { CloudwatchAlarmRow } from '../../../store/repos/cloudwatch-alarms.js';
@@ -94,6 +96,8 @@ export interface AlarmServiceDeps {
   actions: AlarmActions;
   /** asks for an evaluation of the alarm soon (alarm-evaluator.ts) */
   kick: (scope: Scope, name: string) => void;
+  /** a state change's actions become a durable job written with the change (else they run inline) */
+  jobs?: JobRunner;
   /** a period under 10 s alarms may also use: the server's shortened metrics period (a demo/test knob) */
   extraPeriodSeconds?: number;
   now?: () => Date;
@@ -101,6 +105,15 @@ export interface AlarmServiceDeps {
 }
 
 const INITIAL_REASON = 'Unchecked: Initial alarm creation';
+export const ALARM_ACTIONS_JOB = 'cloudwatch.alarm-actions';
+
+/** A state change's actions to run: the alarm as the change left it, and the state before. */
+interface ActionsPayload {
+  accountId: string;
+  region: string;
+  row: CloudwatchAlarmRow;
+  previous: AlarmState;
+}
 const notFound = () => resourceNotFound('The named resource does not exist.');
 
 export class AlarmService {
@@ -108,6 +121,11 @@ export class AlarmService {
 
   constructor(private readonly deps: AlarmServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    deps.jobs?.register(ALARM_ACTIONS_JOB, async (payload) => {
+      const { accountId, region, row, previous } = payload as ActionsPayload;
+      await this.act({ accountId, region }, row, previous, false);
+      return 'done';
+    });
   }
 
   // ---- configuration
@@ -344,6 +362,9 @@ export class AlarmService {
     const type = row.alarm_type as AlarmType;
     const previous = row.state_value as AlarmState;
     const changed = previous !== change.state;
+    const after: CloudwatchAlarmRow = { ...row, state_value: change.state, state_reason: change.reason, state_reason_data: change.reasonData ?? null, state_updated_at: at };
+    // the actions are written with the change, so a crash right after it still runs them
+    const actionsJob = changed && this.deps.jobs && actionsOf(after, change.state).length > 0 && row.actions_enabled === 1 ? JobRunner.row(ALARM_ACTIONS_JOB, { accountId: scope.accountId, region: scope.region, row: after, previous } satisfies ActionsPayload) : undefined;
     const written = await this.deps.store.transaction(async (tx) => {
       const ok = await tx.cloudwatchAlarms.setState(scope, row.name, row, {
         state_value: change.state,
@@ -362,11 +383,13 @@ export class AlarmService {
           newState,
         }),
       );
+      if (actionsJob) await tx.jobs.insert(actionsJob);
       return true;
     });
     if (!written) return false;
     if (changed) {
-      await this.act(scope, { ...row, state_value: change.state, state_reason: change.reason, state_reason_data: change.reasonData ?? null, state_updated_at: at }, previous, false);
+      if (actionsJob) this.deps.jobs!.notify();
+      else if (!this.deps.jobs) await this.act(scope, after, previous, false);
       await this.kickParents(scope, row.name);
     }
     return true;
@@ -377,7 +400,7 @@ export class AlarmService {
     if (row.actions_enabled !== 1) return;
     const def = JSON.parse(row.definition) as AlarmCommon;
     const state = row.state_value as AlarmState;
-    const list = state === 'ALARM' ? def.alarmActions : state === 'OK' ? def.okActions : def.insufficientDataActions;
+    const list = actionsOf(row, state);
     const event: AlarmActionEvent = {
       name: row.name,
       arn: alarmArn(scope.region, scope.accountId, row.name),
@@ -390,7 +413,7 @@ export class AlarmService {
       repeat,
       dimensions: (def as MetricAlarmDefinition).dimensions,
     };
-    for (const action of list ?? []) {
+    for (const action of list) {
       const target = this.deps.actions.targetFor(action);
       if (repeat && !target?.repeatWhileInState) continue;
       let summary: string;
@@ -436,8 +459,10 @@ export const alarmTagLookup =
 
 const managedView = (r: CloudwatchAlarmRow): ManagedAlarmView => ({ name: r.name, arn: alarmArn(r.region, r.account_id, r.name), state: r.state_value as AlarmState });
 
-function actionsOf(row: CloudwatchAlarmRow): string[] {
+/** The alarm's actions: of one state, or of all three. */
+function actionsOf(row: CloudwatchAlarmRow, state?: AlarmState): string[] {
   const d = JSON.parse(row.definition) as AlarmCommon;
+  if (state) return (state === 'ALARM' ? d.alarmActions : state === 'OK' ? d.okActions : d.insufficientDataActions) ?? [];
   return [...(d.alarmActions ?? []), ...(d.okActions ?? []), ...(d.insufficientDataActions ?? [])];
 }
 
