@@ -290,9 +290,9 @@ test('a metric-math alarm and a composite alarm over it', async () => {
   assert.equal(await describe('math'), undefined);
 });
 
-test('alarms survive a restart and are evaluated after it', async () => {
+test('alarms survive kill -9 and are evaluated after the restart', async () => {
   await cw.send(new PutMetricAlarmCommand(base('durable')));
-  await server.stop();
+  await server.kill();
   server = await startServer({ dataDir: server.dataDir, args: ARGS });
   cw = cloudwatch(server.url);
   assert.equal((await describe('durable'))?.AlarmName, 'durable');
