@@ -34,6 +34,8 @@ have packer || need+=(packer)
 # the moto-style compatibility suite (test/compat-moto): boto3 and pytest for the python3 on PATH
 python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 python3 -c 'import pytest' >/dev/null 2>&1 || need+=(python3-pytest)
+# the console's browser tests (test/browser): Debian's Chromium, driven by playwright-core (no browser download)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 # the S3 chunk store's tests: a throwaway Ceph RGW (scripts/test-servers/rgw.sh)
 have ceph-mon || need+=(ceph-mon)
 have ceph-osd || need+=(ceph-osd)

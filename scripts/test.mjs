@@ -34,6 +34,7 @@ function step(title, cmd, args, env = {}) {
 step('test host set-up', 'bash', [join(root, 'scripts/setup-test-host.sh')]);
 if (!filter) {
   step('typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+  step('typecheck (console, DOM)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'console']);
 }
 // the tests that boot VMs take longest: they start first, so the rest runs beside them
 const tests = files(join(root, 'test/vm'), (n) => n.endsWith('.test.ts'))

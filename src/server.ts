@@ -10,6 +10,7 @@ import { Store } from './store/store.js';
 import { DatabaseConfigError } from './store/dialects/postgres.js';
 import { Authenticator } from './gateway/auth.js';
 import { Gateway } from './gateway/gateway.js';
+import { ConsoleAssets } from './gateway/console.js';
 import { MAX_HEADER_SIZE, answerClientErrors } from './gateway/client-errors.js';
 import type { ServiceDefinition } from './protocol/dispatch.js';
 import { ec2Service } from './services/ec2/index.js';
@@ -347,6 +348,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     durable: () => store.barrier(),
     audit,
     metrics,
+    console: new ConsoleAssets({ devMode: !principals, defaultAccount: devAccount }),
     admin: {
       devMode: !principals,
       routes: adminRoutes,

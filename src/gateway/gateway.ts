@@ -16,6 +16,7 @@ import { BodyTooLarge, InvalidEncoding, discardBody, inflateBody, readBody } fro
 import { BODY_LIMITS, MAX_BODY, guessService } from './routing.js';
 import { handleAdmin, isAdminPath, type AdminDeps } from './admin.js';
 import type { AuditSink } from '../audit/audit-sink.js';
+import { isConsolePath, type ConsoleAssets } from './console.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -32,6 +33,8 @@ export interface GatewayDeps {
   audit?: AuditSink;
   /** operator metrics (src/metrics/operator-metrics.ts): one observation per request */
   metrics?: RequestMetrics;
+  /** the web console's static assets under /console/ */
+  console?: ConsoleAssets;
   now?: () => number;
 }
 
@@ -111,6 +114,12 @@ export class Gateway {
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
+    if (this.deps.console && isConsolePath(path)) {
+      fields.service = 'console';
+      fields.action = path;
+      const header = (name: string) => String(req.headers[name] ?? '');
+      return this.deps.console.handle(method, path, header('accept-encoding'), header('if-none-match'));
+    }
     if (isAdminPath(path)) {
       fields.service = 'admin';
       fields.action = path;
