@@ -94,6 +94,7 @@ test('PutMetricAlarm refuses what AWS refuses', async () => {
     [{ Period: 60, EvaluationPeriods: 1441 }, 'ValidationError', /cannot exceed 86400/],
     [{ Threshold: undefined }, 'ValidationError', /Threshold/],
     [{ AlarmName: 'x'.repeat(256) }, 'ValidationError', /at 'alarmName' failed to satisfy constraint: Member must have length less than or equal to 255/],
+    [{ EvaluationInterval: 60 }, 'ValidationError', /^EvaluationInterval is not supported by this server\.$/],
   ];
   for (const [over, code, message] of cases) {
     const e = await awsError(cw.send(new PutMetricAlarmCommand(base('bad', over))));

@@ -3,6 +3,7 @@ import type { CompositeAlarm, Dimension as WireDimension, MetricAlarm, MetricDat
 import type { HandlerMap } from '../../../protocol/dispatch.js';
 import type { AlarmDimension, AlarmQuery, MetricAlarmDefinition } from './alarm-model.js';
 import type { AlarmRecord, AlarmService, AlarmType } from './alarm-service.js';
+import { refuseUnserved } from './alarm-validation.js';
 
 type AlarmOperations =
   | 'PutMetricAlarm'
@@ -85,6 +86,7 @@ const wireCompositeAlarm = (a: AlarmRecord): CompositeAlarm => ({ ...common(a), 
 export function alarmHandlers(alarms: AlarmService): Pick<HandlerMap<Operations>, AlarmOperations> {
   return {
     async PutMetricAlarm(ctx, i) {
+      refuseUnserved({ EvaluationCriteria: i.EvaluationCriteria, EvaluationInterval: i.EvaluationInterval, EvaluationWindow: i.EvaluationWindow, WarmUpConfiguration: i.WarmUpConfiguration, ActionConfiguration: i.ActionConfiguration });
       const def: MetricAlarmDefinition = {
         name: i.AlarmName,
         description: i.AlarmDescription,
@@ -112,6 +114,7 @@ export function alarmHandlers(alarms: AlarmService): Pick<HandlerMap<Operations>
       await alarms.putMetricAlarm(ctx, JSON.parse(JSON.stringify(def)) as MetricAlarmDefinition);
     },
     async PutCompositeAlarm(ctx, i) {
+      refuseUnserved({ ActionsSuppressorWaitPeriod: i.ActionsSuppressorWaitPeriod, ActionsSuppressorExtensionPeriod: i.ActionsSuppressorExtensionPeriod, ActionConfiguration: i.ActionConfiguration });
       const def = { name: i.AlarmName, description: i.AlarmDescription, actionsEnabled: i.ActionsEnabled, okActions: i.OKActions, alarmActions: i.AlarmActions, insufficientDataActions: i.InsufficientDataActions, alarmRule: i.AlarmRule, actionsSuppressor: i.ActionsSuppressor, tags: tags(i.Tags) };
       await alarms.putCompositeAlarm(ctx, JSON.parse(JSON.stringify(def)) as typeof def);
     },

@@ -38,6 +38,12 @@ export function checkNames(def: AlarmCommon): void {
   checkLength(def.description, 'alarmDescription', 0, 1024);
 }
 
+/** Request members this server does not serve: refused by name rather than ignored. */
+export function refuseUnserved(members: Record<string, unknown>): void {
+  const given = Object.entries(members).find(([, v]) => v !== undefined);
+  if (given) throw validationError(`${given[0]} is not supported by this server.`);
+}
+
 /** `extra`: a period under 10 s the server also accepts (target tracking's under a shortened `--metrics-period-seconds`, a demo/test knob) */
 export const validPeriod = (p: number, extra?: number): boolean => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0) || (extra !== undefined && p === extra);
 
