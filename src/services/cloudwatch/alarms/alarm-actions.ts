@@ -3,8 +3,9 @@
 // the ARN names; the alarm service itself registers 'arn:aws:automate:' (EC2 stop, terminate,
 // reboot, recover) and 'arn:aws:sns:' (kept, not delivered: Imago has no SNS). The evaluator
 // invokes the targets of the new state's action list when an alarm changes state and its
-// actions are enabled; Auto Scaling actions again at each evaluation while the alarm stays in
-// ALARM (or OK) — AWS's "once per minute while in that state" — with `repeat: true`.
+// actions are enabled (a durable job written with the change); targets that repeat (Auto
+// Scaling's) again once a minute while the alarm stays in that state — AWS's "once each minute
+// when the alarm remains in a new state" — with `repeat: true` and the latest evaluation.
 import type { Scope } from '../../../store/scope.js';
 import type { AlarmState } from './alarm-model.js';
 
@@ -26,7 +27,7 @@ export interface AlarmActionEvent {
 export interface AlarmActionTarget {
   /** Runs the action; a thrown error is recorded as a failed Action history item. The string returned, if any, is the history summary. */
   invoke(scope: Scope, actionArn: string, alarm: AlarmActionEvent): Promise<string | void>;
-  /** whether the action runs again at each evaluation while the alarm stays in the state (Auto Scaling) */
+  /** whether the action runs again once a minute while the alarm stays in the state (Auto Scaling) */
   repeatWhileInState?: boolean;
 }
 
