@@ -83,6 +83,9 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
           h('td', null, r.launched.slice(0, 19).replace('T', ' ')),
           h(
             'td',
+            null,
+            h(
+            'div',
             { class: 'row-actions' },
             r.state === 'stopped' ? op('Start', 'StartInstances', r) : null,
             r.state === 'running' ? op('Stop', 'StopInstances', r) : null,
@@ -90,6 +93,7 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
             r.state === 'running' || r.state === 'stopped' ? h('button', { type: 'button', 'data-action': 'CreateImage', onclick: () => void createImageDialog(r) }, 'Create image') : null,
             r.state !== 'terminated' ? h('button', { type: 'button', 'data-action': 'GetConsoleOutput', onclick: () => void consoleOutput(r.id) }, 'Console output') : null,
             r.state !== 'terminated' && r.state !== 'shutting-down' ? op('Terminate', 'TerminateInstances', r, {}, true) : null,
+            ),
           ),
         ),
       )

@@ -1,0 +1,74 @@
+// Regenerates docs/console/*.png: the console's main pages in Debian's Chromium against a fresh
+// dev-mode server (the `none` compute driver) with a little real state made through the console's
+// own API calls' equivalents in the SDK. Run: node --import tsx scripts/console-screenshots.ts
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, ModifyImageAttributeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ROOT, startServer } from '../test/helpers/server.js';
+import { ec2 } from '../test/helpers/clients.js';
+import { until } from '../test/helpers/until.js';
+import { launchBrowser, openConsole } from '../test/helpers/browser.js';
+
+const OUT = join(ROOT, 'docs/console');
+const ACCOUNT = '111122223333';
+
+const server = await startServer({ args: ['--settle-ms', '50'] });
+const browser = await launchBrowser();
+try {
+  mkdirSync(OUT, { recursive: true });
+  const client = ec2(server.url, { account: { accessKeyId: ACCOUNT, secretAccessKey: 'dev' } });
+  const debian = (await client.send(new DescribeImagesCommand({ Owners: ['136693071363'], Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }))).Images![0];
+  const run = await client.send(new RunInstancesCommand({ ImageId: debian.ImageId, InstanceType: 't3.micro', MinCount: 2, MaxCount: 2, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'web' }] }] }));
+  const ids = run.Instances!.map((i) => i.InstanceId!);
+  await until('running', async () => ((await client.send(new DescribeInstancesCommand({ InstanceIds: ids }))).Reservations!.flatMap((r) => r.Instances!).every((i) => i.State?.Name === 'running') ? true : undefined));
+  const made = await client.send(new CreateImageCommand({ InstanceId: ids[0], Name: 'web-2026-12-06', Description: 'web server, nginx on Debian 12' }));
+  await client.send(new CreateTagsCommand({ Resources: [made.ImageId!], Tags: [{ Key: 'team', Value: 'web' }, { Key: 'Name', Value: 'web' }] }));
+  await until('available', async () => ((await client.send(new DescribeImagesCommand({ ImageIds: [made.ImageId!] }))).Images![0].State === 'available' ? true : undefined));
+  await client.send(new ModifyImageAttributeCommand({ ImageId: made.ImageId, LaunchPermission: { Add: [{ UserId: '444455556666' }] } }));
+
+  const shoot = async (name: string, colorScheme: 'light' | 'dark', go: (page: import('playwright-core').Page) => Promise<void>) => {
+    const { context, page } = await openConsole(browser, server.url, { colorScheme, width: 1280, height: 800 });
+    try {
+      await go(page);
+      await page.screenshot({ path: join(OUT, `${name}.png`) });
+      console.log(`docs/console/${name}.png`);
+    } finally {
+      await context.close();
+    }
+  };
+  const signIn = async (page: import('playwright-core').Page) => {
+    await page.getByLabel('Account ID').fill(ACCOUNT);
+    await page.getByRole('button', { name: 'Use this account' }).click();
+    await page.locator('#images-table').waitFor();
+  };
+  await shoot('sign-in', 'light', async (page) => void (await page.getByLabel('Access key ID').waitFor()));
+  await shoot('images', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/images?tab=public&name=debian-*`);
+    await page.locator('#images-table tr[data-image-id]').first().waitFor();
+  });
+  await shoot('images-dark', 'dark', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/images?tab=public&arch=arm64`);
+    await page.locator('#images-table tr[data-image-id]').first().waitFor();
+  });
+  await shoot('image-details', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/images/${made.ImageId}`);
+    await page.locator('#permissions table').waitFor();
+  });
+  await shoot('launch', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/images/${debian.ImageId}`);
+    await page.getByRole('button', { name: 'Launch instance from AMI' }).click();
+    await page.getByLabel('Name tag').fill('web-3');
+  });
+  await shoot('instances', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/instances`);
+    await page.locator('#instances-table tr[data-instance-id]').first().waitFor();
+  });
+} finally {
+  await browser.close();
+  await server.stop();
+}
