@@ -75,6 +75,7 @@ export class OperatorMetrics {
   readonly #fsckLast: Gauge<'figure'>;
   readonly #block: Gauge<'kind'>;
   readonly #blockChunks: Gauge;
+  readonly #collectionErrors: Counter<'part'>;
   readonly #blockScanAt: Gauge;
   readonly #blockScanSeconds: Gauge;
   #fresh: { at: number; run: Promise<void> } | undefined;
@@ -88,7 +89,7 @@ export class OperatorMetrics {
     collectDefaultMetrics({ register: this.registry });
 
     this.#requests = new Histogram({
-      name: 'imago_requests_seconds',
+      name: 'imago_request_duration_seconds',
       help: 'API and admin requests by service, action and HTTP status code, and how long they took to answer',
       labelNames: ['service', 'action', 'code'],
       buckets: LATENCY_BUCKETS,
@@ -124,6 +125,7 @@ export class OperatorMetrics {
       labelNames: ['kind'],
       registers,
     });
+    this.#collectionErrors = new Counter({ name: 'imago_metrics_collection_errors_total', help: 'Scrape-time figures that could not be computed (their last values are shown), by part (queries, blockstore)', labelNames: ['part'], registers });
     this.#blockChunks = new Gauge({ name: 'imago_blockstore_chunks', help: 'Chunks in the chunk store', registers });
     this.#blockScanAt = new Gauge({ name: 'imago_blockstore_scan_timestamp_seconds', help: 'When the block store figures were computed', registers });
     this.#blockScanSeconds = new Gauge({ name: 'imago_blockstore_scan_duration_seconds', help: 'How long computing the block store figures took', registers });
@@ -215,7 +217,11 @@ export class OperatorMetrics {
 
   /** The exposition text; values that need queries are refreshed first if older than the cache. */
   async scrape(): Promise<string> {
-    await Promise.all([this.#refresh(), this.#blockFigures()]);
+    // a part that fails keeps its last values (and counts the failure): the rest is still served
+    await Promise.all([
+      this.#refresh().catch(() => this.#collectionErrors.inc({ part: 'queries' })),
+      this.#blockFigures().catch(() => this.#collectionErrors.inc({ part: 'blockstore' })),
+    ]);
     return this.registry.metrics();
   }
 
@@ -295,6 +301,7 @@ export class OperatorMetrics {
           return usage;
         },
         () => {
+          this.#collectionErrors.inc({ part: 'blockstore' });
           // tried again at the next scrape; the last figures stay meanwhile
           if (this.#scan?.run === run) this.#scan = previous ? { at: 0, run: Promise.resolve(previous), done: previous } : undefined;
           return undefined;

@@ -42,7 +42,7 @@ function samples(families: Family[], name: string, labels: Record<string, string
 
 /** The sum over the series whose labels include `labels`. */
 const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) => samples(families, name, labels).reduce((n, m) => n + (m.value ?? 0), 0);
-const countOf = (families: Family[], labels: Record<string, string>) => samples(families, 'imago_requests_seconds', labels).reduce((n, m) => n + (m.count ?? 0), 0);
+const countOf = (families: Family[], labels: Record<string, string>) => samples(families, 'imago_request_duration_seconds', labels).reduce((n, m) => n + (m.count ?? 0), 0);
 
 describe('Prometheus metrics at /_imago/metrics', () => {
   let server: TestServer;
@@ -94,7 +94,7 @@ describe('Prometheus metrics at /_imago/metrics', () => {
     const { text, families } = await scrape();
 
     // requests: one histogram, by service, action and code
-    const requests = family(families, 'imago_requests_seconds');
+    const requests = family(families, 'imago_request_duration_seconds');
     assert.equal(requests.type, 'histogram');
     assert.equal(countOf(families, { service: 'ec2', action: 'DescribeRegions', code: '200' }) - regionsBefore, 3);
     assert.ok(countOf(families, { service: 'ec2', action: 'DescribeImages', code: '200' }) >= 1);
