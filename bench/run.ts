@@ -37,6 +37,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   authz: (o) => import('./workloads/authz.js').then((m) => m.authzCost({ seconds: o.seconds })),
   vpcs: () => import('./workloads/vpcs.js').then((m) => m.vpcsVsMoto({ count: 1000 })),
   'metrics-collection': () => import('./workloads/metrics-collection.js').then((m) => m.metricsCollection({ vms: 4, rounds: 500 })),
+  console: (o) => import('./workloads/console.js').then((m) => m.consoleBench({ counts: [10_000, 100_000], warmRuns: 3, seconds: o.seconds })),
   cloudwatch: (o) => import('./workloads/cloudwatch.js').then((m) => m.cloudwatchMetrics({ seconds: o.seconds, series: 10_000, everyMinutes: 60 })),
 };
 
