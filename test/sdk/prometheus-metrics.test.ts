@@ -121,6 +121,8 @@ describe('Prometheus metrics at /_imago/metrics', () => {
     // jobs: the snapshot's completion ran on this node
     assert.ok(valueOf(families, 'imago_job_runs_total', { outcome: 'done' }) >= 1);
     assert.equal(family(families, 'imago_jobs').type, 'gauge');
+    assert.ok(valueOf(families, 'imago_jobs', { state: 'scheduled' }) >= 1, 'the recurring jobs wait in the queue');
+    assert.equal(valueOf(families, 'imago_metrics_collection_errors_total'), 0, 'every scrape-time query worked');
 
     // maintenance: one clean fsck, one GC
     assert.equal(valueOf(families, 'imago_maintenance_runs_total', { operation: 'fsck', outcome: 'clean' }), 1);
