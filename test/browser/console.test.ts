@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DescribeImagesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestServer } from '../helpers/server.js';
-import { ec2 } from '../helpers/clients.js';
+import { ec2, iam } from '../helpers/clients.js';
+import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { launchBrowser, openConsole, signInWithKeys } from '../helpers/browser.js';
 import { populate } from '../../bench/workloads/images.js';
 
@@ -60,11 +61,29 @@ describe('the console with a credentials file', () => {
     }
   });
 
+  test('an IAM user without a policy signs in, and the image list shows EC2\'s UnauthorizedOperation', async () => {
+    const admin = iam(server.url, { account: ALICE });
+    await admin.send(new CreateUserCommand({ UserName: 'console-viewer' }));
+    const key = (await admin.send(new CreateAccessKeyCommand({ UserName: 'console-viewer' }))).AccessKey!;
+    const { context, page } = await openConsole(browser, server.url);
+    try {
+      await signInWithKeys(page, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
+      const refusal = page.locator('main [role=alert]');
+      await refusal.waitFor();
+      assert.equal(await refusal.getAttribute('data-error-code'), 'UnauthorizedOperation');
+      assert.match(await refusal.innerText(), /not authorized to perform: ec2:DescribeImages/);
+      assert.match((await page.locator('header .identity').getAttribute('title')) ?? '', /:user\/console-viewer$/);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the life cycle without a terminal: find Debian, launch, create an image, share, copy, deprecate, refuse, deregister', async () => {
     const { context, page } = await openConsole(browser, server.url);
     const bob = await openConsole(browser, server.url);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => void (/Content.Security.Policy/i.test(m.text()) && errors.push(m.text())));
     try {
       await signInWithKeys(page, ALICE);
       await page.locator('#images-table').waitFor();
