@@ -117,6 +117,12 @@ describe('the console with a credentials file', () => {
       await row.locator('td[data-col=state]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
       assert.match(await row.innerText(), new RegExp(debianId));
 
+      // status checks, and the SSH command of a Debian image (user admin)
+      await row.locator('td[data-col=checks]', { hasText: /checks passed|Initializing/ }).waitFor();
+      await row.getByRole('button', { name: 'Connect' }).click();
+      assert.match(await page.locator('#ssh-command').innerText(), /^ssh admin@\d+\.\d+\.\d+\.\d+$/);
+      await page.getByRole('button', { name: 'Close' }).click();
+
       // the console output dialog opens (the none driver has no serial console: empty output)
       await row.getByRole('button', { name: 'Console output' }).click();
       await page.locator('#console-output').waitFor();

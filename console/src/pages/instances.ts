@@ -49,6 +49,7 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
   const rows = items(doc, 'reservationSet').flatMap((r) => items(r, 'instancesSet').map(instanceRow));
   const nextToken = doc.getElementsByTagName('nextToken')[0]?.textContent ?? undefined;
   const reload = () => render(root, route);
+  const [checks, users] = await Promise.all([statusChecks(rows), loginUsers(rows)]);
 
   const op = (label: string, action: string, row: InstanceRow, extra: Record<string, string> = {}, danger = false) => {
     const b = h('button', { type: 'button', class: danger ? 'danger' : undefined, 'data-action': action }, label);
@@ -75,6 +76,7 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
           h('td', null, r.name),
           h('td', null, h('code', null, r.id)),
           h('td', { 'data-col': 'state' }, pill(r.state)),
+          h('td', { 'data-col': 'checks' }, checks.get(r.id) ?? ''),
           h('td', null, r.type),
           h('td', null, h('a', { href: href(`images/${r.image}`) }, r.image)),
           h('td', null, r.privateIp),
@@ -92,12 +94,13 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
             r.state === 'running' ? op('Reboot', 'RebootInstances', r) : null,
             r.state === 'running' || r.state === 'stopped' ? h('button', { type: 'button', 'data-action': 'CreateImage', onclick: () => void createImageDialog(r) }, 'Create image') : null,
             r.state !== 'terminated' ? h('button', { type: 'button', 'data-action': 'GetConsoleOutput', onclick: () => void consoleOutput(r.id) }, 'Console output') : null,
+            r.state === 'running' ? h('button', { type: 'button', 'data-action': 'Connect', onclick: () => void connect(r, users.get(r.image) ?? 'ec2-user') }, 'Connect') : null,
             r.state !== 'terminated' && r.state !== 'shutting-down' ? op('Terminate', 'TerminateInstances', r, {}, true) : null,
             ),
           ),
         ),
       )
-    : h('tr', null, h('td', { colspan: 10, class: 'empty' }, 'No instances in this region.'));
+    : h('tr', null, h('td', { colspan: 11, class: 'empty' }, 'No instances in this region.'));
 
   clear(
     root,
@@ -109,7 +112,7 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
       h(
         'table',
         { id: 'instances-table' },
-        h('thead', null, h('tr', null, ['Name', 'Instance ID', 'State', 'Type', 'AMI', 'Private IP', 'Public IP', 'Zone', 'Launch time', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', null, h('tr', null, ['Name', 'Instance ID', 'State', 'Status check', 'Type', 'AMI', 'Private IP', 'Public IP', 'Zone', 'Launch time', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', null, body),
       ),
     ),
@@ -127,6 +130,65 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
       if (location.hash === hash && root.isConnected && !document.querySelector('dialog[open]')) void reload().catch(() => undefined);
     }, 2000);
   }
+}
+
+/** '2/2 checks passed' (or what failed / is initializing) per instance, from DescribeInstanceStatus. */
+async function statusChecks(rows: InstanceRow[]): Promise<Map<string, string>> {
+  const running = rows.filter((r) => r.state === 'running').map((r) => r.id);
+  if (!running.length) return new Map();
+  try {
+    const doc = await call('ec2', 'DescribeInstanceStatus', listParams('InstanceId', running));
+    return new Map(
+      items(doc, 'instanceStatusSet').map((s) => {
+        const states = [text(s, 'systemStatus', 'status'), text(s, 'instanceStatus', 'status')];
+        const passed = states.filter((x) => x === 'ok').length;
+        const label = states.includes('initializing') ? 'Initializing' : states.includes('impaired') ? `${passed}/2 checks passed` : passed === 2 ? '2/2 checks passed' : (states.find((x) => x) ?? '');
+        return [text(s, 'instanceId') ?? '', label];
+      }),
+    );
+  } catch {
+    return new Map(); // status checks are extra: the list still shows without them
+  }
+}
+
+/** The login user of each image on the page, as AWS's Connect page guesses it from the AMI. */
+async function loginUsers(rows: InstanceRow[]): Promise<Map<string, string>> {
+  const images = [...new Set(rows.filter((r) => r.state === 'running').map((r) => r.image))];
+  if (!images.length) return new Map();
+  try {
+    const doc = await call('ec2', 'DescribeImages', { ...listParams('ImageId', images), IncludeDeprecated: true, IncludeDisabled: true });
+    return new Map(items(doc, 'imagesSet').map((i) => [text(i, 'imageId') ?? '', loginUser(`${text(i, 'name') ?? ''} ${text(i, 'description') ?? ''}`)]));
+  } catch {
+    return new Map();
+  }
+}
+
+export function loginUser(nameAndDescription: string): string {
+  const s = nameAndDescription.toLowerCase();
+  if (s.includes('debian')) return 'admin';
+  if (s.includes('ubuntu')) return 'ubuntu';
+  if (s.includes('centos')) return 'centos';
+  if (s.includes('fedora')) return 'fedora';
+  return 'ec2-user';
+}
+
+async function connect(row: InstanceRow, user: string): Promise<void> {
+  const address = row.publicIp || row.privateIp;
+  const key = row.keyName ? `-i "${row.keyName}.pem" ` : '';
+  const command = `ssh ${key}${user}@${address}`;
+  await dialog(
+    `Connect to ${row.id}`,
+    h(
+      'div',
+      null,
+      h('p', null, 'With an SSH client, using the private key of the key pair the instance was launched with', row.keyName ? h('span', null, ' (', h('code', null, row.keyName), ')') : ' (none: add your key through user data or the image)', ':'),
+      h('pre', { class: 'command', id: 'ssh-command', tabindex: 0 }, command),
+      row.publicIp ? h('p', { class: 'hint' }, 'The public address is reachable from this host; its security groups decide which ports answer.') : h('p', { class: 'hint' }, 'No public address: the private address is reachable only from inside the network.'),
+      h('p', null, h('a', { href: `ssh://${user}@${address}` }, 'Open in an SSH client')),
+    ),
+    'Close',
+    async () => undefined,
+  );
 }
 
 async function createImageDialog(row: InstanceRow): Promise<void> {
