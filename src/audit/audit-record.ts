@@ -17,7 +17,12 @@ const MAX_RESPONSE_ELEMENTS = 100 * 1024;
 /** EBS direct APIs over blocks: data events. */
 const DATA_EVENTS: Record<string, ReadonlySet<string>> = {
   ebs: new Set(['PutSnapshotBlock', 'GetSnapshotBlock', 'ListSnapshotBlocks', 'ListChangedBlocks']),
+  // CloudTrail's AWS::CloudWatch::Metric data events
+  cloudwatch: new Set(['PutMetricData', 'GetMetricData', 'GetMetricStatistics', 'ListMetrics']),
 };
+
+/** eventSource where it is not `<service id>.amazonaws.com` */
+const EVENT_SOURCE: Record<string, string> = { cloudwatch: 'monitoring.amazonaws.com' };
 
 /** IAM is global: its events are in us-east-1's history, as CloudTrail keeps them. */
 const GLOBAL_SERVICE_REGION: Record<string, string> = { iam: 'us-east-1' };
@@ -95,6 +100,7 @@ export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: nu
   const service = def.id;
   const region = GLOBAL_SERVICE_REGION[service] ?? call.region ?? 'us-east-1';
   const data = DATA_EVENTS[service]?.has(operation) ?? false;
+  const eventSource = EVENT_SOURCE[service] ?? `${service}.amazonaws.com`;
   const found = findResources(service, identity.accountId, region, output === undefined ? [input] : [input, output]);
 
   let response = output === undefined ? null : responseElements(def.model, operation, output, call.requestId);
@@ -107,7 +113,7 @@ export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: nu
     eventVersion: EVENT_VERSION,
     userIdentity: userIdentity(identity),
     eventTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource: `${service}.amazonaws.com`,
+    eventSource,
     eventName: operation,
     awsRegion: region,
     sourceIPAddress: call.sourceIp ?? '',
@@ -133,7 +139,7 @@ export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: nu
       region,
       management,
       event_time: now,
-      event_source: `${service}.amazonaws.com`,
+      event_source: eventSource,
       event_name: operation,
       read_only: readOnly ? 1 : 0,
       username: usernameOf(identity),

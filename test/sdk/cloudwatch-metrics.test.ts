@@ -15,7 +15,8 @@ import {
   type MetricDatum,
 } from '@aws-sdk/client-cloudwatch';
 import { ALICE, BOB, removeDir, startServer, tempDir, writeCredentials, type TestServer } from '../helpers/server.js';
-import { cloudwatch, expectAwsError } from '../helpers/clients.js';
+import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { awsError, cloudwatch, expectAwsError, iam } from '../helpers/clients.js';
 
 let dir: string;
 let credentials: string;
@@ -292,6 +293,24 @@ describe('ListMetrics', () => {
     await put(bob, 'App', [{ MetricName: 'Latency', Dimensions: host('a'), Timestamp: at(0, 5), Value: 1 }]);
     const out = await bob.send(new GetMetricStatisticsCommand({ Namespace: 'App', MetricName: 'Latency', Dimensions: host('a'), StartTime: at(0), EndTime: at(5), Period: 300, Statistics: ['Sum'] }));
     assert.deepEqual(out.Datapoints?.map((p) => p.Sum), [1]);
+  });
+});
+
+describe('IAM', () => {
+  test('a user allowed PutMetricData on one namespace (cloudwatch:namespace) and nothing else', async () => {
+    const admin = iam(server.url, { account: ALICE });
+    await admin.send(new CreateUserCommand({ UserName: 'metrics-writer' }));
+    const PolicyDocument = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Allowed' } } }] });
+    await admin.send(new PutUserPolicyCommand({ UserName: 'metrics-writer', PolicyName: 'put-allowed', PolicyDocument }));
+    const key = (await admin.send(new CreateAccessKeyCommand({ UserName: 'metrics-writer' }))).AccessKey!;
+    const writer = cloudwatch(server.url, { account: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
+    await put(writer, 'Allowed', [{ MetricName: 'X', Value: 1 }]);
+    const denied = await awsError(put(writer, 'Other', [{ MetricName: 'X', Value: 1 }]));
+    assert.equal(denied.status, 403);
+    assert.match(denied.message, /^User: arn:aws:iam::111111111111:user\/metrics-writer is not authorized to perform: cloudwatch:PutMetricData because no identity-based policy allows the cloudwatch:PutMetricData action$/);
+    const read = await awsError(writer.send(new ListMetricsCommand({})));
+    assert.equal(read.status, 403);
+    assert.match(read.message, /cloudwatch:ListMetrics/);
   });
 });
 
