@@ -163,7 +163,25 @@ describe('the console with a credentials file', () => {
       const copies = await ec2(server.url, { account: ALICE, region: 'us-west-2' }).send(new DescribeImagesCommand({ ImageIds: [copyId] }));
       assert.equal(copies.Images?.[0]?.SourceImageId, imageId);
 
-      // back to the original in us-east-1 (a bookmarkable URL): deprecate it
+      // and an encrypted copy (the account's default EBS key) in eu-west-1
+      await page.goto(`${server.url}/console/#/images/${imageId}?region=us-east-1`);
+      await page.getByRole('button', { name: 'Copy AMI' }).click();
+      await page.getByLabel('Destination region').fill('eu-west-1');
+      await page.getByLabel('Encrypt EBS snapshots of AMI copy').check();
+      await page.getByRole('button', { name: 'Copy AMI', exact: true }).last().click();
+      await page.waitForURL(/region=eu-west-1/);
+      await page.locator('.page-head .pill', { hasText: 'available' }).waitFor({ timeout: 30_000 });
+      assert.deepEqual(await page.locator('td[data-col=encrypted]').allInnerTexts(), ['true']);
+
+      // back to the original in us-east-1 (a bookmarkable URL): disable and re-enable it
+      await page.goto(`${server.url}/console/#/images/${imageId}?region=us-east-1`);
+      await page.locator('#image-id').waitFor();
+      await page.getByRole('button', { name: 'Disable', exact: true }).click();
+      await page.locator('.page-head .pill', { hasText: 'disabled' }).waitFor();
+      await page.getByRole('button', { name: 'Re-enable' }).click();
+      await page.locator('.page-head .pill', { hasText: 'available' }).waitFor();
+
+      // deprecate it
       await page.goto(`${server.url}/console/#/images/${imageId}?region=us-east-1`);
       await page.locator('#image-id').waitFor();
       await page.getByRole('button', { name: 'Manage deprecation' }).click();
@@ -226,9 +244,13 @@ describe('the image list at 10k images (dev mode)', () => {
   test('the account picker signs in, and the first page renders at once; paging goes on with NextToken', async () => {
     const { context, page } = await openConsole(browser, server.url);
     try {
-      await page.getByLabel('Account ID').fill(CALLER);
+      // by keyboard: the picker's first button has the focus; tab to the account field, type, Enter
+      assert.match(await page.evaluate('document.activeElement.textContent'), /Default account/);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(CALLER);
       const started = Date.now();
-      await page.getByRole('button', { name: 'Use this account' }).click();
+      await page.keyboard.press('Enter');
       await imageRows(page).first().waitFor();
       const ms = Date.now() - started;
       const serverMs = await page.locator('main').getAttribute('data-render-ms');
@@ -240,6 +262,14 @@ describe('the image list at 10k images (dev mode)', () => {
       await imageRows(page).first().waitFor();
       const owners = await page.locator('#images-table td[data-col=owner]').allInnerTexts();
       assert.ok(owners.length > 0 && owners.every((o) => o !== CALLER), 'shared with me: other accounts\' images only');
+      // the column chooser shows and hides columns (remembered for the next visit)
+      assert.equal(await page.locator('#images-table th', { hasText: 'Platform' }).count(), 0);
+      await page.getByText('Columns').click();
+      await page.getByLabel('Platform', { exact: true }).check();
+      await page.locator('#images-table th', { hasText: 'Platform' }).waitFor();
+      await page.reload();
+      await page.locator('#images-table th', { hasText: 'Platform' }).waitFor();
+
       // the search box narrows by name across the whole set
       await page.getByRole('link', { name: 'Owned by me' }).click();
       await imageRows(page).first().waitFor();
