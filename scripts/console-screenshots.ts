@@ -26,11 +26,11 @@ try {
   await until('available', async () => ((await client.send(new DescribeImagesCommand({ ImageIds: [made.ImageId!] }))).Images![0].State === 'available' ? true : undefined));
   await client.send(new ModifyImageAttributeCommand({ ImageId: made.ImageId, LaunchPermission: { Add: [{ UserId: '444455556666' }] } }));
 
-  const shoot = async (name: string, colorScheme: 'light' | 'dark', go: (page: import('playwright-core').Page) => Promise<void>) => {
+  const shoot = async (name: string, colorScheme: 'light' | 'dark', go: (page: import('playwright-core').Page) => Promise<void>, fullPage = false) => {
     const { context, page } = await openConsole(browser, server.url, { colorScheme, width: 1280, height: 800 });
     try {
       await go(page);
-      await page.screenshot({ path: join(OUT, `${name}.png`) });
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage });
       console.log(`docs/console/${name}.png`);
     } finally {
       await context.close();
@@ -56,7 +56,9 @@ try {
     await signIn(page);
     await page.goto(`${server.url}/console/#/images/${made.ImageId}`);
     await page.locator('#permissions table').waitFor();
-  });
+    await page.locator('#ancestry li').first().waitFor();
+    await page.locator('#used-by table').waitFor();
+  }, true);
   await shoot('launch', 'light', async (page) => {
     await signIn(page);
     await page.goto(`${server.url}/console/#/images/${debian.ImageId}`);

@@ -162,9 +162,16 @@ describe('the console with a credentials file', () => {
       assert.equal(await page.locator('#region').inputValue(), 'us-west-2');
       const copies = await ec2(server.url, { account: ALICE, region: 'us-west-2' }).send(new DescribeImagesCommand({ ImageIds: [copyId] }));
       assert.equal(copies.Images?.[0]?.SourceImageId, imageId);
+      // its lineage: the copy comes from our image (us-east-1), which comes from Debian's
+      await page.locator('#ancestry a', { hasText: imageId }).waitFor();
+      const ancestry = await page.locator('#ancestry li').allInnerTexts();
+      assert.deepEqual(ancestry.map((line) => line.split(' ').slice(0, 2).join(' ')), [`${copyId} (us-west-2)`, `${imageId} (us-east-1)`, `${debianId} (us-east-1)`]);
 
       // and an encrypted copy (the account's default EBS key) in eu-west-1
       await page.goto(`${server.url}/console/#/images/${imageId}?region=us-east-1`);
+      await page.getByRole('button', { name: 'Search every region' }).click();
+      await page.locator('#derived a', { hasText: 'console-made' }).waitFor();
+      assert.match(await page.locator('#derived').innerText(), /us-west-2/);
       await page.getByRole('button', { name: 'Copy AMI' }).click();
       await page.getByLabel('Destination region').fill('eu-west-1');
       await page.getByLabel('Encrypt EBS snapshots of AMI copy').check();
