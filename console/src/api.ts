@@ -1,5 +1,5 @@
 // Calls to the public APIs, exactly as any client makes them: a form POST to `/` in the Query
-// (EC2, Auto Scaling, STS, IAM) protocols, SigV4-signed with the session's keys, answering XML
+// (EC2, Auto Scaling, STS, IAM, CloudWatch) protocols — or JSON 1.1 for KMS — SigV4-signed with the session's keys, answering XML
 // parsed with DOMParser. A refusal throws ApiError with AWS's code and message.
 import { sign } from './sigv4.js';
 import type { Session } from './session.js';
@@ -25,20 +25,9 @@ export const currentSession = () => session;
 
 /** One call; `region` defaults to the session's. Returns the response document. */
 export async function call(service: string, action: string, params: Params = {}, opts: { region?: string; session?: Session } = {}): Promise<Document> {
-  const s = opts.session ?? session;
-  if (!s) throw new ApiError('NotSignedIn', 'Sign in first.', 0);
   const form = new URLSearchParams({ Action: action, Version: VERSIONS[service] ?? '' });
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') form.append(k, String(v));
-  const body = form.toString();
-  const region = opts.region ?? s.region;
-  const headers = sign({ host: location.host, path: '/', region: service === 'iam' ? 'us-east-1' : region, service, body, credentials: s });
-  let res: Response;
-  try {
-    res = await fetch('/', { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, credentials: 'omit', cache: 'no-store' });
-  } catch (e) {
-    throw new ApiError('NetworkError', `The server did not answer: ${String(e)}`, 0);
-  }
-  const text = await res.text();
+  const { res, text } = await post(service, form.toString(), { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, opts);
   const doc = new DOMParser().parseFromString(text, 'application/xml');
   if (!res.ok) {
     const code = first(doc, 'Code') ?? `HTTP${res.status}`;
@@ -46,6 +35,38 @@ export async function call(service: string, action: string, params: Params = {},
     throw new ApiError(code, message, res.status, first(doc, 'RequestID') ?? first(doc, 'RequestId'));
   }
   return doc;
+}
+
+/** One JSON 1.1 call (KMS: `callJson('kms', 'TrentService.ListKeys', {})`), signed like call(). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function callJson<T = any>(service: string, target: string, input: object = {}, opts: { region?: string; session?: Session } = {}): Promise<T> {
+  const { res, text } = await post(service, JSON.stringify(input), { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, opts);
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    if (res.ok) throw new ApiError('InvalidResponse', text.slice(0, 300), res.status);
+  }
+  if (!res.ok) {
+    const code = String(body.__type ?? `HTTP${res.status}`).replace(/^.*#/, '');
+    throw new ApiError(code, String(body.message ?? body.Message ?? (text.slice(0, 300) || res.statusText)), res.status, res.headers.get('x-amzn-requestid') ?? undefined);
+  }
+  return body as T;
+}
+
+/** The one place requests are signed and sent: a POST to `/` with the session's keys. */
+async function post(service: string, body: string, headers: Record<string, string>, opts: { region?: string; session?: Session }): Promise<{ res: Response; text: string }> {
+  const s = opts.session ?? session;
+  if (!s) throw new ApiError('NotSignedIn', 'Sign in first.', 0);
+  const region = opts.region ?? s.region;
+  const signed = sign({ host: location.host, path: '/', region: service === 'iam' ? 'us-east-1' : region, service, body, credentials: s });
+  let res: Response;
+  try {
+    res = await fetch('/', { method: 'POST', headers: { ...signed, ...headers }, body, credentials: 'omit', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError('NetworkError', `The server did not answer: ${String(e)}`, 0);
+  }
+  return { res, text: await res.text() };
 }
 
 /** The text of the first element named `tag` under `node` (any depth). */

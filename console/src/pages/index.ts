@@ -3,3 +3,5 @@
 import './images.js';
 import './image-details.js';
 import './instances.js';
+import './volumes.js';
+import './snapshots.js';

