@@ -5,9 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { CreateVolumeCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { ec2 } from '../helpers/clients.js';
+import { autoscaling, ec2 } from '../helpers/clients.js';
 import { launchBrowser, openConsole } from '../helpers/browser.js';
 
 const ACCOUNT = '210987654321';
@@ -61,5 +62,33 @@ describe('volumes and snapshots', () => {
   test('an unknown volume shows AWS\'s error', async () => {
     await open('volumes/vol-0123456789abcdef0');
     assert.equal(await alert().getAttribute('data-error-code'), 'InvalidVolume.NotFound');
+  });
+});
+
+describe('Auto Scaling groups', () => {
+  test('a group with desired 2 shows its two instances and its activities; a refused capacity shows AWS\'s error', async () => {
+    const client = ec2(server.url, DEV);
+    const debian = (await client.send(new DescribeImagesCommand({ Owners: ['136693071363'], Filters: [{ Name: 'name', Values: ['debian-12-amd64-*'] }] }))).Images![0];
+    await client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: debian.ImageId, InstanceType: 't3.micro' } }));
+    await autoscaling(server.url, DEV).send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'web-asg', MinSize: 1, MaxSize: 3, DesiredCapacity: 2, LaunchTemplate: { LaunchTemplateName: 'web' }, AvailabilityZones: ['us-east-1a'] }));
+    await open('groups');
+    await page.getByRole('link', { name: 'web-asg' }).click();
+    await page.waitForURL(/#\/groups\/web-asg$/);
+    await page.locator('#group-instances tbody tr').nth(1).waitFor();
+    await page.locator('#group-instances td[data-col=lifecycle]', { hasText: 'InService' }).nth(1).waitFor();
+    assert.equal(await page.locator('#group-instances tbody tr').count(), 2);
+    await page.locator('#activities td[data-col=description]', { hasText: /Launching a new EC2 instance/ }).nth(1).waitFor();
+    assert.match(await page.locator('#monitoring').innerText(), /CPU utilization/);
+    // desired above max: Auto Scaling's ValidationError, shown in the dialog
+    await page.getByRole('button', { name: 'Edit capacity' }).click();
+    await page.getByLabel('Desired capacity', { exact: true }).fill('5');
+    await page.getByRole('dialog').getByRole('button', { name: 'Update' }).click();
+    const refusal = page.getByRole('dialog').locator('[role=alert]');
+    await refusal.waitFor();
+    assert.equal(await refusal.getAttribute('data-error-code'), 'ValidationError');
+    await page.getByLabel('Desired capacity', { exact: true }).fill('3');
+    await page.getByRole('dialog').getByRole('button', { name: 'Update' }).click();
+    await page.locator('#desired-capacity', { hasText: '3' }).waitFor();
+    await page.locator('#group-instances tbody tr').nth(2).waitFor();
   });
 });

@@ -5,3 +5,4 @@ import './image-details.js';
 import './instances.js';
 import './volumes.js';
 import './snapshots.js';
+import './autoscaling.js';
