@@ -1,5 +1,7 @@
 // `npm run bench [-- workload ...] [--seconds N]`: runs benchmarks and prints their figures
-// (with ratios against peers measured in the same run). Never asserts.
+// (with ratios against peers measured in the same run). Never asserts. Builds dist/ first.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeRegions } from './workloads/describe-regions.js';
 import { ebsIngest } from './workloads/ebs-ingest.js';
@@ -38,8 +40,13 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   vpcs: () => import('./workloads/vpcs.js').then((m) => m.vpcsVsMoto({ count: 1000 })),
   'metrics-collection': () => import('./workloads/metrics-collection.js').then((m) => m.metricsCollection({ vms: 4, rounds: 500 })),
   console: (o) => import('./workloads/console.js').then((m) => m.consoleBench({ counts: [10_000, 100_000], warmRuns: 3, seconds: o.seconds })),
+  startup: () => import('./workloads/startup.js').then((m) => m.startup({ runs: 5 })),
   cloudwatch: (o) => import('./workloads/cloudwatch.js').then((m) => m.cloudwatchMetrics({ seconds: o.seconds, series: 10_000, everyMinutes: 60 })),
 };
+
+// what users run: the build (bin/imago.mjs takes dist/ while it is current, and it is now)
+const built = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url))], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
 const seconds = Number(values.seconds ?? 5);

@@ -32,6 +32,8 @@ function step(title, cmd, args, env = {}) {
 
 // what the tests need on the host (packages, the Debian image): installed when missing
 step('test host set-up', 'bash', [join(root, 'scripts/setup-test-host.sh')]);
+// the build (dist/) the servers under test run: bin/imago.mjs takes it while it is current
+step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 if (!filter) {
   step('typecheck', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
   step('typecheck (console, DOM)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'console']);

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// `npm run build` (also `prepare`, so `npm ci` builds) writes dist/:
+// - dist/imago.js: src/cli/main.ts and everything it imports in one ES module (npm packages stay
+//   imports of node_modules), with a linked source map. One file instead of ~530 halves the module
+//   loading that dominates start-up (bench/workloads/startup.ts). Each module's `import.meta.url`
+//   is rewritten to the URL its own file has in the per-module tree below, so every
+//   `new URL('…', import.meta.url)` resolves exactly as it does from src/.
+// - dist/**/*.js: every module on its own, the tree's shape kept (the codec pool's worker loads
+//   dist/blocks/codec-worker.js), and copies of src/'s non-TypeScript files read at run time (the
+//   API models, regions.json, the catalog, the managed policies). Paths that leave src/
+//   (../../console/, images/, model/) land on the checkout's own directories.
+// esbuild, not tsc: it is already a runtime dependency (the console's bundler), so the build also
+// works under `npm ci --omit=dev`, and it transpiles the ~560 modules in well under a second;
+// type-checking stays `npm run typecheck` (tsc --noEmit). Tests (*.test.ts) are not built.
+// dist/build-stamp.json records the sources built (count, newest mtime): bin/imago.mjs runs
+// dist/ only while it matches the tree (see there).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sourceTree } from './source-tree.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const started = Date.now();
+const tree = sourceTree(src);
+const modules = tree.files.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'));
+const assets = tree.files.filter((f) => !f.endsWith('.ts'));
+
+rmSync(dist, { recursive: true, force: true });
+await build({
+  entryPoints: modules,
+  outdir: dist,
+  outbase: src,
+  bundle: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+});
+/** Each module's import.meta.url becomes its per-module file's URL, relative to dist/imago.js. */
+const moduleUrls = {
+  name: 'module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      let contents = readFileSync(args.path, 'utf8');
+      const own = `./${relative(src, args.path).replace(/\.ts$/, '.js')}`;
+      if (args.path.startsWith(src) && contents.includes('import.meta.url')) contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(own)}, import.meta.url).href`);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+await build({
+  entryPoints: [join(src, 'cli/main.ts')],
+  outfile: join(dist, 'imago.js'),
+  bundle: true,
+  packages: 'external',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  plugins: [moduleUrls],
+  logLevel: 'warning',
+});
+for (const file of assets) {
+  const to = join(dist, relative(src, file));
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(file, to);
+}
+writeFileSync(join(dist, 'build-stamp.json'), JSON.stringify({ count: tree.files.length, newestMs: tree.newestMs }) + '\n');
+console.log(`built dist/imago.js, ${modules.length} modules and copied ${assets.length} assets into dist/ in ${Date.now() - started} ms`);
