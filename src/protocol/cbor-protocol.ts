@@ -7,16 +7,14 @@
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
 import type { ProtocolAdapter, RawRequest, RawResponse } from './protocol.js';
 import { CborError, decodeCbor, encodeCbor, type CborValue } from './cbor.js';
-import { JsonCodec } from './json-codec.js';
 import { JsonProtocol, type JsonProtocolOptions } from './json-protocol.js';
 import { ServiceError } from './service-error.js';
-import { ValidationFailure, validateInput, type Violation } from './validate.js';
+import type { Violation } from './validate.js';
 
 const HEADERS = { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' };
 const PATH = /^\/service\/([^/]+)\/operation\/([^/?]+)$/;
 
 export class CborProtocol implements ProtocolAdapter {
-  private readonly codec: JsonCodec;
   private readonly json: JsonProtocol;
   private readonly known: Set<string>;
 
@@ -24,7 +22,6 @@ export class CborProtocol implements ProtocolAdapter {
     private readonly model: ServiceModel,
     options: JsonProtocolOptions = {},
   ) {
-    this.codec = new JsonCodec(model);
     this.json = new JsonProtocol(model, options);
     this.known = new Set(model.allOperations);
   }
@@ -51,16 +48,7 @@ export class CborProtocol implements ProtocolAdapter {
         throw e;
       }
     }
-    const shape = this.model.operations[operation]?.input;
-    try {
-      if (!shape) return {};
-      const input = this.codec.readStructure(shape, asJson(body));
-      validateInput(this.model, shape, input, (name) => name);
-      return input;
-    } catch (e) {
-      if (e instanceof ValidationFailure) throw this.violationError(e.violation);
-      throw e;
-    }
+    return this.json.readInput(operation, asJson(body));
   }
 
   encode(operation: string, output: unknown, requestId: string): RawResponse {

@@ -60,8 +60,12 @@ export class JsonProtocol implements ProtocolAdapter {
   }
 
   decode(operation: string, req: RawRequest): Record<string, unknown> {
+    return this.readInput(operation, parseJsonBody(req.body));
+  }
+
+  /** The operation's input from a parsed JSON document (also CBOR's, once in JSON's terms), validated. */
+  readInput(operation: string, json: unknown): Record<string, unknown> {
     const shape = this.model.operations[operation]?.input;
-    const json = parseJsonBody(req.body);
     try {
       if (!shape) return {};
       const input = this.codec.readStructure(shape, json);

@@ -7,7 +7,7 @@ import type { Scope } from '../../../store/scope.js';
 import { decodePageToken, encodePageToken } from '../../page-tokens.js';
 import { invalidNextToken, invalidParameterCombination, invalidParameterValue } from '../cloudwatch-errors.js';
 import type { MetricDataQuery, MetricDataRequest, MetricDataResponse, MetricDataResult, MetricIdentity } from './metric-store.js';
-import { checkDimensions } from './metric-names.js';
+import { checkDimensions, checkPeriod } from './metric-names.js';
 import { MathError, evaluate, parseExpression, references, type MathValue, type Series } from './metric-math.js';
 import { alignedStart } from './metric-tiers.js';
 import { extended, parseExtended, standard, type Period, type StandardStatistic } from './metric-stats.js';
@@ -40,12 +40,12 @@ export async function metricData(source: PeriodSource, scope: Scope, req: Metric
     if (!q.metricStat && q.expression === undefined) throw invalidParameterCombination(`Exactly one of the parameters ${at}.MetricStat and ${at}.Expression must be specified.`);
     if (q.metricStat) {
       const s = q.metricStat;
-      checkPeriodAt(s.periodSeconds, `${at}.MetricStat.Period`);
+      checkPeriod(s.periodSeconds, `${at}.MetricStat.Period`);
       checkDimensions(s.metric.dimensions, `${at}.MetricStat.Metric.Dimensions`);
       if (!s.metric.namespace || !s.metric.metricName) throw validationError(`The parameters ${at}.MetricStat.Metric.Namespace and ${at}.MetricStat.Metric.MetricName are required.`);
       if (!STANDARD.has(s.stat) && !parseExtended(s.stat)) throw invalidParameterValue(`The value ${s.stat} for parameter ${at}.MetricStat.Stat is not supported.`);
     }
-    if (q.periodSeconds !== undefined) checkPeriodAt(q.periodSeconds, `${at}.Period`);
+    if (q.periodSeconds !== undefined) checkPeriod(q.periodSeconds, `${at}.Period`);
   });
 
   // the parsed expressions, checked for unknown ids and cycles
@@ -125,12 +125,6 @@ export async function metricData(source: PeriodSource, scope: Scope, req: Metric
     }
   }
   return page(answer, req, maxDatapoints, scope);
-}
-
-function checkPeriodAt(period: number, at: string): void {
-  if (!Number.isInteger(period) || period < 1 || (period < 60 ? ![1, 5, 10, 20, 30].includes(period) : period % 60 !== 0)) {
-    throw invalidParameterValue(`The parameter ${at} must be a multiple of 60.`);
-  }
 }
 
 /** GetMetricData gives one value a timestamp whatever units the data was put with. */

@@ -1,5 +1,5 @@
-// The rules AWS applies to dimension sets wherever a metric is named (PutMetricData, queries,
-// alarms): at most 30 dimensions, each name once.
+// The rules AWS applies wherever a metric is named or read (PutMetricData, queries, alarms): at
+// most 30 dimensions, each name once; periods of 1, 5, 10, 20, 30 seconds or whole minutes.
 import { invalidParameterValue } from '../cloudwatch-errors.js';
 import type { Dimension } from './metric-store.js';
 
@@ -17,4 +17,11 @@ export function checkDimensions(dimensions: readonly Dimension[], at: string): v
 /** The canonical key of a dimension set: sorted by name, so order never makes two metrics. */
 export function dimensionKey(dimensions: readonly Dimension[]): string {
   return JSON.stringify([...dimensions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((d) => [d.name, d.value]));
+}
+
+/** Periods allowed: 1, 5, 10, 20, 30 (high resolution) or a multiple of 60 seconds. */
+export function checkPeriod(period: number, at = 'Period'): void {
+  if (!Number.isInteger(period) || period < 1 || (period < 60 ? ![1, 5, 10, 20, 30].includes(period) : period % 60 !== 0)) {
+    throw invalidParameterValue(`The parameter ${at} must be a multiple of 60.`);
+  }
 }

@@ -8,7 +8,7 @@ import type { DatapointRow, MetricRow } from '../../../store/repos/cw-metrics.js
 import { decodePageToken, encodePageToken } from '../../page-tokens.js';
 import { invalidNextToken, invalidParameterCombination, invalidParameterValue } from '../cloudwatch-errors.js';
 import type { Datapoint, Dimension, MetricDataRequest, MetricDataResponse, MetricDatum, MetricFilter, MetricIdentity, MetricStore, StatisticsQuery } from './metric-store.js';
-import { checkDimensions, dimensionKey } from './metric-names.js';
+import { checkDimensions, checkPeriod, dimensionKey } from './metric-names.js';
 import { VALUE_TIERS, alignedStart, tierFor, tiersFor } from './metric-tiers.js';
 import { extended, formatVals, parseExtended, periods, standard, type Period } from './metric-stats.js';
 import { metricData } from './metric-data.js';
@@ -21,13 +21,6 @@ const TWO_WEEKS_MS = 14 * 86_400_000;
 export const metricKey = (m: MetricIdentity): string => JSON.stringify([m.namespace, m.metricName, JSON.parse(dimensionKey(m.dimensions))]);
 
 const metricId = (scope: Scope, key: string): string => createHash('sha256').update(`${scope.accountId}\n${scope.region}\n${key}`).digest('base64url').slice(0, 24);
-
-/** Periods allowed: 1, 5, 10, 20, 30 (high resolution) or a multiple of 60 seconds. */
-export function checkPeriod(period: number, at = 'Period'): void {
-  if (!Number.isInteger(period) || period < 1 || (period < 60 ? ![1, 5, 10, 20, 30].includes(period) : period % 60 !== 0)) {
-    throw invalidParameterValue(`The parameter ${at} must be a multiple of 60.`);
-  }
-}
 
 export class MetricService implements MetricStore {
   constructor(
