@@ -58,6 +58,8 @@ try {
     await page.locator('#permissions table').waitFor();
     await page.locator('#ancestry li').first().waitFor();
     await page.locator('#used-by table').waitFor();
+    await page.getByRole('button', { name: 'Compute storage' }).click();
+    await page.locator('#storage table').waitFor();
   }, true);
   await shoot('launch', 'light', async (page) => {
     await signIn(page);

@@ -11,7 +11,11 @@ export interface Credentials {
 
 export interface SignInput {
   host: string;
+  /** POST unless told */
+  method?: string;
   path: string;
+  /** query parameters (signed in SigV4's canonical order and encoding) */
+  query?: [string, string][];
   region: string;
   service: string;
   body: string;
@@ -30,7 +34,7 @@ export function sign(input: SignInput): Record<string, string> {
   if (input.credentials.sessionToken) headers.push(['x-amz-security-token', input.credentials.sessionToken]);
   const signedHeaders = headers.map(([k]) => k).join(';');
   const canonicalHeaders = headers.map(([k, v]) => `${k}:${v.trim()}\n`).join('');
-  const canonical = ['POST', input.path, '', canonicalHeaders, signedHeaders, hex(sha256(input.body))].join('\n');
+  const canonical = [input.method ?? 'POST', input.path, canonicalQuery(input.query ?? []), canonicalHeaders, signedHeaders, hex(sha256(input.body))].join('\n');
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, hex(sha256(canonical))].join('\n');
   let key = hmacSha256(`AWS4${input.credentials.secretAccessKey}`, day);
@@ -42,4 +46,16 @@ export function sign(input: SignInput): Record<string, string> {
   };
   if (input.credentials.sessionToken) out['x-amz-security-token'] = input.credentials.sessionToken;
   return out;
+}
+
+/** RFC 3986 encoding as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
+export const uriEncode = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The canonical query string: encoded pairs sorted by name, then value. Send the same string. */
+export function canonicalQuery(pairs: [string, string][]): string {
+  return pairs
+    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
 }

@@ -136,6 +136,13 @@ describe('the console with a credentials file', () => {
       const imageId = await page.locator('#image-id').innerText();
       await page.locator('.page-head .pill', { hasText: 'available' }).waitFor({ timeout: 30_000 });
 
+      // its storage figures come from an operator endpoint: Alice holds no admin key
+      await page.getByRole('button', { name: 'Compute storage' }).click();
+      const denied = page.locator('#storage [role=alert]');
+      await denied.waitFor();
+      assert.equal(await denied.getAttribute('data-error-code'), 'AccessDenied');
+      assert.match(await denied.innerText(), /is not an Imago admin/);
+
       // share it with Bob, who sees it under "Shared with me"
       await page.getByLabel('AWS account ID to share with').fill(BOB.accountId);
       await page.getByRole('button', { name: 'Share with account' }).click();

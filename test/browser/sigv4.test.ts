@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '../helpers/sha256.js';
 import { hex, hmacSha256, sha256 } from '../../console/src/sha256.js';
-import { sign } from '../../console/src/sigv4.js';
+import { canonicalQuery, sign } from '../../console/src/sigv4.js';
 
 test('SHA-256 and HMAC-SHA256 match node:crypto at every padding boundary', () => {
   for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70_000]) {
@@ -32,4 +32,17 @@ test('SigV4 of a form POST matches @smithy/signature-v4', async () => {
   assert.match(theirs.headers.authorization, /SignedHeaders=host;x-amz-date;x-amz-security-token,/);
   assert.equal(sig(ours.authorization), sig(theirs.headers.authorization));
   assert.equal(ours['x-amz-security-token'], credentials.sessionToken);
+});
+
+test('SigV4 of a GET with a query (the operator endpoints) matches @smithy/signature-v4', async () => {
+  const credentials = { accessKeyId: '111122223333', secretAccessKey: 'dev' };
+  const query: [string, string][] = [['region', 'us-east-1'], ['accountId', '111122223333'], ['odd', "a b*(c)!'"]];
+  const now = new Date('2026-12-06T10:00:00.000Z');
+  const ours = sign({ host: '127.0.0.1:4566', method: 'GET', path: '/_imago/images', query, region: 'us-east-1', service: 'ec2', body: '', credentials, now });
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'ec2', sha256: Sha256, applyChecksum: false });
+  const request = new HttpRequest({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 4566, path: '/_imago/images', query: Object.fromEntries(query), headers: { host: '127.0.0.1:4566' } });
+  const theirs = await signer.sign(request, { signingDate: now, signableHeaders: new Set(['host', 'x-amz-date']) });
+  const sig = (auth: string) => /Signature=([0-9a-f]{64})/.exec(auth)?.[1];
+  assert.equal(sig(ours.authorization), sig(theirs.headers.authorization));
+  assert.equal(canonicalQuery(query), "accountId=111122223333&odd=a%20b%2A%28c%29%21%27&region=us-east-1");
 });

@@ -7,6 +7,7 @@ import { go, href, registerPage, type Route } from '../router.js';
 import { busy, clear, details, dialog, errorBanner, field, flash, h, pill, select, successBanner, table } from '../ui.js';
 import { imageRow } from './images.js';
 import { lineageSection } from './image-lineage.js';
+import { storageSection } from './image-storage.js';
 
 const PUBLIC_WARNING =
   'When you make an AMI public, it becomes available in the community AMIs when you launch an instance. Anyone with an account can use it to launch instances, and can copy it. ' +
@@ -118,6 +119,7 @@ async function render(root: HTMLElement, route: Route): Promise<void> {
     ], [...img.tags], { empty: 'No tags.' })),
     mine ? await permissionsSection(img.id, reload, slot) : null,
     lineageSection(img.id, currentSession()!.region),
+    storageSection(img.id, img.owner),
   );
   // a pending image (created, copied) settles by itself: look again shortly while this page is shown
   if (img.state === 'pending') {
