@@ -8,7 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { autoscaling, ec2 } from '../helpers/clients.js';
+import { autoscaling, ec2, kms } from '../helpers/clients.js';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { launchBrowser, openConsole } from '../helpers/browser.js';
 
 const ACCOUNT = '210987654321';
@@ -90,5 +91,24 @@ describe('Auto Scaling groups', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Update' }).click();
     await page.locator('#desired-capacity', { hasText: '3' }).waitFor();
     await page.locator('#group-instances tbody tr').nth(2).waitFor();
+  });
+});
+
+describe('KMS keys', () => {
+  test('a key found by its alias is disabled and enabled again; an unknown key shows KMS\'s NotFoundException', async () => {
+    const client = kms(server.url, DEV);
+    const keyId = (await client.send(new CreateKeyCommand({ Description: 'images at rest' }))).KeyMetadata!.KeyId!;
+    await client.send(new CreateAliasCommand({ AliasName: 'alias/images', TargetKeyId: keyId }));
+    await open('kms');
+    await page.locator('#keys-table td[data-col=alias]', { hasText: 'alias/images' }).waitFor();
+    await page.getByRole('link', { name: keyId }).click();
+    await page.locator('#key-state', { hasText: 'Enabled' }).waitFor();
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await page.locator('#key-state', { hasText: 'Disabled' }).waitFor();
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.locator('#key-state', { hasText: 'Enabled' }).waitFor();
+    await open('kms/0b0b0b0b-1111-2222-3333-444444444444');
+    assert.equal(await alert().getAttribute('data-error-code'), 'NotFoundException');
   });
 });

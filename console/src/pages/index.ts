@@ -6,3 +6,4 @@ import './instances.js';
 import './volumes.js';
 import './snapshots.js';
 import './autoscaling.js';
+import './kms.js';
