@@ -25,8 +25,10 @@ async function signInPage(): Promise<void> {
       session = await signIn(s);
       saveSession(session);
       setApiSession(session);
+      if (config.devMode && session.accountId) rememberDevAccount(session.accountId);
+      // a new hash renders through hashchange; the same one needs a render here
       if (!location.hash || location.hash === '#/') location.hash = href('images');
-      await render();
+      else await render();
     } catch (e) {
       errors.replaceChildren(errorBanner(e));
     }
@@ -58,6 +60,9 @@ async function signInPage(): Promise<void> {
       h('h2', null, 'Dev mode: pick an account'),
       h('p', { class: 'hint' }, 'This server runs without a credentials file (loopback only): any account ID is accepted, unsigned by a real secret.'),
       config.defaultAccount ? h('button', { type: 'button', class: 'account', onclick: () => void start(dev(config.defaultAccount!)) }, `Default account ${config.defaultAccount}`) : null,
+      recentDevAccounts()
+        .filter((a) => a !== config.defaultAccount)
+        .map((a) => h('button', { type: 'button', class: 'account', onclick: () => void start(dev(a)) }, `Account ${a}`)),
       field('Account ID', account),
       h('button', { type: 'submit', class: 'primary' }, 'Use this account'),
     );
@@ -70,6 +75,20 @@ async function signInPage(): Promise<void> {
   const dev = (accountId: string): Session => ({ accessKeyId: accountId, secretAccessKey: 'dev-mode', region: region.value.trim() || 'us-east-1' });
   clear(app, h('header', { class: 'top' }, h('span', { class: 'brand' }, 'Imago')), h('main', { id: 'main', class: 'signin' }, h('h1', null, 'Imago console'), errors, picker, form));
   ((picker?.querySelector('button') as HTMLElement | null) ?? keyId).focus();
+}
+
+/** Dev mode's recently used accounts (account ids only, never keys), newest first, in localStorage. */
+const DEV_ACCOUNTS = 'imago.console.devAccounts';
+function recentDevAccounts(): string[] {
+  try {
+    const list = JSON.parse(localStorage.getItem(DEV_ACCOUNTS) ?? '[]') as unknown;
+    return Array.isArray(list) ? list.filter((a): a is string => typeof a === 'string' && /^\d{12}$/.test(a)) : [];
+  } catch {
+    return [];
+  }
+}
+function rememberDevAccount(account: string): void {
+  localStorage.setItem(DEV_ACCOUNTS, JSON.stringify([account, ...recentDevAccounts().filter((a) => a !== account)].slice(0, 6)));
 }
 
 function regionSelect(): HTMLElement {

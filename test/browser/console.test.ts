@@ -292,6 +292,13 @@ describe('the image list at 10k images (dev mode)', () => {
       await page.waitForURL(/q=bulk-00990/);
       await page.locator('#images-table td[data-col=name]', { hasText: 'bulk-009900' }).waitFor();
       assert.equal(await imageRows(page).count(), 2, 'bulk-009900..9 of which the caller owns every fifth: 009900 and 009905');
+
+      // signing out forgets the session; the picker offers the account used last
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      assert.equal(await page.evaluate('sessionStorage.length'), 0);
+      await page.getByRole('button', { name: `Account ${CALLER}` }).click();
+      await imageRows(page).first().waitFor();
+      assert.equal(await page.locator('header .identity').innerText(), CALLER);
     } finally {
       await context.close();
     }
