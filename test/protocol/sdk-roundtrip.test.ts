@@ -11,6 +11,9 @@ import * as AutoScaling from '@aws-sdk/client-auto-scaling';
 import * as KMS from '@aws-sdk/client-kms';
 import * as EBS from '@aws-sdk/client-ebs';
 import * as SSM from '@aws-sdk/client-ssm';
+import * as CloudWatch from '@aws-sdk/client-cloudwatch';
+import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
+import { cloudWatchProtocol } from '../../src/services/cloudwatch/cloudwatch-protocol.js';
 import { loadServiceModel } from '../../src/protocol/model.js';
 import type { ProtocolAdapter, RawRequest } from '../../src/protocol/protocol.js';
 import { QueryProtocol } from '../../src/protocol/query-protocol.js';
@@ -26,6 +29,11 @@ interface Case {
   sdk: Sdk;
   client: new (config: object) => { send(cmd: unknown): Promise<unknown>; destroy(): void };
   protocol: (m: ReturnType<typeof loadServiceModel>) => ProtocolAdapter;
+  /** the client's own settings (CloudWatch: the same client speaking CBOR or awsQuery) */
+  config?: object;
+  label?: string;
+  /** how deep samples go (default 4): deeper where a required member sits below that */
+  depth?: number;
 }
 
 const CASES: Case[] = [
@@ -34,6 +42,11 @@ const CASES: Case[] = [
   { service: 'kms', sdk: KMS as unknown as Sdk, client: KMS.KMSClient as never, protocol: (m) => new JsonProtocol(m) },
   { service: 'ssm', sdk: SSM as unknown as Sdk, client: SSM.SSMClient as never, protocol: (m) => new JsonProtocol(m) },
   { service: 'ebs', sdk: EBS as unknown as Sdk, client: EBS.EBSClient as never, protocol: (m) => new RestJsonProtocol(m) },
+  // CloudWatch answers each request in its protocol: the JS SDK's awsJson1.0, and the same client
+  // made to speak Smithy RPC v2 CBOR (botocore's) and awsQuery (older CLIs')
+  { service: 'cloudwatch', label: 'cloudwatch (awsJson1.0)', sdk: CloudWatch as unknown as Sdk, client: CloudWatch.CloudWatchClient as never, protocol: cloudWatchProtocol, depth: 6 },
+  { service: 'cloudwatch', label: 'cloudwatch (rpcv2Cbor)', sdk: CloudWatch as unknown as Sdk, client: CloudWatch.CloudWatchClient as never, protocol: cloudWatchProtocol, config: { protocol: AwsSmithyRpcV2CborProtocol, disableRequestCompression: true }, depth: 6 },
+  { service: 'cloudwatch', label: 'cloudwatch (awsQuery)', sdk: CloudWatch as unknown as Sdk, client: CloudWatch.CloudWatchClient as never, protocol: cloudWatchProtocol, config: { protocol: AwsQueryProtocol }, depth: 6 },
 ];
 
 async function listen(handler: (raw: RawRequest) => { status: number; headers: Record<string, string>; body: string | Buffer }): Promise<Server> {
@@ -80,15 +93,16 @@ async function readStreams(v: unknown): Promise<unknown> {
 }
 
 for (const c of CASES) {
-  test(`${c.service}: SDK inputs parse and our outputs deserialize for every in-scope operation`, async () => {
+  test(`${c.label ?? c.service}: SDK inputs parse and our outputs deserialize for every in-scope operation`, async () => {
     const model = loadServiceModel(c.service);
     const protocol = c.protocol(model);
     const seen = new Map<string, Record<string, unknown>>();
     const outputs = new Map<string, Record<string, unknown>>();
     const server = await listen((raw) => {
-      const op = protocol.operationOf(raw);
-      seen.set(op, protocol.decode(op, raw));
-      return protocol.encode(op, outputs.get(op) ?? {}, 'req-1');
+      const wire = protocol.forRequest?.(raw) ?? protocol;
+      const op = wire.operationOf(raw);
+      seen.set(op, wire.decode(op, raw));
+      return wire.encode(op, outputs.get(op) ?? {}, 'req-1');
     });
     const port = (server.address() as AddressInfo).port;
     const client = new c.client({
@@ -96,6 +110,7 @@ for (const c of CASES) {
       region: 'us-east-1',
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
       maxAttempts: 1,
+      ...c.config,
     });
     const failures: string[] = [];
     try {
@@ -105,7 +120,7 @@ for (const c of CASES) {
           failures.push(`${op}: the SDK has no command`);
           continue;
         }
-        const input = def.input ? sampleStructure(model, def.input) : {};
+        const input = def.input ? sampleStructure(model, def.input, { maxDepth: c.depth }) : {};
         const output = def.output ? sampleStructure(model, def.output, { skip: (_s, _m, ref) => Boolean(ref.httpResponseCode) }) : {};
         outputs.set(op, output);
         try {
