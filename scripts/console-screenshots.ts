@@ -3,9 +3,11 @@
 // own API calls' equivalents in the SDK. Run: node --import tsx scripts/console-screenshots.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, ModifyImageAttributeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeVolumesCommand, DescribeInstancesCommand, ModifyImageAttributeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ROOT, startServer } from '../test/helpers/server.js';
-import { ec2 } from '../test/helpers/clients.js';
+import { autoscaling, ec2, kms } from '../test/helpers/clients.js';
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, PutScalingPolicyCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { until } from '../test/helpers/until.js';
 import { launchBrowser, openConsole } from '../test/helpers/browser.js';
 
@@ -71,6 +73,40 @@ try {
     await signIn(page);
     await page.goto(`${server.url}/console/#/instances`);
     await page.locator('#instances-table tr[data-instance-id]').first().waitFor();
+  });
+
+  // volumes, snapshots, an Auto Scaling group with a target tracking policy and an instance refresh, KMS keys
+  const dev = { account: { accessKeyId: ACCOUNT, secretAccessKey: 'dev' } };
+  const volumeId = (await client.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, VolumeType: 'gp3', TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'postgres-data' }] }] }))).VolumeId!;
+  await until('volume available', async () => ((await client.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0].State === 'available' ? true : undefined));
+  await client.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'nightly 2026-12-05' }));
+  await client.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'before the upgrade' }));
+  const asg = autoscaling(server.url, dev);
+  await client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: made.ImageId, InstanceType: 't3.micro' } }));
+  await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'web', MinSize: 1, MaxSize: 4, DesiredCapacity: 2, LaunchTemplate: { LaunchTemplateName: 'web' }, AvailabilityZones: ['us-east-1a', 'us-east-1b'] }));
+  await asg.send(new PutScalingPolicyCommand({ AutoScalingGroupName: 'web', PolicyName: 'cpu50', PolicyType: 'TargetTrackingScaling', TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 } }));
+  await until('in service', async () => ((await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }))).AutoScalingGroups![0].Instances!.filter((i) => i.LifecycleState === 'InService').length === 2 ? true : undefined));
+  await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'web', Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, CheckpointPercentages: [50, 100], CheckpointDelay: 3600 } }));
+  const keys = kms(server.url, dev);
+  for (const [alias, description] of [['images', 'AMIs and their snapshots'], ['backups', 'nightly volume snapshots']]) {
+    const key = (await keys.send(new CreateKeyCommand({ Description: description }))).KeyMetadata!.KeyId!;
+    await keys.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: key }));
+  }
+  await shoot('volume', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/volumes/${volumeId}`);
+    await page.locator('#volume-snapshots tbody tr').nth(1).waitFor();
+  });
+  await shoot('group', 'light', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/groups/web`);
+    await page.locator('#refreshes .refresh').first().waitFor();
+    await page.locator('#alarms tbody tr').nth(1).waitFor();
+  }, true);
+  await shoot('kms-dark', 'dark', async (page) => {
+    await signIn(page);
+    await page.goto(`${server.url}/console/#/kms`);
+    await page.locator('#keys-table td[data-col=alias]').nth(1).waitFor();
   });
 } finally {
   await browser.close();
