@@ -22,7 +22,14 @@ export const metricKey = (m: MetricIdentity): string => JSON.stringify([m.namesp
 
 const metricId = (scope: Scope, key: string): string => createHash('sha256').update(`${scope.accountId}\n${scope.region}\n${key}`).digest('base64url').slice(0, 24);
 
+/** a metric's row is rewritten (its last_put moved) at most this often by one process */
+const METRIC_ROW_REFRESH_MS = 60_000;
+const MAX_KNOWN_METRICS = 200_000;
+
 export class MetricService implements MetricStore {
+  /** metric id -> when this process last wrote its row: most puts only add datapoints */
+  private readonly written = new Map<string, number>();
+
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date = () => new Date(),
@@ -37,7 +44,9 @@ export class MetricService implements MetricStore {
       checkDimensions(d.dimensions, 'Dimensions');
       const key = metricKey(d);
       const id = metricId(scope, key);
-      metrics.set(id, { metric_id: id, account_id: scope.accountId, region: scope.region, namespace: d.namespace, metric_name: d.metricName, dimensions: dimensionKey(d.dimensions), metric_key: key, last_put: now.getTime() });
+      if (!metrics.has(id) && !(now.getTime() - (this.written.get(id) ?? -Infinity) < METRIC_ROW_REFRESH_MS)) {
+        metrics.set(id, { metric_id: id, account_id: scope.accountId, region: scope.region, namespace: d.namespace, metric_name: d.metricName, dimensions: dimensionKey(d.dimensions), metric_key: key, last_put: now.getTime() });
+      }
       const agg = aggregate(d);
       if (!agg) continue;
       const unit = d.unit ?? 'None';
@@ -59,6 +68,8 @@ export class MetricService implements MetricStore {
       }
     }
     await this.store.cwMetrics.write([...metrics.values()], [...points.values()]);
+    if (this.written.size + metrics.size > MAX_KNOWN_METRICS) this.written.clear();
+    for (const id of metrics.keys()) this.written.set(id, now.getTime());
     this.afterPut?.();
   }
 
