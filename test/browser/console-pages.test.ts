@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateAutoScalingGroupCommand, PutScalingPolicyCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2, kms } from '../helpers/clients.js';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
@@ -91,6 +91,16 @@ describe('Auto Scaling groups', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Update' }).click();
     await page.locator('#desired-capacity', { hasText: '3' }).waitFor();
     await page.locator('#group-instances tbody tr').nth(2).waitFor();
+    // a target tracking policy's two alarms, and an instance refresh with its checkpoints
+    const asg = autoscaling(server.url, DEV);
+    await asg.send(new PutScalingPolicyCommand({ AutoScalingGroupName: 'web-asg', PolicyName: 'cpu50', PolicyType: 'TargetTrackingScaling', TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: 50 } }));
+    await page.locator('#group-instances td[data-col=lifecycle]', { hasText: 'InService' }).nth(2).waitFor();
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'web-asg', Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, CheckpointPercentages: [50, 100], CheckpointDelay: 3600 } }));
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.locator('#alarms td[data-col=name]', { hasText: /^TargetTracking-web-asg-AlarmLow-/ }).waitFor();
+    assert.equal(await page.locator('#alarms tbody tr').count(), 2);
+    await page.locator('#refreshes .refresh dd', { hasText: '50%, 100% (then wait 3600 s)' }).waitFor();
+    assert.ok(Number(await page.locator('#refreshes [role=progressbar]').getAttribute('aria-valuenow')) >= 0);
   });
 });
 
@@ -103,8 +113,11 @@ describe('KMS keys', () => {
     await page.locator('#keys-table td[data-col=alias]', { hasText: 'alias/images' }).waitFor();
     await page.getByRole('link', { name: keyId }).click();
     await page.locator('#key-state', { hasText: 'Enabled' }).waitFor();
-    await page.getByRole('button', { name: 'Disable' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    // by keyboard: the action button, then the confirmation (its button has the focus)
+    await page.getByRole('button', { name: 'Disable' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Enter');
     await page.locator('#key-state', { hasText: 'Disabled' }).waitFor();
     await page.getByRole('button', { name: 'Enable' }).click();
     await page.locator('#key-state', { hasText: 'Enabled' }).waitFor();
