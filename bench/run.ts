@@ -1,4 +1,4 @@
-// `npm run bench [-- workload ...] [--seconds N]`: runs benchmarks and prints their figures
+// `npm run bench [-- workload ...] [--seconds N] [--quick]`: runs benchmarks and prints their figures
 // (with ratios against peers measured in the same run). Never asserts. Builds dist/ first.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { s3Blocks } from './workloads/s3-blocks.js';
 import { metadataEngines } from './workloads/metadata-engines.js';
 import { nodesOnOnePostgres } from './workloads/nodes.js';
 
-const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
+const WORKLOADS: Record<string, (o: { seconds: number; quick: boolean }) => Promise<void>> = {
   'describe-regions': (o) => describeRegions({ seconds: o.seconds, connections: [1, 8, 64] }),
   'ebs-ingest': (o) => ebsIngest({ seconds: o.seconds, concurrency: [1, 4, 16] }),
   nbd: () => nbdCopies({ imageMiB: 1024, runs: 3 }),
@@ -40,6 +40,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
   vpcs: () => import('./workloads/vpcs.js').then((m) => m.vpcsVsMoto({ count: 1000 })),
   'metrics-collection': () => import('./workloads/metrics-collection.js').then((m) => m.metricsCollection({ vms: 4, rounds: 500 })),
   console: (o) => import('./workloads/console.js').then((m) => m.consoleBench({ counts: [10_000, 100_000], warmRuns: 3, seconds: o.seconds })),
+  'client-floor': (o) => import('./workloads/client-floor.js').then((m) => m.clientFloor(o.quick ? { images: 200, instances: 1000, singles: 60, repeat: 3 } : { images: 2000, instances: 10_000, singles: 200, repeat: 5 })),
   startup: () => import('./workloads/startup.js').then((m) => m.startup({ runs: 5 })),
   cloudwatch: (o) => import('./workloads/cloudwatch.js').then((m) => m.cloudwatchMetrics({ seconds: o.seconds, series: 10_000, everyMinutes: 60 })),
 };
@@ -48,7 +49,7 @@ const WORKLOADS: Record<string, (o: { seconds: number }) => Promise<void>> = {
 const built = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url))], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
-const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { seconds: { type: 'string' }, quick: { type: 'boolean' } }, allowPositionals: true });
 const seconds = Number(values.seconds ?? 5);
 const names = positionals.length ? positionals : Object.keys(WORKLOADS);
 for (const name of names) {
@@ -58,6 +59,6 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`\n=== ${name}`);
-  await run({ seconds });
+  await run({ seconds, quick: values.quick ?? false });
 }
 printVerdicts();
