@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand, PutScalingPolicyCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { autoscaling, ec2, kms } from '../helpers/clients.js';
@@ -58,6 +58,15 @@ describe('volumes and snapshots', () => {
     await page.locator('#tags td', { hasText: 'db' }).waitFor();
     await open(`volumes/${volumeId}`);
     await page.locator('#volume-snapshots a', { hasText: snapshotId }).waitFor();
+    // an AMI made of it: listed on the snapshot's page, and deleting the snapshot is refused
+    const imageId = (await ec2(server.url, DEV).send(new RegisterImageCommand({ Name: 'from-data-1', RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }] }))).ImageId!;
+    await open(`snapshots/${snapshotId}`);
+    await page.locator('#snapshot-images a', { hasText: imageId }).waitFor();
+    await page.getByRole('button', { name: 'Delete snapshot' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete snapshot' }).click();
+    await alert().waitFor();
+    assert.equal(await alert().getAttribute('data-error-code'), 'InvalidSnapshot.InUse');
+    assert.match(await alert().innerText(), new RegExp(`in use by ${imageId}`));
   });
 
   test('an unknown volume shows AWS\'s error', async () => {
