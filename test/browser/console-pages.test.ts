@@ -4,10 +4,13 @@
 // activities; a KMS key is disabled and enabled again; refusals show AWS's error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { build } from 'esbuild';
+import { ROOT } from '../helpers/server.js';
 import type { Browser, Page } from 'playwright-core';
 import { CreateLaunchTemplateCommand, CreateVolumeCommand, DescribeImagesCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand, PutScalingPolicyCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { join } from 'node:path';
 import { autoscaling, ec2, kms } from '../helpers/clients.js';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { launchBrowser, openConsole } from '../helpers/browser.js';
@@ -132,5 +135,43 @@ describe('KMS keys', () => {
     await page.locator('#key-state', { hasText: 'Enabled' }).waitFor();
     await open('kms/0b0b0b0b-1111-2222-3333-444444444444');
     assert.equal(await alert().getAttribute('data-error-code'), 'NotFoundException');
+  });
+});
+
+describe('the CPU chart', () => {
+  // With the `none` driver no instance has CPU counters (and AWS/ namespaces are AWS's own, so
+  // PutMetricData refuses them): the chart module is bundled alone and fed a series here.
+  test('draws a series as an inline SVG line with one titled point each, and says when there is none', async () => {
+    const bundle = await build({ entryPoints: [join(ROOT, 'console/src/pages/svg-chart.ts')], bundle: true, format: 'iife', globalName: 'charts', write: false, logLevel: 'silent' });
+    const blank = await browser.newPage();
+    try {
+      await blank.setContent('<!doctype html><body></body>');
+      await blank.addScriptTag({ content: bundle.outputFiles[0].text });
+      // a string: the test's TypeScript program has no DOM types
+      const drawn = await blank.evaluate(`(() => {
+        const t0 = Date.UTC(2026, 11, 6, 10, 0);
+        const fig = charts.chart({ times: [t0, t0 + 60000, t0 + 120000], values: [12.5, 80, 40] });
+        const empty = charts.chart({ times: [], values: [] });
+        const bar = charts.svgBar(50, [50, 100]);
+        return {
+          label: fig.querySelector('svg').getAttribute('aria-label'),
+          points: fig.querySelector('polyline').getAttribute('points').split(' ').length,
+          titles: [...fig.querySelectorAll('circle title')].map((t) => t.textContent),
+          empty: empty.textContent,
+          ticks: bar.querySelectorAll('.bar-tick').length,
+          done: bar.querySelector('.bar-done').getAttribute('width'),
+        };
+      })()`);
+      assert.deepEqual(drawn, {
+        label: 'CPU utilization, 3 points, last 40.0%',
+        points: 3,
+        titles: ['10:00 12.5%', '10:01 80.0%', '10:02 40.0%'],
+        empty: 'No CPUUtilization data points for this group yet.',
+        ticks: 2,
+        done: '50',
+      });
+    } finally {
+      await blank.close();
+    }
   });
 });
