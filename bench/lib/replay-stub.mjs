@@ -22,16 +22,22 @@ export function requestKind(body) {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
   const [port, file] = process.argv.slice(2);
+  // by kind, and by action for the set-up calls recorded once per operation (a bulk launch of
+  // 1000 answered with the recorded launch of 450 is fine: set-up is not timed)
   const answers = new Map();
+  const byAction = new Map();
   for (const r of Object.values(JSON.parse(readFileSync(file, 'utf8')))) {
-    answers.set(requestKind(r.request), { status: r.status, contentType: r.contentType, body: Buffer.from(r.body, 'base64') });
+    const answer = { status: r.status, contentType: r.contentType, body: Buffer.from(r.body, 'base64') };
+    answers.set(requestKind(r.request), answer);
+    byAction.set(new URLSearchParams(r.request).get('Action'), answer);
   }
   createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const kind = requestKind(Buffer.concat(chunks).toString());
-      const a = answers.get(kind);
+      const body = Buffer.concat(chunks).toString();
+      const kind = requestKind(body);
+      const a = answers.get(kind) ?? byAction.get(new URLSearchParams(body).get('Action'));
       if (!a) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`no recording for ${kind}`);
         return;
