@@ -5,6 +5,7 @@
 # histories hold those transitions, and the instance refresh left every instance on version 2
 # of the image. (Lifecycle hooks and scheduled actions are tested with the SDK in
 # test/sdk/autoscaling-hooks.test.ts and autoscaling-scheduled.test.ts.)
+# e2e: alone
 source "$(dirname "$0")/lib.sh"
 echo "# $("$AWS_BIN" --version 2>&1)"
 
