@@ -185,7 +185,7 @@ export async function startServer(config: ImagoConfig, log = new Logger(config.l
     nbdConnections: () => nbd?.connectionCount ?? 0,
     vms: localDriver.localVms && localDriver.counters ? { list: () => localDriver.localVms!(), counters: (id) => localDriver.counters!(id), memoryBudgetMiB: localDriver.memoryBudgetMiB } : undefined,
   });
-  const jobs = new JobRunner(store.jobs, log, { owner: cluster.jobOwner, leaseMs: config.failoverMs, placement: () => cluster.placement(), trace: jobTrace(process.env.IMAGO_JOB_TRACE, metrics.jobEvent) });
+  const jobs = new JobRunner(store.jobs, log, { owner: cluster.jobOwner, predecessors: cluster.jobOwnerPrefix, leaseMs: config.failoverMs, placement: () => cluster.placement(), trace: jobTrace(process.env.IMAGO_JOB_TRACE, metrics.jobEvent) });
   const kms = kmsService({ store, masterKey });
   const storage = createStorageDomain({ store, kms: kms.service, blocks, devices, jobs, settleMs: config.settleMs });
 

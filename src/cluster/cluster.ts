@@ -40,6 +40,8 @@ export class Cluster {
   readonly driver: ClusterDriver;
   /** who holds the job leases this process takes (a fresh one per process) */
   readonly jobOwner: string;
+  /** what every process of this node puts before its job owner id */
+  readonly jobOwnerPrefix: string;
   private bindings: ClusterBindings | undefined;
 
   constructor(
@@ -61,7 +63,8 @@ export class Cluster {
       (id) => this.bound().resolve(id),
       async (id) => (await store.instances.get(id))?.node_id,
     );
-    this.jobOwner = `${options.nodeId}/${randomBytes(4).toString('hex')}`;
+    this.jobOwnerPrefix = `${options.nodeId}/`;
+    this.jobOwner = `${this.jobOwnerPrefix}${randomBytes(4).toString('hex')}`;
     this.calls.register('volume.capture', async (a) => this.bound().capture(String(a.volumeId)));
   }
 

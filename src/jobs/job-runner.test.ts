@@ -151,4 +151,29 @@ describe('JobRunner', () => {
     }
     assert.equal(await store.jobs.count('t.slow'), 0);
   });
+
+  test("a restarted node takes back at once the jobs its earlier process held, and no other node's", async () => {
+    // the earlier process (n1/old) claimed two jobs with long leases and was killed; n2 holds one
+    const ran: string[] = [];
+    const store2 = store;
+    for (const id of ['mine-1', 'mine-2', 'theirs']) await store2.jobs.insert({ job_id: id, kind: 't.restart', payload: JSON.stringify(id), run_at: new Date().toISOString() });
+    const claimed = await store2.jobs.claim('n1/old', new Date(), 3600_000, 2, 't.restart');
+    const mine = claimed.map((j) => j.job_id);
+    assert.equal(mine.length, 2);
+    assert.equal((await store2.jobs.claim('n2/live', new Date(), 3600_000, 1, 't.restart')).length, 1);
+    const restarted = new JobRunner(store2.jobs, new Logger('silent'), { pollMs: 3600_000, owner: 'n1/new', predecessors: 'n1/' });
+    restarted.register('t.restart', async (payload) => {
+      ran.push(String(payload));
+      return 'done';
+    });
+    restarted.start();
+    try {
+      await eventually('the earlier process\'s jobs ran', () => ran.length === 2, 1000);
+      assert.deepEqual(ran.sort(), mine.sort());
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(ran.length, 2, "another node's lease was left alone");
+    } finally {
+      await restarted.stop();
+    }
+  });
 });

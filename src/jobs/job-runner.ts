@@ -20,6 +20,12 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   /** jobs pinned to a node: which this runner may take (its node's, and dead nodes'); default any */
   placement?: () => Placement;
+  /**
+   * the lease-owner prefix of this node's earlier processes (`<node id>/`): their leases are
+   * released when this runner starts, so a node restarted after a kill -9 resumes its jobs at
+   * once instead of after the lease time
+   */
+  predecessors?: string;
   /** told of each run's start and end (diagnostics; the multi-node test proves runs never overlap) */
   trace?: (event: JobTraceEvent) => void;
 }
@@ -50,6 +56,7 @@ export class JobRunner {
   private readonly pollMs: number;
   private readonly placement: (() => Placement) | undefined;
   private readonly trace: ((event: JobTraceEvent) => void) | undefined;
+  private readonly predecessors: string | undefined;
 
   constructor(
     private readonly jobs: JobsRepo,
@@ -61,6 +68,7 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.placement = options.placement;
     this.trace = options.trace;
+    this.predecessors = options.predecessors;
   }
 
   private traced(job: JobRow, event: JobTraceEvent['event']): void {
@@ -109,7 +117,12 @@ export class JobRunner {
     this.stopped = false;
     this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
-    this.poke(0);
+    if (this.predecessors === undefined) return this.poke(0);
+    void this.jobs
+      .releasePredecessors(this.predecessors, this.owner, new Date())
+      .then((n) => n && this.log.info('took back the jobs an earlier process of this node held', { jobs: n }))
+      .catch((e) => this.log.warn('could not release an earlier process\'s job leases', { err: String(e) }))
+      .finally(() => this.poke(0));
   }
 
   /** Stops scheduling and waits for the jobs in progress. */

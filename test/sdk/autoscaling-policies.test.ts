@@ -46,7 +46,17 @@ describe('Auto Scaling scaling policies', () => {
     }
     throw new Error(`${name} never had ${count} instances in service`);
   };
-  const latestCause = async (name: string) => (await asg().send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }))).Activities![0]?.Cause ?? '';
+  const newestCause = async (name: string) => (await asg().send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }))).Activities![0]?.Cause ?? '';
+  // the launch's activity is written when the reconciler acts on the new desired capacity, which
+  // may be a moment after the call that changed it: wait for the newest cause to be the expected one
+  const latestCause = async (name: string, want: RegExp) => {
+    let cause = '';
+    for (let i = 0; i < 200 && !want.test(cause); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50));
+      cause = await newestCause(name);
+    }
+    return cause;
+  };
 
   before(async () => {
     dir = tempDir();
@@ -74,7 +84,7 @@ describe('Auto Scaling scaling policies', () => {
 
     await asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'add-one' }));
     assert.equal(await desired('pol'), 2);
-    assert.match(await latestCause('pol'), /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ a user request executed policy add-one changing the desired capacity from 1 to 2\.  At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2\.$/);
+    assert.match(await latestCause('pol', /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ a user request executed policy add-one changing the desired capacity from 1 to 2\.  At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2\.$/), /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ a user request executed policy add-one changing the desired capacity from 1 to 2\.  At .* an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2\.$/);
     // the policy's cooldown now runs: HonorCooldown refuses, without it the policy runs
     await expectError(asg().send(new ExecutePolicyCommand({ AutoScalingGroupName: 'pol', PolicyName: 'add-one', HonorCooldown: true })), 'ScalingActivityInProgressFault');
     await asg().send(new ExecutePolicyCommand({ PolicyName: PolicyARN! }));

@@ -5,7 +5,7 @@
 // dead node's jobs simply fall due again. Claims are one UPDATE … RETURNING over the due rows;
 // on PostgreSQL the candidate rows are locked FOR UPDATE SKIP LOCKED, so concurrent claimants
 // take disjoint sets, and the outer WHERE is re-checked against a row another claimant changed.
-import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database, JobsTable } from '../schema.js';
 import { dialectOf } from '../dialects/dialect.js';
 
@@ -95,6 +95,21 @@ export class JobsRepo {
   }
 
   /** Extends `owner`'s leases on these jobs; returns the ids it still holds. */
+  /**
+   * Jobs leased by an earlier process of this node (owners `<predecessors>…`, not `owner`): that
+   * process is gone — a node's id belongs to one data dir, one process — so they are due now
+   * rather than when its leases run out. Returns how many.
+   */
+  async releasePredecessors(predecessors: string, owner: string, now: Date): Promise<number> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ lease_owner: null, run_at: now.toISOString() })
+      .where(sql`substr(lease_owner, 1, ${predecessors.length})`, '=', predecessors)
+      .where('lease_owner', '!=', owner)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async renew(owner: string, jobIds: readonly string[], until: Date): Promise<string[]> {
     if (jobIds.length === 0) return [];
     const rows = await this.db
