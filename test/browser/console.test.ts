@@ -259,6 +259,8 @@ describe('the image list at 10k images (dev mode)', () => {
     const { context, page } = await openConsole(browser, server.url);
     try {
       // by keyboard: the picker's first button has the focus; tab to the account field, type, Enter
+      // (the picker appears once config.json has answered, after the page's load event)
+      await page.getByRole('button', { name: /Default account/ }).waitFor();
       assert.match(await page.evaluate('document.activeElement.textContent'), /Default account/);
       await page.keyboard.press('Tab');
       await page.keyboard.press('Control+A');
