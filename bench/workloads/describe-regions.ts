@@ -1,10 +1,11 @@
 // Signed DescribeRegions at 1, 8 and 64 connections against Imago (SigV4 verified on every
-// request), moto_server and a trivial node:http handler, all in one run. Targets (issue #2):
-// >= 20x moto and >= 40% of the trivial handler's rate.
+// request), moto_server and a trivial node:http handler, all in one run. Targets (issues #2 and
+// #15): >= 20x moto and, at 8 connections, >= 40% of the trivial handler's rate.
 import { exchange, runLoad, type LoadResult } from '../lib/http-load.js';
 import { signedRawRequest } from '../lib/signed-request.js';
 import { startImago, startMoto, startTrivial, type Peer } from '../lib/peers.js';
 import { ratio, table } from '../lib/report.js';
+import { judge } from '../lib/targets.js';
 
 const BODY = 'Action=DescribeRegions&Version=2016-11-15';
 
@@ -38,5 +39,12 @@ export async function describeRegions(options: { seconds: number; connections: n
   console.log(
     table(['conns', 'imago req/s', 'p50 ms', 'p99 ms', 'moto req/s', 'moto p50', 'node:http req/s', 'http p50', 'imago/moto', 'imago/http'], rows),
   );
-  console.log('targets: imago/moto >= 20x, imago/http >= 40%');
+  console.log('targets: imago/moto >= 20x, imago/http >= 40% (at 8 connections)');
+  const at8 = options.connections.includes(8) ? 8 : options.connections[0];
+  const i8 = results.get(`imago@${at8}`)!;
+  const t8 = results.get(`node:http@${at8}`)!;
+  const share = i8.rps / t8.rps;
+  judge(`signed DescribeRegions at ${at8} connections vs node:http`, `${i8.rps.toFixed(0)} of ${t8.rps.toFixed(0)} req/s = ${(share * 100).toFixed(0)}%`, '>= 40%', share >= 0.4);
+  const m8 = results.get(`moto@${at8}`);
+  if (m8) judge(`signed DescribeRegions at ${at8} connections vs moto_server`, `${ratio(i8.rps, m8.rps)}`, '>= 20x', i8.rps >= 20 * m8.rps);
 }

@@ -85,7 +85,8 @@ export class Authenticator {
 /** moto's `x-moto-account-id` header, when it names an account (12 digits). */
 function motoAccountHeader(req: SigV4Request): string | undefined {
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() === 'x-moto-account-id' && /^\d{12}$/.test(req.rawHeaders[i + 1])) return req.rawHeaders[i + 1];
+    const name = req.rawHeaders[i];
+    if (name.length === 17 && name.toLowerCase() === 'x-moto-account-id' && /^\d{12}$/.test(req.rawHeaders[i + 1])) return req.rawHeaders[i + 1];
   }
   return undefined;
 }
@@ -93,7 +94,8 @@ function motoAccountHeader(req: SigV4Request): string | undefined {
 /** X-Amz-Security-Token, from the headers or (presigned) the query. */
 function securityToken(req: SigV4Request): string | undefined {
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() === 'x-amz-security-token') return req.rawHeaders[i + 1];
+    const name = req.rawHeaders[i];
+    if (name.length === 20 && name.toLowerCase() === 'x-amz-security-token') return req.rawHeaders[i + 1];
   }
   if (!req.rawQuery.includes('X-Amz-Security-Token=')) return undefined;
   for (const pair of req.rawQuery.split('&')) {

@@ -44,7 +44,8 @@ export interface RequestMetrics {
   authFailure(service: string, reason: string): void;
 }
 
-interface LogFields {
+/** the request's log line (a type, not an interface: the logger takes it as a record) */
+type LogFields = {
   requestId: string;
   service?: string;
   action?: string;
@@ -52,7 +53,8 @@ interface LogFields {
   region?: string;
   status?: number;
   error?: string;
-}
+  ms?: number;
+};
 
 export class Gateway {
   private readonly now: () => number;
@@ -82,8 +84,11 @@ export class Gateway {
         send(res, response, fields.requestId);
         const elapsed = performance.now() - started;
         this.deps.metrics?.request(fields.service ?? 'unknown', fields.action, response.status, elapsed / 1000, fields.error);
-        const ms = Math.round(elapsed * 100) / 100;
-        if (this.deps.log.enabled('info')) this.deps.log.info('request', { ...fields, ms });
+        // the request's own fields object is the log line's (it is not used after this)
+        if (this.deps.log.enabled('info')) {
+          fields.ms = Math.round(elapsed * 100) / 100;
+          this.deps.log.info('request', fields);
+        }
       });
   };
 
@@ -236,26 +241,39 @@ function safeQuery(rawQuery: string): [string, string][] {
 
 function lowerHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  for (const k in headers) {
+    const v = headers[k];
     if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : v;
   }
   return out;
 }
 
+/** Any character outside ASCII: node writes a header block beside a string body in the body's encoding. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function send(res: ServerResponse, response: RawResponse, requestId: string): void {
   if (res.headersSent || res.destroyed) return;
-  const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
+  let body = response.body;
+  const headers: Record<string, string | number> = { 'x-amzn-requestid': requestId };
+  let ascii = true;
+  for (const k in response.headers) {
+    const v = response.headers[k];
+    headers[k] = v;
+    if (ascii && NON_ASCII.test(v)) ascii = false;
+  }
+  // a text body goes to the socket as it is (node encodes it once, with the header block in
+  // front); headers that are not all ASCII keep the Buffer path, which writes them as latin1
+  if (typeof body === 'string' && !ascii) body = Buffer.from(body);
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  headers['content-length'] = length;
   try {
-    res.writeHead(response.status, {
-      'x-amzn-requestid': requestId,
-      ...response.headers,
-      'content-length': body.length,
-    });
+    res.writeHead(response.status, headers);
   } catch {
     // a header value node refuses (a control character echoed from input): an unhandled throw
     // here would take the process down; the answer goes without the extra headers instead
     res.removeHeader('content-length');
-    res.writeHead(response.status, { 'x-amzn-requestid': requestId, 'content-type': response.headers['content-type'] ?? 'text/plain', 'content-length': body.length });
+    res.writeHead(response.status, { 'x-amzn-requestid': requestId, 'content-type': response.headers['content-type'] ?? 'text/plain', 'content-length': length });
   }
   res.end(body);
 }

@@ -1,6 +1,7 @@
 // AWS Signature Version 4 verification, header and presigned-query forms.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 // Failures are returned as kinds; the gateway renders each service's own error code.
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SigV4FailureKind =
@@ -30,6 +31,8 @@ export interface SigV4Request {
   /** raw header pairs as received ([name, value, name, value, …]) */
   rawHeaders: string[];
   body: Buffer;
+  /** the headers by lower-cased name, repeated ones joined with `,` (built once, by `header`) */
+  lowered?: Map<string, string>;
 }
 
 export interface Credential {
@@ -52,12 +55,21 @@ export interface ParsedSignature {
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
+/** A header's value (every occurrence, joined with `,`), by lower-case name. */
 function header(req: SigV4Request, name: string): string | undefined {
-  const values: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() === name) values.push(req.rawHeaders[i + 1]);
+  let lowered = req.lowered;
+  if (!lowered) {
+    // one pass over the raw pairs per request: the signature reads several headers
+    lowered = new Map();
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      const seen = lowered.get(k);
+      lowered.set(k, seen === undefined ? raw[i + 1] : `${seen},${raw[i + 1]}`);
+    }
+    req.lowered = lowered;
   }
-  return values.length ? values.join(',') : undefined;
+  return lowered.get(name);
 }
 
 function parseCredential(text: string): Credential {
@@ -175,6 +187,7 @@ export function uriEscape(s: string): string {
 }
 
 function canonicalPath(path: string): string {
+  if (path === '/') return path; // the query protocols' every request
   // Non-S3 services: normalise, then encode the (already encoded) path once more.
   const segments: string[] = [];
   for (const seg of path.split('/')) {
@@ -187,6 +200,7 @@ function canonicalPath(path: string): string {
 }
 
 function canonicalQuery(rawQuery: string, presigned: boolean): string {
+  if (!rawQuery) return '';
   return queryPairs(rawQuery)
     .filter(([k]) => !(presigned && k === 'X-Amz-Signature'))
     .map(([k, v]) => [uriEscape(k), uriEscape(v)] as const)
@@ -195,8 +209,11 @@ function canonicalQuery(rawQuery: string, presigned: boolean): string {
     .join('&');
 }
 
+/** crypto.hash (Node ≥ 20.12): one call, no Hash object per digest */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 const EMPTY_SHA256 = sha256Hex('');
@@ -236,21 +253,19 @@ function signingKey(secret: string, c: Credential): Buffer {
   return key;
 }
 
+/** whitespace that canonicalisation would change: anything but single spaces */
+const FOLDED = /[^\S ]|\s\s/;
+
 export function stringToSign(req: SigV4Request, sig: ParsedSignature, allowUnsigned = false): string {
-  const headers = sig.signedHeaders.map((name) => {
-    const value = (header(req, name) ?? '').trim().replace(/\s+/g, ' ');
-    return `${name}:${value}\n`;
-  });
-  const canonical = [
-    req.method,
-    canonicalPath(req.path),
-    canonicalQuery(req.rawQuery, sig.presigned),
-    headers.join(''),
-    sig.signedHeaders.join(';'),
-    payloadHash(req, sig, allowUnsigned),
-  ].join('\n');
+  let headers = '';
+  for (const name of sig.signedHeaders) {
+    let value = (header(req, name) ?? '').trim();
+    if (FOLDED.test(value)) value = value.replace(/\s+/g, ' ');
+    headers += `${name}:${value}\n`;
+  }
+  const canonical = `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(req.rawQuery, sig.presigned)}\n${headers}\n${sig.signedHeaders.join(';')}\n${payloadHash(req, sig, allowUnsigned)}`;
   const c = sig.credential;
-  return [ALGORITHM, sig.amzDate, `${c.date}/${c.region}/${c.service}/aws4_request`, sha256Hex(canonical)].join('\n');
+  return `${ALGORITHM}\n${sig.amzDate}\n${c.date}/${c.region}/${c.service}/aws4_request\n${sha256Hex(canonical)}`;
 }
 
 export function computeSignature(req: SigV4Request, sig: ParsedSignature, secret: string, allowUnsigned = false): string {
