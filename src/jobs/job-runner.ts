@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { JobsRepo, JobRow, Placement } from '../store/repos/jobs.js';
 import type { Logger } from '../logger.js';
 
+/** jobs claimed at once by a runner */
+const CLAIM_BATCH = 50;
+
 export type JobResult = 'done' | { retryInMs: number; payload?: unknown };
 export type JobHandler = (payload: unknown, job: JobRow) => Promise<JobResult>;
 
@@ -177,11 +180,18 @@ export class JobRunner {
     if (this.running) return;
     this.running = true;
     try {
-      for (;;) {
-        const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, 50, undefined, this.placement?.());
-        if (claimed.length === 0) break;
-        await Promise.all(claimed.map((job) => this.runOne(job)));
-        if (this.stopped) return;
+      // the earliest run_at first (a read): a wake-up with nothing due claims nothing and
+      // takes no write lock; a claim of fewer than a batch took every job due at that moment
+      // (one that fell due since is seen by the `next()` below)
+      const first = await this.jobs.next();
+      if (first !== undefined && Date.parse(first) <= Date.now()) {
+        for (;;) {
+          const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, CLAIM_BATCH, undefined, this.placement?.());
+          if (claimed.length === 0) break;
+          await Promise.all(claimed.map((job) => this.runOne(job)));
+          if (this.stopped) return;
+          if (claimed.length < CLAIM_BATCH) break;
+        }
       }
     } catch (e) {
       this.log.error('job runner failure', { err: String(e) });

@@ -2,19 +2,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Scope } from '../scope.js';
+import { prepared } from '../prepared.js';
+
+const attribute = prepared((db, accountId: string, region: string, name: string) =>
+  db.selectFrom('account_attributes').select('value').where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name),
+);
 
 export class AccountAttributesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(scope: Scope, name: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('account_attributes')
-      .select('value')
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row?.value;
+    return (await attribute.first(this.db, scope.accountId, scope.region, name))?.value;
   }
 
   async set(scope: Scope, name: string, value: string): Promise<void> {

@@ -3,12 +3,14 @@
 // account; shared with its organization or OU), each branch using its own index, with the
 // request's filters applied in every branch as SQL, ordered and paged by image id.
 import { atomic } from '../atomic.js';
+import { insertRows } from '../insert-rows.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { Database, ImageBlockDevicesTable, ImagesTable } from '../schema.js';
 import { NEVER, matchAny } from '../dialects/patterns.js';
 import { dialectOf, isUniqueViolation, type DialectName } from '../dialects/dialect.js';
+import { prepared } from '../prepared.js';
 
 export type ImageRow = Selectable<ImagesTable>;
 export type ImageBlockDeviceRow = Selectable<ImageBlockDevicesTable>;
@@ -57,6 +59,12 @@ function booleanPatterns(patterns: string[]): number[] {
   return patterns.flatMap((p) => (p === 'true' ? [1] : p === 'false' ? [0] : []));
 }
 
+// point lookups every image call makes, prepared (prepared.ts)
+const imageById = prepared((db, imageId: string) => db.selectFrom('images').selectAll().where('image_id', '=', imageId));
+const imageByName = prepared((db, accountId: string, region: string, name: string) =>
+  db.selectFrom('images').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name).where('state', '<>', 'deregistered'),
+);
+
 export class ImagesRepo {
   private readonly dialect: DialectName;
 
@@ -68,9 +76,9 @@ export class ImagesRepo {
   async insert(row: ImageRow, devices: Omit<ImageBlockDeviceRow, 'image_id'>[], productCodes: { product_code: string; type: string }[] = []): Promise<void> {
     try {
       await atomic(this.db, async (trx) => {
-        await trx.insertInto('images').values(row).execute();
-        if (devices.length) await trx.insertInto('image_block_devices').values(devices.map((d) => ({ ...d, image_id: row.image_id }))).execute();
-        if (productCodes.length) await trx.insertInto('image_product_codes').values(productCodes.map((p) => ({ ...p, image_id: row.image_id }))).execute();
+        await insertRows(trx, 'images', [row]);
+        await insertRows(trx, 'image_block_devices', devices.map((d) => ({ ...d, image_id: row.image_id })));
+        await insertRows(trx, 'image_product_codes', productCodes.map((p) => ({ ...p, image_id: row.image_id })));
       });
     } catch (e) {
       if (isNameConflict(e)) throw new ImageNameTaken(row.name);
@@ -89,7 +97,7 @@ export class ImagesRepo {
   }
 
   async get(imageId: string): Promise<ImageRow | undefined> {
-    return this.db.selectFrom('images').selectAll().where('image_id', '=', imageId).executeTakeFirst();
+    return imageById.first(this.db, imageId);
   }
 
   async update(imageId: string, set: Updateable<ImagesTable>): Promise<void> {
@@ -107,14 +115,7 @@ export class ImagesRepo {
   }
 
   async findByName(accountId: string, region: string, name: string): Promise<ImageRow | undefined> {
-    return this.db
-      .selectFrom('images')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('region', '=', region)
-      .where('name', '=', name)
-      .where('state', '<>', 'deregistered')
-      .executeTakeFirst();
+    return imageByName.first(this.db, accountId, region, name);
   }
 
   async findByClientToken(accountId: string, region: string, token: string): Promise<ImageRow | undefined> {

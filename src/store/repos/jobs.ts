@@ -8,6 +8,8 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database, JobsTable } from '../schema.js';
 import { dialectOf } from '../dialects/dialect.js';
+import { insertRows } from '../insert-rows.js';
+import { prepared } from '../prepared.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Omit<JobRow, 'created_at' | 'attempts' | 'last_error' | 'lease_owner' | 'rerun' | 'node_id'> & { node_id?: string | null };
@@ -29,7 +31,7 @@ export class JobsRepo {
   }
 
   async insert(row: NewJob): Promise<void> {
-    await this.db.insertInto('jobs').values({ node_id: null, ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() }).execute();
+    await insertRows(this.db, 'jobs', [{ node_id: null, ...row, attempts: 0, last_error: null, lease_owner: null, rerun: 0, created_at: new Date().toISOString() }]);
   }
 
   /**
@@ -59,6 +61,12 @@ export class JobsRepo {
   /** Claims up to `limit` due jobs (of one kind if given) for `owner` until now + leaseMs. */
   async claim(owner: string, now: Date, leaseMs: number, limit: number, kind?: string, placement?: Placement): Promise<JobRow[]> {
     const at = now.toISOString();
+    if (kind === undefined) {
+      // the job runner's: prepared once (prepared.ts)
+      const until = new Date(now.getTime() + leaseMs).toISOString();
+      const rows = placement ? await claimPlaced.all(this.db, owner, until, at, limit, placement.node, placement.liveSince.toISOString()) : await claimAny.all(this.db, owner, until, at, limit);
+      return rows.sort(byCreation);
+    }
     return this.claimWhere(owner, now, leaseMs, limit, kind, placement, (eb) => eb('run_at', '<=', at));
   }
 
@@ -91,7 +99,7 @@ export class JobsRepo {
       .where(claimable)
       .returningAll()
       .execute();
-    return rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    return rows.sort(byCreation);
   }
 
   /** Extends `owner`'s leases on these jobs; returns the ids it still holds. */
@@ -129,8 +137,7 @@ export class JobsRepo {
 
   /** When the earliest job falls due (a leased one: when its lease runs out). */
   async next(): Promise<string | undefined> {
-    const row = await this.db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1).executeTakeFirst();
-    return row?.run_at;
+    return (await earliest.first(this.db))?.run_at;
   }
 
   /**
@@ -138,8 +145,7 @@ export class JobsRepo {
    * makes it due now. False when the lease was lost (another node took the job over).
    */
   async finish(jobId: string, owner: string, now: Date): Promise<boolean> {
-    const gone = await this.db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0).executeTakeFirst();
-    if (Number(gone.numDeletedRows) > 0) return true;
+    if ((await finished.run(this.db, jobId, owner)) > 0) return true;
     return this.release(jobId, owner, now, now, undefined, null);
   }
 
@@ -172,12 +178,26 @@ export class JobsRepo {
   }
 }
 
+const byCreation = (a: JobRow, b: JobRow) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0);
+
+/** The job runner's claim of due jobs of any kind (`claimWhere`'s statement, prepared), with or without a placement. */
+function claimStatement(db: Kysely<Database>, owner: string, until: string, at: string, limit: number, placement?: { node: string; liveSince: string }) {
+  const claimable = (eb: ExpressionBuilder<Database, 'jobs'>) => (placement ? eb.and([eb('run_at', '<=', at), placedAt(eb, placement.node, placement.liveSince)]) : eb('run_at', '<=', at));
+  let candidates = db.selectFrom('jobs').select('job_id').where(claimable).orderBy('run_at').limit(limit);
+  if (dialectOf(db) === 'postgres') candidates = candidates.forUpdate().skipLocked();
+  return db.updateTable('jobs').set({ lease_owner: owner, run_at: until, rerun: 0 }).where('job_id', 'in', candidates).where(claimable).returningAll();
+}
+const claimAny = prepared((db, owner: string, until: string, at: string, limit: number) => claimStatement(db, owner, until, at, limit));
+const claimPlaced = prepared((db, owner: string, until: string, at: string, limit: number, node: string, liveSince: string) => claimStatement(db, owner, until, at, limit, { node, liveSince }));
+const earliest = prepared((db) => db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1));
+const finished = prepared((db, jobId: string, owner: string) => db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0));
+
 /** Unpinned, pinned to this node, or pinned to a node not alive since `liveSince`. */
 function placed(eb: ExpressionBuilder<Database, 'jobs'>, p: Placement): Expression<SqlBool> {
-  const alive = eb
-    .selectFrom('nodes')
-    .select('nodes.node_id')
-    .whereRef('nodes.node_id', '=', 'jobs.node_id')
-    .where('nodes.heartbeat_at', '>=', p.liveSince.toISOString());
-  return eb.or([eb('jobs.node_id', 'is', null), eb('jobs.node_id', '=', p.node), eb.not(eb.exists(alive))]);
+  return placedAt(eb, p.node, p.liveSince.toISOString());
+}
+
+function placedAt(eb: ExpressionBuilder<Database, 'jobs'>, node: string, liveSince: string): Expression<SqlBool> {
+  const alive = eb.selectFrom('nodes').select('nodes.node_id').whereRef('nodes.node_id', '=', 'jobs.node_id').where('nodes.heartbeat_at', '>=', liveSince);
+  return eb.or([eb('jobs.node_id', 'is', null), eb('jobs.node_id', '=', node), eb.not(eb.exists(alive))]);
 }

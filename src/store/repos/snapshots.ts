@@ -3,6 +3,7 @@ import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, SnapshotsTable } from '../schema.js';
+import { prepared } from '../prepared.js';
 
 export type SnapshotRow = Selectable<SnapshotsTable>;
 
@@ -16,6 +17,8 @@ export interface VisibleQuery {
   ownerAliases?: readonly string[];
 }
 
+const snapshotById = prepared((db, snapshotId: string) => db.selectFrom('snapshots').selectAll().where('snapshot_id', '=', snapshotId));
+
 export class SnapshotsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -24,7 +27,7 @@ export class SnapshotsRepo {
   }
 
   async get(snapshotId: string): Promise<SnapshotRow | undefined> {
-    return this.db.selectFrom('snapshots').selectAll().where('snapshot_id', '=', snapshotId).executeTakeFirst();
+    return snapshotById.first(this.db, snapshotId);
   }
 
   async update(snapshotId: string, set: Updateable<SnapshotsTable>): Promise<void> {

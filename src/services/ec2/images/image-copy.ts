@@ -17,7 +17,7 @@ import type { Store } from '../../../store/store.js';
 import { findRegion } from '../../../config/regions.js';
 import { idempotent } from '../client-token.js';
 import { ec2Error, invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
-import type { SnapshotService } from '../snapshots/snapshot-service.js';
+import type { PendingSnapshot, SnapshotService } from '../snapshots/snapshot-service.js';
 import type { EbsDefaults } from '../encryption/ebs-defaults.js';
 import { isReservedKey, tagsFromSpecs } from '../tags/tag-rules.js';
 import type { DeviceRow } from './block-device-mappings.js';
@@ -98,10 +98,12 @@ export class ImageCopier {
     const kmsKeyId = req.KmsKeyId ?? (req.Encrypted ? await defaults.defaultKmsKeyArn(caller) : undefined);
     const created = Date.now();
     const copies = new Map<string, { snapshotId: string; encrypted: number }>();
+    const pending: PendingSnapshot[] = [];
     for (const snap of sourceSnapshots.values()) {
       const description = `Copied for DestinationAmi ${row.image_id} from SourceAmi ${source.image_id} for SourceSnapshot ${snap.snapshot_id}. Task created on ${created}.`;
-      const copy = await snapshots.copy(caller, snap, { description, encrypted: req.Encrypted, kmsKeyId });
-      copies.set(snap.snapshot_id, { snapshotId: copy.snapshot_id, encrypted: copy.encrypted });
+      const copy = await snapshots.planCopy(caller, snap, { description, encrypted: req.Encrypted, kmsKeyId });
+      pending.push(copy);
+      copies.set(snap.snapshot_id, { snapshotId: copy.row.snapshot_id, encrypted: copy.row.encrypted });
     }
     const newDevices: DeviceRow[] = devices.map(({ image_id: _, ...d }) => {
       const copy = d.snapshot_id ? copies.get(d.snapshot_id) : undefined;
@@ -115,8 +117,10 @@ export class ImageCopier {
       for (const t of own) if (!isReservedKey(t.Key)) imageTags.set(t.Key, t.Value);
     }
     for (const t of specTags.get('image') ?? []) imageTags.set(t.key, t.value);
+    // the snapshot copies and the image in one unit of work
     await images.create({
       row,
+      snapshots: pending,
       devices: newDevices,
       productCodes: codes,
       tags: [

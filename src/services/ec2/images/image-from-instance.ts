@@ -8,8 +8,9 @@
 // instance, records the instance as its source, and is `pending` until its snapshots complete
 // (ImageService.create: one unit of work, one settle job). A running instance is held still
 // while its volumes are snapshotted (ImageSource.quiesce: unless NoReboot its guest is shut down
-// cleanly, else paused for a crash-consistent image, every write flushed first). A crash between
-// the snapshots and the image leaves the snapshots, as a CreateImage failing on AWS does.
+// cleanly, else paused for a crash-consistent image, every write flushed first). The snapshots'
+// rows are written with the image, in one unit of work (a crash before it leaves none; their
+// data, captured first, stays with the volumes).
 //
 // What the instance is comes from the instances service through `ImageSource` (images own
 // every way an image is created; instances only describe themselves).
@@ -18,7 +19,7 @@ import type { Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { ImageBlockDeviceRow } from '../../../store/repos/images.js';
 import { ec2Error } from '../ec2-errors.js';
-import type { SnapshotService } from '../snapshots/snapshot-service.js';
+import type { PendingSnapshot, SnapshotService } from '../snapshots/snapshot-service.js';
 import type { ImageService } from './image-service.js';
 import { validateDescription, validateImageName } from './image-names.js';
 
@@ -104,6 +105,7 @@ export class ImageFromInstance {
     });
     const devices: DeviceRow[] = [];
     const snapshotIds: string[] = [];
+    const pending: PendingSnapshot[] = [];
     try {
       for (const p of plan) {
         if (!p.volumeId) {
@@ -112,15 +114,18 @@ export class ImageFromInstance {
         }
         const volume = await store.volumes.get(p.volumeId);
         if (!volume) throw ec2Error('IncorrectInstanceState', `A volume of instance '${instance.instanceId}' is gone.`);
-        const snap = await snapshots.createFromVolume(caller, volume, `Created by CreateImage(${instance.instanceId}) for ${row.image_id}`);
-        snapshotIds.push(snap.snapshot_id);
-        devices.push({ ...p.device, position: devices.length, snapshot_id: snap.snapshot_id, encrypted: volume.encrypted, kms_key_id: volume.encrypted ? volume.kms_key_arn : null });
+        const snap = await snapshots.captureFromVolume(caller, volume, `Created by CreateImage(${instance.instanceId}) for ${row.image_id}`);
+        pending.push(snap);
+        snapshotIds.push(snap.row.snapshot_id);
+        devices.push({ ...p.device, position: devices.length, snapshot_id: snap.row.snapshot_id, encrypted: volume.encrypted, kms_key_id: volume.encrypted ? volume.kms_key_arn : null });
       }
     } finally {
       await resume?.();
     }
+    // the snapshots and the image in one unit of work
     await images.create({
       row,
+      snapshots: pending,
       devices,
       productCodes: instance.productCodes.map((c) => ({ product_code: c.code, type: c.type })),
       tags: [

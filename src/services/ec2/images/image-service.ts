@@ -20,7 +20,7 @@ import { ImageNameTaken } from '../../../store/repos/images.js';
 import { ec2Error, invalidParameterValue, missingParameter } from '../ec2-errors.js';
 import { isId, newId } from '../resource-ids.js';
 import { checkPageRequest, decodeToken, encodeToken } from '../pagination.js';
-import type { SnapshotService } from '../snapshots/snapshot-service.js';
+import type { PendingSnapshot, SnapshotService } from '../snapshots/snapshot-service.js';
 import { buildImageQuery, imageOut } from './image-query.js';
 import { duplicateName, validateDescription, validateImageName } from './image-names.js';
 import { resolveMappings, type DeviceRow } from './block-device-mappings.js';
@@ -53,6 +53,8 @@ export interface NewImage {
   devices: DeviceRow[];
   productCodes?: { product_code: string; type: string }[];
   tags?: TagRow[];
+  /** snapshots made for it (CopyImage, CreateImage), written in its unit of work */
+  snapshots?: PendingSnapshot[];
 }
 
 /** A snapshot whose failure AWS reports as the key's fault. */
@@ -257,6 +259,7 @@ export class ImageService {
     const settleJob = row.state === 'pending' ? JobRunner.row('image.settle', { imageId: row.image_id }, this.deps.settleMs) : undefined;
     try {
       await (tx ?? this.deps.store).transaction(async (t) => {
+        for (const s of image.snapshots ?? []) await this.deps.snapshots.write(s, t);
         await t.images.insert(row, image.devices, image.productCodes ?? []);
         if (image.tags?.length) await t.tags.put({ accountId: row.account_id, region: row.region }, image.tags);
         if (settleJob) await t.jobs.insert(settleJob);
@@ -266,6 +269,7 @@ export class ImageService {
       await this.assertNameFree({ accountId: row.account_id, region: row.region }, row.name);
       throw e;
     }
+    this.deps.snapshots.notify(image.snapshots ?? []);
     if (settleJob) this.deps.jobs.notify(this.deps.settleMs);
   }
 

@@ -90,16 +90,31 @@ const notInState = (id: string, verb: string) => ec2Error('IncorrectInstanceStat
 export class InstanceLifecycle {
   /** public addresses are taken one at a time (the unique index must never see two takers) */
   private addressTurn: Promise<unknown> = Promise.resolve();
+  /** the batch handlers running or waiting, per job kind (`inTurn`) */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: LifecycleDeps) {
     const { jobs } = deps;
     deps.driver.listen({ guestShutdown: (id) => void this.guestShutdown(id).catch(() => undefined) });
-    jobs.register('instance.launch', (p, job) => this.finishLaunch(p as Job, job));
-    jobs.register('instance.start', (p, job) => this.finishStart(p as Job, job));
-    jobs.register('instance.stop', (p, job) => this.finishStop(p as Job, job));
-    jobs.register('instance.terminate', (p, job) => this.finishTerminate(p as Job, job));
+    jobs.register('instance.launch', (p, job) => this.inTurn('instance.launch', () => this.finishLaunch(p as Job, job)));
+    jobs.register('instance.start', (p, job) => this.inTurn('instance.start', () => this.finishStart(p as Job, job)));
+    jobs.register('instance.stop', (p, job) => this.inTurn('instance.stop', () => this.finishStop(p as Job, job)));
+    jobs.register('instance.terminate', (p, job) => this.inTurn('instance.terminate', () => this.finishTerminate(p as Job, job)));
     jobs.register('instance.reboot', (p) => this.finishReboot(p as Job));
     jobs.register('instance.purge', () => this.purge());
+  }
+
+  /**
+   * Runs the batch handlers of one kind one after another in this process: the runner claims
+   * several due jobs of a kind at once and runs them together, and the first handler's batch
+   * completes them all (the others then find their job done) instead of each repeating it.
+   */
+  private inTurn<T>(kind: string, run: () => Promise<T>): Promise<T> {
+    const turn = (this.turns.get(kind) ?? Promise.resolve()).then(run);
+    const settled = turn.catch(() => undefined);
+    this.turns.set(kind, settled);
+    void settled.then(() => this.turns.get(kind) === settled && this.turns.delete(kind));
+    return turn;
   }
 
   /** The caller's live (or recently terminated) instances; every id must be well-formed and exist. */

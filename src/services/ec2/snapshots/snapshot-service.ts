@@ -8,8 +8,9 @@ import type { BlockStorage, LineageKey } from '../../../blocks/block-storage.js'
 import { MAX_MAP_DEPTH } from '../../../blocks/block-storage.js';
 import { BLOCK_SIZE } from '../../../blocks/block-size.js';
 import type { VolumeDevices } from '../../../blocks/volume-devices.js';
-import type { JobRunner } from '../../../jobs/job-runner.js';
-import type { Store } from '../../../store/store.js';
+import { JobRunner } from '../../../jobs/job-runner.js';
+import type { JobRow } from '../../../store/repos/jobs.js';
+import type { Repos, Store } from '../../../store/store.js';
 import type { Scope } from '../../../store/scope.js';
 import type { SnapshotRow } from '../../../store/repos/snapshots.js';
 import type { VolumeRow } from '../../../store/repos/volumes.js';
@@ -24,6 +25,12 @@ import { SnapshotSharing } from './snapshot-sharing.js';
 import { describeSnapshots, snapshotNotFound, type SnapshotQuery } from './snapshot-query.js';
 
 export const GIB = 1024 ** 3;
+
+/** A snapshot not written yet: its row and the job that completes it (SnapshotService.write). */
+export interface PendingSnapshot {
+  row: SnapshotRow;
+  job: JobRow;
+}
 
 export interface SnapshotDeps {
   store: Store;
@@ -142,7 +149,26 @@ export class SnapshotService {
   // ---- creation ------------------------------------------------------------------------
 
   private async insert(caller: Scope, fields: Partial<SnapshotRow> & Pick<SnapshotRow, 'map_id' | 'volume_id' | 'volume_size' | 'source'>): Promise<SnapshotRow> {
-    const row: SnapshotRow = {
+    const row = this.newRow(caller, fields);
+    await this.deps.store.snapshots.insert(row);
+    return row;
+  }
+
+  /** A new snapshot's row with its job, written together (`store` in a unit of work of the caller's; then `notify`). */
+  async write(pending: PendingSnapshot, store: Repos = this.deps.store): Promise<void> {
+    await store.transaction(async (tx) => {
+      await tx.snapshots.insert(pending.row);
+      await tx.jobs.insert(pending.job);
+    });
+  }
+
+  /** Tells the job runner about the jobs of snapshots written (after their unit of work committed). */
+  notify(pending: readonly PendingSnapshot[]): void {
+    for (const p of pending) this.deps.jobs.notify(Math.max(0, Date.parse(p.job.run_at) - Date.now()));
+  }
+
+  private newRow(caller: Scope, fields: Partial<SnapshotRow> & Pick<SnapshotRow, 'map_id' | 'volume_id' | 'volume_size' | 'source'>): SnapshotRow {
+    return {
       snapshot_id: newId('snap'),
       account_id: caller.accountId,
       region: caller.region,
@@ -164,8 +190,6 @@ export class SnapshotService {
       public: 0,
       ...fields,
     };
-    await this.deps.store.snapshots.insert(row);
-    return row;
   }
 
   /**
@@ -212,13 +236,24 @@ export class SnapshotService {
   }
 
   async createFromVolume(caller: Scope, volume: VolumeRow, description = '', checkpoint?: () => void): Promise<SnapshotRow> {
+    const pending = await this.captureFromVolume(caller, volume, description, checkpoint);
+    await this.write(pending);
+    this.notify([pending]);
+    return pending.row;
+  }
+
+  /**
+   * A point-in-time snapshot of the volume taken now (its data captured), as a row and its
+   * completion job for the caller to write (`write`, e.g. in CreateImage's unit of work).
+   */
+  async captureFromVolume(caller: Scope, volume: VolumeRow, description = '', checkpoint?: () => void): Promise<PendingSnapshot> {
     if (volume.state !== 'available' && volume.state !== 'in-use') {
       throw ec2Error('IncorrectState', `The volume '${volume.volume_id}' is in state ${volume.state}; only available or in-use volumes can be snapshotted.`);
     }
     checkpoint?.();
     const holder = await this.remote?.holder(volume.volume_id);
     const mapId = holder ? await this.remote!.capture(holder, volume.volume_id) : await this.capture(volume.volume_id);
-    const row = await this.insert(caller, {
+    const row = this.newRow(caller, {
       map_id: mapId,
       volume_id: volume.volume_id,
       volume_size: volume.size_gib,
@@ -228,8 +263,7 @@ export class SnapshotService {
       kms_key_arn: volume.kms_key_arn,
       data_key_id: volume.data_key_id,
     });
-    await this.deps.jobs.schedule('snapshot.complete', { snapshotId: row.snapshot_id }, this.deps.settleMs);
-    return row;
+    return { row, job: JobRunner.row('snapshot.complete', { snapshotId: row.snapshot_id }, this.deps.settleMs) };
   }
 
   /** A snapshot whose map is written by the caller (EBS direct APIs, imports): state pending. */
@@ -275,11 +309,19 @@ export class SnapshotService {
    * the work: by reference when the encryption stays the same, else a rewrite of every block.
    */
   async copy(caller: Scope, source: SnapshotRow, opts: CopyOptions): Promise<SnapshotRow> {
+    const pending = await this.planCopy(caller, source, opts);
+    await this.write(pending);
+    this.notify([pending]);
+    return pending.row;
+  }
+
+  /** A copy's row and job, for the caller to write (`write`, e.g. in CopyImage's unit of work). */
+  async planCopy(caller: Scope, source: SnapshotRow, opts: CopyOptions): Promise<PendingSnapshot> {
     if (source.state !== 'completed') {
       throw ec2Error('IncorrectState', `Snapshot ${source.snapshot_id} is in state ${source.state} and cannot be copied.`);
     }
     const encrypted = Boolean(source.encrypted || opts.encrypted || (await this.deps.defaults.encryptionByDefault(caller)));
-    const row = await this.insert(caller, {
+    const row = this.newRow(caller, {
       map_id: source.map_id, // provisional: the job sets the final map
       volume_id: opts.volumeId ?? 'vol-ffffffff',
       volume_size: source.volume_size,
@@ -288,12 +330,8 @@ export class SnapshotService {
       description: opts.description ?? `[Copied ${source.snapshot_id} from ${source.region}]`,
       encrypted: encrypted ? 1 : 0,
     });
-    await this.deps.jobs.schedule(
-      'snapshot.copy',
-      { snapshotId: row.snapshot_id, sourceSnapshotId: source.snapshot_id, caller, encrypted, kmsKeyId: opts.kmsKeyId } satisfies CopyJob,
-      0,
-    );
-    return row;
+    const job = JobRunner.row('snapshot.copy', { snapshotId: row.snapshot_id, sourceSnapshotId: source.snapshot_id, caller, encrypted, kmsKeyId: opts.kmsKeyId } satisfies CopyJob, 0);
+    return { row, job };
   }
 
   private async runCopy(job: CopyJob): Promise<'done'> {
