@@ -5,11 +5,9 @@
 // and pointing it at another store is refused: its metadata names chunks that live there.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { FsChunkStore } from './backends/fs.js';
-import { S3ChunkStore } from './backends/s3.js';
+import type { S3ChunkStore } from './backends/s3.js';
 import { parseS3Url, s3Url } from './backends/s3/s3-location.js';
-import { createS3Client, SdkObjectStore } from './backends/s3/s3-objects.js';
 import type { BlocksOptions } from '../config/config.js';
 import type { DedupArbiter } from './chunk-arbiter.js';
 import type { ChunkStore } from './chunk-store.js';
@@ -67,6 +65,12 @@ export async function openChunkStore(dataDir: string, o: OpenChunkStoreOptions =
     return store;
   }
   const location = parseS3Url(url);
+  // the S3 backend and the AWS SDK are loaded only for a store in S3 (start-up is shorter without them)
+  const [{ fromIni }, { S3ChunkStore }, { createS3Client, SdkObjectStore }] = await Promise.all([
+    import('@aws-sdk/credential-provider-ini'),
+    import('./backends/s3.js'),
+    import('./backends/s3/s3-objects.js'),
+  ]);
   const endpoint = o.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? recorded?.endpoint;
   const client = createS3Client({
     endpoint,

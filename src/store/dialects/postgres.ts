@@ -3,18 +3,27 @@
 // must be C (byte order: ids and page tokens compare as JavaScript strings do), and int8
 // results (counts) come back as numbers. Units of work commit without waiting for the WAL
 // flush and the store's barrier flushes before anything is acknowledged (postgres-commits.ts).
-import pg from 'pg';
+import type PgModule from 'pg';
 import { Kysely, PostgresAdapter, PostgresDriver, PostgresIntrospector, PostgresQueryCompiler, sql, type Dialect, type Driver } from 'kysely';
 import type { Database } from '../schema.js';
 import { runUnitsOfWorkOn } from '../atomic.js';
 import { CommitTracker, FLUSH_SQL, TrackedPostgresDriver } from './postgres-commits.js';
 
-// COUNT(*) and other int8 values: numbers (every count Imago makes is far below 2^53)
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+let loaded: Promise<typeof PgModule> | undefined;
+
+/** pg, loaded on first use: a data dir on SQLite (the default) never needs it, and start-up is shorter without it. */
+function loadPg(): Promise<typeof PgModule> {
+  return (loaded ??= import('pg').then(({ default: pg }) => {
+    // COUNT(*) and other int8 values: numbers (every count Imago makes is far below 2^53)
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+    return pg;
+  }));
+}
 
 export class DatabaseConfigError extends Error {}
 
 export async function openPostgres(url: string, options: { poolSize?: number } = {}): Promise<Kysely<Database>> {
+  const pg = await loadPg();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'imago' });
   // a connection lost between uses must not crash the process: the next query reconnects
   pool.on('error', () => undefined);
