@@ -19,19 +19,50 @@ function stdoutSink(): (line: string) => void {
   };
 }
 
+/** Text JSON.stringify writes as it is between quotes: no quote, backslash, control character or surrogate. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 /**
- * Fields that JSON.stringify writes exactly as it would after `time`, `level` and `msg` in one
- * object: a plain object, no `toJSON`, none of those three names, no integer-like names (which
- * an object lists first).
+ * The members of a log line after `time`, `level` and `msg`, written as JSON.stringify would write
+ * them in one object with those three first (`,"k":v…`) — or undefined when that needs the general
+ * path: an object that is not plain, a value that is an object, or a name that is one of those
+ * three, `toJSON`, or integer-like (an object lists those first).
  */
-function plain(fields: Record<string, unknown>): boolean {
-  if (Object.getPrototypeOf(fields) !== Object.prototype) return false;
+function members(fields: Record<string, unknown>): string | undefined {
+  if (Object.getPrototypeOf(fields) !== Object.prototype) return undefined;
+  let out = '';
   for (const k in fields) {
-    if (k === 'time' || k === 'level' || k === 'msg' || k === 'toJSON') return false;
+    if (k === 'time' || k === 'level' || k === 'msg' || k === 'toJSON') return undefined;
     const c = k.charCodeAt(0);
-    if (c >= 48 && c <= 57) return false;
+    if (c >= 48 && c <= 57) return undefined;
+    const v = fields[k];
+    let text: string;
+    if (typeof v === 'string') text = quote(v);
+    else if (typeof v === 'number') text = Number.isFinite(v) ? String(v) : 'null';
+    else if (typeof v === 'boolean') text = v ? 'true' : 'false';
+    else if (v === null) text = 'null';
+    else if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue; // JSON leaves these out
+    else return undefined;
+    out += `,${quote(k)}:${text}`;
   }
-  return true;
+  return out;
+}
+
+/** The ISO time of the last line, kept for the lines of the same millisecond. */
+let lastMs = NaN;
+let lastIso = '';
+
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 export class Logger {
@@ -50,11 +81,11 @@ export class Logger {
 
   log(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Record<string, unknown> = {}): void {
     if (!this.enabled(level)) return;
-    const time = new Date().toISOString();
-    if (plain(fields)) {
-      // the same text as the general form below, without copying the fields into a new object
-      const rest = JSON.stringify(fields);
-      this.write(`{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : '}'}\n`);
+    const time = isoNow();
+    const rest = members(fields);
+    // the same text as the general form below, without a copy of the fields nor a generic walk
+    if (rest !== undefined) {
+      this.write(`{"time":"${time}","level":"${level}","msg":${quote(msg)}${rest}}\n`);
       return;
     }
     this.write(`${JSON.stringify({ time, level, msg, ...fields })}\n`);

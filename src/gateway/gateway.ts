@@ -67,30 +67,31 @@ export class Gateway {
     const started = performance.now();
     const fields: LogFields = { requestId: randomUUID() };
     const audited: { event?: Promise<void> } = {};
-    this.process(req, fields, audited)
-      .then(async (response) => {
-        // nothing is acknowledged (nor shown: a reader may see another request's commit) before it is durable
-        await audited.event; // a mutating call's audit event, committed and synced (a read's: at once)
-        await this.deps.durable?.();
-        return response;
-      })
-      .catch((e: unknown) => {
-        // last resort: something outside dispatch failed; never leak it
-        this.deps.log.error('unhandled gateway failure', { requestId: fields.requestId, err: describe(e) });
-        return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal error' } satisfies RawResponse;
-      })
-      .then((response) => {
-        fields.status = response.status;
-        send(res, response, fields.requestId);
-        const elapsed = performance.now() - started;
-        this.deps.metrics?.request(fields.service ?? 'unknown', fields.action, response.status, elapsed / 1000, fields.error);
-        // the request's own fields object is the log line's (it is not used after this)
-        if (this.deps.log.enabled('info')) {
-          fields.ms = Math.round(elapsed * 100) / 100;
-          this.deps.log.info('request', fields);
-        }
-      });
+    void this.respond(req, res, fields, audited, started);
   };
+
+  private async respond(req: IncomingMessage, res: ServerResponse, fields: LogFields, audited: { event?: Promise<void> }, started: number): Promise<void> {
+    let response: RawResponse;
+    try {
+      response = await this.process(req, fields, audited);
+      // nothing is acknowledged (nor shown: a reader may see another request's commit) before it is durable
+      if (audited.event) await audited.event; // a mutating call's audit event, committed and synced (a read's: at once)
+      if (this.deps.durable) await this.deps.durable();
+    } catch (e) {
+      // last resort: something outside dispatch failed; never leak it
+      this.deps.log.error('unhandled gateway failure', { requestId: fields.requestId, err: describe(e) });
+      response = { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal error' };
+    }
+    fields.status = response.status;
+    send(res, response, fields.requestId);
+    const elapsed = performance.now() - started;
+    this.deps.metrics?.request(fields.service ?? 'unknown', fields.action, response.status, elapsed / 1000, fields.error);
+    // the request's own fields object is the log line's (it is not used after this)
+    if (this.deps.log.enabled('info')) {
+      fields.ms = Math.round(elapsed * 100) / 100;
+      this.deps.log.info('request', fields);
+    }
+  }
 
   /** The enforcement of the caller's policies on each call (none for account roots). */
   private authorizer(service: string, caller: Caller, sourceIp: string | undefined): Authorize | undefined {

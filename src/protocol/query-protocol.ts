@@ -27,24 +27,21 @@ export class QueryProtocol implements ProtocolAdapter {
     this.limits = new RequestLimits(model);
   }
 
-  /** parsed once per request: operationOf and decode both need them */
-  private readonly parsed = new WeakMap<RawRequest, [string, string][]>();
-
   private params(req: RawRequest): [string, string][] {
-    // GET puts the parameters in the query string; POST in the form body (EC2 accepts both).
-    let params = this.parsed.get(req);
-    if (!params) {
-      params = req.body.length > 0 ? formParams(req.body) : req.query;
-      this.parsed.set(req, params);
-    }
-    return params;
+    // GET puts the parameters in the query string; POST in the form body (EC2 accepts both);
+    // a body is parsed once (formParams keeps its parameters): operationOf and decode both need them
+    return req.body.length > 0 ? formParams(req.body) : req.query;
   }
 
   operationOf(req: RawRequest): string {
-    const params = this.params(req);
-    const action = params.find(([k]) => k === 'Action')?.[1];
+    let action: string | undefined;
+    let version: string | undefined;
+    for (const [k, v] of this.params(req)) {
+      // the first of each, as a search would find
+      if (k === 'Action') action ??= v;
+      else if (k === 'Version') version ??= v;
+    }
     if (!action) throw new ServiceError('MissingAction', 'The request must contain the parameter Action.', 400);
-    const version = params.find(([k]) => k === 'Version')?.[1];
     if (!version) throw new ServiceError('MissingParameter', 'The request must contain the parameter Version', 400);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version > this.model.apiVersion)
       throw new ServiceError('NoSuchVersion', `The requested version (${version}) of service ${this.serviceLabel()} does not exist`, 400);
