@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { BLOCK_SIZE } from '../../src/blocks/block-size.js';
 import { Zstd } from '../../src/blocks/zstd.js';
 import { rate } from './rates.js';
-import { table } from './report.js';
+import { ratio, table } from './report.js';
+import { judge } from './targets.js';
 
 export function sha256Rate(blocks: Buffer[]): number {
   return rate(blocks.length * BLOCK_SIZE, () => blocks.forEach((b) => createHash('sha256').update(b).digest()));
@@ -76,6 +77,30 @@ export function measureStageLimits(blocks: Buffer[], dir: string): StageLimits {
   return { ...l, slowest: { name, mbps } };
 }
 
+/**
+ * The slowest of the stages every block write must pass (SHA-256 for the checksum and chunk id,
+ * zstd-1 for the compression attempt), each on one core: what issue 15 judges ingest against.
+ * Short (`blocks` blocks, 3 runs) so it can be taken right before and after each measured point:
+ * the machine is shared, and a limit measured minutes earlier can be off by 2x.
+ */
+export function requiredStage(blocks: Buffer[], n = 32): { name: string; mbps: number } {
+  const sample = blocks.slice(0, n);
+  const sha = rate(sample.length * BLOCK_SIZE, () => sample.forEach((b) => createHash('sha256').update(b).digest()), 3);
+  const z = new Zstd(1);
+  const dst = Buffer.allocUnsafe(Zstd.bound(BLOCK_SIZE));
+  const zstd = rate(sample.length * BLOCK_SIZE, () => sample.forEach((b) => z.compressInto(dst, b)), 3);
+  return zstd <= sha ? { name: 'zstd-1', mbps: zstd } : { name: 'SHA-256', mbps: sha };
+}
+
+/** `fn` with the required stage measured right before and after it: its result and the mean of the two limits. */
+export async function withRequiredStage<T>(blocks: Buffer[], fn: () => Promise<T>): Promise<{ result: T; limit: { name: string; mbps: number } }> {
+  const before = requiredStage(blocks);
+  const result = await fn();
+  const after = requiredStage(blocks);
+  const name = before.name === after.name ? before.name : `${before.name}/${after.name}`;
+  return { result, limit: { name, mbps: (before.mbps + after.mbps) / 2 } };
+}
+
 export function printStageLimits(l: StageLimits, data: string): void {
   console.log(`per-core stage limits, measured now on ${data} (MB/s, one thread)`);
   console.log(
@@ -83,5 +108,18 @@ export function printStageLimits(l: StageLimits, data: string): void {
       ['SHA-256', 'zstd-1', 'AES-256-GCM', 'write+fsync', 'slowest'],
       [[l.sha256, l.zstd1, l.aesGcm, l.writeFsync, `${l.slowest.name} ${l.slowest.mbps.toFixed(0)}`]],
     ),
+  );
+}
+
+/** Issue 15: ingest over HTTP and through `imago import` reaches this share of the slowest required stage. */
+export const INGEST_TARGET = 0.6;
+
+/** Judged: MB/s against INGEST_TARGET x the slowest required stage measured around it. */
+export function judgeShare(target: string, mbps: number, limit: { name: string; mbps: number }): void {
+  judge(
+    target,
+    `${mbps.toFixed(0)} MB/s = ${ratio(mbps, limit.mbps)} of ${limit.name} (${limit.mbps.toFixed(0)} MB/s, one core, measured around it)`,
+    `>= ${INGEST_TARGET.toFixed(2)}x (${(limit.mbps * INGEST_TARGET).toFixed(0)} MB/s)`,
+    mbps >= limit.mbps * INGEST_TARGET,
   );
 }

@@ -1,5 +1,8 @@
 // Ingest of block data, next to the per-core limits of its stages measured in the same run
-// (SHA-256, zstd-1, AES-256-GCM, sequential write+fsync; bench/lib/stage-limits.ts):
+// (SHA-256, zstd-1, AES-256-GCM, sequential write+fsync; bench/lib/stage-limits.ts). Issue 15's
+// target: over HTTP and through `imago import`, >= 60% of the slowest required stage (zstd-1 or
+// SHA-256 on one core), which is measured right before and after each point (the machine is
+// shared: a limit measured minutes earlier says little about the load during the point):
 //   in-process   PutSnapshotBlock through the EBS domain (no HTTP), N uploads at once
 //   HTTP         PutSnapshotBlock to a server process, N uploads at once from Imago's own client
 //                (the one `imago import` uses: SigV4, UNSIGNED-PAYLOAD, a SHA-256 checksum each)
@@ -20,7 +23,7 @@ import { writeImage, zeroRuns } from '../lib/disk-images.js';
 import { openInProcessEbs } from '../lib/in-process-ebs.js';
 import { BENCH_KEY, ROOT, startImago } from '../lib/peers.js';
 import { ratio, table } from '../lib/report.js';
-import { measureStageLimits, printStageLimits } from '../lib/stage-limits.js';
+import { judgeShare, measureStageLimits, printStageLimits, withRequiredStage } from '../lib/stage-limits.js';
 import { judge } from '../lib/targets.js';
 
 const CALLER = { accountId: BENCH_KEY.accountId, region: 'us-east-1' };
@@ -67,6 +70,8 @@ interface Point {
   encrypted: boolean;
   concurrency: number;
   mbps: number;
+  /** the slowest required stage around this point */
+  limit: { name: string; mbps: number };
 }
 
 async function inProcess(corpus: Corpus, o: IngestOptions): Promise<Point[]> {
@@ -78,11 +83,11 @@ async function inProcess(corpus: Corpus, o: IngestOptions): Promise<Point[]> {
       for (const c of o.concurrency) {
         const items = uploads(corpus, o.blocks);
         const s = await ebs.writes.start(CALLER, { volumeSizeGib: 1024, tags: [], encrypted: encrypted || undefined });
-        const mbps = await drive(items, c, (index, u) =>
-          ebs.writes.putBlock(CALLER, { snapshotId: s.snapshotId, index, data: u.data, dataLength: BLOCK_SIZE, checksum: u.checksum }),
+        const { result: mbps, limit } = await withRequiredStage(corpus.blocks, () =>
+          drive(items, c, (index, u) => ebs.writes.putBlock(CALLER, { snapshotId: s.snapshotId, index, data: u.data, dataLength: BLOCK_SIZE, checksum: u.checksum })),
         );
         await ebs.writes.complete(CALLER, { snapshotId: s.snapshotId, changedBlocksCount: items.length });
-        points.push({ path: 'in-process', encrypted, concurrency: c, mbps });
+        points.push({ path: 'in-process', encrypted, concurrency: c, mbps, limit });
       }
     }
   } finally {
@@ -101,9 +106,9 @@ async function overHttp(corpus: Corpus, o: IngestOptions, endpoint: string): Pro
     for (const c of o.concurrency) {
       const items = uploads(corpus, o.blocks);
       const s = await client.startSnapshot({ VolumeSize: 1024, Encrypted: encrypted || undefined });
-      const mbps = await drive(items, c, (index, u) => client.putBlock(s.SnapshotId, index, u.data));
+      const { result: mbps, limit } = await withRequiredStage(corpus.blocks, () => drive(items, c, (index, u) => client.putBlock(s.SnapshotId, index, u.data)));
       await client.completeSnapshot(s.SnapshotId, items.length);
-      points.push({ path: 'HTTP', encrypted, concurrency: c, mbps });
+      points.push({ path: 'HTTP', encrypted, concurrency: c, mbps, limit });
     }
   }
   return points;
@@ -116,6 +121,7 @@ interface ImportRun {
   bytes: number;
   seconds: number;
   wallSeconds: number;
+  limit: { name: string; mbps: number };
 }
 
 function runImport(file: string, endpoint: string, concurrency?: number): { result: { blocksWritten: number; zeroBlocksSkipped: number; seconds: number; bytesRead: number }; wall: number } {
@@ -134,14 +140,17 @@ async function imports(corpus: Corpus, o: IngestOptions, endpoint: string, dir: 
   for (const [n, c] of [undefined, 4, 16].entries()) {
     // a new image each run (other blocks), so no run deduplicates against an earlier one
     const image = writeImage(join(dir, 'disk.raw'), o.importMiB * 2 ** 20, corpus, zeroRuns(0.3), (n + 1) * 1e7);
-    const { result, wall } = runImport(image.path, endpoint, c);
+    const {
+      result: { result, wall },
+      limit,
+    } = await withRequiredStage(corpus.blocks, async () => runImport(image.path, endpoint, c));
     const zeroShare = Math.round((image.zeroBlocks / (image.zeroBlocks + image.dataBlocks)) * 100);
-    runs.push({ label: `${o.importMiB} MiB, ${zeroShare}% zero`, concurrency: c ?? 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall });
+    runs.push({ label: `${o.importMiB} MiB, ${zeroShare}% zero`, concurrency: c ?? 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit });
     rmSync(image.path);
   }
   const holes = writeImage(join(dir, 'holes.raw'), o.zeroGiB * 2 ** 30, corpus, (i) => i === o.zeroGiB * 2048 - 1, 9e7);
   const { result, wall } = runImport(holes.path, endpoint);
-  runs.push({ label: `${o.zeroGiB} GiB of holes, 1 data block`, concurrency: 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall });
+  runs.push({ label: `${o.zeroGiB} GiB of holes, 1 data block`, concurrency: 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit: { name: '-', mbps: NaN } });
   rmSync(holes.path);
   return runs;
 }
@@ -150,7 +159,6 @@ export async function blocksIngest(o: IngestOptions): Promise<void> {
   const corpus = loadCorpus(64);
   const dir = mkdtempSync(join(tmpdir(), 'imago-bench-ingest-'));
   const limits = measureStageLimits(corpus.blocks, dir);
-  const half = limits.slowest.mbps / 2;
   const points = await inProcess(corpus, o);
   const imago = await startImago();
   const endpoint = `http://127.0.0.1:${imago.port}`;
@@ -168,27 +176,28 @@ export async function blocksIngest(o: IngestOptions): Promise<void> {
   console.log('\nPutSnapshotBlock (MB/s of non-zero data)');
   console.log(
     table(
-      ['path', 'encrypted', 'uploads', 'MB/s', 'of slowest stage'],
-      points.map((p) => [p.path, p.encrypted ? 'yes' : 'no', p.concurrency, p.mbps, ratio(p.mbps, limits.slowest.mbps)]),
+      ['path', 'encrypted', 'uploads', 'MB/s', 'required stage around it', 'of it'],
+      points.map((p) => [p.path, p.encrypted ? 'yes' : 'no', p.concurrency, p.mbps, `${p.limit.name} ${p.limit.mbps.toFixed(0)}`, ratio(p.mbps, p.limit.mbps)]),
     ),
   );
   console.log('\nimago import (its own timing; wall includes starting node)');
   console.log(
     table(
-      ['image', 'concurrency', 'data MB', 'seconds', 'data MB/s', 'of slowest', 'image GB/s', 'wall s'],
-      importRuns.map((r) => [r.label, r.concurrency || 'default', r.dataMB, r.seconds, r.dataMB / r.seconds, ratio(r.dataMB / r.seconds, limits.slowest.mbps), r.bytes / 1e9 / r.seconds, r.wallSeconds]),
+      ['image', 'concurrency', 'data MB', 'seconds', 'data MB/s', 'required stage', 'of it', 'image GB/s', 'wall s'],
+      importRuns.map((r) => [r.label, r.concurrency || 'default', r.dataMB, r.seconds, r.dataMB / r.seconds, `${r.limit.name} ${r.limit.mbps.toFixed(0)}`, ratio(r.dataMB / r.seconds, r.limit.mbps), r.bytes / 1e9 / r.seconds, r.wallSeconds]),
     ),
   );
 
   for (const path of ['in-process', 'HTTP']) {
     for (const encrypted of [false, true]) {
-      const best = Math.max(...points.filter((p) => p.path === path && p.encrypted === encrypted).map((p) => p.mbps));
-      judge(`PutSnapshotBlock ${path}${encrypted ? ', encrypted' : ''} (best of ${o.concurrency.join('/')} uploads)`, `${best.toFixed(0)} MB/s = ${ratio(best, limits.slowest.mbps)} of ${limits.slowest.name}`, `>= 0.50x (${half.toFixed(0)} MB/s)`, best >= half);
+      const best = points.filter((p) => p.path === path && p.encrypted === encrypted).sort((a, b) => b.mbps / b.limit.mbps - a.mbps / a.limit.mbps)[0];
+      judgeShare(`PutSnapshotBlock ${path}${encrypted ? ', encrypted' : ''} (best of ${o.concurrency.join('/')} uploads)`, best.mbps, best.limit);
     }
   }
   const def = importRuns.find((r) => r.concurrency === 0 && r.dataMB > 1)!;
-  judge('imago import, ~30% zero blocks (default concurrency)', `${(def.dataMB / def.seconds).toFixed(0)} MB/s = ${ratio(def.dataMB / def.seconds, limits.slowest.mbps)} of ${limits.slowest.name}`, `>= 0.50x (${half.toFixed(0)} MB/s)`, def.dataMB / def.seconds >= half);
+  judgeShare('imago import, ~30% zero blocks (default concurrency)', def.dataMB / def.seconds, def.limit);
   const holes = importRuns[importRuns.length - 1];
   const zeroRate = holes.bytes / 1e9 / holes.seconds;
   judge('imago import, zero blocks skipped', `${zeroRate.toFixed(2)} GB/s`, '>= 1 GB/s', zeroRate >= 1);
 }
+

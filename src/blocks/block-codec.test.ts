@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { BlockCodec } from './block-codec.js';
+import { BlockCodec, ChecksumMismatchError } from './block-codec.js';
 import { BLOCK_SIZE, isZeroBlock } from './block-size.js';
 import { ChunkKey } from './chunk-key.js';
 import { ChunkPermanentError } from './chunk-store.js';
@@ -85,6 +85,14 @@ describe('BlockCodec without a key', () => {
       assert.ok(out.equals(block));
     }
     assert.throws(() => codec.decode(sha256(Buffer.from('x')), Buffer.from([0, 0x78]), { into: Buffer.alloc(10) }), RangeError);
+  });
+
+  test('a claimed SHA-256 is checked before encoding: the id when unencrypted, ChecksumMismatchError when wrong', () => {
+    const codec = new BlockCodec();
+    const block = Buffer.alloc(BLOCK_SIZE, 3);
+    const sha = createHash('sha256').update(block).digest('hex');
+    assert.equal(codec.encode(block, undefined, undefined, sha).id, sha);
+    assert.throws(() => codec.encode(block, undefined, undefined, 'ab'.repeat(32)), (e: unknown) => e instanceof ChecksumMismatchError && e.actualSha256 === sha);
   });
 
   test('verify catches a payload stored under the wrong id', () => {

@@ -24,6 +24,14 @@ const ZSTD = 1;
 const NONCE = 12;
 const TAG = 16;
 
+/** The block's SHA-256 is not the one its sender claimed (an upload's checksum). */
+export class ChecksumMismatchError extends Error {
+  constructor(readonly actualSha256: string) {
+    super(`the block's SHA-256 is ${actualSha256}`);
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
 export interface EncodedChunk {
   id: ChunkId;
   payload: Buffer;
@@ -60,9 +68,19 @@ export class BlockCodec {
     return key ? createHmac('sha256', key.idKey).update(block).digest('hex') : createHash('sha256').update(block).digest('hex');
   }
 
-  /** `id`: the block's `chunkId(block, key)` when the caller has it already (saves a hash). */
-  encode(block: Uint8Array, key?: ChunkKey, id: ChunkId = this.chunkId(block, key)): EncodedChunk {
+  /**
+   * `id`: the block's `chunkId(block, key)` when the caller has it already (saves a hash).
+   * `sha256`: the SHA-256 (hex) the block must have (an upload's verified checksum), checked
+   * here — where the block is hashed anyway when unencrypted (its id) — or ChecksumMismatchError.
+   */
+  encode(block: Uint8Array, key?: ChunkKey, id?: ChunkId, sha256?: string): EncodedChunk {
     if (block.length > BLOCK_SIZE) throw new RangeError(`block of ${block.length} bytes exceeds ${BLOCK_SIZE}`);
+    if (sha256 !== undefined) {
+      const actual = createHash('sha256').update(block).digest('hex');
+      if (actual !== sha256) throw new ChecksumMismatchError(actual);
+      if (!key) id = actual;
+    }
+    id ??= this.chunkId(block, key);
     const compressedLength = this.#zstd.compressInto(this.#scratch, block);
     const compressed = compressedLength <= block.length * (1 - this.#minSaving);
     const body = compressed ? this.#scratch.subarray(0, compressedLength) : block;

@@ -15,7 +15,8 @@ import type { ChunkKey } from './chunk-key.js';
 import { sharedCodecPool, type CodecPool } from './codec-pool.js';
 import { ChunkNotFoundError, type ChunkId, type ChunkStore } from './chunk-store.js';
 import type { BlockMapsRepo, BlockMapRow, MapEntry } from '../store/repos/block-maps.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { ChecksumMismatchError } from './block-codec.js';
 
 /** The key an encrypted lineage's chunks are made with, and its identity. */
 export interface LineageKey {
@@ -43,6 +44,7 @@ export interface NewMap {
 }
 
 export const ZERO_BLOCK: Buffer = Buffer.alloc(BLOCK_SIZE);
+const ZERO_BLOCK_SHA256_HEX = createHash('sha256').update(ZERO_BLOCK).digest('hex');
 
 export function newMapId(): string {
   return `map-${randomBytes(12).toString('hex')}`;
@@ -84,19 +86,32 @@ export class BlockStorage {
    * duplicate costs an encode (the store keeps the bytes it has).
    * `giveUp`: the caller will not use `data` again, so its memory may move to a codec worker
    * instead of being copied (`data` is then empty).
+   * `sha256`: the SHA-256 (hex) the block must have, e.g. an upload's checksum, or
+   * ChecksumMismatchError. Checked where the block is hashed anyway: on the codec worker with
+   * its encoding (an unencrypted block's id is that hash, so the block is hashed once, off the
+   * thread serving HTTP); a block already stored under that id is hashed here instead and not
+   * encoded at all. A claimed id is never trusted before the bytes were hashed.
    */
-  async storeBlock(data: Uint8Array, key?: LineageKey, knownId?: ChunkId, giveUp = false): Promise<ChunkId | null> {
+  async storeBlock(data: Uint8Array, key?: LineageKey, knownId?: ChunkId, giveUp = false, sha256?: string): Promise<ChunkId | null> {
     let block = data;
     if (block.length < BLOCK_SIZE) {
       const padded = Buffer.alloc(BLOCK_SIZE);
       padded.set(block);
       block = padded;
     }
-    if (isZeroBlock(block)) return null;
+    if (isZeroBlock(block)) {
+      if (sha256 !== undefined && sha256 !== ZERO_BLOCK_SHA256_HEX) throw new ChecksumMismatchError(ZERO_BLOCK_SHA256_HEX);
+      return null;
+    }
     // Deduplicated: refreshing the chunk's write time makes GC's grace window cover the reference
     // we are about to add; if GC removed it meanwhile, we store it again.
     if (knownId && (await this.touch(knownId))) return knownId;
-    const encoded = await this.codec.encode(block, key?.chunkKey, knownId, giveUp || block !== data);
+    if (sha256 !== undefined && !key && (await this.touch(sha256))) {
+      const actual = createHash('sha256').update(block).digest('hex');
+      if (actual !== sha256) throw new ChecksumMismatchError(actual);
+      return sha256;
+    }
+    const encoded = await this.codec.encode(block, key?.chunkKey, knownId, giveUp || block !== data, sha256);
     await this.chunks.put(encoded.id, encoded.payload);
     return encoded.id;
   }

@@ -2,9 +2,10 @@
 // errors of the right kind, workers that die replaced without losing tasks, inline fallback,
 // backpressure, and shutdown.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { BlockCodec } from './block-codec.js';
+import { BlockCodec, ChecksumMismatchError } from './block-codec.js';
+import { freeBlockBuffers, takeBlockBuffer } from './block-buffers.js';
 import { BLOCK_SIZE } from './block-size.js';
 import { ChunkKey } from './chunk-key.js';
 import { CodecPool } from './codec-pool.js';
@@ -75,6 +76,26 @@ describe('CodecPool with a worker', () => {
     const e = await pool.encode(mine, undefined, undefined, true);
     assert.equal(e.id, expected);
     assert.equal(mine.length, 0, 'the buffer moved to the worker');
+  });
+
+  test('an encoded block comes back for reuse; a claimed SHA-256 is checked on the worker', async () => {
+    const block = blocks(3)[2];
+    const sha = createHash('sha256').update(block).digest('hex');
+    const before = freeBlockBuffers();
+    const given = Buffer.from(block);
+    const e = await pool.encode(given, undefined, undefined, true, sha);
+    assert.equal(e.id, sha, 'unencrypted: the id is the verified hash');
+    assert.equal(given.length, 0);
+    assert.equal(freeBlockBuffers(), before + 1, 'the moved buffer came back to the pool');
+    const reused = takeBlockBuffer();
+    assert.equal(reused.length, BLOCK_SIZE);
+    assert.equal(freeBlockBuffers(), before);
+    const wrong = createHash('sha256').update('other').digest('hex');
+    for (const k of [undefined, key]) {
+      await assert.rejects(pool.encode(Buffer.from(block), k, undefined, true, wrong), (err: unknown) => err instanceof ChecksumMismatchError && err.actualSha256 === sha);
+    }
+    const encrypted = await pool.encode(Buffer.from(block), key, undefined, true, sha);
+    assert.equal(encrypted.id, codec.chunkId(block, key), 'encrypted: the id is the keyed MAC, the hash only checked');
   });
 
   test('errors propagate with their kind: corrupt payloads, wrong keys, oversized blocks', async () => {

@@ -16,12 +16,14 @@
 //   inline.
 // - Inputs are copied once, when sent (only the view's bytes), so callers must leave them
 //   unchanged until the promise settles, as with fs writes; a caller that gives its buffer up
-//   (`transfer: true`) saves that copy. Results always move back without a copy.
+//   (`transfer: true`) saves that copy. Results always move back without a copy, and an encoded
+//   block's buffer comes back with its result for the next block (block-buffers.ts).
 // - Idle workers are unref'd: an idle pool never keeps the process alive, so nothing has to
 //   close the shared pool; `close()` exists for tests and orderly shutdowns.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BlockCodec, type EncodedChunk } from './block-codec.js';
+import { recycleBlockBuffer } from './block-buffers.js';
 import type { ChunkKey } from './chunk-key.js';
 import { errorFromWire, forSending, type CodecReply, type CodecRequest, type WireKey } from './codec-messages.js';
 import type { ChunkId } from './chunk-store.js';
@@ -51,7 +53,7 @@ export interface CodecPoolStats {
   lastError?: string;
 }
 
-type Job = { op: 'encode'; key?: WireKey; id?: ChunkId } | { op: 'decode'; id: ChunkId; key?: WireKey; verify?: boolean } | { op: 'exit'; code: number };
+type Job = { op: 'encode'; key?: WireKey; id?: ChunkId; sha256?: string } | { op: 'decode'; id: ChunkId; key?: WireKey; verify?: boolean } | { op: 'exit'; code: number };
 
 interface Task {
   job: Job;
@@ -106,10 +108,13 @@ export class CodecPool {
     this.#maxQueued = Math.max(1, options.maxQueued ?? 64);
   }
 
-  /** Encodes a block (see BlockCodec.encode); `transfer`: the caller gives the block up. */
-  async encode(block: Uint8Array, key?: ChunkKey, id?: ChunkId, transfer = false): Promise<EncodedChunk> {
-    if (this.#inline()) return this.#codec().encode(block, key, id);
-    const reply = await this.#run({ op: 'encode', key: wireKey(key), id }, block, transfer);
+  /**
+   * Encodes a block (see BlockCodec.encode: `sha256` is the SHA-256 the block must have);
+   * `transfer`: the caller gives the block up.
+   */
+  async encode(block: Uint8Array, key?: ChunkKey, id?: ChunkId, transfer = false, sha256?: string): Promise<EncodedChunk> {
+    if (this.#inline()) return this.#codec().encode(block, key, id, sha256);
+    const reply = await this.#run({ op: 'encode', key: wireKey(key), id, sha256 }, block, transfer);
     return { id: reply.id!, payload: asBuffer(reply.data) };
   }
 
@@ -221,7 +226,7 @@ export class CodecPool {
     this.#stats.inline++;
     try {
       if (job.op === 'encode') {
-        const e = this.#codec().encode(input, job.key, job.id);
+        const e = this.#codec().encode(input, job.key, job.id, job.sha256);
         task.resolve({ seq: 0, ok: true, id: e.id, data: e.payload });
       } else if (job.op === 'decode') {
         task.resolve({ seq: 0, ok: true, data: this.#codec().decode(job.id, input, { key: job.key, verify: job.verify }) });
@@ -262,6 +267,7 @@ export class CodecPool {
       if (!task) return;
       slot.inflight.delete(msg.seq);
       this.#deathsInARow = 0;
+      if (msg.ok && msg.block) recycleBlockBuffer(msg.block.buffer as ArrayBuffer);
       if (msg.ok) task.resolve(msg);
       else task.reject(errorFromWire(msg.error));
       this.#dispatch();

@@ -389,6 +389,12 @@ describe('EBS direct APIs', () => {
         }),
       );
     await expectError(send({ checksum: sum(random()) }), 'ValidationException', 400, 'INVALID_BLOCK');
+    await expectError(send({ data: Buffer.alloc(BLOCK), checksum: sum(good) }), 'ValidationException', 400, 'INVALID_BLOCK');
+    // the claimed checksum names a block already stored (by another snapshot): the data is still checked
+    const other = await alice.ebs.send(new StartSnapshotCommand({ VolumeSize: 1 }));
+    const stored = random();
+    await alice.ebs.send(new PutSnapshotBlockCommand({ SnapshotId: other.SnapshotId, BlockIndex: 0, BlockData: stored, DataLength: BLOCK, Checksum: sum(stored), ChecksumAlgorithm: 'SHA256' }));
+    await expectError(send({ checksum: sum(stored) }), 'ValidationException', 400, 'INVALID_BLOCK');
     await expectError(send({ checksum: 'abc$' }), 'ValidationException', 400, 'INVALID_PARAMETER_VALUE');
     await expectError(send({ index: 2048 }), 'ValidationException', 400, 'INVALID_BLOCK');
     await expectError(send({ data: good.subarray(0, 4096), length: 4096 }), 'ValidationException', 400, 'INVALID_PARAMETER_VALUE');

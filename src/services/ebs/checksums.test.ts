@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { checksumMatches, linearAggregates, sha256, ZERO_BLOCK_SHA256 } from './checksums.js';
+import { claimedSha256, linearAggregates, sha256, ZERO_BLOCK_SHA256 } from './checksums.js';
 
-test('block checksums compare as canonical base64 of the digest', () => {
+test('block checksums name a digest only as canonical base64 of 32 bytes', () => {
   const d = sha256(Buffer.from('hello'));
-  assert.ok(checksumMatches(d.toString('base64'), d));
-  assert.ok(!checksumMatches(sha256(Buffer.from('hellO')).toString('base64'), d));
-  assert.ok(!checksumMatches(d.toString('base64').replace(/=$/, ''), d));
-  assert.ok(!checksumMatches('', d));
+  assert.equal(claimedSha256(d.toString('base64')), d.toString('hex'));
+  assert.equal(claimedSha256(d.toString('base64').replace(/=$/, '')), undefined);
+  assert.equal(claimedSha256(d.subarray(0, 31).toString('base64')), undefined);
+  assert.equal(claimedSha256(''), undefined);
   assert.equal(ZERO_BLOCK_SHA256.toString('hex'), createHash('sha256').update(Buffer.alloc(524288)).digest('hex'));
 });
 

@@ -10,10 +10,10 @@ export const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(
 
 export const ZERO_BLOCK_SHA256: Buffer = sha256(ZERO_BLOCK);
 
-/** Whether a base64 checksum header names exactly this digest. */
-export function checksumMatches(header: string, digest: Buffer): boolean {
+/** The SHA-256 (hex) a base64 checksum header names, or undefined when it names none (not exactly 32 bytes in canonical base64). */
+export function claimedSha256(header: string): string | undefined {
   const claimed = Buffer.from(header, 'base64');
-  return claimed.length === digest.length && claimed.equals(digest) && claimed.toString('base64') === header;
+  return claimed.length === 32 && claimed.toString('base64') === header ? claimed.toString('hex') : undefined;
 }
 
 /** The two readings of the LINEAR aggregate of per-block digests (in block index order). */

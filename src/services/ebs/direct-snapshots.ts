@@ -2,21 +2,23 @@
 //
 //   start(caller, request)     StartSnapshot: a pending EC2 snapshot over an unsealed block map,
 //                              continuing the parent's map (and lineage key) when there is one
-//   putBlock(caller, write)    PutSnapshotBlock: checksum verified, block stored (zero blocks
-//                              only as map entries), acknowledged once durable (group commit)
+//   putBlock(caller, write)    PutSnapshotBlock: block stored (zero blocks only as map entries)
+//                              with its checksum verified on the codec worker that encodes it,
+//                              acknowledged once durable (group commit)
 //   complete(caller, request)  CompleteSnapshot: counts and aggregate checksum verified, map
 //                              sealed; the snapshot completes through SnapshotService
 //
 // The snapshot is an ordinary EC2 snapshot throughout: DescribeSnapshots shows it pending, then
 // completed (or `error` when its Timeout passes idle), and CreateVolume/RegisterImage use it.
-import { BLOCK_SIZE, isZeroBlock } from '../../blocks/block-size.js';
+import { BLOCK_SIZE } from '../../blocks/block-size.js';
+import { ChecksumMismatchError } from '../../blocks/block-codec.js';
 import type { BlockStorage } from '../../blocks/block-storage.js';
 import type { Scope } from '../../store/scope.js';
 import type { SnapshotRow } from '../../store/repos/snapshots.js';
 import type { Store } from '../../store/store.js';
 import type { StorageDomain } from '../ec2/storage-domain.js';
 import { GIB } from '../ec2/snapshots/snapshot-service.js';
-import { checksumMatches, linearAggregates, sha256, ZERO_BLOCK_SHA256 } from './checksums.js';
+import { claimedSha256, linearAggregates, sha256, ZERO_BLOCK_SHA256 } from './checksums.js';
 import { conflict, snapshotNotFound, validation, withKms } from './ebs-errors.js';
 import { encryptionOutcome } from './encryption-outcome.js';
 import type { EntryCommitter } from './entry-committer.js';
@@ -189,17 +191,18 @@ export class DirectSnapshots {
     if (w.index >= blocksInVolume) {
       throw validation('INVALID_BLOCK', `The block index ${w.index} is out of range: a ${row.volume_size} GiB snapshot has blocks 0 to ${blocksInVolume - 1}.`);
     }
-    const digest = sha256(w.data);
-    if (!checksumMatches(w.checksum, digest)) {
-      throw validation('INVALID_BLOCK', `The checksum ${w.checksum} does not match the block data (SHA-256 ${digest.toString('base64')}).`);
-    }
+    // the checksum is verified where the block is hashed anyway: with its encoding, on a codec
+    // worker (an unencrypted chunk's id is the same SHA-256), not on the thread serving HTTP
+    const claimed = claimedSha256(w.checksum);
+    if (claimed === undefined) throw checksumMismatch(w.checksum, sha256(w.data));
     const key = await access.blockKey(caller, row);
     if (!activity.begin(row.snapshot_id)) throw notPending(row.snapshot_id, 'is being completed');
     try {
-      // an unencrypted chunk's id is the plaintext's SHA-256: the verified checksum; the request
-      // body is not used after this, so it moves to the codec worker instead of being copied
-      await committer.write(row.map_id, w.index, async () =>
-        isZeroBlock(w.data) ? null : blocks.storeBlock(w.data, key, key ? undefined : digest.toString('hex'), true),
+      // the request body is not used after this, so it moves to the codec worker instead of being copied
+      await committer.write(row.map_id, w.index, () =>
+        blocks.storeBlock(w.data, key, undefined, true, claimed).catch((e: unknown) => {
+          throw e instanceof ChecksumMismatchError ? checksumMismatch(w.checksum, Buffer.from(e.actualSha256, 'hex')) : e;
+        }),
       );
       await activity.written(row.snapshot_id, w.progress);
     } finally {
@@ -267,6 +270,10 @@ export class DirectSnapshots {
       throw validation('INVALID_PARAMETER_VALUE', `The aggregated checksum ${checksum} does not match the ${written.length} blocks written to the snapshot.`);
     }
   }
+}
+
+function checksumMismatch(checksum: string, digest: Buffer) {
+  return validation('INVALID_BLOCK', `The checksum ${checksum} does not match the block data (SHA-256 ${digest.toString('base64')}).`);
 }
 
 function notPending(snapshotId: string, why: string) {
