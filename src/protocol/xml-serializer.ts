@@ -10,7 +10,7 @@
 import { isScalar, type MemberRef, type ServiceModel } from './model.js';
 import type { ServiceError } from './service-error.js';
 import type { QueryVariant } from './query-parser.js';
-import { XML_ILLEGAL, isXmlSafe } from './validate.js';
+import { XML_ILLEGAL, XML_SUSPECT, isXmlSafe } from './validate.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -18,6 +18,8 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 const NEEDS_ESCAPE = /[&<>"'\r]/;
 const ILLEGAL = new RegExp(XML_ILLEGAL.source, 'g');
+/** any character escapeXml may change (one to escape, or an XML_SUSPECT one): one test for the common case */
+const PLAIN_TEXT = new RegExp(`[&<>"'\\r]|${XML_SUSPECT.source}`);
 
 /**
  * Text for an element. Characters XML 1.0 cannot carry at all (C0 controls, unpaired
@@ -25,6 +27,7 @@ const ILLEGAL = new RegExp(XML_ILLEGAL.source, 'g');
  * input, so only text stored before that (or a message quoting input) can hold them.
  */
 export function escapeXml(text: string): string {
+  if (!PLAIN_TEXT.test(text)) return text;
   if (!isXmlSafe(text)) text = text.replace(ILLEGAL, '\uFFFD');
   return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]) : text;
 }
@@ -105,7 +108,7 @@ export class XmlSerializer {
     const open = `<${tag}>`;
     const close = `</${tag}>`;
     if (isScalar(ref.target)) {
-      if (ref.target === 'string') return (v) => open + escapeXml(String(v)) + close;
+      if (ref.target === 'string') return (v) => open + escapeXml(typeof v === 'string' ? v : String(v)) + close;
       return (v) => open + scalarText(ref, v) + close;
     }
     const shape = this.model.shapes[ref.target];
@@ -172,8 +175,12 @@ function scalarText(ref: MemberRef, v: unknown): string {
   }
 }
 
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** RFC 3339 UTC with milliseconds: what AWS sends and what JS SDK v3 accepts. */
 export function formatTimestamp(v: unknown): string {
+  // stored timestamps are mostly in this form already: passed through without a Date round trip
+  if (typeof v === 'string' && ISO_MS.test(v)) return v;
   const d = v instanceof Date ? v : new Date(v as string | number);
   return d.toISOString();
 }

@@ -65,6 +65,10 @@ const imageByName = prepared((db, accountId: string, region: string, name: strin
   db.selectFrom('images').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('name', '=', name).where('state', '<>', 'deregistered'),
 );
 
+// one image's parts (DescribeImages by id), prepared: the same rows as the chunked IN queries
+const blockDevicesOf = prepared((db, imageId: string) => db.selectFrom('image_block_devices').selectAll().where('image_id', '=', imageId).orderBy('image_id').orderBy('position'));
+const productCodesOf = prepared((db, imageId: string) => db.selectFrom('image_product_codes').selectAll().where('image_id', '=', imageId));
+
 export class ImagesRepo {
   private readonly dialect: DialectName;
 
@@ -124,6 +128,11 @@ export class ImagesRepo {
 
   async blockDevices(imageIds: readonly string[]): Promise<Map<string, ImageBlockDeviceRow[]>> {
     const out = new Map<string, ImageBlockDeviceRow[]>();
+    if (imageIds.length === 1) {
+      const rows = await blockDevicesOf.all(this.db, imageIds[0]);
+      if (rows.length) out.set(imageIds[0], rows);
+      return out;
+    }
     for (const chunk of idChunks(imageIds)) {
       const rows = await this.db.selectFrom('image_block_devices').selectAll().where('image_id', 'in', chunk).orderBy('image_id').orderBy('position').execute();
       for (const r of rows) addTo(out, r.image_id, r);
@@ -133,6 +142,11 @@ export class ImagesRepo {
 
   async productCodes(imageIds: readonly string[]): Promise<Map<string, { product_code: string; type: string }[]>> {
     const out = new Map<string, { product_code: string; type: string }[]>();
+    if (imageIds.length === 1) {
+      const rows = await productCodesOf.all(this.db, imageIds[0]);
+      if (rows.length) out.set(imageIds[0], rows.map((r) => ({ product_code: r.product_code, type: r.type })));
+      return out;
+    }
     for (const chunk of idChunks(imageIds)) {
       const rows = await this.db.selectFrom('image_product_codes').selectAll().where('image_id', 'in', chunk).execute();
       for (const r of rows) addTo(out, r.image_id, { product_code: r.product_code, type: r.type });
@@ -209,122 +223,153 @@ export class ImagesRepo {
 
   // ---- DescribeImages ---------------------------------------------------------------
 
-  private filters(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
-    const conds: Expression<SqlBool>[] = [eb('images.region', '=', q.region)];
-    if (q.imageIds) conds.push(eb('images.image_id', 'in', q.imageIds.length ? q.imageIds : ['']));
-    if (q.owners) {
-      conds.push(
-        eb.or([
-          ...(q.owners.accounts.length ? [eb('images.account_id', 'in', q.owners.accounts)] : []),
-          ...(q.owners.aliases.length ? [eb('images.owner_alias', 'in', q.owners.aliases)] : []),
-          NEVER,
-        ]),
-      );
-    }
-    for (const f of q.columns) {
-      const ref = sql.ref(`images.${f.column}`);
-      if (f.boolean) conds.push(sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})`);
-      else conds.push(matchAny(this.dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns));
-    }
-    for (const f of q.blockDevices) {
-      const ref = sql.ref(`b.${f.column}`);
-      const match = f.boolean ? sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})` : matchAny(this.dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns);
-      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_block_devices b WHERE b.image_id = images.image_id AND ${match})`);
-    }
-    for (const f of q.productCodes) {
-      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_product_codes pc WHERE pc.image_id = images.image_id AND ${matchAny(this.dialect, sql.ref(`pc.${f.column}`), f.patterns)})`);
-    }
-    for (const t of q.tags) {
-      conds.push(
-        sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND t.key = ${t.key} AND ${matchAny(this.dialect, sql.ref('t.value'), t.patterns)})`,
-      );
-    }
-    for (const keys of q.tagKeys) {
-      conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND ${matchAny(this.dialect, sql.ref('t.key'), keys)})`);
-    }
-    if (q.after !== undefined) conds.push(eb('images.image_id', '>', q.after));
-    return conds;
-  }
-
-  /** Rules for images the caller does not own: never disabled or deregistered; deprecated ones only when asked. */
-  private othersRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
-    const conds: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
-    if (!q.includeDeprecated && !q.imageIds) {
-      conds.push(eb.or([eb('images.deprecation_time', 'is', null), eb('images.deprecation_time', '>', q.now)]));
-    }
-    return conds;
-  }
-
-  private ownerRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
-    const states: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
-    if (q.includeDisabled) states.push(eb('images.state', '=', 'disabled'));
-    // recently deregistered, unless it went to the Recycle Bin (which lists it instead)
-    states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>', q.deregisteredSince), eb('images.recycle_bin_until', 'is', null)]));
-    return [eb.or(states)];
-  }
-
   async describe(q: ImageQuery): Promise<ImageRow[]> {
-    const db = this.db;
-    // branches select ids only: their UNION dedupes one column and is merged in id order from
-    // indexes (covering ones, migration 0013); the page's rows are read once, at the end
-    const base = () => db.selectFrom('images').select('images.image_id as id');
-    const branches = [];
-    const ex = q.executableBy;
-    const wantOwned = !ex || ex.self;
-    const wantPublic = !ex || ex.all;
-    const wantShared = !ex || ex.self;
-    if (wantOwned) {
-      branches.push(base().where((eb) => eb.and([eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q), ...this.filters(eb, q)])));
+    if (isOneIdQuery(q)) {
+      // DescribeImages of one id, the commonest call: its statement built once (prepared.ts)
+      const one = q.includeDisabled ? describeOneIdWithDisabled : describeOneId;
+      return one.all(this.db, q.region, q.caller, q.imageIds![0], q.deregisteredSince);
     }
-    if (wantPublic) {
-      branches.push(
-        base().where((eb) =>
-          eb.and([
-            eb('images.public', '=', 1),
-            eb.or([eb.and([eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q)]), eb.and([eb('images.account_id', '<>', q.caller), ...this.othersRules(eb, q)])]),
-            ...this.filters(eb, q),
-          ]),
-        ),
-      );
-    }
-    if (wantShared) {
-      branches.push(
-        // driven from the caller's permissions (CROSS JOIN keeps SQLite from scanning images first)
-        db
-          .selectFrom('image_launch_permissions as p')
-          .crossJoin('images')
-          .select('images.image_id as id')
-          .where((eb) =>
-            eb.and([
-              eb('images.image_id', '=', eb.ref('p.image_id')),
-              eb.or([
-                eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', q.caller)]),
-                ...(q.callerOrgs.length ? [eb.and([eb('p.kind', 'in', ['organization', 'ou']), eb('p.principal', 'in', q.callerOrgs)])] : []),
-              ]),
-              eb('images.account_id', '<>', q.caller),
-              ...this.othersRules(eb, q),
-              ...this.filters(eb, q),
-            ]),
-          ),
-      );
-    }
-    for (const account of ex?.accounts ?? []) {
-      // the caller's own images explicitly shared with that account (organization shares do not count)
-      branches.push(
-        base()
-          .innerJoin('image_launch_permissions as p', 'p.image_id', 'images.image_id')
-          .where((eb) => eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', account), eb('images.account_id', '=', q.caller), ...this.ownerRules(eb, q), ...this.filters(eb, q)])),
-      );
-    }
-    if (branches.length === 0) return [];
-    let compound = branches[0];
-    for (const b of branches.slice(1)) compound = compound.union(b);
-    let ids = compound.orderBy('id');
-    if (q.limit !== undefined) ids = ids.limit(q.limit);
-    return db.selectFrom('images').selectAll().where('image_id', 'in', ids).orderBy('image_id').execute();
+    return describeQuery(this.db, this.dialect, q).execute();
   }
 
   async count(): Promise<number> {
     return Number((await this.db.selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   }
 }
+
+function filters(dialect: DialectName, eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+  const conds: Expression<SqlBool>[] = [eb('images.region', '=', q.region)];
+  if (q.imageIds) conds.push(eb('images.image_id', 'in', q.imageIds.length ? q.imageIds : ['']));
+  if (q.owners) {
+    conds.push(
+      eb.or([
+        ...(q.owners.accounts.length ? [eb('images.account_id', 'in', q.owners.accounts)] : []),
+        ...(q.owners.aliases.length ? [eb('images.owner_alias', 'in', q.owners.aliases)] : []),
+        NEVER,
+      ]),
+    );
+  }
+  for (const f of q.columns) {
+    const ref = sql.ref(`images.${f.column}`);
+    if (f.boolean) conds.push(sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})`);
+    else conds.push(matchAny(dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns));
+  }
+  for (const f of q.blockDevices) {
+    const ref = sql.ref(`b.${f.column}`);
+    const match = f.boolean ? sql<SqlBool>`${ref} IN (${sql.join(booleanPatterns(f.patterns).length ? booleanPatterns(f.patterns) : [-1])})` : matchAny(dialect, f.text ? sql`CAST(${ref} AS TEXT)` : ref, f.patterns);
+    conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_block_devices b WHERE b.image_id = images.image_id AND ${match})`);
+  }
+  for (const f of q.productCodes) {
+    conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM image_product_codes pc WHERE pc.image_id = images.image_id AND ${matchAny(dialect, sql.ref(`pc.${f.column}`), f.patterns)})`);
+  }
+  for (const t of q.tags) {
+    conds.push(
+      sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND t.key = ${t.key} AND ${matchAny(dialect, sql.ref('t.value'), t.patterns)})`,
+    );
+  }
+  for (const keys of q.tagKeys) {
+    conds.push(sql<SqlBool>`EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = images.image_id AND t.account_id = ${q.caller} AND ${matchAny(dialect, sql.ref('t.key'), keys)})`);
+  }
+  if (q.after !== undefined) conds.push(eb('images.image_id', '>', q.after));
+  return conds;
+}
+
+/** Rules for images the caller does not own: never disabled or deregistered; deprecated ones only when asked. */
+function othersRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+  const conds: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
+  if (!q.includeDeprecated && !q.imageIds) {
+    conds.push(eb.or([eb('images.deprecation_time', 'is', null), eb('images.deprecation_time', '>', q.now)]));
+  }
+  return conds;
+}
+
+function ownerRules(eb: Eb, q: ImageQuery): Expression<SqlBool>[] {
+  const states: Expression<SqlBool>[] = [eb('images.state', 'not in', ['disabled', 'deregistered'])];
+  if (q.includeDisabled) states.push(eb('images.state', '=', 'disabled'));
+  // recently deregistered, unless it went to the Recycle Bin (which lists it instead)
+  states.push(eb.and([eb('images.state', '=', 'deregistered'), eb('images.deregistered_at', '>', q.deregisteredSince), eb('images.recycle_bin_until', 'is', null)]));
+  return [eb.or(states)];
+}
+
+/** DescribeImages' query: the visible images matching `q`, in image id order. */
+function describeQuery(db: Kysely<Database>, dialect: DialectName, q: ImageQuery) {
+  // branches select ids only: their UNION dedupes one column and is merged in id order from
+  // indexes (covering ones, migration 0013); the page's rows are read once, at the end
+  const base = () => db.selectFrom('images').select('images.image_id as id');
+  const branches = [];
+  const ex = q.executableBy;
+  const wantOwned = !ex || ex.self;
+  const wantPublic = !ex || ex.all;
+  const wantShared = !ex || ex.self;
+  if (wantOwned) {
+    branches.push(base().where((eb) => eb.and([eb('images.account_id', '=', q.caller), ...ownerRules(eb, q), ...filters(dialect, eb, q)])));
+  }
+  if (wantPublic) {
+    branches.push(
+      base().where((eb) =>
+        eb.and([
+          eb('images.public', '=', 1),
+          eb.or([eb.and([eb('images.account_id', '=', q.caller), ...ownerRules(eb, q)]), eb.and([eb('images.account_id', '<>', q.caller), ...othersRules(eb, q)])]),
+          ...filters(dialect, eb, q),
+        ]),
+      ),
+    );
+  }
+  if (wantShared) {
+    branches.push(
+      // driven from the caller's permissions (CROSS JOIN keeps SQLite from scanning images first)
+      db
+        .selectFrom('image_launch_permissions as p')
+        .crossJoin('images')
+        .select('images.image_id as id')
+        .where((eb) =>
+          eb.and([
+            eb('images.image_id', '=', eb.ref('p.image_id')),
+            eb.or([
+              eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', q.caller)]),
+              ...(q.callerOrgs.length ? [eb.and([eb('p.kind', 'in', ['organization', 'ou']), eb('p.principal', 'in', q.callerOrgs)])] : []),
+            ]),
+            eb('images.account_id', '<>', q.caller),
+            ...othersRules(eb, q),
+            ...filters(dialect, eb, q),
+          ]),
+        ),
+    );
+  }
+  for (const account of ex?.accounts ?? []) {
+    // the caller's own images explicitly shared with that account (organization shares do not count)
+    branches.push(
+      base()
+        .innerJoin('image_launch_permissions as p', 'p.image_id', 'images.image_id')
+        .where((eb) => eb.and([eb('p.kind', '=', 'user'), eb('p.principal', '=', account), eb('images.account_id', '=', q.caller), ...ownerRules(eb, q), ...filters(dialect, eb, q)])),
+    );
+  }
+  if (branches.length === 0) return db.selectFrom('images').selectAll().where(NEVER); // ExecutableBy with nobody it can name
+  let compound = branches[0];
+  for (const b of branches.slice(1)) compound = compound.union(b);
+  let ids = compound.orderBy('id');
+  if (q.limit !== undefined) ids = ids.limit(q.limit);
+  return db.selectFrom('images').selectAll().where('image_id', 'in', ids).orderBy('image_id');
+}
+
+/** One image by id with no other criterion (the caller in no organization): what describeOneId answers. */
+function isOneIdQuery(q: ImageQuery): boolean {
+  return (
+    q.imageIds?.length === 1 &&
+    !q.owners &&
+    !q.executableBy &&
+    q.callerOrgs.length === 0 &&
+    q.columns.length + q.blockDevices.length + q.tags.length + q.tagKeys.length + q.productCodes.length === 0 &&
+    q.after === undefined &&
+    q.limit === undefined
+  );
+}
+
+// the same query as describeQuery's for such a request (deprecation is not judged when ids are
+// named, so `now` takes no part), built and compiled once
+const oneIdQuery = (includeDisabled: boolean) =>
+  prepared((db, region: string, caller: string, imageId: string, deregisteredSince: string) =>
+    describeQuery(db, dialectOf(db), { region, caller, callerOrgs: [], imageIds: [imageId], includeDeprecated: false, includeDisabled, now: '', deregisteredSince, columns: [], blockDevices: [], tags: [], tagKeys: [], productCodes: [] }),
+  );
+const describeOneId = oneIdQuery(false);
+const describeOneIdWithDisabled = oneIdQuery(true);

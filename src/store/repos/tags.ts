@@ -3,6 +3,7 @@
 import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
+import { prepared } from '../prepared.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Scope } from '../scope.js';
@@ -14,12 +15,22 @@ export interface TagRow {
   value: string;
 }
 
+// one resource's tags (a Describe* by id), prepared: the same rows as the chunked IN query
+const tagsOf = prepared((db, accountId: string, resourceId: string) =>
+  db.selectFrom('tags').select(['resource_id', 'key', 'value']).where('account_id', '=', accountId).where('resource_id', '=', resourceId).orderBy('resource_id').orderBy('key'),
+);
+
 export class TagsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Tags the account set on each resource, in key order. */
   async forResources(scope: Scope, resourceIds: readonly string[]): Promise<Map<string, { Key: string; Value: string }[]>> {
     const out = new Map<string, { Key: string; Value: string }[]>();
+    if (resourceIds.length === 1) {
+      const rows = await tagsOf.all(this.db, scope.accountId, resourceIds[0]);
+      if (rows.length) out.set(resourceIds[0], rows.map((r) => ({ Key: r.key, Value: r.value })));
+      return out;
+    }
     for (const chunk of idChunks(resourceIds)) {
       const rows = await this.db
         .selectFrom('tags')
