@@ -115,6 +115,8 @@ export interface InstanceDriver {
   readonly publicNetwork: boolean;
   /** memory for all running instances, MiB; a launch beyond it is InsufficientInstanceCapacity */
   readonly memoryBudgetMiB?: number;
+  /** false when `start` opens no volume (nothing boots): a launch's volumes then become in-use in the commit that makes its instances run, not in one before */
+  readonly opensVolumes?: boolean;
   /** brings the instance up (launch and StartInstances); resolves once it runs */
   start(instance: DriverInstance): Promise<void>;
   /** shuts it down (StopInstances; `force` skips the guest's shutdown); true once it is down */

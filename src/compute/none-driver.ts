@@ -5,6 +5,7 @@ import type { InstanceDriver, InstanceHealth } from './instance-driver.js';
 export class NoneDriver implements InstanceDriver {
   readonly name: string = 'none';
   readonly publicNetwork = false;
+  readonly opensVolumes = false;
 
   async start(..._: Parameters<InstanceDriver['start']>): Promise<void> {}
 

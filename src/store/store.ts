@@ -56,80 +56,127 @@ export interface StoreOptions {
  * Every repo over one handle: the store's own, or a transaction's. `transaction(tx => …)` is the
  * unit of work: whatever `fn` writes through `tx` commits together or not at all (an error or a
  * crash between two writes leaves nothing half-done); inside one, `transaction` runs inline.
+ * Each repo is made on first use (a unit of work touches a few of them).
  */
 export class Repos {
-  readonly accountAttributes: AccountAttributesRepo;
-  readonly idempotency: IdempotencyRepo;
-  readonly auditEvents: AuditEventsRepo;
-  readonly kmsKeys: KmsKeysRepo;
-  readonly kmsAliases: KmsAliasesRepo;
-  readonly kmsGrants: KmsGrantsRepo;
-  readonly kmsTags: KmsTagsRepo;
-  readonly blockMaps: BlockMapsRepo;
-  readonly chunkArbitration: ChunkArbitrationRepo;
-  readonly dataKeys: DataKeysRepo;
-  readonly snapshots: SnapshotsRepo;
-  readonly volumes: VolumesRepo;
-  readonly tags: TagsRepo;
-  readonly jobs: JobsRepo;
-  readonly nodes: NodesRepo;
-  readonly images: ImagesRepo;
-  readonly organizations: OrganizationsRepo;
-  readonly instances: InstancesRepo;
-  readonly keyPairs: KeyPairsRepo;
-  readonly keyMaterial: KeyMaterialRepo;
-  readonly securityGroups: SecurityGroupsRepo;
-  readonly catalog: CatalogRepo;
-  readonly ssmParameters: SsmParametersRepo;
-  readonly launchTemplates: LaunchTemplatesRepo;
-  readonly autoscalingGroups: AutoscalingGroupsRepo;
-  readonly autoscalingInstances: AutoscalingInstancesRepo;
-  readonly autoscalingActivities: AutoscalingActivitiesRepo;
-  readonly autoscalingConfig: AutoscalingConfigRepo;
-  readonly instanceRefreshes: InstanceRefreshesRepo;
-  readonly iam: IamRepos;
-  readonly profileAssociations: InstanceProfileAssociationsRepo;
-  readonly importExportTasks: ImportExportTasksRepo;
-  readonly cloudwatchAlarms: CloudwatchAlarmsRepo;
-  readonly vpc: VpcRepos;
-  readonly cwMetrics: CwMetricsRepo;
+  /** the repos made so far: a unit of work makes only those it uses */
+  private readonly made = new Map<new (db: Kysely<Database>) => unknown, unknown>();
 
-  constructor(readonly db: Kysely<Database>) {
-    this.accountAttributes = new AccountAttributesRepo(db);
-    this.idempotency = new IdempotencyRepo(db);
-    this.kmsKeys = new KmsKeysRepo(db);
-    this.kmsAliases = new KmsAliasesRepo(db);
-    this.auditEvents = new AuditEventsRepo(db);
-    this.kmsGrants = new KmsGrantsRepo(db);
-    this.kmsTags = new KmsTagsRepo(db);
-    this.blockMaps = new BlockMapsRepo(db);
-    this.chunkArbitration = new ChunkArbitrationRepo(db);
-    this.dataKeys = new DataKeysRepo(db);
-    this.snapshots = new SnapshotsRepo(db);
-    this.volumes = new VolumesRepo(db);
-    this.tags = new TagsRepo(db);
-    this.jobs = new JobsRepo(db);
-    this.nodes = new NodesRepo(db);
-    this.images = new ImagesRepo(db);
-    this.organizations = new OrganizationsRepo(db);
-    this.instances = new InstancesRepo(db);
-    this.keyPairs = new KeyPairsRepo(db);
-    this.keyMaterial = new KeyMaterialRepo(db);
-    this.securityGroups = new SecurityGroupsRepo(db);
-    this.catalog = new CatalogRepo(db);
-    this.ssmParameters = new SsmParametersRepo(db);
-    this.launchTemplates = new LaunchTemplatesRepo(db);
-    this.autoscalingGroups = new AutoscalingGroupsRepo(db);
-    this.autoscalingInstances = new AutoscalingInstancesRepo(db);
-    this.autoscalingActivities = new AutoscalingActivitiesRepo(db);
-    this.autoscalingConfig = new AutoscalingConfigRepo(db);
-    this.instanceRefreshes = new InstanceRefreshesRepo(db);
-    this.iam = new IamRepos(db);
-    this.profileAssociations = new InstanceProfileAssociationsRepo(db);
-    this.importExportTasks = new ImportExportTasksRepo(db);
-    this.cloudwatchAlarms = new CloudwatchAlarmsRepo(db);
-    this.vpc = new VpcRepos(db);
-    this.cwMetrics = new CwMetricsRepo(db);
+  constructor(readonly db: Kysely<Database>) {}
+
+  private repo<T>(Repo: new (db: Kysely<Database>) => T): T {
+    let r = this.made.get(Repo) as T | undefined;
+    if (r === undefined) {
+      r = new Repo(this.db);
+      this.made.set(Repo, r);
+    }
+    return r;
+  }
+
+  get accountAttributes(): AccountAttributesRepo {
+    return this.repo(AccountAttributesRepo);
+  }
+  get idempotency(): IdempotencyRepo {
+    return this.repo(IdempotencyRepo);
+  }
+  get auditEvents(): AuditEventsRepo {
+    return this.repo(AuditEventsRepo);
+  }
+  get kmsKeys(): KmsKeysRepo {
+    return this.repo(KmsKeysRepo);
+  }
+  get kmsAliases(): KmsAliasesRepo {
+    return this.repo(KmsAliasesRepo);
+  }
+  get kmsGrants(): KmsGrantsRepo {
+    return this.repo(KmsGrantsRepo);
+  }
+  get kmsTags(): KmsTagsRepo {
+    return this.repo(KmsTagsRepo);
+  }
+  get blockMaps(): BlockMapsRepo {
+    return this.repo(BlockMapsRepo);
+  }
+  get chunkArbitration(): ChunkArbitrationRepo {
+    return this.repo(ChunkArbitrationRepo);
+  }
+  get dataKeys(): DataKeysRepo {
+    return this.repo(DataKeysRepo);
+  }
+  get snapshots(): SnapshotsRepo {
+    return this.repo(SnapshotsRepo);
+  }
+  get volumes(): VolumesRepo {
+    return this.repo(VolumesRepo);
+  }
+  get tags(): TagsRepo {
+    return this.repo(TagsRepo);
+  }
+  get jobs(): JobsRepo {
+    return this.repo(JobsRepo);
+  }
+  get nodes(): NodesRepo {
+    return this.repo(NodesRepo);
+  }
+  get images(): ImagesRepo {
+    return this.repo(ImagesRepo);
+  }
+  get organizations(): OrganizationsRepo {
+    return this.repo(OrganizationsRepo);
+  }
+  get instances(): InstancesRepo {
+    return this.repo(InstancesRepo);
+  }
+  get keyPairs(): KeyPairsRepo {
+    return this.repo(KeyPairsRepo);
+  }
+  get keyMaterial(): KeyMaterialRepo {
+    return this.repo(KeyMaterialRepo);
+  }
+  get securityGroups(): SecurityGroupsRepo {
+    return this.repo(SecurityGroupsRepo);
+  }
+  get catalog(): CatalogRepo {
+    return this.repo(CatalogRepo);
+  }
+  get ssmParameters(): SsmParametersRepo {
+    return this.repo(SsmParametersRepo);
+  }
+  get launchTemplates(): LaunchTemplatesRepo {
+    return this.repo(LaunchTemplatesRepo);
+  }
+  get autoscalingGroups(): AutoscalingGroupsRepo {
+    return this.repo(AutoscalingGroupsRepo);
+  }
+  get autoscalingInstances(): AutoscalingInstancesRepo {
+    return this.repo(AutoscalingInstancesRepo);
+  }
+  get autoscalingActivities(): AutoscalingActivitiesRepo {
+    return this.repo(AutoscalingActivitiesRepo);
+  }
+  get autoscalingConfig(): AutoscalingConfigRepo {
+    return this.repo(AutoscalingConfigRepo);
+  }
+  get instanceRefreshes(): InstanceRefreshesRepo {
+    return this.repo(InstanceRefreshesRepo);
+  }
+  get iam(): IamRepos {
+    return this.repo(IamRepos);
+  }
+  get profileAssociations(): InstanceProfileAssociationsRepo {
+    return this.repo(InstanceProfileAssociationsRepo);
+  }
+  get importExportTasks(): ImportExportTasksRepo {
+    return this.repo(ImportExportTasksRepo);
+  }
+  get cloudwatchAlarms(): CloudwatchAlarmsRepo {
+    return this.repo(CloudwatchAlarmsRepo);
+  }
+  get vpc(): VpcRepos {
+    return this.repo(VpcRepos);
+  }
+  get cwMetrics(): CwMetricsRepo {
+    return this.repo(CwMetricsRepo);
   }
 
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {

@@ -76,6 +76,10 @@ export class JobsRepo {
    */
   async claimKind(owner: string, now: Date, leaseMs: number, kind: string, placement?: Placement, limit = 5000): Promise<JobRow[]> {
     const at = now.toISOString();
+    // read first: when every such job is `owner`'s already (the runner claimed them together),
+    // their leases stand and there is nothing to write
+    const seen = await heldOrDue.all(this.db, kind, at, owner, limit);
+    if (seen.length < limit && seen.every((j) => j.lease_owner === owner && j.rerun === 0)) return seen.sort(byCreation);
     return this.claimWhere(owner, now, leaseMs, limit, kind, placement, (eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]));
   }
 
@@ -189,6 +193,15 @@ function claimStatement(db: Kysely<Database>, owner: string, until: string, at: 
 }
 const claimAny = prepared((db, owner: string, until: string, at: string, limit: number) => claimStatement(db, owner, until, at, limit));
 const claimPlaced = prepared((db, owner: string, until: string, at: string, limit: number, node: string, liveSince: string) => claimStatement(db, owner, until, at, limit, { node, liveSince }));
+const heldOrDue = prepared((db, kind: string, at: string, owner: string, limit: number) =>
+  db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where((eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]))
+    .orderBy('run_at')
+    .limit(limit),
+);
 const earliest = prepared((db) => db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1));
 const finished = prepared((db, jobId: string, owner: string) => db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0));
 

@@ -317,8 +317,10 @@ export class InstanceLifecycle {
     const attachments = await store.instances.attachments(batch.rows.map((r) => r.instance_id));
     const { updates, failed } = await this.keyVolumes(await store.instances.volumes(attachments.map((a) => a.volume_id)));
     const refused = new Map<string, Refusal>(attachments.filter((a) => failed.has(a.volume_id)).map((a) => [a.instance_id, CLIENT_ERROR]));
-    // the volumes must be usable (in-use, keyed) before a VM opens them
-    if (updates.length) await store.instances.commit({ volumes: updates });
+    // the volumes must be usable (in-use, keyed) before a VM opens them (with a driver that
+    // opens none, in the one commit below)
+    const volumesFirst = driver.opensVolumes !== false;
+    if (updates.length && volumesFirst) await store.instances.commit({ volumes: updates });
     const rows = await this.takeAddresses(batch.rows.filter((r) => !refused.has(r.instance_id)));
     for (const [id, why] of await this.hook(rows, (r) => driver.start(this.driverOf(r)))) refused.set(id, why);
     const started = batch.rows.filter((r) => !refused.has(r.instance_id)).map((r) => r.instance_id);
@@ -326,6 +328,7 @@ export class InstanceLifecycle {
     const startedSet = new Set(started);
     const reasons = groupRefusals(refused);
     await store.instances.commit({
+      volumes: volumesFirst ? undefined : updates,
       attached: attachments.filter((a) => startedSet.has(a.instance_id)).map((a) => a.volume_id),
       transitions: [
         { ids: started, from: ['pending'], set: { state: 'running', state_changed_at: now, running_since: now } },
