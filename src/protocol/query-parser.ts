@@ -9,8 +9,8 @@
 // describe every image. Only the envelope (Action, Version, signature parameters) is allowed
 // beside the operation's members. Text that no XML answer could carry (C0 controls, lone
 // surrogates) is refused as a `characters` violation.
-import { isScalar, type MemberRef, type ServiceModel } from './model.js';
-import { ValidationFailure, isXmlSafe, lowerFirst, type WireNamer } from './validate.js';
+import { isScalar, type MemberRef, type ServiceModel, type StructureShape } from './model.js';
+import { ValidationFailure, isXmlSafe, lowerFirst, memberList, type WireNamer } from './validate.js';
 
 export type QueryVariant = 'ec2' | 'query';
 
@@ -90,13 +90,24 @@ export class QueryParser {
     return names;
   }
 
+  /** a structure's members with their wire names, in model order, listed once per shape */
+  private readonly wiredMembers = new WeakMap<StructureShape, [string, MemberRef, string][]>();
+
+  private wired(shape: StructureShape): [string, MemberRef, string][] {
+    let list = this.wiredMembers.get(shape);
+    if (!list) {
+      list = memberList(shape).map(([name, ref]) => [name, ref, this.namer(name, ref)]);
+      this.wiredMembers.set(shape, list);
+    }
+    return list;
+  }
+
   private structure(shapeName: string, node: Node, wire: string, path: string): Record<string, unknown> {
     const shape = this.model.shapes[shapeName];
     const out: Record<string, unknown> = {};
     if (shape?.type !== 'structure' || !node.children) return out;
     let matched = 0;
-    for (const [name, ref] of Object.entries(shape.members)) {
-      const wireName = this.namer(name, ref);
+    for (const [name, ref, wireName] of this.wired(shape)) {
       const child = node.children.get(wireName);
       if (!child) continue;
       matched++;

@@ -5,7 +5,7 @@
 // parsers while converting wire text; all are reported as a Violation that each protocol
 // renders as its own error (EC2 MissingParameter/InvalidParameterValue/UnknownParameter,
 // awsQuery ValidationError, JSON ValidationException/SerializationException).
-import { isScalar, type MemberRef, type ServiceModel } from './model.js';
+import { isScalar, type MemberRef, type ServiceModel, type StructureShape } from './model.js';
 import { ServiceError } from './service-error.js';
 
 export type ViolationKind = 'missing' | 'type' | 'enum' | 'range' | 'length' | 'pattern' | 'unknown' | 'characters';
@@ -87,19 +87,60 @@ function checkStructure(
 ): void {
   const shape = model.shapes[shapeName];
   if (shape?.type !== 'structure') return;
-  for (const [name, ref] of Object.entries(shape.members)) {
+  for (const [name, ref] of memberList(shape)) {
     const v = value[name];
-    const w = join(wire, namer(name, ref));
-    const p = join(path, lowerFirst(name));
     if (v === undefined || v === null) {
-      if (ref.required) throw new ValidationFailure({ kind: 'missing', wirePath: w, memberPath: p });
+      if (ref.required) throw new ValidationFailure({ kind: 'missing', wirePath: join(wire, namer(name, ref)), memberPath: join(path, lowerFirst(name)) });
       continue;
     }
+    // the names of a member that is present only: most of a structure's members are absent
+    const w = join(wire, namer(name, ref));
+    const p = join(path, lowerFirst(name));
     if (ref.maxError && Array.isArray(v)) {
       checkListLimit(ref, v.length, value);
       checkValue(model, { ...ref, max: undefined }, v, namer, w, p);
     } else checkValue(model, ref, v, namer, w, p);
   }
+}
+
+const memberLists = new WeakMap<StructureShape, [string, MemberRef][]>();
+
+/** A structure's members in model order, listed once per shape. */
+export function memberList(shape: StructureShape): [string, MemberRef][] {
+  let list = memberLists.get(shape);
+  if (!list) {
+    list = Object.entries(shape.members);
+    memberLists.set(shape, list);
+  }
+  return list;
+}
+
+/** Length in code points (`[...text].length`, a surrogate pair counting once) without an array. */
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** model patterns, compiled once each (no global or sticky flag: `test` keeps no state) */
+const patterns = new Map<string, RegExp>();
+
+function pattern(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) {
+    re = new RegExp(source, 'u');
+    patterns.set(source, re);
+  }
+  return re;
 }
 
 function checkValue(model: ServiceModel, ref: MemberRef, v: unknown, namer: WireNamer, wire: string, path: string): void {
@@ -156,8 +197,8 @@ function checkScalar(model: ServiceModel, ref: MemberRef, v: unknown, wire: stri
       throw new ValidationFailure({ kind: 'range', wirePath: wire, memberPath: path, value: v, expected: `<= ${ref.max}` });
   }
   if (typeof v === 'string') {
-    checkLength(ref, [...v].length, wire, path, v);
-    if (ref.pattern !== undefined && !new RegExp(ref.pattern, 'u').test(v))
+    if (ref.min !== undefined || ref.max !== undefined) checkLength(ref, codePoints(v), wire, path, v);
+    if (ref.pattern !== undefined && !pattern(ref.pattern).test(v))
       throw new ValidationFailure({ kind: 'pattern', wirePath: wire, memberPath: path, value: v, expected: ref.pattern });
   }
 }
