@@ -92,6 +92,18 @@ export function requiredStage(blocks: Buffer[], n = 32): { name: string; mbps: n
   return zstd <= sha ? { name: 'zstd-1', mbps: zstd } : { name: 'SHA-256', mbps: sha };
 }
 
+/** zstd-1's CPU time per MB (process CPU time, not wall: the same on a loaded machine). */
+export function zstdCpuMsPerMB(blocks: Buffer[], n = 64): number {
+  const sample = blocks.slice(0, n);
+  const z = new Zstd(1);
+  const dst = Buffer.allocUnsafe(Zstd.bound(BLOCK_SIZE));
+  sample.forEach((b) => z.compressInto(dst, b));
+  const start = process.cpuUsage();
+  for (let r = 0; r < 3; r++) sample.forEach((b) => z.compressInto(dst, b));
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / ((3 * sample.length * BLOCK_SIZE) / 1e6);
+}
+
 /** `fn` with the required stage measured right before and after it: its result and the mean of the two limits. */
 export async function withRequiredStage<T>(blocks: Buffer[], fn: () => Promise<T>): Promise<{ result: T; limit: { name: string; mbps: number } }> {
   const before = requiredStage(blocks);

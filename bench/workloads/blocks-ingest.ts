@@ -22,8 +22,9 @@ import { loadCorpus, distinctBlock, type Corpus } from '../lib/corpus.js';
 import { writeImage, zeroRuns } from '../lib/disk-images.js';
 import { openInProcessEbs } from '../lib/in-process-ebs.js';
 import { BENCH_KEY, ROOT, startImago } from '../lib/peers.js';
+import { cpuSeconds } from '../lib/process-io.js';
 import { ratio, table } from '../lib/report.js';
-import { judgeShare, measureStageLimits, printStageLimits, withRequiredStage } from '../lib/stage-limits.js';
+import { judgeShare, measureStageLimits, printStageLimits, withRequiredStage, zstdCpuMsPerMB } from '../lib/stage-limits.js';
 import { judge } from '../lib/targets.js';
 
 const CALLER = { accountId: BENCH_KEY.accountId, region: 'us-east-1' };
@@ -72,6 +73,8 @@ interface Point {
   mbps: number;
   /** the slowest required stage around this point */
   limit: { name: string; mbps: number };
+  /** CPU time per MB of the server and the client (HTTP points), ms */
+  cpuMsPerMB?: number;
 }
 
 async function inProcess(corpus: Corpus, o: IngestOptions): Promise<Point[]> {
@@ -96,7 +99,7 @@ async function inProcess(corpus: Corpus, o: IngestOptions): Promise<Point[]> {
   return points;
 }
 
-async function overHttp(corpus: Corpus, o: IngestOptions, endpoint: string): Promise<Point[]> {
+async function overHttp(corpus: Corpus, o: IngestOptions, endpoint: string, serverPid: number | undefined): Promise<Point[]> {
   const client = new EbsClient({ endpoint, region: 'us-east-1', accessKeyId: BENCH_KEY.accessKeyId, secretAccessKey: BENCH_KEY.secretAccessKey });
   // warm the server: its codec workers start on first use
   const warm = await client.startSnapshot({ VolumeSize: 1 });
@@ -106,9 +109,17 @@ async function overHttp(corpus: Corpus, o: IngestOptions, endpoint: string): Pro
     for (const c of o.concurrency) {
       const items = uploads(corpus, o.blocks);
       const s = await client.startSnapshot({ VolumeSize: 1024, Encrypted: encrypted || undefined });
-      const { result: mbps, limit } = await withRequiredStage(corpus.blocks, () => drive(items, c, (index, u) => client.putBlock(s.SnapshotId, index, u.data)));
+      let cpu = 0;
+      const { result: mbps, limit } = await withRequiredStage(corpus.blocks, async () => {
+        const server = cpuSeconds(serverPid) ?? NaN;
+        const self = process.cpuUsage();
+        const rate = await drive(items, c, (index, u) => client.putBlock(s.SnapshotId, index, u.data));
+        const mine = process.cpuUsage(self);
+        cpu = (cpuSeconds(serverPid) ?? NaN) - server + (mine.user + mine.system) / 1e6;
+        return rate;
+      });
       await client.completeSnapshot(s.SnapshotId, items.length);
-      points.push({ path: 'HTTP', encrypted, concurrency: c, mbps, limit });
+      points.push({ path: 'HTTP', encrypted, concurrency: c, mbps, limit, cpuMsPerMB: (cpu * 1000) / ((items.length * BLOCK_SIZE) / 1e6) });
     }
   }
   return points;
@@ -122,7 +133,12 @@ interface ImportRun {
   seconds: number;
   wallSeconds: number;
   limit: { name: string; mbps: number };
+  /** CPU time per MB of data of the server and the importer, ms */
+  cpuMsPerMB: number;
 }
+
+/** CPU seconds of this process's reaped children (an import that ran to its end). */
+const childrenCpu = (): number => (cpuSeconds(process.pid, true) ?? NaN) - (cpuSeconds(process.pid) ?? NaN);
 
 function runImport(file: string, endpoint: string, concurrency?: number): { result: { blocksWritten: number; zeroBlocksSkipped: number; seconds: number; bytesRead: number }; wall: number } {
   const started = performance.now();
@@ -135,22 +151,25 @@ function runImport(file: string, endpoint: string, concurrency?: number): { resu
   return { result: JSON.parse(out), wall: (performance.now() - started) / 1000 };
 }
 
-async function imports(corpus: Corpus, o: IngestOptions, endpoint: string, dir: string): Promise<ImportRun[]> {
+async function imports(corpus: Corpus, o: IngestOptions, endpoint: string, dir: string, serverPid: number | undefined): Promise<ImportRun[]> {
   const runs: ImportRun[] = [];
   for (const [n, c] of [undefined, 4, 16].entries()) {
     // a new image each run (other blocks), so no run deduplicates against an earlier one
     const image = writeImage(join(dir, 'disk.raw'), o.importMiB * 2 ** 20, corpus, zeroRuns(0.3), (n + 1) * 1e7);
+    const server = cpuSeconds(serverPid) ?? NaN;
+    const importer = childrenCpu();
     const {
       result: { result, wall },
       limit,
     } = await withRequiredStage(corpus.blocks, async () => runImport(image.path, endpoint, c));
+    const cpu = (cpuSeconds(serverPid) ?? NaN) - server + childrenCpu() - importer;
     const zeroShare = Math.round((image.zeroBlocks / (image.zeroBlocks + image.dataBlocks)) * 100);
-    runs.push({ label: `${o.importMiB} MiB, ${zeroShare}% zero`, concurrency: c ?? 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit });
+    runs.push({ label: `${o.importMiB} MiB, ${zeroShare}% zero`, concurrency: c ?? 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit, cpuMsPerMB: (cpu * 1000) / ((result.blocksWritten * BLOCK_SIZE) / 1e6) });
     rmSync(image.path);
   }
   const holes = writeImage(join(dir, 'holes.raw'), o.zeroGiB * 2 ** 30, corpus, (i) => i === o.zeroGiB * 2048 - 1, 9e7);
   const { result, wall } = runImport(holes.path, endpoint);
-  runs.push({ label: `${o.zeroGiB} GiB of holes, 1 data block`, concurrency: 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit: { name: '-', mbps: NaN } });
+  runs.push({ label: `${o.zeroGiB} GiB of holes, 1 data block`, concurrency: 0, dataMB: (result.blocksWritten * BLOCK_SIZE) / 1e6, bytes: result.bytesRead, seconds: result.seconds, wallSeconds: wall, limit: { name: '-', mbps: NaN }, cpuMsPerMB: NaN });
   rmSync(holes.path);
   return runs;
 }
@@ -159,13 +178,14 @@ export async function blocksIngest(o: IngestOptions): Promise<void> {
   const corpus = loadCorpus(64);
   const dir = mkdtempSync(join(tmpdir(), 'imago-bench-ingest-'));
   const limits = measureStageLimits(corpus.blocks, dir);
+  const zstdCpu = zstdCpuMsPerMB(corpus.blocks);
   const points = await inProcess(corpus, o);
   const imago = await startImago();
   const endpoint = `http://127.0.0.1:${imago.port}`;
   let importRuns: ImportRun[] = [];
   try {
-    points.push(...(await overHttp(corpus, o, endpoint)));
-    importRuns = await imports(corpus, o, endpoint, dir);
+    points.push(...(await overHttp(corpus, o, endpoint, imago.pid)));
+    importRuns = await imports(corpus, o, endpoint, dir, imago.pid);
   } finally {
     await imago.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -173,18 +193,22 @@ export async function blocksIngest(o: IngestOptions): Promise<void> {
 
   console.log(`\ndata: ${corpus.source}; ${o.blocks} distinct blocks per point, durable on answer`);
   printStageLimits(limits, 'the same data');
+  console.log(
+    `\nCPU ms/MB: the server's and the client's CPU time per MB of data, all threads (load-independent); zstd-1 alone takes ${zstdCpu.toFixed(2)} ms/MB.` +
+      `\nidle 2-core bound: 2 cores' worth of that CPU against one core's zstd-1 — the share of it reachable here if the machine were otherwise idle`,
+  );
   console.log('\nPutSnapshotBlock (MB/s of non-zero data)');
   console.log(
     table(
-      ['path', 'encrypted', 'uploads', 'MB/s', 'required stage around it', 'of it'],
-      points.map((p) => [p.path, p.encrypted ? 'yes' : 'no', p.concurrency, p.mbps, `${p.limit.name} ${p.limit.mbps.toFixed(0)}`, ratio(p.mbps, p.limit.mbps)]),
+      ['path', 'encrypted', 'uploads', 'MB/s', 'required stage around it', 'of it', 'CPU ms/MB', 'idle 2-core bound'],
+      points.map((p) => [p.path, p.encrypted ? 'yes' : 'no', p.concurrency, p.mbps, `${p.limit.name} ${p.limit.mbps.toFixed(0)}`, ratio(p.mbps, p.limit.mbps), p.cpuMsPerMB ?? '-', p.cpuMsPerMB ? `${((2 * zstdCpu) / p.cpuMsPerMB).toFixed(2)}x` : '-']),
     ),
   );
   console.log('\nimago import (its own timing; wall includes starting node)');
   console.log(
     table(
-      ['image', 'concurrency', 'data MB', 'seconds', 'data MB/s', 'required stage', 'of it', 'image GB/s', 'wall s'],
-      importRuns.map((r) => [r.label, r.concurrency || 'default', r.dataMB, r.seconds, r.dataMB / r.seconds, `${r.limit.name} ${r.limit.mbps.toFixed(0)}`, ratio(r.dataMB / r.seconds, r.limit.mbps), r.bytes / 1e9 / r.seconds, r.wallSeconds]),
+      ['image', 'concurrency', 'data MB', 'seconds', 'data MB/s', 'required stage', 'of it', 'CPU ms/MB', 'idle 2-core bound', 'image GB/s', 'wall s'],
+      importRuns.map((r) => [r.label, r.concurrency || 'default', r.dataMB, r.seconds, r.dataMB / r.seconds, `${r.limit.name} ${r.limit.mbps.toFixed(0)}`, ratio(r.dataMB / r.seconds, r.limit.mbps), r.cpuMsPerMB, Number.isFinite(r.cpuMsPerMB) ? `${((2 * zstdCpu) / r.cpuMsPerMB).toFixed(2)}x` : '-', r.bytes / 1e9 / r.seconds, r.wallSeconds]),
     ),
   );
 
