@@ -6,6 +6,7 @@ import { atomic } from '../atomic.js';
 import { insertRows } from '../insert-rows.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
+import { inIdList } from '../id-list.js';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { Database, ImageBlockDevicesTable, ImagesTable } from '../schema.js';
 import { NEVER, matchAny } from '../dialects/patterns.js';
@@ -133,6 +134,11 @@ export class ImagesRepo {
       if (rows.length) out.set(imageIds[0], rows);
       return out;
     }
+    const all = inIdList(this.db, 'image_id', imageIds);
+    if (all) {
+      for (const r of await this.db.selectFrom('image_block_devices').selectAll().where(all).orderBy('image_id').orderBy('position').execute()) addTo(out, r.image_id, r);
+      return out;
+    }
     for (const chunk of idChunks(imageIds)) {
       const rows = await this.db.selectFrom('image_block_devices').selectAll().where('image_id', 'in', chunk).orderBy('image_id').orderBy('position').execute();
       for (const r of rows) addTo(out, r.image_id, r);
@@ -147,8 +153,9 @@ export class ImagesRepo {
       if (rows.length) out.set(imageIds[0], rows.map((r) => ({ product_code: r.product_code, type: r.type })));
       return out;
     }
-    for (const chunk of idChunks(imageIds)) {
-      const rows = await this.db.selectFrom('image_product_codes').selectAll().where('image_id', 'in', chunk).execute();
+    const all = inIdList(this.db, 'image_id', imageIds);
+    for (const chunk of all ? [imageIds] : idChunks(imageIds)) {
+      const rows = await this.db.selectFrom('image_product_codes').selectAll().where(all ?? ((eb) => eb('image_id', 'in', chunk as string[]))).execute();
       for (const r of rows) addTo(out, r.image_id, { product_code: r.product_code, type: r.type });
     }
     return out;

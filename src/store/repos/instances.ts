@@ -3,6 +3,7 @@
 // (so one commit, one fsync, however many instances). Rows are ordered by `seq` (launch order).
 import { atomic } from '../atomic.js';
 import { idChunks, selectInChunks } from '../id-chunks.js';
+import { inIdList } from '../id-list.js';
 import { insertRows } from '../insert-rows.js';
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database, InstanceProfileAssociationsTable, InstancesTable, InstanceVolumesTable, JobsTable, NetworkInterfaceAddressesTable, NetworkInterfacesTable, TagsTable, VolumesTable } from '../schema.js';
@@ -252,6 +253,8 @@ export class InstancesRepo {
   // ---- attachments ---------------------------------------------------------------------
 
   async attachments(instanceIds: readonly string[]): Promise<AttachmentRow[]> {
+    const all = instanceIds.length > 1 ? inIdList(this.db, 'instance_id', instanceIds) : undefined;
+    if (all) return this.db.selectFrom('instance_volumes').selectAll().where(all).orderBy('instance_id').orderBy('device_name').execute();
     return selectInChunks(instanceIds, (chunk) => this.db.selectFrom('instance_volumes').selectAll().where('instance_id', 'in', chunk).execute());
   }
 

@@ -3,6 +3,7 @@
 import { atomic } from '../atomic.js';
 import { addTo } from '../../group-by.js';
 import { idChunks } from '../id-chunks.js';
+import { inIdList } from '../id-list.js';
 import { prepared } from '../prepared.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
@@ -31,12 +32,13 @@ export class TagsRepo {
       if (rows.length) out.set(resourceIds[0], rows.map((r) => ({ Key: r.key, Value: r.value })));
       return out;
     }
-    for (const chunk of idChunks(resourceIds)) {
+    const all = inIdList(this.db, 'resource_id', resourceIds);
+    for (const chunk of all ? [resourceIds] : idChunks(resourceIds)) {
       const rows = await this.db
         .selectFrom('tags')
         .select(['resource_id', 'key', 'value'])
         .where('account_id', '=', scope.accountId)
-        .where('resource_id', 'in', chunk)
+        .where(all ?? ((eb) => eb('resource_id', 'in', chunk as string[])))
         .orderBy('resource_id')
         .orderBy('key')
         .execute();
