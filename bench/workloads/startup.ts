@@ -10,7 +10,9 @@
 //    build's median <= 1 s.
 // 3. the same data dir with 10k instances launched (RunInstances MaxCount=100, --compute none),
 //    after a few listings (DescribeImages pages of 1000 and the filtered ones, DescribeInstances
-//    pages of 1000): RSS at rest. Judged: <= 200 MB.
+//    pages of 1000): RSS sampled every second for 65 s at rest, so that one minute boundary (the
+//    instance metrics' period: status checks of every instance) falls in it; median and peak.
+//    Judged: the peak <= 200 MB.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +97,7 @@ async function call(port: number, body: string, expect: string): Promise<string>
 }
 
 /** Launches `instances` (MaxCount=100 each), lists a few pages of images and instances; the RSS after. */
-async function memoryWith(dataDir: string, instances: number): Promise<{ rssMiB: number; launchSeconds: number }> {
+async function memoryWith(dataDir: string, instances: number): Promise<{ rssMiB: number[]; launchSeconds: number }> {
   const server = await serve('dist', dataDir);
   try {
     const { port } = server;
@@ -123,8 +125,12 @@ async function memoryWith(dataDir: string, instances: number): Promise<{ rssMiB:
     }
     await sleep(2000); // the launches' jobs settle (pending -> running)
     await page('DescribeInstances', '', '<reservationSet>');
-    await sleep(1000);
-    return { rssMiB: server.rssMiB(), launchSeconds };
+    const rssMiB: number[] = [];
+    for (let i = 0; i < 65; i++) {
+      await sleep(1000);
+      rssMiB.push(server.rssMiB());
+    }
+    return { rssMiB, launchSeconds };
   } finally {
     await server.stop();
   }
@@ -159,9 +165,10 @@ export async function startup(o: { runs: number; images?: number; instances?: nu
     judge(`start to first answer, ${options.images / 1000}k images (build)`, `${bigMs.toFixed(0)} ms`, '<= 1000 ms', bigMs <= 1000);
 
     const memory = await memoryWith(dataDir, options.instances);
-    console.log(`\n${options.instances} instances launched in ${memory.launchSeconds.toFixed(1)} s (MaxCount=100 each); after listings of images and instances the server's RSS is ${memory.rssMiB.toFixed(0)} MiB`);
-    const mb = (memory.rssMiB * 1024 * 1024) / 1e6;
-    judge(`RSS, ${options.images / 1000}k images + ${options.instances / 1000}k instances, after listings`, `${mb.toFixed(0)} MB`, '<= 200 MB', mb <= 200);
+    const [rest, peak] = [median(memory.rssMiB), Math.max(...memory.rssMiB)];
+    const mb = (mib: number) => (mib * 1024 * 1024) / 1e6;
+    console.log(`\n${options.instances} instances launched in ${memory.launchSeconds.toFixed(1)} s (MaxCount=100 each); after listings of images and instances, the server's RSS over 65 s at rest: median ${rest.toFixed(0)} MiB (${mb(rest).toFixed(0)} MB), peak ${peak.toFixed(0)} MiB (${mb(peak).toFixed(0)} MB)`);
+    judge(`RSS, ${options.images / 1000}k images + ${options.instances / 1000}k instances, at rest after listings (peak of 65 s)`, `${mb(peak).toFixed(0)} MB`, '<= 200 MB', mb(peak) <= 200);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,8 +5,9 @@
 // Cheap on the request path: a request costs one histogram observation (and a counter increment
 // when it fails or is refused). prom-client itself is loaded at the first request or scrape, not
 // at start-up (issue 15): what happens before is queued and recorded once it is there. What needs
-// the database, the chunk store or the VMs is computed when Prometheus scrapes, and kept a few seconds (the block store scan: minutes) so that several
-// scrapers or a short scrape interval never load the server.
+// the database, the chunk store or the VMs is computed when Prometheus scrapes, and kept a few
+// seconds (the block store scan: minutes) so that several scrapers or a short scrape interval
+// never load the server.
 import { readFileSync } from 'node:fs';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from 'kysely';
