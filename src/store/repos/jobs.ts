@@ -150,7 +150,8 @@ export class JobsRepo {
    */
   async finish(jobId: string, owner: string, now: Date): Promise<boolean> {
     if ((await finished.run(this.db, jobId, owner)) > 0) return true;
-    return this.release(jobId, owner, now, now, undefined, null);
+    // asked to run again while it ran (`release` with runAt = now, prepared)
+    return (await rerunNow.run(this.db, now.toISOString(), jobId, owner)) > 0;
   }
 
   /** Gives a held job back to the queue, due at `runAt` (now if it was asked to run again). */
@@ -201,6 +202,9 @@ const heldOrDue = prepared((db, kind: string, at: string, owner: string, limit: 
     .where((eb) => eb.or([eb('run_at', '<=', at), eb('lease_owner', '=', owner)]))
     .orderBy('run_at')
     .limit(limit),
+);
+const rerunNow = prepared((db, now: string, jobId: string, owner: string) =>
+  db.updateTable('jobs').set({ run_at: now, lease_owner: null, rerun: 0, last_error: null }).where('job_id', '=', jobId).where('lease_owner', '=', owner),
 );
 const earliest = prepared((db) => db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1));
 const finished = prepared((db, jobId: string, owner: string) => db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0));
