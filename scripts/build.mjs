@@ -19,7 +19,8 @@
 // type-checking stays `npm run typecheck` (tsc --noEmit). Tests (*.test.ts) are not built.
 // dist/build-stamp.json records the sources built (count, newest mtime): bin/imago.mjs runs
 // dist/ only while it matches the tree (see there). The build is written beside dist/ and swapped
-// in by two renames, so a server running from dist/ meanwhile still finds its lazily loaded chunks.
+// in by two renames: dist/ is never half-written, and a server running from it meanwhile finds its
+// lazily loaded chunks again as long as the sources are the same (chunk names are content hashes).
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
