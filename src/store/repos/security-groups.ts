@@ -3,9 +3,14 @@ import { atomic } from '../atomic.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, SecurityGroupRulesTable, SecurityGroupsTable } from '../schema.js';
 import type { Scope } from '../scope.js';
+import { prepared } from '../prepared.js';
 
 export type SecurityGroupRow = Selectable<SecurityGroupsTable>;
 export type SecurityGroupRuleRow = Selectable<SecurityGroupRulesTable>;
+
+const groupByName = prepared((db, accountId: string, region: string, vpcId: string, name: string) =>
+  db.selectFrom('security_groups').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('vpc_id', '=', vpcId).where('group_name', '=', name),
+);
 
 export class SecurityGroupsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -22,6 +27,11 @@ export class SecurityGroupsRepo {
 
   async get(groupId: string): Promise<SecurityGroupRow | undefined> {
     return this.db.selectFrom('security_groups').selectAll().where('group_id', '=', groupId).executeTakeFirst();
+  }
+
+  /** The group of a VPC with this name (the unique index security_groups_name). */
+  async byName(scope: Scope, vpcId: string, name: string): Promise<SecurityGroupRow | undefined> {
+    return groupByName.first(this.db, scope.accountId, scope.region, vpcId, name);
   }
 
   async list(scope: Scope): Promise<SecurityGroupRow[]> {

@@ -82,7 +82,7 @@ export class SecurityGroupService {
   /** The `default` group of a VPC. */
   async defaultOf(caller: Scope, vpcId: string): Promise<string> {
     await this.ensureDefault(caller);
-    const row = (await this.store.securityGroups.list(caller)).find((g) => g.vpc_id === vpcId && g.group_name === 'default');
+    const row = await this.store.securityGroups.byName(caller, vpcId, 'default');
     if (!row) throw groupNameNotFound('default', vpcId);
     return row.group_id;
   }
@@ -106,7 +106,7 @@ export class SecurityGroupService {
     if (ref.groupName === undefined) throw missingParameter('GroupId');
     const vpcId = inVpc ?? (await this.vpcs.defaultVpcId(caller));
     if (!vpcId) throw noDefaultVpc();
-    const row = (await this.store.securityGroups.list(caller)).find((g) => g.vpc_id === vpcId && g.group_name === ref.groupName);
+    const row = await this.store.securityGroups.byName(caller, vpcId, ref.groupName);
     if (!row) throw groupNameNotFound(ref.groupName, vpcId);
     return row;
   }
@@ -125,7 +125,7 @@ export class SecurityGroupService {
       throw invalidParameterValue(`Value (${req.description}) for parameter GroupDescription is invalid. Character sets beyond ASCII are not supported.`);
     }
     await this.ensureDefault(caller);
-    const taken = (await this.store.securityGroups.list(caller)).find((g) => g.vpc_id === vpcId && g.group_name === req.name);
+    const taken = await this.store.securityGroups.byName(caller, vpcId, req.name);
     if (taken) throw ec2Error('InvalidGroup.Duplicate', `The security group '${req.name}' already exists for VPC '${vpcId}'`);
     checkpoint();
     const groupId = newId('sg');

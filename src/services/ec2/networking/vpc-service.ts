@@ -100,8 +100,11 @@ export class VpcService {
 
   /** The default VPC's id, if the account has one here. */
   async defaultVpcId(caller: Scope): Promise<string | undefined> {
-    await this.ensure(caller);
-    const id = await this.store.accountAttributes.get(caller, DEFAULT_ATTRIBUTE);
+    let id = await this.store.accountAttributes.get(caller, DEFAULT_ATTRIBUTE);
+    if (id === undefined) {
+      await this.ensure(caller);
+      id = await this.store.accountAttributes.get(caller, DEFAULT_ATTRIBUTE);
+    }
     return id && id !== 'none' ? id : undefined;
   }
 
