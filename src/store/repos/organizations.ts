@@ -2,6 +2,10 @@
 // OrganizationArn / OrganizationalUnitArn resolve against. Set by the operator.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { prepared } from '../prepared.js';
+
+// read on every DescribeImages (the caller's organizations): built once (prepared.ts)
+const membershipOf = prepared((db, accountId: string) => db.selectFrom('organization_accounts').selectAll().where('account_id', '=', accountId));
 
 export interface Membership {
   accountId: string;
@@ -14,7 +18,7 @@ export class OrganizationsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(accountId: string): Promise<Membership | undefined> {
-    const row = await this.db.selectFrom('organization_accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    const row = await membershipOf.first(this.db, accountId);
     return row ? { accountId, organizationArn: row.organization_arn, ouArns: JSON.parse(row.ou_arns) as string[] } : undefined;
   }
 
