@@ -9,6 +9,14 @@ import { sql, type Insertable, type Kysely, type Selectable, type Updateable } f
 import type { Database, InstanceProfileAssociationsTable, InstancesTable, InstanceVolumesTable, JobsTable, NetworkInterfaceAddressesTable, NetworkInterfacesTable, TagsTable, VolumesTable } from '../schema.js';
 import type { Scope } from '../scope.js';
 import { releaseInterfaces } from './vpc-family.js';
+import { prepared } from '../prepared.js';
+
+// statements every RunInstances runs, prepared (prepared.ts)
+const launchedWithToken = prepared((db, accountId: string, region: string, token: string) =>
+  db.selectFrom('instances').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('client_token', '=', token).orderBy('seq'),
+);
+const addressesOfInstances = prepared((db, subnetId: string) => db.selectFrom('instances').select('private_ip').where('subnet_id', '=', subnetId).where('state', '<>', 'terminated'));
+const addressesOfInterfaces = prepared((db, subnetId: string) => db.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', subnetId));
 
 export type InstanceRow = Selectable<InstancesTable>;
 export type NewInstanceRow = Insertable<InstancesTable>;
@@ -102,8 +110,8 @@ export class InstancesRepo {
     return atomic(this.db, async (trx) => {
       const usedIn = new Map<string, Set<string>>();
       for (const subnetId of new Set([l.subnetId, ...(l.otherSubnets ?? [])])) {
-        const used = await trx.selectFrom('instances').select('private_ip').where('subnet_id', '=', subnetId).where('state', '<>', 'terminated').execute();
-        const held = await trx.selectFrom('network_interface_addresses').select('private_ip').where('subnet_id', '=', subnetId).execute();
+        const used = await addressesOfInstances.all(trx, subnetId);
+        const held = await addressesOfInterfaces.all(trx, subnetId);
         usedIn.set(subnetId, new Set([...used, ...held].map((u) => u.private_ip)));
       }
       const instances = l.instances(usedIn.get(l.subnetId)!, usedIn);
@@ -159,14 +167,7 @@ export class InstancesRepo {
   }
 
   async byClientToken(scope: Scope, token: string): Promise<InstanceRow[]> {
-    return this.db
-      .selectFrom('instances')
-      .selectAll()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('client_token', '=', token)
-      .orderBy('seq')
-      .execute();
+    return launchedWithToken.all(this.db, scope.accountId, scope.region, token);
   }
 
   async update(instanceId: string, set: Updateable<InstancesTable>): Promise<void> {
