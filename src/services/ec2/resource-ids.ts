@@ -1,5 +1,5 @@
 // AWS-style resource ids: a prefix and 17 lower-case hex digits (`ami-0123456789abcdef0`).
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Scope } from '../../store/scope.js';
 
 export type IdPrefix = 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt' | 'key' | 'vpc' | 'subnet' | 'sg' | 'sgr' | 'igw' | 'rtb' | 'acl' | 'dopt' | 'eni' | 'eni-attach' | 'vpc-cidr-assoc' | 'import-ami' | 'import-snap' | 'export-ami' | 'replacevol' | 'iip-assoc' | 'rtbassoc' | 'aclassoc' | 'subnet-cidr-assoc' | 'nat' | 'eipalloc' | 'eipassoc' | 'pcx';
@@ -22,7 +22,8 @@ export function newId(prefix: IdPrefix): string {
 
 /** A stable id derived from a name (for per-account defaults such as the default VPC). */
 export function derivedId(prefix: IdPrefix, scope: Scope, name: string): string {
-  const hex = createHash('sha256').update(`${scope.accountId}/${scope.region}/${name}`).digest('hex').slice(0, 17);
+  // crypto.hash: one call, no Hash object (a DescribeInstances derives one per instance)
+  const hex = hash('sha256', `${scope.accountId}/${scope.region}/${name}`, 'hex').slice(0, 17);
   return `${prefix}-${hex}`;
 }
 
