@@ -7,8 +7,11 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { dialectOf } from './dialects/dialect.js';
 
-/** `column IN ids` as one expression, or undefined where the dialect takes the chunked form. */
+/**
+ * `column IN ids` as one expression, or undefined where the dialect takes the chunked form (and
+ * for no ids: the chunked form runs no query at all).
+ */
 export function inIdList(db: Kysely<any>, column: string, ids: readonly string[]): Expression<SqlBool> | undefined {
-  if (dialectOf(db) !== 'sqlite') return undefined;
+  if (ids.length === 0 || dialectOf(db) !== 'sqlite') return undefined;
   return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
