@@ -9,7 +9,7 @@
 // waits for the answer; a claim unanswered for ABANDONED_MS (its node died mid-way) is taken over.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Store } from '../store/store.js';
+import type { Repos, Store } from '../store/store.js';
 import type { Scope } from '../store/scope.js';
 
 export interface Idempotent<T> {
@@ -17,8 +17,11 @@ export interface Idempotent<T> {
   token: string | undefined;
   /** the request's parameters that define "the same request" (not DryRun, not the token) */
   params: unknown;
-  /** does the work; returns the result and what to keep to answer a retry */
-  create: () => Promise<{ result: T; record: string }>;
+  /**
+   * does the work; returns the result and what to keep to answer a retry. It may pass that
+   * record to `complete` inside its own unit of work (one commit instead of two).
+   */
+  create: (complete: (tx: Repos, record: string) => Promise<void>) => Promise<{ result: T; record: string }>;
   /** answers a retry from what `create` kept */
   replay: (record: string) => Promise<T>;
   /** the error for a token reused with other parameters */
@@ -54,7 +57,7 @@ export function requestHash(params: unknown): string {
 
 export async function idempotent<T>(store: Store, scope: Scope, req: Idempotent<T>): Promise<T> {
   const token = req.token;
-  if (!token) return (await req.create()).result;
+  if (!token) return (await req.create(async () => undefined)).result;
   const lockKey = `${scope.accountId}/${scope.region}/${req.action}/${token}`;
   while (inFlight.has(lockKey)) await inFlight.get(lockKey)!.catch(() => undefined);
   const run = once(store, scope, token, req);
@@ -86,8 +89,12 @@ async function once<T>(store: Store, scope: Scope, token: string, req: Idempoten
     }
     if (!(await store.idempotency.claim(scope, req.action, token, hash))) continue;
     try {
-      const { result, record } = await req.create();
-      await store.idempotency.complete(scope, req.action, token, record);
+      let completed = false;
+      const { result, record } = await req.create(async (tx, kept) => {
+        await tx.idempotency.complete(scope, req.action, token, kept);
+        completed = true;
+      });
+      if (!completed) await store.idempotency.complete(scope, req.action, token, record);
       return result;
     } catch (e) {
       // a failure (a DryRun included) consumes nothing: a retry may create

@@ -13,7 +13,7 @@
 // by or shared with the caller, else "You do not have permission to access the storage of this
 // ami". Images with AWS Marketplace product codes of another account cannot be copied.
 import type { CopyImageRequest } from '../../../api/ec2/types.js';
-import type { Store } from '../../../store/store.js';
+import type { Repos, Store } from '../../../store/store.js';
 import { findRegion } from '../../../config/regions.js';
 import { idempotent } from '../client-token.js';
 import { ec2Error, invalidParameterCombination, invalidParameterValue } from '../ec2-errors.js';
@@ -58,15 +58,21 @@ export class ImageCopier {
       token: req.ClientToken,
       params: { ...req, ClientToken: undefined, DryRun: undefined },
       checkpoint,
-      create: async () => {
-        const imageId = await this.start(caller, req, specTags, checkpoint);
+      create: async (complete) => {
+        const imageId = await this.start(caller, req, specTags, checkpoint, complete);
         return { result: imageId, record: imageId };
       },
       replay: async (imageId) => imageId,
     });
   }
 
-  private async start(caller: Caller, req: CopyImageRequest, specTags: Map<string, { key: string; value: string }[]>, checkpoint: () => void): Promise<string> {
+  private async start(
+    caller: Caller,
+    req: CopyImageRequest,
+    specTags: Map<string, { key: string; value: string }[]>,
+    checkpoint: () => void,
+    complete: (tx: Repos, record: string) => Promise<void>,
+  ): Promise<string> {
     const { store, images, snapshots, defaults } = this.deps;
     const sourceScope = { accountId: caller.accountId, region: req.SourceRegion };
     const source = await images.getVisible(sourceScope, req.SourceImageId);
@@ -117,9 +123,10 @@ export class ImageCopier {
       for (const t of own) if (!isReservedKey(t.Key)) imageTags.set(t.Key, t.Value);
     }
     for (const t of specTags.get('image') ?? []) imageTags.set(t.key, t.value);
-    // the snapshot copies and the image in one unit of work
+    // the snapshot copies, the image and the ClientToken's answer in one unit of work
     await images.create({
       row,
+      also: (tx) => complete(tx, row.image_id),
       snapshots: pending,
       devices: newDevices,
       productCodes: codes,

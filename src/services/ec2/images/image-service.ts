@@ -55,6 +55,8 @@ export interface NewImage {
   tags?: TagRow[];
   /** snapshots made for it (CopyImage, CreateImage), written in its unit of work */
   snapshots?: PendingSnapshot[];
+  /** more writes of the caller's in the same unit of work (CopyImage: its ClientToken's answer) */
+  also?: (tx: Repos) => Promise<void>;
 }
 
 /** A snapshot whose failure AWS reports as the key's fault. */
@@ -263,6 +265,7 @@ export class ImageService {
         await t.images.insert(row, image.devices, image.productCodes ?? []);
         if (image.tags?.length) await t.tags.put({ accountId: row.account_id, region: row.region }, image.tags);
         if (settleJob) await t.jobs.insert(settleJob);
+        await image.also?.(t);
       });
     } catch (e) {
       if (!(e instanceof ImageNameTaken)) throw e;
