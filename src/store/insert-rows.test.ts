@@ -47,3 +47,14 @@ test('rows of differing shapes or with undefined values go through the builder; 
     await insertRows(store.db, 'tags', []);
     assert.deepEqual((await store.db.selectFrom('tags').select('resource_id').orderBy('resource_id').execute()).map((r) => r.resource_id), [tag(1).resource_id, tag(2).resource_id]);
   }));
+
+test('ignoreConflicts skips the rows a unique key already holds and writes the others (both paths)', () =>
+  withStore(async (store) => {
+    await insertRows(store.db, 'tags', [{ ...tag(1), resource_type: 'instance' }]);
+    // same shape: the direct text, ON CONFLICT DO NOTHING
+    await insertRows(store.db, 'tags', [{ ...tag(1, 'changed'), resource_type: 'instance' }, { ...tag(2), resource_type: 'instance' }], { ignoreConflicts: true });
+    // an undefined value: the builder, the same
+    await insertRows(store.db, 'tags', [{ ...tag(2, undefined), resource_type: 'instance' }, { ...tag(3), resource_type: 'instance' }] as never, { ignoreConflicts: true });
+    const back = await store.db.selectFrom('tags').select(['resource_id', 'value']).orderBy('resource_id').execute();
+    assert.deepEqual(back.map((r) => [r.resource_id, r.value]), [[tag(1).resource_id, 'v1'], [tag(2).resource_id, 'v2'], [tag(3).resource_id, 'v3']]);
+  }));

@@ -25,8 +25,10 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * Inserts `rows` (all with the same keys, in the same order: rows made by one function) into
  * `table`, in as few statements as the parameter limit allows. Runs on `db`, which may be a
  * transaction. Rows of differing shapes, or with undefined values, go through Kysely's builder.
+ * `ignoreConflicts`: a row a unique key already holds is skipped (ON CONFLICT DO NOTHING, which
+ * SQLite and PostgreSQL both have).
  */
-export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: readonly Insertable<DB[T]>[]): Promise<void> {
+export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: readonly Insertable<DB[T]>[], options: { ignoreConflicts?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
   // (an undefined value means "the column's default" to Kysely: that row shape is left to it)
@@ -35,12 +37,18 @@ export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>
     return keys.length === columns.length && keys.every((k, i) => k === columns[i] && (r as Record<string, unknown>)[k] !== undefined);
   });
   if (!sameShape || columns.length === 0) {
-    await db.insertInto(table).values(rows as never).execute();
+    const widest = new Set(rows.flatMap((r) => Object.keys(r as object))).size;
+    const perStatement = Math.max(1, Math.floor(MAX_VALUES / Math.max(1, widest)));
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const q = db.insertInto(table).values(rows.slice(start, start + perStatement) as never);
+      await (options.ignoreConflicts ? q.onConflict((oc) => oc.doNothing()) : q).execute();
+    }
     return;
   }
   const dollar = numbered(db as Kysely<any>);
   const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length));
   const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  const tail = options.ignoreConflicts ? ' on conflict do nothing' : '';
   for (let start = 0; start < rows.length; start += perStatement) {
     const batch = rows.slice(start, start + perStatement);
     const params: unknown[] = [];
@@ -53,6 +61,6 @@ export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>
       }
       tuples.push(`(${slots.join(', ')})`);
     }
-    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', '), params));
+    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', ') + tail, params));
   }
 }

@@ -2,7 +2,7 @@
 // writer's back, and a kill -9 (or a power loss) at any moment leaves a database that opens
 // consistent; what has been acknowledged is durable through the WAL barrier (wal-barrier.ts).
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.js';
 import { WalBarrier } from '../wal-barrier.js';
 
@@ -29,7 +29,25 @@ export function openSqlite(path: string, options: SqliteOptions): SqliteHandle {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   const wal = new WalBarrier(`${path}-wal`, options.durability === 'full');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, wal) }) }), wal };
+  return { db: new Kysely<Database>({ dialect: new TransactionalDdlSqlite({ database: withStatementCache(raw, wal) }) }), wal };
+}
+
+/**
+ * SQLite's DDL is transactional, though Kysely's adapter says not: said so, its Migrator runs
+ * every pending migration in one transaction — one commit instead of one per statement (~175 on
+ * an empty data dir), and a kill -9 mid-migration leaves the database as it was before, to be
+ * migrated again on the next start. (Only the Migrator reads the flag.)
+ */
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqlite extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlAdapter();
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { atomic } from '../atomic.js';
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { idChunks } from '../id-chunks.js';
+import { insertRows } from '../insert-rows.js';
 
 export interface CatalogRows {
   snapshots: Insertable<Database['snapshots']>[];
@@ -29,9 +30,6 @@ export interface ImageVolumesRow {
   volumes: { snapshotId: string | null; sizeGiB: number }[];
 }
 
-// rows per INSERT statement: well under SQLite's bound-variable limit for the widest table
-const BATCH = 200;
-
 export class CatalogRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -48,15 +46,8 @@ export class CatalogRepo {
       for (const [key, value] of Object.entries(state)) {
         await trx.insertInto('catalog_state').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
       }
-      const put = async <T extends keyof Database>(table: T, values: Insertable<Database[T]>[]) => {
-        for (let i = 0; i < values.length; i += BATCH) {
-          await trx
-            .insertInto(table)
-            .values(values.slice(i, i + BATCH) as never)
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-      };
+      // (the rows of one table are made by one function: multi-row INSERTs of direct text)
+      const put = <T extends keyof Database & string>(table: T, values: Insertable<Database[T]>[]) => insertRows(trx, table, values, { ignoreConflicts: true });
       await put('snapshots', rows.snapshots);
       await put('snapshot_permissions', rows.snapshotPermissions);
       await put('images', rows.images);
