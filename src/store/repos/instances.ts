@@ -196,9 +196,11 @@ export class InstancesRepo {
 
   /** Running instances of every account and region (a restarted server brings their VMs back). */
   /** Running instances (those placed on `node`, when given). */
-  async allRunning(node?: string): Promise<InstanceRow[]> {
+  async allRunning(node?: string, page?: { afterSeq: number; limit: number }): Promise<InstanceRow[]> {
     let q = this.db.selectFrom('instances').selectAll().where('state', '=', 'running');
     if (node !== undefined) q = q.where('node_id', '=', node);
+    // a page: the next `limit` after `afterSeq` (the primary key's order)
+    if (page) q = q.where('seq', '>', page.afterSeq).limit(page.limit);
     return q.orderBy('seq').execute();
   }
 

@@ -42,12 +42,18 @@ export interface InstanceMetricsDeps {
 /** Basic monitoring publishes every this many periods. */
 export const BASIC_PERIODS = 5;
 
+/** Running instances sampled and published at a time. */
+const BATCH = 250;
+
 export class InstanceMetrics {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
   private readonly previous = new Map<string, VmCounters>();
   private readonly basic = new Map<string, FivePeriods>();
+  /** instance id -> the last tick (generation) that saw it running */
+  private readonly seen = new Map<string, number>();
+  private generation = 0;
   private failure: string | undefined;
 
   constructor(private readonly deps: InstanceMetricsDeps) {}
@@ -84,18 +90,40 @@ export class InstanceMetrics {
     this.timer.unref();
   }
 
-  /** One period ending at `boundary` (ms): samples, publishes, remembers the samples. */
+  /**
+   * One period ending at `boundary` (ms): samples, publishes, remembers the samples. The running
+   * instances are read, sampled and published a page at a time (BATCH), the event loop served
+   * between pages: 10k instances' data at once held the main thread for seconds and ~100 MiB.
+   * A batch's put adds to the periods an earlier one wrote (the store's upserts add), so the
+   * aggregates (ImageId, InstanceType, all instances) come out as from one put.
+   */
   async tick(boundary: number): Promise<void> {
-    const { store, driver } = this.deps;
-    const rows = await this.instances();
     const start = new Date(boundary - this.periodMs);
     const fifth = Math.round(boundary / this.periodMs) % BASIC_PERIODS === 0;
+    const generation = ++this.generation;
+    const failed: unknown[] = [];
+    for await (const rows of this.instances()) {
+      await this.publish(rows, boundary, start, fifth, generation, failed);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // what was not seen this tick (stopped, terminated, moved) is forgotten
+    for (const [id, seen] of this.seen) {
+      if (seen === generation) continue;
+      this.seen.delete(id);
+      this.previous.delete(id);
+      this.basic.delete(id);
+    }
+    if (failed.length) throw failed[0];
+  }
+
+  /** One batch's datapoints, put per account and region (a refusal is noted in `failed`). */
+  private async publish(rows: InstanceRow[], boundary: number, start: Date, fifth: boolean, generation: number, failed: unknown[]): Promise<void> {
+    const { driver } = this.deps;
     const [groups, health] = await Promise.all([this.groupNames(rows), this.deps.health(rows)]);
     const byScope = new Map<string, MetricDatum[]>();
-    const seen = new Set<string>();
     for (const row of rows) {
       const id = row.instance_id;
-      seen.add(id);
+      this.seen.set(id, generation);
       const facts: InstanceFacts = { instanceId: id, imageId: row.image_id, instanceType: row.instance_type, detailed: specOf(row).monitoring, autoScalingGroupName: groups.get(id) };
       const data: MetricDatum[] = instanceData(facts, statusValues(health.get(id)), start);
       const counters = driver.counters ? await driver.counters(id) : undefined;
@@ -122,28 +150,38 @@ export class InstanceMetrics {
       if (list) list.push(...data);
       else byScope.set(key, data);
     }
-    for (const id of [...this.previous.keys()]) if (!seen.has(id)) this.previous.delete(id);
-    for (const id of [...this.basic.keys()]) if (!seen.has(id)) this.basic.delete(id);
     // a shortened period (the demo/test knob) publishes high-resolution data, which alarms with
     // periods under a minute can read (standard-resolution data is kept per minute only)
     const highResolution = this.deps.periodSeconds < 60;
-    const failed: unknown[] = [];
     for (const [key, data] of byScope) {
       const [accountId, region] = key.split('/');
+      if (highResolution) for (const d of data) d.storageResolution = 1;
       // one account's refusal does not cost the others their datapoints
-      await this.deps.metrics.put({ accountId, region }, highResolution ? data.map((d) => ({ ...d, storageResolution: 1 as const })) : data).catch((e: unknown) => failed.push(e));
+      await this.deps.metrics.put({ accountId, region }, data).catch((e: unknown) => failed.push(e));
     }
-    if (failed.length) throw failed[0];
   }
 
-  /** The running instances this node publishes for: its own VMs, and what no live node runs when it leads. */
-  private async instances(): Promise<InstanceRow[]> {
+  /** The running instances this node publishes for, a page at a time: its own VMs, and what no live node runs when it leads. */
+  private async *instances(): AsyncGenerator<InstanceRow[]> {
     const { store, node, leads = () => true, isAlive = () => true } = this.deps;
-    if (node === undefined) return leads() ? store.instances.allRunning() : [];
-    const own = await store.instances.allRunning(node);
-    if (!leads()) return own;
-    const orphans = (await store.instances.allRunning()).filter((r) => r.node_id !== node && (!r.node_id || !isAlive(r.node_id)));
-    return [...own, ...orphans];
+    const pages = async function* (placedOn?: string): AsyncGenerator<InstanceRow[]> {
+      for (let afterSeq = -1; ; ) {
+        const rows = await store.instances.allRunning(placedOn, { afterSeq, limit: BATCH });
+        if (rows.length) yield rows;
+        if (rows.length < BATCH) return;
+        afterSeq = rows[rows.length - 1].seq;
+      }
+    };
+    if (node === undefined) {
+      if (leads()) yield* pages();
+      return;
+    }
+    yield* pages(node);
+    if (!leads()) return;
+    for await (const rows of pages()) {
+      const orphans = rows.filter((r) => r.node_id !== node && (!r.node_id || !isAlive(r.node_id)));
+      if (orphans.length) yield orphans;
+    }
   }
 
   /** The Auto Scaling group each instance is a member of. */
