@@ -3,7 +3,7 @@
 // more than SQLite takes to insert them. Rows of one shape are written here as multi-row
 // INSERTs whose text is made directly (so the prepared statement is reused per batch size),
 // with the dialect's own placeholders (`?` or `$n`, found once by compiling a parameter).
-import { CompiledQuery, sql, type Insertable, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 
 /** Bound values per statement: SQLite allows 32766, PostgreSQL 65535. */
 const MAX_VALUES = 30_000;
@@ -19,6 +19,13 @@ function numbered(db: Kysely<any>): boolean {
   return known;
 }
 
+/** A clause's compiled text; it may not bind values (they would collide with the rows'). */
+function parameterless(db: Kysely<any>, clause: RawBuilder<unknown>): string {
+  const compiled = clause.compile(db);
+  if (compiled.parameters.length) throw new Error('insertRows: an onConflict clause binds no values (use sql.lit)');
+  return compiled.sql;
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
@@ -26,9 +33,16 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * `table`, in as few statements as the parameter limit allows. Runs on `db`, which may be a
  * transaction. Rows of differing shapes, or with undefined values, go through Kysely's builder.
  * `ignoreConflicts`: a row a unique key already holds is skipped (ON CONFLICT DO NOTHING, which
- * SQLite and PostgreSQL both have).
+ * SQLite and PostgreSQL both have); `onConflict`: that clause, written out (an upsert's ON
+ * CONFLICT … DO UPDATE, without parameters: its text is appended as compiled); `rowsPerStatement`
+ * caps a statement's rows below the parameter limit.
  */
-export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: readonly Insertable<DB[T]>[], options: { ignoreConflicts?: boolean } = {}): Promise<void> {
+export async function insertRows<DB, T extends keyof DB & string>(
+  db: Kysely<DB>,
+  table: T,
+  rows: readonly Insertable<DB[T]>[],
+  options: { ignoreConflicts?: boolean; onConflict?: RawBuilder<unknown>; rowsPerStatement?: number } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
   // (an undefined value means "the column's default" to Kysely: that row shape is left to it)
@@ -38,17 +52,17 @@ export async function insertRows<DB, T extends keyof DB & string>(db: Kysely<DB>
   });
   if (!sameShape || columns.length === 0) {
     const widest = new Set(rows.flatMap((r) => Object.keys(r as object))).size;
-    const perStatement = Math.max(1, Math.floor(MAX_VALUES / Math.max(1, widest)));
+    const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? Infinity, Math.floor(MAX_VALUES / Math.max(1, widest))));
     for (let start = 0; start < rows.length; start += perStatement) {
       const q = db.insertInto(table).values(rows.slice(start, start + perStatement) as never);
-      await (options.ignoreConflicts ? q.onConflict((oc) => oc.doNothing()) : q).execute();
+      await (options.onConflict ? q.modifyEnd(options.onConflict) : options.ignoreConflicts ? q.onConflict((oc) => oc.doNothing()) : q).execute();
     }
     return;
   }
   const dollar = numbered(db as Kysely<any>);
-  const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length));
+  const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? Infinity, Math.floor(MAX_VALUES / columns.length)));
   const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
-  const tail = options.ignoreConflicts ? ' on conflict do nothing' : '';
+  const tail = options.onConflict ? ` ${parameterless(db as Kysely<any>, options.onConflict)}` : options.ignoreConflicts ? ' on conflict do nothing' : '';
   for (let start = 0; start < rows.length; start += perStatement) {
     const batch = rows.slice(start, start + perStatement);
     const params: unknown[] = [];
