@@ -275,7 +275,8 @@ describe('the image list at 10k images (dev mode)', () => {
       await page.getByRole('button', { name: 'Next ›' }).click();
       await page.getByText('Page 2: 50 images').waitFor();
       await page.getByRole('link', { name: 'Shared with me' }).click();
-      await imageRows(page).first().waitFor();
+      // the new view has rendered when its pager says page 1 (until then page 2's rows are still shown)
+      await page.getByText(/^Page 1: \d+ images/).waitFor();
       const owners = await page.locator('#images-table td[data-col=owner]').allInnerTexts();
       assert.ok(owners.length > 0 && owners.every((o) => o !== CALLER), 'shared with me: other accounts\' images only');
       // the column chooser shows and hides columns (remembered for the next visit)
