@@ -94,48 +94,65 @@ export function captureCall(call: AuditedCall): CapturedCall {
   };
 }
 
-/** The record of `call` by `identity`; `now` is the event time (ms). */
+/** `,"key":value` as JSON.stringify writes a member (nothing for undefined) */
+const member = (key: string, value: unknown): string => (value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`);
+
+/** eventTime of the last second seen (records of one round share it) */
+let lastSecond = NaN;
+let lastSecondText = '';
+
+/** CloudTrail's eventTime: ISO-8601 to the second. */
+function eventTimeOf(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) [lastSecond, lastSecondText] = [second, new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')];
+  return lastSecondText;
+}
+
+/**
+ * The record of `call` by `identity`; `now` is the event time (ms). The event's JSON is written
+ * member by member, in CloudTrail's order, as JSON.stringify of the whole record would write it
+ * (the response serialised once: its size decides whether it is kept).
+ */
 export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: number, eventId: string): BuiltEvent {
   const { def, operation, readOnly, error, input, output } = call;
   const service = def.id;
   const region = GLOBAL_SERVICE_REGION[service] ?? call.region ?? 'us-east-1';
   const data = DATA_EVENTS[service]?.has(operation) ?? false;
   const eventSource = EVENT_SOURCE[service] ?? `${service}.amazonaws.com`;
-  const found = findResources(service, identity.accountId, region, output === undefined ? [input] : [input, output]);
+  const accountId = identity.accountId;
+  const found = findResources(service, accountId, region, output === undefined ? [input] : [input, output]);
 
-  let response = output === undefined ? null : responseElements(def.model, operation, output, call.requestId);
-  let responseSize: number | undefined;
+  const response = output === undefined ? null : responseElements(def.model, operation, output, call.requestId);
+  let responseJson = response ? JSON.stringify(response) : 'null';
+  let omitted = '';
   if (response) {
-    const size = Buffer.byteLength(JSON.stringify(response));
-    if (size > MAX_RESPONSE_ELEMENTS) [response, responseSize] = [null, size];
+    const size = Buffer.byteLength(responseJson);
+    if (size > MAX_RESPONSE_ELEMENTS) [responseJson, omitted] = ['null', `,"additionalEventData":{"responseElementsOmitted":true,"responseElementsBytes":${size}}`];
   }
-  const record: Record<string, unknown> = {
-    eventVersion: EVENT_VERSION,
-    userIdentity: userIdentity(identity),
-    eventTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource,
-    eventName: operation,
-    awsRegion: region,
-    sourceIPAddress: call.sourceIp ?? '',
-    userAgent: call.userAgent,
-    ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
-    requestParameters: requestParameters(def.model, operation, input),
-    responseElements: response,
-    ...(responseSize !== undefined ? { additionalEventData: { responseElementsOmitted: true, responseElementsBytes: responseSize } } : {}),
-    requestID: call.requestId,
-    eventID: eventId,
-    readOnly,
-    ...(found.length ? { resources: found.map((r) => ({ accountId: identity.accountId, type: r.type, ARN: r.arn })) } : {}),
-    eventType: 'AwsApiCall',
-    managementEvent: !data,
-    recipientAccountId: identity.accountId,
-    eventCategory: data ? 'Data' : 'Management',
-  };
+  const event =
+    `{"eventVersion":"${EVENT_VERSION}"` +
+    member('userIdentity', userIdentity(identity)) +
+    member('eventTime', eventTimeOf(now)) +
+    member('eventSource', eventSource) +
+    member('eventName', operation) +
+    member('awsRegion', region) +
+    member('sourceIPAddress', call.sourceIp ?? '') +
+    member('userAgent', call.userAgent) +
+    (error ? member('errorCode', error.code) + member('errorMessage', error.message) : '') +
+    member('requestParameters', requestParameters(def.model, operation, input)) +
+    `,"responseElements":${responseJson}${omitted}` +
+    member('requestID', call.requestId) +
+    member('eventID', eventId) +
+    `,"readOnly":${readOnly}` +
+    (found.length ? member('resources', found.map((r) => ({ accountId, type: r.type, ARN: r.arn }))) : '') +
+    `,"eventType":"AwsApiCall","managementEvent":${!data}` +
+    member('recipientAccountId', accountId) +
+    `,"eventCategory":"${data ? 'Data' : 'Management'}"}`;
   const management = data ? 0 : 1;
   return {
     row: {
       event_id: eventId,
-      account_id: identity.accountId,
+      account_id: accountId,
       region,
       management,
       event_time: now,
@@ -146,10 +163,10 @@ export function buildEvent(call: CapturedCall, identity: CallerIdentity, now: nu
       principal_arn: identity.arn,
       access_key_id: identity.accessKeyId,
       error_code: error?.code ?? null,
-      resources: JSON.stringify(found.map((r) => ({ type: r.type, name: r.name }))),
-      event: JSON.stringify(record),
+      resources: found.length ? JSON.stringify(found.map((r) => ({ type: r.type, name: r.name }))) : '[]',
+      event,
     },
-    resources: found.map((r) => ({ event_id: eventId, account_id: identity.accountId, region, management, resource_type: r.type, resource_name: r.name, event_time: now })),
+    resources: found.map((r) => ({ event_id: eventId, account_id: accountId, region, management, resource_type: r.type, resource_name: r.name, event_time: now })),
   };
 }
 

@@ -64,17 +64,31 @@ export async function insertRows<DB, T extends keyof DB & string>(
   const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
   const tail = options.onConflict ? ` ${parameterless(db as Kysely<any>, options.onConflict)}` : options.ignoreConflicts ? ' on conflict do nothing' : '';
   for (let start = 0; start < rows.length; start += perStatement) {
-    const batch = rows.slice(start, start + perStatement);
+    const end = Math.min(rows.length, start + perStatement);
     const params: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of batch) {
-      const slots: string[] = [];
-      for (const c of columns) {
-        params.push((row as Record<string, unknown>)[c]);
-        slots.push(dollar ? `$${params.length}` : '?');
-      }
-      tuples.push(`(${slots.join(', ')})`);
+    for (let i = start; i < end; i++) {
+      const row = rows[i] as Record<string, unknown>;
+      for (const c of columns) params.push(row[c]);
     }
-    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', ') + tail, params));
+    await db.executeQuery(CompiledQuery.raw(head + valuesText(dollar, columns.length, end - start) + tail, params));
   }
+}
+
+/** the VALUES tuples of small statements, made once (an audit round's 1, 2, 4 … 64 rows) */
+const tuplesMade = new Map<string, string>();
+
+/** `(?, ?), (?, ?)` or `($1, $2), ($3, $4)`: `rows` tuples of `width` placeholders */
+function valuesText(dollar: boolean, width: number, rows: number): string {
+  const key = `${dollar ? '$' : '?'}${width}x${rows}`;
+  const made = tuplesMade.get(key);
+  if (made !== undefined) return made;
+  const tuples: string[] = [];
+  for (let r = 0, n = 0; r < rows; r++) {
+    const slots: string[] = [];
+    for (let c = 0; c < width; c++) slots.push(dollar ? `$${++n}` : '?');
+    tuples.push(`(${slots.join(', ')})`);
+  }
+  const text = tuples.join(', ');
+  if (rows <= 64 && tuplesMade.size < 1000) tuplesMade.set(key, text);
+  return text;
 }
