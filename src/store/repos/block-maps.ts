@@ -2,11 +2,20 @@
 // transaction; chains are walked with a recursive query.
 import { atomic } from '../atomic.js';
 import { sql, type Kysely } from 'kysely';
+import { insertRows } from '../insert-rows.js';
+import { prepared } from '../prepared.js';
 import type { BlockMapsTable, Database } from '../schema.js';
 
 export type BlockMapRow = BlockMapsTable;
 /** [block index, chunk id or null for a zero block] */
 export type MapEntry = [number, string | null];
+
+// statements of every block written (PutSnapshotBlock's checks, the group commit), prepared once
+const mapById = prepared((db, mapId: string) => db.selectFrom('block_maps').selectAll().where('map_id', '=', mapId));
+const entryAt = prepared((db, mapId: string, index: number) => db.selectFrom('block_map_entries').select('chunk_id').where('map_id', '=', mapId).where('block_index', '=', index));
+/** an entry written again (a block re-uploaded) takes the new chunk */
+const UPSERT_ENTRY = sql`on conflict (map_id, block_index) do update set chunk_id = excluded.chunk_id`;
+const ENTRIES_PER_STATEMENT = 300;
 
 export class BlockMapsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -16,7 +25,7 @@ export class BlockMapsRepo {
   }
 
   async get(mapId: string): Promise<BlockMapRow | undefined> {
-    return this.db.selectFrom('block_maps').selectAll().where('map_id', '=', mapId).executeTakeFirst();
+    return mapById.first(this.db, mapId);
   }
 
   /** The map and its ancestors, nearest first. */
@@ -55,27 +64,16 @@ export class BlockMapsRepo {
   }
 
   async entry(mapId: string, index: number): Promise<string | null | undefined> {
-    const row = await this.db
-      .selectFrom('block_map_entries')
-      .select('chunk_id')
-      .where('map_id', '=', mapId)
-      .where('block_index', '=', index)
-      .executeTakeFirst();
+    const row = await entryAt.first(this.db, mapId, index);
     return row ? row.chunk_id : undefined;
   }
 
   async putEntries(mapId: string, entries: readonly MapEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await atomic(this.db, async (trx) => {
-      for (let i = 0; i < entries.length; i += 300) {
-        const batch = entries.slice(i, i + 300).map(([block_index, chunk_id]) => ({ map_id: mapId, block_index, chunk_id }));
-        await trx
-          .insertInto('block_map_entries')
-          .values(batch)
-          .onConflict((oc) => oc.columns(['map_id', 'block_index']).doUpdateSet({ chunk_id: (eb) => eb.ref('excluded.chunk_id') }))
-          .execute();
-      }
-    });
+    const rows = entries.map(([block_index, chunk_id]) => ({ map_id: mapId, block_index, chunk_id }));
+    // (one statement, no transaction of its own, for a round of up to ENTRIES_PER_STATEMENT)
+    const write = (db: Kysely<Database>) => insertRows(db, 'block_map_entries', rows, { onConflict: UPSERT_ENTRY, rowsPerStatement: ENTRIES_PER_STATEMENT });
+    await (rows.length <= ENTRIES_PER_STATEMENT ? write(this.db) : atomic(this.db, write));
   }
 
   async countEntries(mapId: string): Promise<number> {
