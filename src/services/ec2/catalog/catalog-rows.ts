@@ -2,7 +2,7 @@
 // image's disk map (every region's snapshot shares the one map: no data is copied), and a
 // public image mapping it as the root volume. Ids derive from the region and the image's key,
 // so seeding again finds the same rows.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CatalogRows } from '../../../store/repos/catalog.js';
 import type { ImageRow } from '../../../store/repos/images.js';
 import type { Scope } from '../../../store/scope.js';
@@ -11,9 +11,9 @@ import type { CatalogImage } from './catalog-spec.js';
 
 export type RowFactory = (caller: Scope, fields: Partial<ImageRow> & Pick<ImageRow, 'name' | 'state'>) => ImageRow;
 
-/** A catalog resource id: stable for a region and an image key (17 hex digits, `0` first, as AWS's are). */
+/** A catalog resource id: stable for a region and an image key (17 hex digits, `0` first, as AWS's are). crypto.hash, not a Hash object each: a start seeds thousands. */
 export function catalogId(prefix: IdPrefix, region: string, key: string): string {
-  return `${prefix}-0${createHash('sha256').update(`imago-catalog/${prefix}/${region}/${key}`).digest('hex').slice(0, 16)}`;
+  return `${prefix}-0${hash('sha256', `imago-catalog/${prefix}/${region}/${key}`, 'hex').slice(0, 16)}`;
 }
 
 export function emptyRows(): CatalogRows {
