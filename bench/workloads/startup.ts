@@ -1,7 +1,9 @@
 // Start-up and memory (issue 15): `imago serve` from spawn to the first answered signed
 // DescribeRegions (polled every 2 ms), and its RSS —
 // The server's CPU time at its first answer is printed beside: on a machine busy with other work
-// the wall time grows, the CPU time hardly.
+// the wall time grows, the CPU time hardly. Each start names its runtime (IMAGO_RUNTIME): what
+// other work edits in src/ meanwhile cannot turn a build run into a sources run; `npm start`'s
+// own freshness check of the build (bin/imago.mjs: ~7 ms of CPU) is therefore not in the figures.
 // 1. on an empty data dir: the build users run (dist/, `npm run build`) next to the TypeScript
 //    sources through tsx (the fallback bin/imago.mjs takes when there is no current build), runs
 //    alternating, idle RSS a second after the answer. Judged: the build's median <= 0.5 s.
