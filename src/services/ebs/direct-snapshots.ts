@@ -185,8 +185,10 @@ export class DirectSnapshots {
     if (w.data.length !== w.dataLength) {
       throw validation('INVALID_PARAMETER_VALUE', `Failed to read block data: ${w.data.length} bytes received, DataLength is ${w.dataLength}.`);
     }
-    const row = await access.owned(caller, w.snapshotId);
-    await this.assertWritable(row);
+    const row = await access.ownedWithMap(caller, w.snapshotId);
+    if (row.state !== 'pending') throw notPending(row.snapshot_id, `is in state ${row.state}`);
+    if (row.source !== DIRECT) throw notPending(row.snapshot_id, 'was not started with StartSnapshot');
+    if (row.map_sealed === null || row.map_sealed) throw notPending(row.snapshot_id, 'is already completed');
     const blocksInVolume = row.volume_size * BLOCKS_PER_GIB;
     if (w.index >= blocksInVolume) {
       throw validation('INVALID_BLOCK', `The block index ${w.index} is out of range: a ${row.volume_size} GiB snapshot has blocks 0 to ${blocksInVolume - 1}.`);
@@ -208,13 +210,6 @@ export class DirectSnapshots {
     } finally {
       activity.end(row.snapshot_id);
     }
-  }
-
-  private async assertWritable(row: SnapshotRow): Promise<void> {
-    if (row.state !== 'pending') throw notPending(row.snapshot_id, `is in state ${row.state}`);
-    if (row.source !== DIRECT) throw notPending(row.snapshot_id, 'was not started with StartSnapshot');
-    const map = await this.deps.blocks.getMap(row.map_id);
-    if (!map || map.sealed) throw notPending(row.snapshot_id, 'is already completed');
   }
 
   // ---- CompleteSnapshot ----------------------------------------------------------------

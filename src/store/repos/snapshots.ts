@@ -18,6 +18,18 @@ export interface VisibleQuery {
 }
 
 const snapshotById = prepared((db, snapshotId: string) => db.selectFrom('snapshots').selectAll().where('snapshot_id', '=', snapshotId));
+// a snapshot being written (PutSnapshotBlock) with its block map's seal in one lookup
+const snapshotWithMap = prepared((db, snapshotId: string) =>
+  db
+    .selectFrom('snapshots')
+    .leftJoin('block_maps', 'block_maps.map_id', 'snapshots.map_id')
+    .selectAll('snapshots')
+    .select('block_maps.sealed as map_sealed')
+    .where('snapshots.snapshot_id', '=', snapshotId),
+);
+
+/** A snapshot row and its block map's `sealed` (null: the map is gone). */
+export type SnapshotWithMap = SnapshotRow & { map_sealed: number | null };
 
 export class SnapshotsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -28,6 +40,11 @@ export class SnapshotsRepo {
 
   async get(snapshotId: string): Promise<SnapshotRow | undefined> {
     return snapshotById.first(this.db, snapshotId);
+  }
+
+  /** `get` and the snapshot's block map's seal, in one statement. */
+  async getWithMap(snapshotId: string): Promise<SnapshotWithMap | undefined> {
+    return snapshotWithMap.first(this.db, snapshotId);
   }
 
   async update(snapshotId: string, set: Updateable<SnapshotsTable>): Promise<void> {
