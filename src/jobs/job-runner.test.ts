@@ -1,8 +1,7 @@
 // The job runner's scheduling against a real store: a job scheduled far ahead (during a tick or
 // not) never pushes back one that is due sooner, keyed jobs (`ensure`) are created once,
 // brought forward, and run again when asked while running; runners sharing a queue run each job
-// once, and take over the jobs of one that died once its leases end; a job pinned to another live
-// node is not spun on.
+// once, and take over the jobs of one that died once its leases end.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -175,31 +174,6 @@ describe('JobRunner', () => {
       assert.equal(ran.length, 2, "another node's lease was left alone");
     } finally {
       await restarted.stop();
-    }
-  });
-  test("a due job pinned to another live node is looked at once a poll interval, not in a loop", async () => {
-    const now = new Date();
-    await store.nodes.register({ node_id: 'n-other', url: 'http://127.0.0.1:1', compute: 'none', blocks: 'fs', started_at: now.toISOString() }, now);
-    await store.jobs.insert({ job_id: 'pinned-elsewhere', kind: 't.pinned', payload: '{}', run_at: now.toISOString(), node_id: 'n-other' });
-    let looks = 0;
-    const counted = Object.create(store.jobs) as typeof store.jobs;
-    counted.next = (...args: Parameters<typeof store.jobs.next>) => {
-      looks++;
-      return store.jobs.next(...args);
-    };
-    const here = new JobRunner(counted, new Logger('silent'), { pollMs: 3600_000, placement: () => ({ node: 'n-here', liveSince: new Date(Date.now() - 60_000) }) });
-    let ran = 0;
-    here.register('t.pinned', async () => {
-      ran++;
-      return 'done';
-    });
-    here.start();
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(ran, 0, "ran another live node's job");
-      assert.ok(looks <= 4, `looked ${looks} times in 300 ms`);
-    } finally {
-      await here.stop();
     }
   });
 });

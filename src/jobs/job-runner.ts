@@ -179,9 +179,6 @@ export class JobRunner {
   private async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    // a due job this node may not claim (pinned to another live node) stays due until that node
-    // takes it: the next look waits a poll interval instead of spinning on it
-    let dueForOthers = false;
     try {
       // the earliest run_at first (a read): a wake-up with nothing due claims nothing and
       // takes no write lock; a claim of fewer than a batch took every job due at that moment
@@ -190,10 +187,7 @@ export class JobRunner {
       if (first !== undefined && Date.parse(first) <= Date.now()) {
         for (;;) {
           const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, CLAIM_BATCH, undefined, this.placement?.());
-          if (claimed.length === 0) {
-            dueForOthers = true;
-            break;
-          }
+          if (claimed.length === 0) break;
           await Promise.all(claimed.map((job) => this.runOne(job)));
           if (this.stopped) return;
           if (claimed.length < CLAIM_BATCH) break;
@@ -208,8 +202,7 @@ export class JobRunner {
     this.wakeAt = undefined;
     if (this.stopped) return;
     const next = await this.jobs.next().catch(() => undefined);
-    const dueIn = next ? Date.parse(next) - Date.now() : Infinity;
-    let delay = dueIn <= 0 && dueForOthers ? this.pollMs : Math.min(this.pollMs, Math.max(0, dueIn));
+    let delay = next ? Math.min(this.pollMs, Math.max(0, Date.parse(next) - Date.now())) : this.pollMs;
     // a job scheduled far ahead during the tick must not push back one due sooner
     if (wakeAt !== undefined) delay = Math.min(delay, Math.max(0, wakeAt - Date.now()));
     this.poke(delay);
