@@ -239,8 +239,10 @@ export class InstanceLifecycle {
   private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[]; forced: Set<string> }> {
     // the runner leased this job to its owner; the batch takes the kind's other due jobs too
     const jobs = job.lease_owner ? await this.deps.store.jobs.claimKind(job.lease_owner, new Date(), this.deps.jobs.leaseMs, kind, this.deps.jobs.placementNow()) : [];
-    // another handler of this kind already completed this job with its batch
-    if (!jobs.some((j) => j.job_id === job.job_id)) return { jobIds: [], rows: [], forced: new Set() };
+    // another handler of this kind already completed this job with its batch; the jobs this
+    // claim took are ours now all the same (leased to this owner, unknown to the runner): they
+    // are completed here, not left until their lease runs out
+    if (jobs.length === 0) return { jobIds: [], rows: [], forced: new Set() };
     const payloads = jobs.map((j) => JSON.parse(j.payload) as Job);
     const ids = [...new Set(payloads.flatMap((p) => p.instanceIds))];
     const rows = (await this.deps.store.instances.getMany(ids)).filter((r) => r.state === state);
