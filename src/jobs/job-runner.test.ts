@@ -176,4 +176,40 @@ describe('JobRunner', () => {
       await restarted.stop();
     }
   });
+  test("a due job pinned to another live node does not keep this runner looking, and its own jobs still run", async () => {
+    // a store of its own: the suite's runner (no placement) would take the pinned job
+    const own = mkdtempSync(join(tmpdir(), 'imago-jobs-pinned-'));
+    const store = await Store.open({ dataDir: own, durability: 'normal' });
+    await store.nodes.register({ node_id: 'other', url: 'http://127.0.0.1:1', compute: 'none', blocks: 'local', started_at: new Date().toISOString() }, new Date());
+    await store.jobs.insert({ job_id: 'pinned-elsewhere', kind: 't.pinned', payload: '{}', run_at: new Date().toISOString(), node_id: 'other' });
+    // the runner's view of the queue, counting how often it asks when the next job falls due
+    let looks = 0;
+    const counted = Object.create(store.jobs) as typeof store.jobs;
+    counted.next = (placement) => {
+      looks++;
+      return store.jobs.next(placement);
+    };
+    const ran: string[] = [];
+    const mine = new JobRunner(counted, new Logger('silent'), { pollMs: 3600_000, owner: 'me/1', placement: () => ({ node: 'me', liveSince: new Date(Date.now() - 60_000) }) });
+    mine.register('t.pinned', async () => {
+      ran.push('pinned');
+      return 'done';
+    });
+    mine.register('t.mine', async () => {
+      ran.push('mine');
+      return 'done';
+    });
+    mine.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(looks <= 4, `looked ${looks} times in 300 ms`);
+      await mine.schedule('t.mine', {}, 10);
+      await eventually('its own job ran', () => ran.includes('mine'));
+      assert.deepEqual(ran, ['mine'], "the other node's job was left to it");
+    } finally {
+      await mine.stop();
+      await store.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
 });

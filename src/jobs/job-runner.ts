@@ -183,7 +183,7 @@ export class JobRunner {
       // the earliest run_at first (a read): a wake-up with nothing due claims nothing and
       // takes no write lock; a claim of fewer than a batch took every job due at that moment
       // (one that fell due since is seen by the `next()` below)
-      const first = await this.jobs.next();
+      const first = await this.jobs.next(this.placement?.());
       if (first !== undefined && Date.parse(first) <= Date.now()) {
         for (;;) {
           const claimed = await this.jobs.claim(this.owner, new Date(), this.leaseMs, CLAIM_BATCH, undefined, this.placement?.());
@@ -201,7 +201,9 @@ export class JobRunner {
     const wakeAt = this.wakeAt;
     this.wakeAt = undefined;
     if (this.stopped) return;
-    const next = await this.jobs.next().catch(() => undefined);
+    // only jobs this node may claim: another live node's pinned job would wake it for nothing
+    // (one pinned to a node that dies becomes claimable within a poll interval)
+    const next = await this.jobs.next(this.placement?.()).catch(() => undefined);
     let delay = next ? Math.min(this.pollMs, Math.max(0, Date.parse(next) - Date.now())) : this.pollMs;
     // a job scheduled far ahead during the tick must not push back one due sooner
     if (wakeAt !== undefined) delay = Math.min(delay, Math.max(0, wakeAt - Date.now()));

@@ -139,9 +139,14 @@ export class JobsRepo {
     return this.db.selectFrom('jobs').selectAll().where('run_at', '<=', now.toISOString()).orderBy('run_at').limit(limit).execute();
   }
 
-  /** When the earliest job falls due (a leased one: when its lease runs out). */
-  async next(): Promise<string | undefined> {
-    return (await earliest.first(this.db))?.run_at;
+  /**
+   * When the earliest job falls due (a leased one: when its lease runs out) — of those this
+   * placement may claim, if given: a due job pinned to another live node is not this node's to
+   * wake for (its runner would look again at once, in a loop, until that node took it).
+   */
+  async next(placement?: Placement): Promise<string | undefined> {
+    if (!placement) return (await earliest.first(this.db))?.run_at;
+    return (await earliestPlaced.first(this.db, placement.node, placement.liveSince.toISOString()))?.run_at;
   }
 
   /**
@@ -207,6 +212,9 @@ const rerunNow = prepared((db, now: string, jobId: string, owner: string) =>
   db.updateTable('jobs').set({ run_at: now, lease_owner: null, rerun: 0, last_error: null }).where('job_id', '=', jobId).where('lease_owner', '=', owner),
 );
 const earliest = prepared((db) => db.selectFrom('jobs').select('run_at').orderBy('run_at').limit(1));
+const earliestPlaced = prepared((db, node: string, liveSince: string) =>
+  db.selectFrom('jobs').select('run_at').where((eb) => placedAt(eb, node, liveSince)).orderBy('run_at').limit(1),
+);
 const finished = prepared((db, jobId: string, owner: string) => db.deleteFrom('jobs').where('job_id', '=', jobId).where('lease_owner', '=', owner).where('rerun', '=', 0));
 
 /** Unpinned, pinned to this node, or pinned to a node not alive since `liveSince`. */
