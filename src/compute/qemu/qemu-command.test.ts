@@ -21,6 +21,7 @@ const spec: VmSpec = {
   smbios: { uuid: 'ec2ab1b2-0000-1111-2222-333344445555', product: 't3.micro' },
   sockets: { qmp: '/run/i/qmp.sock', nbd: '/run/i/nbd.sock', imds: '/run/i/imds.sock' },
   socat: '/usr/bin/socat',
+  consoleLog: '/data/i-0123456789abcdef0/console.log',
 };
 
 /** The values following each occurrence of an option. */
@@ -67,6 +68,13 @@ test('least privilege: no defaults, no host files but firmware, seccomp on, stri
   assert.deepEqual(values(args, '-smp'), ['2']);
   assert.deepEqual(values(args, '-m'), ['1024']);
   assert.match(values(args, '-smbios')[0], /manufacturer=Amazon EC2,product=t3\.micro,uuid=ec2ab1b2-0000-1111-2222-333344445555,serial=ec2ab1b2-/);
+});
+
+test('the serial console goes straight to the instance’s log file, appended to, never through a pipe', () => {
+  const args = qemuArgs({ ...spec, consoleLog: '/data/i,x/console.log' });
+  assert.deepEqual(values(args, '-chardev'), ['file,id=serial0,path=/data/i,,x/console.log,append=on']);
+  assert.deepEqual(values(args, '-serial'), ['chardev:serial0']);
+  assert.ok(!args.some((a) => a.includes('stdio')), 'nothing on stdio: a full pipe made QEMU drop bytes');
 });
 
 test('UEFI: OVMF code read-only, the instance’s own variables; KVM uses the host CPU', () => {

@@ -23,6 +23,8 @@
 //   (a unix socket the server listens on): what instance profile credentials are for. It is
 //   that one address and port, not a route to the host.
 // - SMBIOS says "Amazon EC2" with an ec2… UUID: cloud-init then knows it is on AWS (IMDSv2).
+// - Serial console: written by QEMU itself to the instance's console log, O_APPEND (a file never
+//   holds a byte back, as a full pipe did: console-log.ts).
 // - Sandbox: seccomp on, no obsolete syscalls or resource control. Spawning and set*id stay
 //   allowed only because guestfwd runs one `socat` per metadata connection, in a new session
 //   (libslirp's child calls setsid(), which `elevateprivileges=deny` kills: measured).
@@ -55,6 +57,8 @@ export interface VmSpec {
   sockets: { qmp: string; nbd: string; imds: string; api?: string };
   /** the socat binary guestfwd runs (absolute) */
   socat: string;
+  /** the file QEMU appends the serial console to (console-log.ts reads it) */
+  consoleLog: string;
 }
 
 /** Where a guest reaches Imago's API (port 80), as 169.254.169.254 is the metadata service. */
@@ -95,7 +99,7 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-boot', 'strict=on',
     '-msg', 'timestamp=off',
     '-sandbox', 'on,obsolete=deny,elevateprivileges=allow,spawn=allow,resourcecontrol=deny',
-    '-chardev', 'stdio,id=serial0,signal=off',
+    '-chardev', `file,id=serial0,path=${qemuValue(spec.consoleLog)},append=on`,
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${qemuValue(spec.sockets.qmp)},server=on,wait=off`,
     '-smbios', `type=1,manufacturer=Amazon EC2,product=${qemuValue(spec.smbios.product)},uuid=${spec.smbios.uuid},serial=${spec.smbios.uuid}`,

@@ -118,7 +118,13 @@ export class QemuDriver implements InstanceDriver {
       smbios: { uuid: smbiosUuid(id), product: instance.instanceType.name },
       sockets: { qmp: join(run, 'qmp.sock'), nbd: join(run, 'nbd.sock'), imds: join(run, 'imds.sock'), ...(this.opts.guestApiSocket ? { api: this.opts.guestApiSocket } : {}) },
       socat: host.socat,
+      consoleLog: this.consoleLog(id),
     };
+  }
+
+  /** An instance's console log: in its state directory, kept across stops and restarts. */
+  private consoleLog(instanceId: string): string {
+    return join(this.opts.stateDir, instanceId, 'console.log');
   }
 
   /** The guest powered off: ours to finish (stop, reboot, image) or the guest's own decision. */
@@ -187,10 +193,8 @@ export class QemuDriver implements InstanceDriver {
   }
 
   consoleOutput(instanceId: string): Promise<Buffer> {
-    const live = this.vms.get(instanceId)?.vm;
-    if (live) return Promise.resolve(live.console.text());
-    // a stopped or terminated instance keeps its last output
-    return Promise.resolve(readConsoleLog(join(this.opts.stateDir, instanceId, 'console.log')));
+    // QEMU writes the file itself: the same read whether the VM runs or stopped long ago
+    return Promise.resolve(readConsoleLog(this.consoleLog(instanceId)));
   }
 
   health(instanceId: string): InstanceHealth | undefined {

@@ -1,5 +1,6 @@
-// One QEMU process: spawned with the instance's command line, driven through QMP, its serial
-// console read from stdout. It knows nothing of EC2; the driver interprets what it reports.
+// One QEMU process: spawned with the instance's command line, driven through QMP (its serial
+// console goes to a file: console-log.ts). It knows nothing of EC2; the driver interprets what
+// it reports.
 //
 // The process is started through `setpriv --pdeathsig KILL` when available, so a VM never
 // outlives a server that was killed (kill -9, OOM): the server's restart boots it again from
@@ -11,8 +12,6 @@ import { QmpClient, type QmpEvent } from './qmp-client.js';
 import { which } from './qemu-probe.js';
 
 export interface QemuProcessEvents {
-  /** serial console output */
-  console: [Buffer];
   /** the guest powered itself off (QEMU paused: -no-shutdown) */
   poweroff: [];
   /** the guest reset (rebooted) itself */
@@ -54,12 +53,10 @@ export class QemuProcess extends EventEmitter<QemuProcessEvents> {
   /** Spawns QEMU and connects to its QMP socket; rejects (with QEMU's own message) if it fails to come up. */
   async start(timeoutMs = 30_000): Promise<void> {
     const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', this.binary, ...this.args]] : [this.binary, this.args];
-    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' } });
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' } });
     this.child = child;
     this.running = true;
-    child.stdout!.on('data', (d: Buffer) => this.emit('console', d));
     child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4096)));
-    child.stdin!.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.running = false;

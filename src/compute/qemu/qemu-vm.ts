@@ -9,7 +9,6 @@
 // nothing to boot, GRUB or the kernel gave up, or nothing came up within the boot timeout. The
 // system check is impaired once the QEMU process died without being asked to.
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { NbdServer } from '../../blocks/nbd/nbd-server.js';
 import type { DriverInstance, InstanceHealth } from '../instance-driver.js';
 import { ConsoleLog } from './console-log.js';
@@ -51,7 +50,7 @@ export type VmPhase = 'running' | 'stopping' | 'rebooting' | 'quiescing' | 'off'
 
 export class QemuVm {
   readonly process: QemuProcess;
-  readonly console: ConsoleLog;
+  private readonly console: ConsoleLog;
   /** its counters, for the instance's metrics */
   readonly sampler: VmSampler;
   phase: VmPhase = 'running';
@@ -73,6 +72,7 @@ export class QemuVm {
   private readonly portOf = new Map<string, string>();
   private poweredOff: (() => void)[] = [];
   private destroyed: Promise<void> | undefined;
+  private unfollow: (() => void) | undefined;
 
   constructor(
     readonly instance: DriverInstance,
@@ -81,7 +81,7 @@ export class QemuVm {
   ) {
     mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
-    this.console = new ConsoleLog(join(opts.stateDir, 'console.log'));
+    this.console = new ConsoleLog(opts.spec.consoleLog);
     this.process = new QemuProcess(opts.qemu, qemuArgs(opts.spec), opts.spec.sockets.qmp);
     this.sampler = new VmSampler(this.process, opts.spec.vcpus, async () => this.network?.read(), () => this.metadataNoToken);
     // the first port is the NIC's; the disks present at boot take the next ones
@@ -111,8 +111,10 @@ export class QemuVm {
       () => this.guestSignal(),
       () => this.metadataNoToken++,
     );
-    this.console.append(Buffer.from(`\r\n[imago] ${new Date().toISOString()} starting ${this.instance.instanceId}\r\n`));
-    this.process.on('console', (d) => this.consoleOutput(d));
+    // QEMU has not opened the log yet: the one moment it may be rewritten (console-log.ts)
+    this.console.compact();
+    this.console.mark(`${new Date().toISOString()} starting ${this.instance.instanceId}`);
+    this.unfollow = this.console.follow((d) => this.consoleOutput(d));
     this.process.on('nic-up', () => this.guestSignal());
     this.process.on('reset', () => this.restarted());
     this.process.on('poweroff', () => {
@@ -121,7 +123,7 @@ export class QemuVm {
     this.process.on('exit', ({ code, signal, expected, stderr }) => {
       if (expected) return;
       this.diedAt = Date.now();
-      this.console.append(Buffer.from(`\r\n[imago] the VM stopped unexpectedly (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}\r\n`));
+      this.console.mark(`the VM stopped unexpectedly (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}`);
       this.runtime.log('error', 'vm exited unexpectedly', { instanceId: this.instance.instanceId, code, signal, stderr });
     });
     await this.process.start();
@@ -147,11 +149,12 @@ export class QemuVm {
     this.bootFailedAt = undefined;
   }
 
+  /** What the guest printed since the last look (the whole of it, and the end of what came before). */
   private consoleOutput(d: Buffer): void {
-    this.console.append(d);
-    this.recent = (this.recent + d.toString('latin1')).slice(-512);
-    if (this.bootFailedAt === undefined && !this.guestUp && BOOT_FAILURES.some((re) => re.test(this.recent))) this.bootFailedAt = Date.now();
-    if (GUEST_UP.test(this.recent)) this.guestSignal();
+    const text = this.recent + d.toString('latin1');
+    this.recent = text.slice(-512);
+    if (this.bootFailedAt === undefined && !this.guestUp && BOOT_FAILURES.some((re) => re.test(text))) this.bootFailedAt = Date.now();
+    if (GUEST_UP.test(text)) this.guestSignal();
   }
 
   health(): InstanceHealth {
@@ -284,8 +287,9 @@ export class QemuVm {
       this.network?.dispose();
       await this.nbd?.close();
       await this.metadata?.close();
-      this.console.append(Buffer.from(`\r\n[imago] ${new Date().toISOString()} stopped ${this.instance.instanceId}\r\n`));
-      this.console.close();
+      this.unfollow?.();
+      this.console.mark(`${new Date().toISOString()} stopped ${this.instance.instanceId}`);
+      this.console.compact();
       rmSync(this.opts.runDir, { recursive: true, force: true });
     })());
   }
