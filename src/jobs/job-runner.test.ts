@@ -115,17 +115,20 @@ describe('JobRunner', () => {
       ran++;
       return 'done';
     });
-    // a node claimed it and died: nobody renews its lease
+    // a node claimed it and died: nobody renews its lease. The lease is long beside the 50 ms
+    // looked at while it holds: a loaded machine stalls this process for tens of ms
     await store.jobs.insert({ job_id: 'orphan', kind: 't.orphan', payload: '{}', run_at: new Date().toISOString() });
-    assert.equal((await store.jobs.claim('dead-node', new Date(), 150, 10, 't.orphan')).length, 1);
+    assert.equal((await store.jobs.claim('dead-node', new Date(), 500, 10, 't.orphan')).length, 1);
     runner.notify(0);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(ran, 0, 'ran while leased');
     await eventually('taken over', () => ran === 1, 1000);
 
-    // a slow job on a live runner keeps its lease well past one lease length
-    const quick = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 90 });
-    const thief = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 90 });
+    // a slow job on a live runner keeps its lease well past one lease length. The lease leaves
+    // room for a stalled event loop: renewed every 100 ms (a third of it), a 90 ms lease renewed
+    // every 50 ms lapses when this process stalls 40 ms (a loaded machine), and the thief runs it
+    const quick = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 300 });
+    const thief = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 20, leaseMs: 300 });
     let slowRuns = 0;
     let finish!: () => void;
     const gate = new Promise<void>((r) => (finish = r));
@@ -141,7 +144,7 @@ describe('JobRunner', () => {
       await quick.schedule('t.slow', {});
       await eventually('started', () => slowRuns === 1);
       thief.start();
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 1000));
       assert.equal(slowRuns, 1, 'another runner took a job whose lease was being renewed');
       finish();
     } finally {
