@@ -155,6 +155,41 @@ describe('JobRunner', () => {
     assert.equal(await store.jobs.count('t.slow'), 0);
   });
 
+  test('jobs a handler claims for itself (a batch) keep their leases while it runs', async () => {
+    const batcher = new JobRunner(store.jobs, new Logger('silent'), { pollMs: 3600_000, owner: 'batcher', leaseMs: 300 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let took: string[] = [];
+    batcher.register('t.batch', async (_p, job) => {
+      // like a lifecycle batch: once the others are due, its kind's due jobs, leased to this owner
+      await new Promise((r) => setTimeout(r, 200));
+      const jobs = await store.jobs.claimKind(job.lease_owner!, new Date(), batcher.leaseMs, 't.batch');
+      batcher.adopt(job, jobs.map((j) => j.job_id));
+      took = jobs.map((j) => j.job_id).sort();
+      await held;
+      return 'done';
+    });
+    // the runner claims b-1 alone; b-2 and b-3 fall due while its handler runs
+    const soon = new Date(Date.now() + 100).toISOString();
+    await store.jobs.insert({ job_id: 'b-2', kind: 't.batch', payload: '{}', run_at: soon });
+    await store.jobs.insert({ job_id: 'b-3', kind: 't.batch', payload: '{}', run_at: soon });
+    await store.jobs.insert({ job_id: 'b-1', kind: 't.batch', payload: '{}', run_at: new Date().toISOString() });
+    batcher.start();
+    try {
+      await eventually('the batch took the jobs due', () => took.length > 0);
+      assert.deepEqual(took, ['b-1', 'b-2', 'b-3']);
+      // three lease lengths later, none of them can be taken by another node
+      await new Promise((r) => setTimeout(r, 1000));
+      const thief = await store.jobs.claim('thief', new Date(), 60_000, 10, 't.batch');
+      assert.deepEqual(thief.map((j) => j.job_id), [], 'a job the batch took lost its lease while the batch ran');
+    } finally {
+      release();
+      await batcher.stop();
+      for (const id of ['b-2', 'b-3']) await store.jobs.finish(id, 'batcher', new Date());
+    }
+    assert.equal(await store.jobs.count('t.batch'), 0);
+  });
+
   test("a restarted node takes back at once the jobs its earlier process held, and no other node's", async () => {
     // the earlier process (n1/old) claimed two jobs with long leases and was killed; n2 holds one
     const ran: string[] = [];

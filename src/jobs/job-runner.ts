@@ -53,6 +53,8 @@ export class JobRunner {
   private active: Promise<void> = Promise.resolve();
   /** jobs this runner holds and runs now: their leases are renewed until they finish */
   private readonly held = new Set<string>();
+  /** per job running here, the jobs its handler claimed for itself (`adopt`) */
+  private readonly adopted = new Map<string, string[]>();
   private heartbeat: NodeJS.Timeout | undefined;
   readonly owner: string;
   readonly leaseMs: number;
@@ -85,6 +87,19 @@ export class JobRunner {
 
   register(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
+  }
+
+  /**
+   * Jobs a handler claimed itself while it runs `job` (a lifecycle batch takes its kind's other
+   * due jobs, store/repos/jobs.ts `claimKind`): their leases are renewed with the job's own
+   * until it finishes, so a long batch does not lose them to another node. A no-op for a
+   * handler called outside this runner.
+   */
+  adopt(job: JobRow, jobIds: readonly string[]): void {
+    if (!this.held.has(job.job_id)) return;
+    const ids = jobIds.filter((id) => !this.held.has(id));
+    for (const id of ids) this.held.add(id);
+    if (ids.length) this.adopted.set(job.job_id, [...(this.adopted.get(job.job_id) ?? []), ...ids]);
   }
 
   /** Schedules a job (only `node` may run it while that node lives); returns its id. */
@@ -235,6 +250,8 @@ export class JobRunner {
       this.traced(job, 'failed');
     } finally {
       this.held.delete(job.job_id);
+      for (const id of this.adopted.get(job.job_id) ?? []) this.held.delete(id);
+      this.adopted.delete(job.job_id);
     }
   }
 }

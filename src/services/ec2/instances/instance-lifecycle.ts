@@ -239,6 +239,8 @@ export class InstanceLifecycle {
   private async batch(kind: string, job: JobRow, state: InstanceStateName): Promise<{ jobIds: string[]; rows: InstanceRow[]; forced: Set<string> }> {
     // the runner leased this job to its owner; the batch takes the kind's other due jobs too
     const jobs = job.lease_owner ? await this.deps.store.jobs.claimKind(job.lease_owner, new Date(), this.deps.jobs.leaseMs, kind, this.deps.jobs.placementNow()) : [];
+    // renewed while this batch runs (many VMs to start may outlast a lease)
+    this.deps.jobs.adopt(job, jobs.map((j) => j.job_id));
     // another handler of this kind already completed this job with its batch; the jobs this
     // claim took are ours now all the same (leased to this owner, unknown to the runner): they
     // are completed here, not left until their lease runs out
