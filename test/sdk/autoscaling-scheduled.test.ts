@@ -51,7 +51,8 @@ describe('Auto Scaling scheduled actions', () => {
     ltId = lt.LaunchTemplate!.LaunchTemplateId!;
     for (const g of ['sched-a', 'sched-b', 'sched-c', 'sched-d', 'sched-e']) await createGroup(g);
     await asg().send(new SuspendProcessesCommand({ AutoScalingGroupName: 'sched-c', ScalingProcesses: ['ScheduledActions'] }));
-    when = inSeconds(3);
+    // far enough ahead for the three puts and the first look to come before it on a loaded machine
+    when = inSeconds(5);
     await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-a', ScheduledActionName: 'grow', StartTime: when, MinSize: 1, MaxSize: 3, DesiredCapacity: 2 }));
     await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-b', ScheduledActionName: 'every-minute', StartTime: when, Recurrence: '* * * * *', MaxSize: 2 }));
     await asg().send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'sched-c', ScheduledActionName: 'skipped', StartTime: when, MaxSize: 4 }));
@@ -69,7 +70,7 @@ describe('Auto Scaling scheduled actions', () => {
     const g = await until('the scheduled capacity', async () => {
       const g = await group('sched-a');
       return g.DesiredCapacity === 2 ? g : undefined;
-    }, 320);
+    }, 480);
     const late = Date.now() - when.getTime();
     assert.ok(late >= 0 && late < 5000, `ran ${late} ms after its time`);
     assert.equal(g.MinSize, 1);
