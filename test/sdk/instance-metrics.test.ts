@@ -83,6 +83,9 @@ describe('instance metrics', () => {
     await alice.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     await instanceIn(alice, id, 'terminated');
     const count = async () => (await stats('AWS/EC2', 'StatusCheckFailed', byInstance)).reduce((n, d) => n + (d.SampleCount ?? 0), 0);
+    // a publish that read the instance as running before it terminated may still land: one
+    // period (1 s) of grace, then nothing more
+    await new Promise((r) => setTimeout(r, 1200));
     const before = await count();
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(await count(), before);
@@ -122,6 +125,9 @@ describe('instance metrics', () => {
     await asg.send(new DisableMetricsCollectionCommand({ AutoScalingGroupName: 'web' }));
     const count = async () => (await stats('AWS/AutoScaling', 'GroupDesiredCapacity', byGroup)).reduce((n, d) => n + (d.SampleCount ?? 0), 0);
     await new Promise((r) => setTimeout(r, 1200)); // a run in progress may still publish
+    // a publish that read the instance as running before it terminated may still land: one
+    // period (1 s) of grace, then nothing more
+    await new Promise((r) => setTimeout(r, 1200));
     const before = await count();
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(await count(), before);
