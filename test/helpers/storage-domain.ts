@@ -13,6 +13,8 @@ import type { Scope } from '../../src/store/scope.js';
 import type { SnapshotRow } from '../../src/store/repos/snapshots.js';
 import { KmsService } from '../../src/services/kms/kms-service.js';
 import { createStorageDomain, type StorageDomain } from '../../src/services/ec2/storage-domain.js';
+import { createImageDomain, type ImageDomain } from '../../src/services/ec2/image-domain.js';
+import type { RegisterImageRequest } from '../../src/api/ec2/types.js';
 import { removeDir, tempDir } from './server.js';
 
 export interface DomainHarness extends StorageDomain {
@@ -76,4 +78,14 @@ export function sampleBlocks(count: number, seed = 1): Map<number, Buffer> {
     out.set(i * 2, block);
   }
   return out;
+}
+
+/** The image domain over a harness and one registered, launchable image named `name` (a one-block root). */
+export async function launchableImage(h: DomainHarness, caller: Scope, name: string): Promise<{ images: ImageDomain; imageId: string }> {
+  const images = createImageDomain({ store: h.store, kms: h.kms, storage: h, jobs: h.jobs, settleMs: 0 });
+  const snap = await h.snapshotWith(caller, 1, new Map([[0, Buffer.from('boot sector')]]));
+  const req = { Name: name, Architecture: 'x86_64', RootDeviceName: '/dev/xvda', VirtualizationType: 'hvm', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.snapshot_id } }] } as RegisterImageRequest;
+  const imageId = (await images.images.register(caller, req, [], () => undefined)).image_id;
+  await h.settle();
+  return { images, imageId };
 }

@@ -4,13 +4,11 @@
 // their lease runs out, which held an Auto Scaling group's launch 30 s (failoverMs).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDomain, type DomainHarness } from '../../../../test/helpers/storage-domain.js';
-import { createImageDomain } from '../image-domain.js';
+import { launchableImage, openDomain, type DomainHarness } from '../../../../test/helpers/storage-domain.js';
 import { createComputeDomain, type ComputeDomain } from '../compute-domain.js';
 import { JobRunner, type JobHandler } from '../../../jobs/job-runner.js';
 import { Logger } from '../../../logger.js';
 import { NoneDriver } from '../../../compute/none-driver.js';
-import type { RegisterImageRequest } from '../../../api/ec2/types.js';
 
 /** A runner that is never started: the test runs the handlers it registers by hand. */
 class HandRunner extends JobRunner {
@@ -29,11 +27,8 @@ let imageId: string;
 
 before(async () => {
   h = await openDomain();
-  const images = createImageDomain({ store: h.store, kms: h.kms, storage: h, jobs: h.jobs, settleMs: 0 });
-  const snap = await h.snapshotWith(caller, 1, new Map([[0, Buffer.from('boot sector')]]));
-  const req = { Name: 'batched', Architecture: 'x86_64', RootDeviceName: '/dev/xvda', VirtualizationType: 'hvm', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.snapshot_id } }] } as RegisterImageRequest;
-  imageId = (await images.images.register(caller, req, [], () => undefined)).image_id;
-  await h.settle();
+  const { images, imageId: id } = await launchableImage(h, caller, 'batched');
+  imageId = id;
   runner = new HandRunner(h.store.jobs, new Logger('silent'), { owner: 'n1/test' });
   compute = createComputeDomain({ store: h.store, kms: h.kms, blocks: h.blocks, jobs: runner, storage: h, images: images.images, settleMs: 0, driver: new NoneDriver(), node: 'n1' });
 });

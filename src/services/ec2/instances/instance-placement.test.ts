@@ -7,8 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { openDomain, type DomainHarness } from '../../../../test/helpers/storage-domain.js';
-import { createImageDomain } from '../image-domain.js';
+import { launchableImage, openDomain, type DomainHarness } from '../../../../test/helpers/storage-domain.js';
 import { createComputeDomain, type ComputeDomain } from '../compute-domain.js';
 import { JobRunner } from '../../../jobs/job-runner.js';
 import { Logger } from '../../../logger.js';
@@ -17,7 +16,6 @@ import type { InstanceDriver } from '../../../compute/instance-driver.js';
 import { NodeRegistry } from '../../../cluster/node-registry.js';
 import { ClusterCalls } from '../../../cluster/cluster-calls.js';
 import { ClusterDriver } from '../../../cluster/cluster-driver.js';
-import type { RegisterImageRequest } from '../../../api/ec2/types.js';
 
 /** A driver that runs VMs as far as the EC2 side can tell (not `none`), noting its hooks. */
 class WitnessDriver extends NoneDriver implements InstanceDriver {
@@ -55,11 +53,8 @@ const nodes: Record<string, Node> = {};
 
 before(async () => {
   h = await openDomain();
-  const images = createImageDomain({ store: h.store, kms: h.kms, storage: h, jobs: h.jobs, settleMs: 0 });
-  const snap = await h.snapshotWith(caller, 1, new Map([[0, Buffer.from('boot sector')]]));
-  const req = { Name: 'placed', Architecture: 'x86_64', RootDeviceName: '/dev/xvda', VirtualizationType: 'hvm', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.snapshot_id } }] } as RegisterImageRequest;
-  imageId = (await images.images.register(caller, req, [], () => undefined)).image_id;
-  await h.settle();
+  const { images, imageId: id } = await launchableImage(h, caller, 'placed');
+  imageId = id;
   const masterKey = randomBytes(32);
   for (const id of ['n1', 'n2']) {
     const n = { id, skewMs: 0, witness: new WitnessDriver() } as Node;
