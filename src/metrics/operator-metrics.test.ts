@@ -13,7 +13,8 @@ import type { ServiceDefinition } from '../protocol/dispatch.js';
 import type { LocalVm } from '../compute/instance-driver.js';
 import type { VmCounters } from '../compute/vm-counters.js';
 import type { GcResult } from '../blocks/maintenance/gc.js';
-import { OperatorMetrics } from './operator-metrics.js';
+import { Gauge, Registry } from 'prom-client';
+import { exposition, OperatorMetrics } from './operator-metrics.js';
 
 const ec2 = { id: 'ec2', handlers: { DescribeRegions: async () => ({}) }, model: { allOperations: ['DescribeRegions', 'DescribeFleets'] } } as unknown as ServiceDefinition;
 
@@ -164,5 +165,15 @@ describe('OperatorMetrics', () => {
     const s = samples(await broken.scrape());
     assert.equal(s.get('imago_metrics_collection_errors_total{part="queries"}'), 1);
     assert.ok((s.get('process_cpu_seconds_total') ?? 0) > 0);
+  });
+
+  test('a NaN value is written NaN, as the text format spells it (prom-client writes Nan)', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'lag_mean_seconds', help: 'no sample yet', registers: [registry] }).set(NaN);
+    new Gauge({ name: 'Nan_named', help: 'a name is not a value', labelNames: ['v'], registers: [registry] }).set({ v: 'Nan' }, 1);
+    const text = exposition(await registry.metrics());
+    assert.match(text, /^lag_mean_seconds NaN$/m);
+    assert.match(text, /^Nan_named\{v="Nan"\} 1$/m);
+    assert.doesNotMatch(text, / Nan$/m);
   });
 });

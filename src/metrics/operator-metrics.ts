@@ -58,6 +58,14 @@ type MaintenanceKind = 'gc' | 'fsck';
 /** prom-client's text exposition format (its Registry.PROMETHEUS_CONTENT_TYPE): known before prom-client is loaded. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/**
+ * prom-client writes a NaN value as `Nan`; the text format spells it `NaN`, and strict parsers
+ * refuse the other (the event loop's lag mean is NaN until its histogram has a sample).
+ */
+export function exposition(text: string): string {
+  return text.replace(/ Nan$/gm, ' NaN');
+}
+
 /** The metrics proper: made once prom-client is loaded. */
 class Instruments {
   readonly registry: Registry;
@@ -266,7 +274,7 @@ export class OperatorMetrics {
       this.#refresh(m).catch(() => m.collectionErrors.inc({ part: 'queries' })),
       this.#blockFigures(m).catch(() => m.collectionErrors.inc({ part: 'blockstore' })),
     ]);
-    return m.registry.metrics();
+    return exposition(await m.registry.metrics());
   }
 
   #refresh(m: Instruments): Promise<void> {
