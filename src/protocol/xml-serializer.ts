@@ -33,17 +33,13 @@ export function escapeXml(text: string): string {
 }
 
 type Writer = (v: unknown) => string;
-
-interface CompiledMember {
-  name: string;
-  tag: string;
-  write: Writer;
-}
+type StructureWriter = (v: Record<string, unknown>) => string;
 
 export class XmlSerializer {
-  // one compiled writer per structure shape: member order, tags and value writers resolved
-  // once, so a response is a straight walk of the value with string concatenation
-  private readonly structures = new Map<string, CompiledMember[]>();
+  // one function per structure shape, generated from the model when first needed: its members'
+  // tags are literals and its property reads are by name (not a loop over a member table with a
+  // computed key each), so a response is a straight walk of the value with string concatenation
+  private readonly structures = new Map<string, StructureWriter>();
 
   constructor(
     private readonly model: ServiceModel,
@@ -54,7 +50,7 @@ export class XmlSerializer {
     const outputShape = this.model.operations[operation]?.output;
     const ns = this.model.xmlNamespace ?? '';
     let body = '';
-    if (outputShape) body = this.members(outputShape, (output ?? {}) as Record<string, unknown>);
+    if (outputShape) body = this.structure(outputShape)((output ?? {}) as Record<string, unknown>);
     let xml = `${XML_DECL}<${operation}Response xmlns="${ns}">`;
     if (this.variant === 'ec2') {
       // operations without an output shape still answer <return>true</return>, as AWS does
@@ -77,30 +73,52 @@ export class XmlSerializer {
     return `${XML_DECL}<ErrorResponse xmlns="${ns}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
   }
 
-  private compiled(shapeName: string): CompiledMember[] {
-    let members = this.structures.get(shapeName);
-    if (!members) {
-      members = [];
-      this.structures.set(shapeName, members); // before compiling members: shapes can be recursive
-      const shape = this.model.shapes[shapeName];
-      if (shape?.type === 'structure') {
-        for (const [name, ref] of Object.entries(shape.members)) {
-          const tag = ref.xmlName ?? name;
-          members.push({ name, tag, write: this.writer(tag, ref) });
-        }
-      }
+  /** The members of a `shapeName` value as elements, in the model's order (absent and null ones left out). */
+  private structure(shapeName: string): StructureWriter {
+    let write = this.structures.get(shapeName);
+    if (!write) {
+      write = this.compileStructure(shapeName);
+      this.structures.set(shapeName, write);
     }
-    return members;
+    return write;
   }
 
-  private members(shapeName: string, value: Record<string, unknown>): string {
-    let out = '';
-    for (const m of this.compiled(shapeName)) {
-      const v = value[m.name];
-      if (v === undefined || v === null) continue;
-      out += m.write(v);
+  /**
+   * The generated function of a structure shape. Its text holds only the model's member names
+   * and tags, quoted by JSON.stringify; values reach it as arguments. A string member is written
+   * in place (`<tag>` + escaped text + `</tag>`), a boolean as one of two literals, a structure
+   * through its own function (found on first use: shapes can be recursive), anything else
+   * through the writer `writer` makes.
+   */
+  private compileStructure(shapeName: string): StructureWriter {
+    const shape = this.model.shapes[shapeName];
+    if (shape?.type !== 'structure') return () => '';
+    const writers: Writer[] = [];
+    const lines: string[] = [];
+    for (const [name, ref] of Object.entries(shape.members)) {
+      const tag = ref.xmlName ?? name;
+      const [open, close] = [JSON.stringify(`<${tag}>`), JSON.stringify(`</${tag}>`)];
+      const i = writers.length;
+      let text: string;
+      if (ref.target === 'string') {
+        writers.push(escapeXml as Writer);
+        text = `${open} + w[${i}](typeof x === "string" ? x : String(x)) + ${close}`;
+      } else if (ref.target === 'boolean') {
+        writers.push(() => '');
+        text = `(x ? ${JSON.stringify(`<${tag}>true</${tag}>`)} : ${JSON.stringify(`<${tag}>false</${tag}>`)})`;
+      } else if (!isScalar(ref.target) && this.model.shapes[ref.target]?.type === 'structure') {
+        const target = ref.target;
+        // replaced by the member structure's own function on first use
+        writers.push((x) => (writers[i] = this.structure(target) as Writer)(x));
+        text = `${open} + w[${i}](x) + ${close}`;
+      } else {
+        writers.push(this.writer(tag, ref));
+        text = `w[${i}](x)`;
+      }
+      lines.push(`x = v[${JSON.stringify(name)}];`, `if (x !== undefined && x !== null) out += ${text};`);
     }
-    return out;
+    const make = new Function('w', `return function (v) {\n  let out = "";\n  let x;\n  ${lines.join('\n  ')}\n  return out;\n};`) as (w: Writer[]) => StructureWriter;
+    return make(writers);
   }
 
   /** A function writing one element named `tag` holding a value of `ref`'s type. */
@@ -114,7 +132,8 @@ export class XmlSerializer {
     const shape = this.model.shapes[ref.target];
     if (shape.type === 'structure') {
       const target = ref.target;
-      return (v) => open + this.members(target, v as Record<string, unknown>) + close;
+      let write: StructureWriter | undefined;
+      return (v) => open + (write ??= this.structure(target))(v as Record<string, unknown>) + close;
     }
     if (shape.type === 'list') {
       // the list member's xmlName names the items (almost always `item` in EC2); JS SDK v3
