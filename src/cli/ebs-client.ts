@@ -1,12 +1,12 @@
 // A small client for the EBS direct APIs (what `imago import` / `imago export` speak to a
-// running server): node:http + SigV4 with Imago's own signer, keep-alive, no SDK dependency.
-// node:http rather than fetch: a block goes out as the caller's buffer (fetch copies every body
-// into a web stream) and the response is read without streams, which halves the client's CPU per
-// 512 KiB block — the client usually shares the machine with the server.
+// running server): SigV4 with Imago's own signer over kept-alive HTTP/1.1 connections
+// (http-connections.ts), no SDK dependency. Not fetch nor node:http: a block goes out as the
+// caller's buffer (fetch copies every body into a web stream), and node:http's streams cost more
+// CPU per 512 KiB block than everything else the client does but the checksum — the client
+// usually shares the machine with the server.
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { signRequest } from '../protocol/sigv4.js';
+import { HttpConnections, type HttpAnswer } from './http-connections.js';
 
 export interface EbsClientOptions {
   endpoint: string;
@@ -32,24 +32,18 @@ export interface StartedSnapshot {
   Status: string;
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
+type Reply = HttpAnswer;
 
 export class EbsClient {
-  private readonly agent: HttpAgent;
-  private readonly secure: boolean;
+  private readonly connections: HttpConnections;
 
   constructor(private readonly o: EbsClientOptions) {
-    this.secure = new URL(o.endpoint).protocol === 'https:';
-    this.agent = this.secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.connections = new HttpConnections(o.endpoint);
   }
 
   /** Closes the kept-alive connections. */
   close(): void {
-    this.agent.destroy();
+    this.connections.close();
   }
 
   private async call(method: string, path: string, query: Record<string, string | undefined>, headers: Record<string, string>, body?: Buffer, unsignedPayload = false): Promise<Reply> {
@@ -61,7 +55,8 @@ export class EbsClient {
       new Date(),
       unsignedPayload,
     );
-    const res = await this.send(url, method, { ...signed, 'content-length': String(body?.length ?? 0) }, body);
+    const target = url.search ? `${url.pathname}${url.search}` : url.pathname;
+    const res = await this.connections.request(method, target, { ...signed, 'content-length': String(body?.length ?? 0) }, body);
     if (res.status >= 400) {
       const text = res.body.toString('utf8');
       let message = text;
@@ -70,23 +65,10 @@ export class EbsClient {
       } catch {
         /* not JSON */
       }
-      const type = res.headers['x-amzn-errortype'];
-      throw new EbsApiError((Array.isArray(type) ? type[0] : type) ?? 'Error', res.status, message);
+      const type = res.headers['x-amzn-errortype']?.split(',')[0].trim();
+      throw new EbsApiError(type || 'Error', res.status, message);
     }
     return res;
-  }
-
-  private send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const req = (this.secure ? httpsRequest : httpRequest)(url, { method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
   }
 
   async startSnapshot(input: { VolumeSize: number; Description?: string; ClientToken?: string; Encrypted?: boolean; KmsKeyArn?: string; ParentSnapshotId?: string }): Promise<StartedSnapshot> {
