@@ -1,20 +1,22 @@
 // The `imago` command. `imago serve` is what `npm start` runs.
+// What only some commands need is loaded when one of them runs (the server, the offline store,
+// `images`, `audit`): `imago import` / `export` then start without compiling the server's code,
+// ~0.07 s of CPU less for each, on the machine the server runs on (docs/architecture.md).
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type BlocksOptions, type ImagoConfig, type LogLevel } from '../config/config.js';
 import { parseS3Url } from '../blocks/backends/s3/s3-location.js';
 import { CredentialsError } from '../config/credentials.js';
 import { Logger } from '../logger.js';
-import { StartupError, startServer } from '../server.js';
 import { callAdmin } from './admin-client.js';
-import { openOffline } from './offline.js';
-import { IMAGES_USAGE, ImagesUsageError, imagesCommand } from './images.js';
 import { Ec2Client } from './ec2-client.js';
 import { exportSnapshot, importImage } from './image-transfer.js';
 import { PublicAddressPool } from '../services/ec2/networking/public-addresses.js';
 import { KEK_FILE_ENV } from '../services/kms/kek.js';
-import { AUDIT_USAGE, AuditUsageError, auditCommand } from './audit.js';
 
-const USAGE = `usage: imago <command> [options]
+/** The usage text; `images` and `audit` describe themselves. */
+async function usage(): Promise<string> {
+  const [{ IMAGES_USAGE }, { AUDIT_USAGE }] = await Promise.all([import('./images.js'), import('./audit.js')]);
+  return `usage: imago <command> [options]
 
 commands:
   serve     run the service
@@ -100,6 +102,7 @@ ${IMAGES_USAGE}${AUDIT_USAGE}  gc        garbage-collect unreferenced block maps
    or on a running one with --endpoint URL, signed with
    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)
 `;
+}
 
 class UsageError extends Error {}
 
@@ -273,6 +276,7 @@ function blocksOptions(values: { blocks?: string; 's3-endpoint'?: string; 's3-re
 async function serve(args: string[]): Promise<void> {
   const config = serveConfig(args);
   const log = new Logger(config.logLevel);
+  const { startServer } = await import('../server.js');
   const server = await startServer(config, log);
   log.log('info', 'listening', {
     url: server.url,
@@ -390,6 +394,7 @@ async function operator(command: 'gc' | 'fsck', args: string[]): Promise<void> {
         ? await callAdmin(target, 'POST', '/_imago/gc', { dryRun: values['dry-run'] ? 'true' : undefined, graceSeconds: grace })
         : await callAdmin(target, 'POST', '/_imago/fsck', { verifyData: values['no-verify-data'] ? 'false' : undefined });
   } else {
+    const { openOffline } = await import('./offline.js');
     const ctx = await openOffline(values['data-dir'] ?? DEFAULTS.dataDir, blocksOptions(values), databaseUrl(values.database), kekFile(values['kek-file']));
     try {
       result =
@@ -429,10 +434,10 @@ export async function main(argv: string[]): Promise<void> {
         await serve(rest);
         break;
       case 'images':
-        await imagesCommand(rest);
+        await (await import('./images.js')).imagesCommand(rest);
         break;
       case 'audit':
-        await auditCommand(rest);
+        await (await import('./audit.js')).auditCommand(rest);
         break;
       case 'gc':
       case 'fsck':
@@ -446,16 +451,23 @@ export async function main(argv: string[]): Promise<void> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        process.stdout.write(await usage());
         break;
       default:
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ImagesUsageError || e instanceof AuditUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-      fail(`${e.message}\n\n${USAGE}`);
+    // the commands' own errors, from their modules when they were loaded (already, then)
+    const own = async <T>(name: string, load: () => Promise<T>, pick: (m: T) => new (...args: never[]) => Error) => command === name && e instanceof pick(await load());
+    if (
+      e instanceof UsageError ||
+      (await own('images', () => import('./images.js'), (m) => m.ImagesUsageError)) ||
+      (await own('audit', () => import('./audit.js'), (m) => m.AuditUsageError)) ||
+      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      fail(`${(e as Error).message}\n\n${await usage()}`);
     }
-    if (e instanceof StartupError || e instanceof CredentialsError) fail(e.message, 1);
+    if (e instanceof CredentialsError || (await own('serve', () => import('../server.js'), (m) => m.StartupError))) fail((e as Error).message, 1);
     if (['gc', 'fsck', 'import', 'export', 'images', 'audit'].includes(command ?? '') && e instanceof Error) fail(e.message, 1);
     if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') fail(`address in use: ${e.message}`, 1);
     throw e;
