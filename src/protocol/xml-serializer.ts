@@ -18,8 +18,12 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 const NEEDS_ESCAPE = /[&<>"'\r]/;
 const ILLEGAL = new RegExp(XML_ILLEGAL.source, 'g');
-/** any character escapeXml may change (one to escape, or an XML_SUSPECT one): one test for the common case */
-const PLAIN_TEXT = new RegExp(`[&<>"'\\r]|${XML_SUSPECT.source}`);
+/**
+ * any character escapeXml may change (one to escape, or an XML_SUSPECT one): one test for the
+ * common case, as one character class (XML_SUSPECT's plus the escaped ones; an alternation of
+ * two classes tests slower)
+ */
+const PLAIN_TEXT = new RegExp(`[${XML_SUSPECT.source.slice(1, -1)}&<>"'\\r]`);
 
 /**
  * Text for an element. Characters XML 1.0 cannot carry at all (C0 controls, unpaired
