@@ -40,7 +40,8 @@ export class HttpConnections {
   }
 
   async request(method: string, target: string, headers: Record<string, string>, body?: Buffer): Promise<HttpAnswer> {
-    const reused = this.#idle.pop();
+    let reused = this.#idle.pop();
+    while (reused?.dead) reused = this.#idle.pop(); // closed between its answer and its parking
     const conn = reused ?? this.#open();
     try {
       const answer = await conn.exchange(method, target, headers, body);
@@ -69,6 +70,7 @@ export class HttpConnections {
   }
 
   #park(conn: Connection): void {
+    if (conn.dead) return;
     this.#idle.push(conn);
     conn.onIdleClose(() => {
       const at = this.#idle.indexOf(conn);
@@ -120,6 +122,10 @@ class Connection {
       if (body?.length) this.socket.write(body); // the caller's buffer, not a copy
       this.socket.uncork();
     });
+  }
+
+  get dead(): boolean {
+    return this.#dead;
   }
 
   onIdleClose(f: () => void): void {
