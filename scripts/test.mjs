@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { serversNeeded, startServers } from './test-servers/index.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** how node:test runs TypeScript: tsx, then scripts/test-loader.mjs (modules keep their lines, so a failing assert.ok cannot hang) */
+const TS = ['--import', 'tsx', '--import', new URL('./test-loader.mjs', import.meta.url).href];
 const filter = process.argv[2];
 
 function files(dir, test) {
@@ -48,7 +50,7 @@ const tests = files(join(root, 'src'), (n) => n.endsWith('.test.ts'))
 if (tests.length || vmTests.length) {
   // servers some tests ask for (`// test-servers: s3`): up once for the whole phase, then down
   const servers = startServers(serversNeeded([...vmTests, ...tests], root));
-  const nodeTest = (concurrency, reporter, list) => [process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...list]];
+  const nodeTest = (concurrency, reporter, list) => [process.execPath, [...TS, '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...list]];
   const [vmOk, restOk] = await Promise.all([
     vmTests.length ? stepAsync(`node:test, VMs (${vmTests.length} files)`, ...nodeTest(1, 'spec', vmTests), servers.env, { buffered: true }) : true,
     tests.length ? stepAsync(`node:test (${tests.length} files)`, ...nodeTest(2, 'spec', tests), servers.env) : true,
@@ -62,7 +64,7 @@ const onPostgres = files(join(root, 'test'), (n) => n.endsWith('.test.ts'))
   .filter((f) => !filter || f.includes(filter));
 if (onPostgres.length) {
   const servers = startServers([...new Set(['postgres', ...serversNeeded(onPostgres, root)])]);
-  step(`node:test on PostgreSQL (${onPostgres.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=dot', ...onPostgres], { ...servers.env, IMAGO_TEST_DATABASE: 'postgres' });
+  step(`node:test on PostgreSQL (${onPostgres.length} files)`, process.execPath, [...TS, '--test', '--test-concurrency=2', '--test-reporter=dot', ...onPostgres], { ...servers.env, IMAGO_TEST_DATABASE: 'postgres' });
   servers.stop();
 }
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
