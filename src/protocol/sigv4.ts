@@ -3,6 +3,7 @@
 // Failures are returned as kinds; the gateway renders each service's own error code.
 import * as crypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
+import { rememberPayloadSha256 } from './payload-digests.js';
 
 export type SigV4FailureKind =
   | 'missing' // no signature at all
@@ -230,6 +231,7 @@ function payloadHash(req: SigV4Request, sig: ParsedSignature, allowUnsigned: boo
   if (!declared && sig.presigned) declared = queryPairs(req.rawQuery).find(([k]) => k === 'X-Amz-Content-Sha256')?.[1];
   if (declared === UNSIGNED_PAYLOAD && allowUnsigned) return declared; // no hash of a 512 KiB block for nothing
   const actual = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
+  rememberPayloadSha256(req.body, actual); // a PutSnapshotBlock's checksum and chunk id are this digest
   if (declared === undefined) return actual;
   if (declared.toLowerCase() !== actual) {
     throw new SigV4Failure('bad-signature', 'The provided x-amz-content-sha256 header does not match what was computed.');

@@ -27,6 +27,7 @@ import { DEFAULT_TIMEOUT_MINUTES, type SnapshotTimeouts } from './snapshot-timeo
 import type { UploadActivity } from './upload-activity.js';
 import { idempotent } from '../idempotency.js';
 import { ServiceError } from '../../protocol/service-error.js';
+import { payloadSha256 } from '../../protocol/payload-digests.js';
 
 export const MAX_VOLUME_SIZE_GIB = 65536;
 export const MAX_TAGS = 50;
@@ -194,15 +195,19 @@ export class DirectSnapshots {
       throw validation('INVALID_BLOCK', `The block index ${w.index} is out of range: a ${row.volume_size} GiB snapshot has blocks 0 to ${blocksInVolume - 1}.`);
     }
     // the checksum is verified where the block is hashed anyway: with its encoding, on a codec
-    // worker (an unencrypted chunk's id is the same SHA-256), not on the thread serving HTTP
+    // worker (an unencrypted chunk's id is the same SHA-256), not on the thread serving HTTP —
+    // or here, against the body's digest when SigV4 computed it for a signed payload: then the
+    // worker hashes nothing more (the digest is an unencrypted block's id)
     const claimed = claimedSha256(w.checksum);
     if (claimed === undefined) throw checksumMismatch(w.checksum, sha256(w.data));
+    const digest = payloadSha256(w.data);
+    if (digest !== undefined && digest !== claimed) throw checksumMismatch(w.checksum, Buffer.from(digest, 'hex'));
     const key = await access.blockKey(caller, row);
     if (!activity.begin(row.snapshot_id)) throw notPending(row.snapshot_id, 'is being completed');
     try {
       // the request body is not used after this, so it moves to the codec worker instead of being copied
       await committer.write(row.map_id, w.index, () =>
-        blocks.storeBlock(w.data, key, undefined, true, claimed).catch((e: unknown) => {
+        (digest !== undefined ? blocks.storeBlock(w.data, key, key ? undefined : digest, true) : blocks.storeBlock(w.data, key, undefined, true, claimed)).catch((e: unknown) => {
           throw e instanceof ChecksumMismatchError ? checksumMismatch(w.checksum, Buffer.from(e.actualSha256, 'hex')) : e;
         }),
       );
