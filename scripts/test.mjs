@@ -12,6 +12,11 @@ import { serversNeeded, startServers } from './test-servers/index.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** how node:test runs TypeScript: tsx, then scripts/test-loader.mjs (modules keep their lines, so a failing assert.ok cannot hang) */
 const TS = ['--import', 'tsx', '--import', new URL('./test-loader.mjs', import.meta.url).href];
+// Node 20's --test-timeout bounds each test file: a file that hangs fails the run with its name
+// instead of holding it until CI's limit. Far above the longest file under load (a VM file ~10
+// min on a loaded 2-core machine, any other ~2 min).
+const FILE_TIMEOUT_MS = 15 * 60_000;
+const VM_FILE_TIMEOUT_MS = 30 * 60_000;
 const filter = process.argv[2];
 
 function files(dir, test) {
@@ -50,10 +55,10 @@ const tests = files(join(root, 'src'), (n) => n.endsWith('.test.ts'))
 if (tests.length || vmTests.length) {
   // servers some tests ask for (`// test-servers: s3`): up once for the whole phase, then down
   const servers = startServers(serversNeeded([...vmTests, ...tests], root));
-  const nodeTest = (concurrency, reporter, list) => [process.execPath, [...TS, '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...list]];
+  const nodeTest = (concurrency, reporter, list, timeout) => [process.execPath, [...TS, '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, `--test-timeout=${timeout}`, ...list]];
   const [vmOk, restOk] = await Promise.all([
-    vmTests.length ? stepAsync(`node:test, VMs (${vmTests.length} files)`, ...nodeTest(1, 'spec', vmTests), servers.env, { buffered: true }) : true,
-    tests.length ? stepAsync(`node:test (${tests.length} files)`, ...nodeTest(2, 'spec', tests), servers.env) : true,
+    vmTests.length ? stepAsync(`node:test, VMs (${vmTests.length} files)`, ...nodeTest(1, 'spec', vmTests, VM_FILE_TIMEOUT_MS), servers.env, { buffered: true }) : true,
+    tests.length ? stepAsync(`node:test (${tests.length} files)`, ...nodeTest(2, 'spec', tests, FILE_TIMEOUT_MS), servers.env) : true,
   ]);
   servers.stop();
   if (!vmOk || !restOk) process.exit(1);
@@ -64,7 +69,7 @@ const onPostgres = files(join(root, 'test'), (n) => n.endsWith('.test.ts'))
   .filter((f) => !filter || f.includes(filter));
 if (onPostgres.length) {
   const servers = startServers([...new Set(['postgres', ...serversNeeded(onPostgres, root)])]);
-  step(`node:test on PostgreSQL (${onPostgres.length} files)`, process.execPath, [...TS, '--test', '--test-concurrency=2', '--test-reporter=dot', ...onPostgres], { ...servers.env, IMAGO_TEST_DATABASE: 'postgres' });
+  step(`node:test on PostgreSQL (${onPostgres.length} files)`, process.execPath, [...TS, '--test', '--test-concurrency=2', '--test-reporter=dot', `--test-timeout=${FILE_TIMEOUT_MS}`, ...onPostgres], { ...servers.env, IMAGO_TEST_DATABASE: 'postgres' });
   servers.stop();
 }
 const e2e = files(join(root, 'test/e2e'), (n) => n.endsWith('.sh') && n !== 'lib.sh').filter((f) => !filter || f.includes(filter));
