@@ -43,7 +43,7 @@ const nextSeq = () => Date.now() * 1000 + (counter++ % 1000);
 export class ActivityLog {
   constructor(private readonly repo: AutoscalingActivitiesRepo) {}
 
-  async start(group: GroupRow, a: { description: string; cause: string; details: string; statusCode?: ScalingActivityStatusCodeEnum; progress?: number }): Promise<ActivityRow> {
+  async start(group: GroupRow, a: { description: string; cause: string; details: string; statusCode?: ScalingActivityStatusCodeEnum; statusMessage?: string; progress?: number }): Promise<ActivityRow> {
     const done = a.statusCode === 'Successful' || a.statusCode === 'Failed' || a.statusCode === 'Cancelled';
     const now = new Date().toISOString();
     const row: ActivityRow = {
@@ -58,7 +58,7 @@ export class ActivityLog {
       start_time: now,
       end_time: done ? now : null,
       status_code: a.statusCode ?? 'InProgress',
-      status_message: null,
+      status_message: a.statusMessage ?? null,
       progress: a.progress ?? (done ? 100 : 0),
       details: a.details,
     };
@@ -73,9 +73,8 @@ export class ActivityLog {
   /** A launch that EC2 refused: Failed at once, with the EC2 message (AWS's wording around it). */
   async failedLaunch(group: GroupRow, cause: string, detail: string, ec2Message: string): Promise<ActivityRow> {
     const reason = `${ec2Message.replace(/\.?$/, '.')} Launching EC2 instance failed.`;
-    const row = await this.start(group, { description: `Launching a new EC2 instance.  Status Reason: ${reason}`, cause, details: detail, statusCode: 'Failed' });
-    await this.repo.update(row.activity_id, { status_message: reason });
-    return { ...row, status_message: reason };
+    // one insert: a Failed activity is never seen without its status message
+    return this.start(group, { description: `Launching a new EC2 instance.  Status Reason: ${reason}`, cause, details: detail, statusCode: 'Failed', statusMessage: reason });
   }
 }
 
